@@ -1,0 +1,259 @@
+package dev.moratorium.ingest;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.moratorium.policy.EventMeta;
+import dev.moratorium.policy.EventType;
+import dev.moratorium.policy.PolicyDecider;
+import dev.moratorium.policy.PolicyEvent;
+import dev.moratorium.policy.PolicyEvent.ExemptionGranted;
+import dev.moratorium.policy.PolicyEvent.ExemptionRevoked;
+import dev.moratorium.policy.PolicyEvent.MoratoriumAnnounced;
+import dev.moratorium.policy.PolicyEvent.MoratoriumExtended;
+import dev.moratorium.policy.PolicyEvent.MoratoriumLifted;
+import dev.moratorium.policy.PolicyEvent.ProductWithdrawn;
+import dev.moratorium.policy.Rejection;
+import dev.moratorium.policy.RejectionReason;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Reads a {@code policy-changes} record — a CloudEvent in binary or structured mode — into a
+ * domain event, checking every record-level rule of CONTRACT.md §1 in the order of its table:
+ * too-large, malformed-json, not-a-cloudevent, unknown-type, invalid-field, invalid-interval,
+ * key-mismatch. The rules that need the policy's state are the {@link PolicyDecider}'s.
+ *
+ * <p>SmallRye's own CloudEvent support is not used on the way in: it fails in the connector on a
+ * bad record, where we need the raw bytes and a precise reason code to dead-letter it unchanged.
+ */
+public final class PolicyChangeReader {
+
+    /** 64 KiB: the contract's largest record value. */
+    public static final int MAX_VALUE_BYTES = 64 * 1024;
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(JsonParser.Feature.AUTO_CLOSE_SOURCE)
+            .build();
+    private static final List<String> ENVELOPE = List.of("specversion", "id", "type", "source");
+
+    public ReadResult read(RawRecord record) {
+        String eventId = null;
+        try {
+            Envelope envelope = envelope(record);
+            eventId = envelope.id;
+            return new ReadResult.Read(event(envelope, record), JSON.writeValueAsString(envelope.data));
+        } catch (FieldProblem problem) {
+            return new ReadResult.Unreadable(Rejection.of(problem.reason, problem.getMessage()), eventId);
+        } catch (IOException e) {
+            throw new IllegalStateException("could not write back parsed JSON", e);
+        }
+    }
+
+    private record Envelope(String id, String type, String source, Instant time, JsonNode data) {
+    }
+
+    private Envelope envelope(RawRecord record) {
+        byte[] value = record.value();
+        if (value != null && value.length > MAX_VALUE_BYTES) {
+            throw new FieldProblem(RejectionReason.TOO_LARGE, "the record value is " + value.length
+                    + " bytes; the limit is " + MAX_VALUE_BYTES + " (64 KiB)");
+        }
+        Optional<String> contentType = record.header("content-type").map(c -> c.toLowerCase(Locale.ROOT).strip());
+        boolean structured = contentType.filter(c -> c.startsWith("application/cloudevents")).isPresent();
+        if (structured && contentType.get().startsWith("application/cloudevents-batch")) {
+            throw new FieldProblem(RejectionReason.NOT_A_CLOUDEVENT,
+                    "batched CloudEvents are not accepted; send one event per record");
+        }
+        if (!structured && record.header("ce_specversion").isPresent()) {
+            return binary(record, contentType);
+        }
+        JsonNode root = parse(value);
+        if (!structured && !(root.isObject() && root.has("specversion"))) {
+            throw new FieldProblem(RejectionReason.NOT_A_CLOUDEVENT, "the record is neither a binary-mode CloudEvent"
+                    + " (ce_specversion, ce_id, ce_type, ce_source headers) nor a structured one"
+                    + " (content-type application/cloudevents+json)");
+        }
+        return structured(root, record);
+    }
+
+    private Envelope structured(JsonNode root, RawRecord record) {
+        if (!root.isObject()) {
+            throw new FieldProblem(RejectionReason.NOT_A_CLOUDEVENT,
+                    "a structured CloudEvent must be a JSON object, not " + DataFields.kind(root));
+        }
+        List<String> missing = new ArrayList<>();
+        for (String attribute : ENVELOPE) {
+            JsonNode node = root.get(attribute);
+            if (node == null || !node.isTextual() || node.textValue().isBlank()) {
+                missing.add(attribute);
+            }
+        }
+        requireAttributes(missing);
+        checkSpecVersion(root.get("specversion").textValue());
+        String id = root.get("id").textValue();
+        String type = checkType(root.get("type").textValue());
+        JsonNode contentTypeNode = root.get("datacontenttype");
+        if (contentTypeNode != null && !contentTypeNode.isNull()) {
+            checkJsonContentType(contentTypeNode.asText(), "datacontenttype");
+        }
+        if (root.has("data_base64")) {
+            throw FieldProblem.invalid("data_base64 is not accepted; send the data as a JSON object");
+        }
+        JsonNode data = root.get("data");
+        if (data == null || data.isNull()) {
+            throw FieldProblem.invalid("data is required: a JSON object");
+        }
+        if (!data.isObject()) {
+            throw FieldProblem.invalid("data must be a JSON object, not " + DataFields.kind(data));
+        }
+        JsonNode time = root.get("time");
+        Instant at = time == null || time.isNull() ? record.readAt() : envelopeTime(time.isTextual() ? time.textValue() : null);
+        return new Envelope(id, type, root.get("source").textValue(), at, data);
+    }
+
+    private Envelope binary(RawRecord record, Optional<String> contentType) {
+        List<String> missing = new ArrayList<>();
+        for (String attribute : ENVELOPE) {
+            if (record.header("ce_" + attribute).filter(v -> !v.isBlank()).isEmpty()) {
+                missing.add("ce_" + attribute);
+            }
+        }
+        requireAttributes(missing);
+        checkSpecVersion(record.header("ce_specversion").get());
+        String id = record.header("ce_id").get();
+        String type = checkType(record.header("ce_type").get());
+        contentType.ifPresent(c -> checkJsonContentType(c, "content-type"));
+        JsonNode data = parse(record.value());
+        if (!data.isObject()) {
+            throw FieldProblem.invalid("data must be a JSON object, not " + DataFields.kind(data));
+        }
+        Instant at = record.header("ce_time").map(this::envelopeTime).orElse(record.readAt());
+        return new Envelope(id, type, record.header("ce_source").get(), at, data);
+    }
+
+    private PolicyEvent event(Envelope envelope, RawRecord record) {
+        DataFields data = new DataFields(envelope.data);
+        EventMeta meta = new EventMeta(envelope.id, envelope.source, envelope.time);
+        String policyId = data.policyId();
+        EventType type = EventType.fromWire(envelope.type).orElseThrow();
+        PolicyEvent event = switch (type) {
+            case MORATORIUM_ANNOUNCED -> announced(meta, policyId, data);
+            case MORATORIUM_EXTENDED -> {
+                if (!data.has("effectiveUntil")) {
+                    throw FieldProblem.invalid("data.effectiveUntil is required (null extends indefinitely)");
+                }
+                yield new MoratoriumExtended(meta, policyId, data.optionalTime("effectiveUntil"),
+                        data.optionalText("reason"));
+            }
+            case MORATORIUM_LIFTED -> {
+                Instant at = data.optionalTime("effectiveAt");
+                yield new MoratoriumLifted(meta, policyId, at == null ? meta.time() : at, data.optionalText("reason"));
+            }
+            case EXEMPTION_GRANTED -> new ExemptionGranted(meta, policyId, data.requiredName("organization"),
+                    data.optionalText("purpose"));
+            case EXEMPTION_REVOKED -> new ExemptionRevoked(meta, policyId, data.requiredName("organization"),
+                    data.optionalText("reason"));
+            case PRODUCT_WITHDRAWN -> new ProductWithdrawn(meta, policyId, data.requiredName("vendor"),
+                    data.requiredName("product"), data.requiredTime("effectiveFrom"), data.segments(false),
+                    data.optionalText("reason"), data.optionalText("sourceUrl"));
+        };
+        Optional<String> key = record.keyText();
+        if (key.isEmpty()) {
+            throw new FieldProblem(RejectionReason.KEY_MISMATCH,
+                    "the record has no key; it must be the policyId \"" + policyId + "\"");
+        }
+        if (!key.get().equals(policyId)) {
+            throw new FieldProblem(RejectionReason.KEY_MISMATCH, "the record key \"" + Sanitize.forMessage(key.get())
+                    + "\" differs from data.policyId \"" + policyId + "\"");
+        }
+        return event;
+    }
+
+    private static MoratoriumAnnounced announced(EventMeta meta, String policyId, DataFields data) {
+        String vendor = data.requiredName("vendor");
+        String product = data.requiredName("product");
+        List<String> segments = data.segments(true);
+        Instant from = data.requiredTime("effectiveFrom");
+        Instant until = data.optionalTime("effectiveUntil");
+        var exemptions = data.exemptions();
+        String jurisdiction = data.optionalName("jurisdiction");
+        String reason = data.optionalText("reason");
+        String sourceUrl = data.optionalText("sourceUrl");
+        PolicyDecider.intervalProblem(from, until).ifPresent(problem -> {
+            throw new FieldProblem(RejectionReason.INVALID_INTERVAL, problem);
+        });
+        return new MoratoriumAnnounced(meta, policyId, vendor, product, segments, from, until, exemptions,
+                jurisdiction, reason, sourceUrl);
+    }
+
+    private static JsonNode parse(byte[] value) {
+        if (value == null || value.length == 0) {
+            throw new FieldProblem(RejectionReason.MALFORMED_JSON, "the record has no value");
+        }
+        try {
+            JsonNode node = JSON.readTree(value);
+            if (node == null || node.isMissingNode()) {
+                throw new FieldProblem(RejectionReason.MALFORMED_JSON, "the record value is empty");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new FieldProblem(RejectionReason.MALFORMED_JSON, "the record value is not valid JSON: "
+                    + Sanitize.forMessage(firstLine(e.getMessage())));
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    private static void requireAttributes(List<String> missing) {
+        if (!missing.isEmpty()) {
+            throw new FieldProblem(RejectionReason.NOT_A_CLOUDEVENT,
+                    "the CloudEvent lacks " + String.join(", ", missing) + " (each a non-empty string)");
+        }
+    }
+
+    private static void checkSpecVersion(String specVersion) {
+        if (!"1.0".equals(specVersion)) {
+            throw new FieldProblem(RejectionReason.NOT_A_CLOUDEVENT,
+                    "specversion \"" + Sanitize.forMessage(specVersion) + "\" is not supported; it must be \"1.0\"");
+        }
+    }
+
+    private static String checkType(String type) {
+        if (EventType.fromWire(type).isEmpty()) {
+            throw new FieldProblem(RejectionReason.UNKNOWN_TYPE, "type \"" + Sanitize.forMessage(type)
+                    + "\" is not one of moratorium.announced, moratorium.extended, moratorium.lifted,"
+                    + " moratorium.exemption-granted, moratorium.exemption-revoked, product.withdrawn");
+        }
+        return type;
+    }
+
+    private static void checkJsonContentType(String contentType, String attribute) {
+        String c = contentType.toLowerCase(Locale.ROOT).strip();
+        String mediaType = c.contains(";") ? c.substring(0, c.indexOf(';')).strip() : c;
+        if (!(mediaType.equals("application/json") || mediaType.endsWith("+json"))) {
+            throw FieldProblem.invalid(attribute + " \"" + Sanitize.forMessage(contentType)
+                    + "\" is not JSON; the data must be application/json");
+        }
+    }
+
+    private Instant envelopeTime(String text) {
+        return EventTimes.parse(text).orElseThrow(() -> FieldProblem.invalid("time \"" + Sanitize.forMessage(text)
+                + "\" is not an RFC 3339 timestamp"));
+    }
+}

@@ -1,0 +1,105 @@
+package dev.moratorium.policy;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The whole state of one policy: what is restricted, for whom, when, and who is exempt.
+ *
+ * <p>The restriction holds on {@code [effectiveFrom, effectiveUntil)}; {@code effectiveUntil} is
+ * {@code null} for "until further notice". A lift moves {@code effectiveUntil} to the lift's moment
+ * and records it in {@code liftedAt}, so that subscribers of {@code moratorium-state} can always
+ * answer "is access restricted at t" from the interval alone.
+ *
+ * <p>{@code evaluatedAt} is the service-clock instant up to which time-driven changes have been
+ * applied: reminders due at or before it are never sent again.
+ */
+public record Policy(
+        String policyId,
+        PolicyKind kind,
+        String vendor,
+        String product,
+        List<String> segments,
+        PolicyStatus status,
+        Instant effectiveFrom,
+        Instant effectiveUntil,
+        Instant liftedAt,
+        List<Exemption> exemptions,
+        String jurisdiction,
+        String reason,
+        String sourceUrl,
+        Instant evaluatedAt) {
+
+    public Policy {
+        Objects.requireNonNull(policyId, "policyId");
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(effectiveFrom, "effectiveFrom");
+        segments = List.copyOf(segments);
+        exemptions = List.copyOf(exemptions);
+    }
+
+    public boolean isWithdrawal() {
+        return kind == PolicyKind.WITHDRAWAL;
+    }
+
+    /** Is access restricted at this instant (ignoring exemptions)? */
+    public boolean restrictsAt(Instant instant) {
+        return !instant.isBefore(effectiveFrom) && (effectiveUntil == null || instant.isBefore(effectiveUntil));
+    }
+
+    public boolean coversSegment(String segment) {
+        return segments.stream().anyMatch(s -> s.equals(Names.EVERYONE) || Names.same(s, segment));
+    }
+
+    public boolean coversEveryone() {
+        return segments.contains(Names.EVERYONE);
+    }
+
+    public List<Exemption> activeExemptions() {
+        return exemptions.stream().filter(e -> !e.isRevoked()).toList();
+    }
+
+    public Optional<Exemption> activeExemptionFor(String organization) {
+        return exemptions.stream().filter(e -> !e.isRevoked() && e.isFor(organization)).findFirst();
+    }
+
+    public Optional<Exemption> exemptionHeldAt(String organization, Instant instant) {
+        return exemptions.stream().filter(e -> e.isFor(organization) && e.heldAt(instant)).findFirst();
+    }
+
+    public Policy withStatus(PolicyStatus newStatus) {
+        return new Policy(policyId, kind, vendor, product, segments, newStatus, effectiveFrom, effectiveUntil,
+                liftedAt, exemptions, jurisdiction, reason, sourceUrl, evaluatedAt);
+    }
+
+    public Policy withEnd(Instant newUntil, Instant newLiftedAt) {
+        return new Policy(policyId, kind, vendor, product, segments, status, effectiveFrom, newUntil,
+                newLiftedAt, exemptions, jurisdiction, reason, sourceUrl, evaluatedAt);
+    }
+
+    public Policy withExemptions(List<Exemption> newExemptions) {
+        return new Policy(policyId, kind, vendor, product, segments, status, effectiveFrom, effectiveUntil,
+                liftedAt, newExemptions, jurisdiction, reason, sourceUrl, evaluatedAt);
+    }
+
+    public Policy withEvaluatedAt(Instant instant) {
+        return new Policy(policyId, kind, vendor, product, segments, status, effectiveFrom, effectiveUntil,
+                liftedAt, exemptions, jurisdiction, reason, sourceUrl, instant);
+    }
+
+    /** A copy with the exemption for this organization replaced or added. */
+    public Policy withExemption(Exemption exemption) {
+        List<Exemption> updated = new ArrayList<>(exemptions.size() + 1);
+        for (Exemption e : exemptions) {
+            if (!(e.isFor(exemption.organization()) && !e.isRevoked())) {
+                updated.add(e);
+            }
+        }
+        updated.add(exemption);
+        return withExemptions(updated);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.moratorium.policy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+
+/** How instants and durations read in messages: a date when it is midnight UTC, else the full instant. */
+public final class TimeText {
+
+    private TimeText() {
+    }
+
+    public static String of(Instant instant) {
+        var utc = instant.atOffset(ZoneOffset.UTC);
+        if (utc.toLocalTime().equals(LocalTime.MIDNIGHT)) {
+            return utc.toLocalDate().toString();
+        }
+        return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    /** "7 days", "1 day", "12 hours", "30 minutes". */
+    public static String of(Duration duration) {
+        if (duration.toDaysPart() > 0 && duration.equals(Duration.ofDays(duration.toDays()))) {
+            return plural(duration.toDays(), "day");
+        }
+        if (duration.toHours() > 0 && duration.equals(Duration.ofHours(duration.toHours()))) {
+            return plural(duration.toHours(), "hour");
+        }
+        return plural(Math.max(1, duration.toMinutes()), "minute");
+    }
+
+    private static String plural(long n, String unit) {
+        return n + " " + unit + (n == 1 ? "" : "s");
+    }
+}
