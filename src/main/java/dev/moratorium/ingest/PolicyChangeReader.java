@@ -70,14 +70,14 @@ public final class PolicyChangeReader {
         }
         Optional<String> contentType = record.header("content-type").map(c -> c.toLowerCase(Locale.ROOT).strip());
         boolean structured = contentType.filter(c -> c.startsWith("application/cloudevents")).isPresent();
-        if (structured && contentType.get().startsWith("application/cloudevents-batch")) {
-            throw new FieldProblem(RejectionReason.NOT_A_CLOUDEVENT,
-                    "batched CloudEvents are not accepted; send one event per record");
-        }
         if (!structured && record.header("ce_specversion").isPresent()) {
             return binary(record, contentType);
         }
         JsonNode root = parse(value);
+        if (structured && contentType.get().startsWith("application/cloudevents-batch")) {
+            throw new FieldProblem(RejectionReason.NOT_A_CLOUDEVENT,
+                    "batched CloudEvents are not accepted; send one event per record");
+        }
         if (!structured && !(root.isObject() && root.has("specversion"))) {
             throw new FieldProblem(RejectionReason.NOT_A_CLOUDEVENT, "the record is neither a binary-mode CloudEvent"
                     + " (ce_specversion, ce_id, ce_type, ce_source headers) nor a structured one"
@@ -122,6 +122,8 @@ public final class PolicyChangeReader {
     }
 
     private Envelope binary(RawRecord record, Optional<String> contentType) {
+        // The value is parsed first: malformed-json comes before every later row of the reason table.
+        JsonNode data = parse(record.value());
         List<String> missing = new ArrayList<>();
         for (String attribute : ENVELOPE) {
             if (record.header("ce_" + attribute).filter(v -> !v.isBlank()).isEmpty()) {
@@ -133,7 +135,6 @@ public final class PolicyChangeReader {
         String id = record.header("ce_id").get();
         String type = checkType(record.header("ce_type").get());
         contentType.ifPresent(c -> checkJsonContentType(c, "content-type"));
-        JsonNode data = parse(record.value());
         if (!data.isObject()) {
             throw FieldProblem.invalid("data must be a JSON object, not " + DataFields.kind(data));
         }

@@ -20,7 +20,7 @@ public final class TimeText {
         return instant.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
-    /** "7 days", "1 day", "12 hours", "30 minutes". */
+    /** "7 days", "1 day", "12 hours", "30 minutes", "90 seconds": the largest whole unit. */
     public static String of(Duration duration) {
         if (duration.toDaysPart() > 0 && duration.equals(Duration.ofDays(duration.toDays()))) {
             return plural(duration.toDays(), "day");
@@ -28,7 +28,10 @@ public final class TimeText {
         if (duration.toHours() > 0 && duration.equals(Duration.ofHours(duration.toHours()))) {
             return plural(duration.toHours(), "hour");
         }
-        return plural(Math.max(1, duration.toMinutes()), "minute");
+        if (duration.toMinutes() > 0 && duration.equals(Duration.ofMinutes(duration.toMinutes()))) {
+            return plural(duration.toMinutes(), "minute");
+        }
+        return plural(Math.max(1, duration.toSeconds()), "second");
     }
 
     private static String plural(long n, String unit) {

@@ -1,0 +1,71 @@
+package dev.moratorium.api;
+
+import dev.moratorium.ingest.EventTimes;
+import dev.moratorium.ingest.Sanitize;
+import java.time.Instant;
+
+/** Query parameter checks that answer 400 with a sentence naming the parameter. */
+final class Params {
+
+    private static final int MAX_LENGTH = 200;
+
+    private Params() {
+    }
+
+    static String required(String name, String value) {
+        if (value == null || value.isBlank()) {
+            throw ApiException.badRequest("missing-parameter", name + " is required");
+        }
+        return optional(name, value);
+    }
+
+    static String optional(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        if (value.length() > MAX_LENGTH || Sanitize.hasControlCharacters(value)) {
+            throw ApiException.badRequest("invalid-parameter", name + " must be at most " + MAX_LENGTH
+                    + " characters without control characters");
+        }
+        return value.strip();
+    }
+
+    static Instant instant(String name, String value, Instant fallback) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        return EventTimes.parse(value.strip()).orElseThrow(() -> ApiException.badRequest("invalid-parameter",
+                name + " \"" + Sanitize.forMessage(value) + "\" is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"));
+    }
+
+    static int integer(String name, String value, int fallback, int min, int max) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(value.strip());
+            if (n < min || n > max) {
+                throw ApiException.badRequest("invalid-parameter", name + " must be between " + min + " and " + max);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid-parameter", name + " must be a whole number between " + min
+                    + " and " + max);
+        }
+    }
+
+    static long cursor(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            long n = Long.parseLong(value.strip());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid-parameter", name + " must be a sequence number (0 or more)");
+        }
+    }
+}

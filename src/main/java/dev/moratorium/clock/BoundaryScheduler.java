@@ -1,0 +1,41 @@
+package dev.moratorium.clock;
+
+import dev.moratorium.outbox.ChangeSignal;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+/**
+ * Looks for due boundaries (effectiveFrom, effectiveUntil, reminders) every tick — 1 s by default,
+ * well inside the contract's 5 s — and applies them. Replicas may all tick: the writers' lock
+ * makes them take turns, and a policy once advanced is no longer due.
+ */
+@ApplicationScoped
+public class BoundaryScheduler {
+
+    private static final Logger LOG = Logger.getLogger(BoundaryScheduler.class);
+
+    @Inject
+    DueBoundaries dueBoundaries;
+
+    @Inject
+    ChangeSignal signal;
+
+    @Scheduled(every = "${moratorium.clock.tick:1s}", delayed = "1s",
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        try {
+            int changed;
+            do {
+                changed = dueBoundaries.applyDue();
+                if (changed > 0) {
+                    signal.changed();
+                }
+            } while (changed == DueBoundaries.BATCH);
+        } catch (RuntimeException e) {
+            LOG.warnf("Time-driven changes not applied this tick, trying again next tick: %s", e.getMessage());
+        }
+    }
+}

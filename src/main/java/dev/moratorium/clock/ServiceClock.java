@@ -1,0 +1,38 @@
+package dev.moratorium.clock;
+
+import dev.moratorium.config.MoratoriumConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.jboss.logging.Logger;
+
+/**
+ * The service's own clock (UTC), used for every time-driven change. With
+ * {@code moratorium.clock.start} it starts at that instant and then runs at normal speed, which is
+ * how history such as the 2020 seed story is replayed.
+ */
+@ApplicationScoped
+public class ServiceClock {
+
+    private static final Logger LOG = Logger.getLogger(ServiceClock.class);
+
+    @Produces
+    @Singleton
+    Clock clock(MoratoriumConfig config) {
+        Clock system = Clock.systemUTC();
+        if (config.clock().start().isEmpty() || config.clock().start().get().isBlank()) {
+            return system;
+        }
+        String text = config.clock().start().get().strip();
+        Instant start = dev.moratorium.ingest.EventTimes.parse(text).orElseThrow(() -> new IllegalArgumentException(
+                "moratorium.clock.start (MORATORIUM_CLOCK_START) \"" + text
+                        + "\" is not an RFC 3339 instant such as 2020-06-09T00:00:00Z"));
+        Duration offset = Duration.between(system.instant(), start);
+        LOG.infof("Service clock starts at %s and runs at normal speed (moratorium.clock.start)", start);
+        return Clock.offset(system, offset).withZone(ZoneOffset.UTC);
+    }
+}

@@ -1,0 +1,174 @@
+package dev.moratorium.embedded;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A real Kafka broker (KRaft, combined broker and controller, one node) inside this JVM, for dev
+ * mode and tests. Its data directory survives restarts: it is formatted only once.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+    private static final String CONTROLLER = "CONTROLLER";
+
+    private final KafkaRaftServer server;
+    private final String bootstrapServers;
+
+    private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers) {
+        this.server = server;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /**
+     * @param port    the client port, 0 for any free one
+     * @param dataDir where the log and metadata live; reused if already formatted
+     */
+    public static EmbeddedKafkaBroker start(int port, Path dataDir) throws Exception {
+        Files.createDirectories(dataDir);
+        int clientPort = port == 0 ? Ports.free() : Ports.requireFree(port, "Kafka broker",
+                "moratorium.embedded.kafka-port (environment MORATORIUM_EMBEDDED_KAFKA_PORT)");
+        int controllerPort = controllerPort(dataDir);
+        Map<String, String> props = new java.util.HashMap<>();
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", "1");
+        props.put("controller.quorum.voters", "1@localhost:" + controllerPort);
+        props.put("listeners", "PLAINTEXT://localhost:" + clientPort + "," + CONTROLLER + "://localhost:" + controllerPort);
+        props.put("advertised.listeners", "PLAINTEXT://localhost:" + clientPort);
+        props.put("controller.listener.names", CONTROLLER);
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
+        props.put("log.dirs", dataDir.toAbsolutePath().toString());
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("offsets.topic.num.partitions", "5");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("transaction.state.log.num.partitions", "5");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        props.put("auto.create.topics.enable", "false");
+        props.put("num.partitions", "1");
+        // Records up to 1 MiB must reach the service so that it can reject them as too-large.
+        props.put("message.max.bytes", String.valueOf(2 * 1024 * 1024));
+        props.put("log.cleaner.backoff.ms", "1000");
+        KafkaConfig config = new KafkaConfig(props, false);
+        formatOnce(dataDir);
+        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+        server.startup();
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, "localhost:" + clientPort);
+        broker.awaitReady(Duration.ofSeconds(60));
+        return broker;
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** Creates the topics that do not exist yet; existing ones are left as they are. */
+    public void createTopics(List<NewTopic> topics) throws InterruptedException, ExecutionException {
+        try (Admin admin = admin()) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (NewTopic topic : topics) {
+                if (!existing.contains(topic.name())) {
+                    missing.add(topic);
+                }
+            }
+            if (missing.isEmpty()) {
+                return;
+            }
+            try {
+                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("the embedded broker did not create topics within 30 s", e);
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the embedded broker did not list topics within 30 s", e);
+        }
+    }
+
+    public Admin admin() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return Admin.create(p);
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+    }
+
+    private void awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Admin admin = admin()) {
+            while (true) {
+                try {
+                    admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
+                    return;
+                } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the embedded Kafka broker was not ready within " + timeout, e);
+                    }
+                    Thread.sleep(100);
+                }
+            }
+        }
+    }
+
+    private static void formatOnce(Path dataDir) throws Exception {
+        if (Files.exists(dataDir.resolve("meta.properties"))) {
+            return;
+        }
+        String dir = dataDir.toAbsolutePath().toString();
+        new Formatter()
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8))
+                .setClusterId(Uuid.randomUuid().toString())
+                .setNodeId(1)
+                .setDirectories(List.of(dir))
+                .setMetadataLogDirectory(dir)
+                .setControllerListenerName(CONTROLLER)
+                .setReleaseVersion(MetadataVersion.latestProduction())
+                .run();
+    }
+
+    /** The controller port is kept with the data, so a restarted broker finds its quorum where it was. */
+    private static int controllerPort(Path dataDir) throws IOException {
+        Path file = dataDir.resolve("embedded-controller.port");
+        if (Files.exists(file)) {
+            int port = Integer.parseInt(Files.readString(file).strip());
+            if (Ports.isFree(port)) {
+                return port;
+            }
+        }
+        int port = Ports.free();
+        Files.writeString(file, String.valueOf(port));
+        return port;
+    }
+}

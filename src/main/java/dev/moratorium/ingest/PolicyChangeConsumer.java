@@ -1,0 +1,117 @@
+package dev.moratorium.ingest;
+
+import dev.moratorium.config.Topics;
+import dev.moratorium.outbox.ChangeSignal;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.header.Header;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * The Kafka adapter for {@code policy-changes}: takes a polled batch as raw bytes, hands it to the
+ * ingestor (one database transaction) and returns; the offsets are committed only after that
+ * (commit strategy {@code throttled}: an offset is committed once its record is acknowledged, and
+ * the record is acknowledged when this method returns, after the transaction committed).
+ *
+ * <p>When the database is unavailable the batch is retried with backoff rather than skipped or
+ * dead-lettered: the records are fine, the service is not. Meanwhile the partition is paused by
+ * back-pressure, so the consumer stays in its group.
+ */
+@ApplicationScoped
+public class PolicyChangeConsumer {
+
+    private static final Logger LOG = Logger.getLogger(PolicyChangeConsumer.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+
+    @Inject
+    PolicyChangeIngestor ingestor;
+
+    @Inject
+    ChangeSignal signal;
+
+    @Inject
+    Clock clock;
+
+    @Inject
+    MeterRegistry metrics;
+
+    private final AtomicBoolean stalled = new AtomicBoolean();
+
+    @Incoming(Topics.POLICY_CHANGES)
+    @Blocking
+    public void consume(ConsumerRecords<byte[], byte[]> batch) throws InterruptedException {
+        Instant readAt = clock.instant();
+        List<RawRecord> records = new ArrayList<>(batch.count());
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            List<RawHeader> headers = new ArrayList<>();
+            for (Header h : r.headers()) {
+                headers.add(new RawHeader(h.key(), h.value()));
+            }
+            records.add(new RawRecord(r.topic(), r.partition(), r.offset(), r.key(), r.value(), headers, readAt));
+        }
+        if (records.isEmpty()) {
+            return;
+        }
+        long started = System.nanoTime();
+        List<RecordResult> results = ingestWithRetry(records);
+        signal.changed();
+        count(results, System.nanoTime() - started);
+    }
+
+    /** True while a batch cannot be stored (the database is down); readiness reports it. */
+    public boolean isStalled() {
+        return stalled.get();
+    }
+
+    private List<RecordResult> ingestWithRetry(List<RawRecord> records) throws InterruptedException {
+        Duration backoff = Duration.ofMillis(250);
+        for (int attempt = 1;; attempt++) {
+            try {
+                List<RecordResult> results = ingestor.ingest(records);
+                if (stalled.compareAndSet(true, false)) {
+                    LOG.infof("Ingest resumed after %d attempts", attempt);
+                }
+                return results;
+            } catch (RuntimeException e) {
+                stalled.set(true);
+                LOG.warnf("Could not store a batch of %d records from %s (attempt %d), retrying in %d ms: %s",
+                        records.size(), records.get(0).topic(), attempt, backoff.toMillis(), rootMessage(e));
+                Thread.sleep(backoff.toMillis());
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    private void count(List<RecordResult> results, long nanos) {
+        for (RecordResult result : results) {
+            if (result instanceof RecordResult.Applied) {
+                metrics.counter("moratorium.events.applied").increment();
+            } else if (result instanceof RecordResult.Duplicate d) {
+                metrics.counter("moratorium.events.duplicate").increment();
+                LOG.debugf("Duplicate event id ignored: %s", d.eventId());
+            } else if (result instanceof RecordResult.Rejected r) {
+                metrics.counter("moratorium.events.rejected", "reason", r.rejection().reason().code()).increment();
+            }
+        }
+        metrics.timer("moratorium.ingest.batch").record(Duration.ofNanos(nanos));
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+}

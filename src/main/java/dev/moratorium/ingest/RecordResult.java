@@ -1,0 +1,20 @@
+package dev.moratorium.ingest;
+
+import dev.moratorium.policy.Outcome;
+import dev.moratorium.policy.Rejection;
+
+/** What became of one record. */
+public sealed interface RecordResult {
+
+    RawRecord record();
+
+    record Applied(RawRecord record, String eventId, Outcome outcome) implements RecordResult {
+    }
+
+    /** An event id that was already applied: changes nothing, emits nothing (CONTRACT.md §1 rule 1). */
+    record Duplicate(RawRecord record, String eventId) implements RecordResult {
+    }
+
+    record Rejected(RawRecord record, String eventId, Rejection rejection) implements RecordResult {
+    }
+}

@@ -1,0 +1,87 @@
+package dev.moratorium.outbox;
+
+import dev.moratorium.config.MoratoriumConfig;
+import dev.moratorium.config.Topics;
+import dev.moratorium.ingest.RawHeader;
+import dev.moratorium.ingest.RawRecord;
+import dev.moratorium.policy.Notification;
+import dev.moratorium.policy.Outcome;
+import dev.moratorium.policy.Policy;
+import dev.moratorium.policy.Rejection;
+import dev.moratorium.store.NotificationEntity;
+import dev.moratorium.store.OutboxEntity;
+import dev.moratorium.wire.HeaderCodec;
+import dev.moratorium.wire.WireJson;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes what a change must publish as outbox rows, inside the caller's transaction: nothing is
+ * published for a change that rolls back, and everything is published (at least once, always
+ * with the same ids) for one that commits.
+ */
+@ApplicationScoped
+public class OutboxWriter {
+
+    public static final String DEAD_LETTER_REASON = "dead-letter-reason";
+
+    @Inject
+    MoratoriumConfig config;
+
+    /** The notifications (also kept for {@code GET /notifications}) and each state the policy passed through. */
+    public void write(Outcome outcome, Instant now) {
+        for (Notification n : outcome.notifications()) {
+            byte[] payload = WireJson.bytes(WireJson.notification(n));
+            NotificationEntity row = new NotificationEntity();
+            row.notificationId = n.notificationId();
+            row.type = n.type().wireName();
+            row.policyId = n.policy().policyId();
+            row.occurredAt = n.occurredAt();
+            row.createdAt = now;
+            row.payload = new String(payload, StandardCharsets.UTF_8);
+            row.persist();
+            List<RawHeader> headers = List.of(
+                    header("ce_specversion", "1.0"),
+                    header("ce_id", n.notificationId()),
+                    header("ce_type", n.type().wireName()),
+                    header("ce_source", config.notifications().source()),
+                    header("ce_subject", n.policy().policyId()),
+                    header("ce_time", n.occurredAt().toString()),
+                    header("content-type", "application/json"));
+            enqueue(Topics.NOTIFICATIONS, key(n.policy()), payload, headers, now);
+        }
+        for (Policy state : outcome.stateChanges()) {
+            enqueue(Topics.STATE, key(state), WireJson.bytes(WireJson.state(state)),
+                    List.of(header("content-type", "application/json")), now);
+        }
+    }
+
+    /** The rejected record, unchanged, plus the {@code dead-letter-reason} header. */
+    public void deadLetter(RawRecord record, Rejection rejection, Instant now) {
+        List<RawHeader> headers = new ArrayList<>(record.headers());
+        headers.add(header(DEAD_LETTER_REASON, rejection.deadLetterReason()));
+        enqueue(Topics.DEAD_LETTER, record.key(), record.value(), headers, now);
+    }
+
+    private static void enqueue(String topic, byte[] key, byte[] payload, List<RawHeader> headers, Instant now) {
+        OutboxEntity row = new OutboxEntity();
+        row.topic = topic;
+        row.recordKey = key;
+        row.payload = payload;
+        row.headers = HeaderCodec.encode(headers);
+        row.createdAt = now;
+        row.persist();
+    }
+
+    private static byte[] key(Policy policy) {
+        return policy.policyId().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static RawHeader header(String key, String value) {
+        return new RawHeader(key, value.getBytes(StandardCharsets.UTF_8));
+    }
+}

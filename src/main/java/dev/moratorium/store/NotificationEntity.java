@@ -1,0 +1,42 @@
+package dev.moratorium.store;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import org.hibernate.annotations.ColumnTransformer;
+
+/** A published notification, for {@code GET /notifications} and the live stream; {@code seq} is the cursor. */
+@Entity
+@Table(name = "notification")
+public class NotificationEntity extends PanacheEntityBase {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "notification_seq")
+    @SequenceGenerator(name = "notification_seq", sequenceName = "notification_seq", allocationSize = 1)
+    public Long seq;
+
+    @Column(name = "notification_id")
+    public String notificationId;
+
+    public String type;
+
+    @Column(name = "policy_id")
+    public String policyId;
+
+    @Column(name = "occurred_at")
+    public Instant occurredAt;
+
+    @Column(name = "created_at")
+    public Instant createdAt;
+
+    /** The notification's {@code data} exactly as published. */
+    @Column(columnDefinition = "json")
+    @ColumnTransformer(write = "?::json")
+    public String payload;
+}

@@ -1,0 +1,164 @@
+package dev.moratorium.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.moratorium.policy.Exemption;
+import dev.moratorium.policy.Names;
+import dev.moratorium.policy.Policy;
+import dev.moratorium.policy.PolicyKind;
+import dev.moratorium.policy.PolicyStatus;
+import dev.moratorium.wire.WireJson;
+import io.quarkus.panache.common.Page;
+import io.quarkus.panache.common.Parameters;
+import io.quarkus.panache.common.Sort;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Policies and their exemptions in PostgreSQL, translated to and from the domain's {@link Policy}. */
+@ApplicationScoped
+public class PolicyStore {
+
+    /** Loads the named policies in two queries (policies, then their exemptions). */
+    public Map<String, Policy> load(Collection<String> policyIds) {
+        if (policyIds.isEmpty()) {
+            return Map.of();
+        }
+        List<PolicyEntity> entities = PolicyEntity.list("policyId in ?1", policyIds);
+        return toDomain(entities);
+    }
+
+    public Optional<Policy> find(String policyId) {
+        return Optional.ofNullable(load(List.of(policyId)).get(policyId));
+    }
+
+    /** Policies with a time-driven change due at or before {@code now}, oldest due first. */
+    public List<Policy> due(Instant now, int limit) {
+        List<PolicyEntity> entities = PolicyEntity.find("nextDueAt <= ?1", Sort.ascending("nextDueAt"), now)
+                .page(Page.ofSize(limit)).list();
+        return new ArrayList<>(toDomain(entities).values());
+    }
+
+    public List<Policy> byVendorAndProduct(String vendor, String product) {
+        return new ArrayList<>(toDomain(PolicyEntity.list("vendorKey = ?1 and productKey = ?2",
+                Names.key(vendor), Names.key(product))).values());
+    }
+
+    /** One page of policies, filtered; segment matching covers "*" (everyone). */
+    public PolicyPage page(PolicyFilter filter, int page, int size) {
+        StringBuilder query = new StringBuilder("1 = 1");
+        Parameters params = new Parameters();
+        if (filter.status() != null) {
+            query.append(" and status = :status");
+            params.and("status", filter.status().name());
+        }
+        if (filter.vendor() != null) {
+            query.append(" and vendorKey = :vendor");
+            params.and("vendor", Names.key(filter.vendor()));
+        }
+        if (filter.product() != null) {
+            query.append(" and productKey = :product");
+            params.and("product", Names.key(filter.product()));
+        }
+        List<PolicyEntity> candidates = PolicyEntity.find(query.toString(), Sort.ascending("policyId"), params).list();
+        List<Policy> matching = new ArrayList<>();
+        for (Policy p : toDomain(candidates).values()) {
+            if (filter.segment() == null || p.coversSegment(filter.segment())) {
+                matching.add(p);
+            }
+        }
+        int from = Math.min(matching.size(), page * size);
+        int to = Math.min(matching.size(), from + size);
+        return new PolicyPage(matching.subList(from, to), page, size, matching.size());
+    }
+
+    /**
+     * Writes the policy's state; exemption rows are rewritten only when they changed.
+     *
+     * @param previous the state it had when loaded, or {@code null} for a new policy
+     */
+    public void save(Policy policy, Policy previous, Instant nextDueAt, Instant now) {
+        PolicyEntity entity = previous == null ? null : PolicyEntity.findById(policy.policyId());
+        boolean isNew = entity == null;
+        if (isNew) {
+            entity = new PolicyEntity();
+            entity.policyId = policy.policyId();
+            entity.createdAt = now;
+        }
+        entity.kind = policy.kind().name();
+        entity.vendor = policy.vendor();
+        entity.product = policy.product();
+        entity.vendorKey = Names.key(policy.vendor());
+        entity.productKey = Names.key(policy.product());
+        ArrayNode segments = WireJson.MAPPER.createArrayNode();
+        policy.segments().forEach(segments::add);
+        entity.segments = WireJson.string(segments);
+        entity.status = policy.status().name();
+        entity.effectiveFrom = policy.effectiveFrom();
+        entity.effectiveUntil = policy.effectiveUntil();
+        entity.liftedAt = policy.liftedAt();
+        entity.jurisdiction = policy.jurisdiction();
+        entity.reason = policy.reason();
+        entity.sourceUrl = policy.sourceUrl();
+        entity.evaluatedAt = policy.evaluatedAt();
+        entity.nextDueAt = nextDueAt;
+        entity.updatedAt = now;
+        if (isNew) {
+            entity.persist();
+        }
+        if (previous == null || !previous.exemptions().equals(policy.exemptions())) {
+            if (previous != null) {
+                ExemptionEntity.delete("policyId", policy.policyId());
+            }
+            int position = 0;
+            for (Exemption e : policy.exemptions()) {
+                ExemptionEntity row = new ExemptionEntity();
+                row.policyId = policy.policyId();
+                row.position = position++;
+                row.organization = e.organization();
+                row.organizationKey = Names.key(e.organization());
+                row.purpose = e.purpose();
+                row.grantedAt = e.grantedAt();
+                row.revokedAt = e.revokedAt();
+                row.persist();
+            }
+        }
+    }
+
+    private Map<String, Policy> toDomain(List<PolicyEntity> entities) {
+        if (entities.isEmpty()) {
+            return Map.of();
+        }
+        List<String> ids = entities.stream().map(e -> e.policyId).toList();
+        Map<String, List<Exemption>> exemptions = new HashMap<>();
+        List<ExemptionEntity> rows = ExemptionEntity.list("policyId in ?1", Sort.ascending("policyId", "position"), ids);
+        for (ExemptionEntity row : rows) {
+            exemptions.computeIfAbsent(row.policyId, k -> new ArrayList<>())
+                    .add(new Exemption(row.organization, row.purpose, row.grantedAt, row.revokedAt));
+        }
+        Map<String, Policy> policies = new LinkedHashMap<>();
+        for (PolicyEntity e : entities) {
+            List<String> segments = new ArrayList<>();
+            for (JsonNode s : WireJson.parse(e.segments)) {
+                segments.add(s.asText());
+            }
+            policies.put(e.policyId, new Policy(e.policyId, PolicyKind.valueOf(e.kind), e.vendor, e.product, segments,
+                    PolicyStatus.valueOf(e.status), e.effectiveFrom, e.effectiveUntil, e.liftedAt,
+                    exemptions.getOrDefault(e.policyId, List.of()), e.jurisdiction, e.reason, e.sourceUrl,
+                    e.evaluatedAt));
+        }
+        return policies;
+    }
+
+    public record PolicyFilter(PolicyStatus status, String vendor, String product, String segment) {
+    }
+
+    public record PolicyPage(List<Policy> items, int page, int size, long total) {
+    }
+}
