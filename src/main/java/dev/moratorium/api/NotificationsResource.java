@@ -59,7 +59,7 @@ public class NotificationsResource {
             start = latestSequence();
         }
         AtomicLong cursor = new AtomicLong(start);
-        return Multi.createFrom().ticks().startingAfter(Duration.ZERO).every(STREAM_POLL)
+        return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(STREAM_POLL)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().transformToIterable(tick -> {
                     List<NotificationEntity> rows = after(cursor.get(), 100);

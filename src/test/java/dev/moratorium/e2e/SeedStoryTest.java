@@ -14,8 +14,9 @@ import dev.moratorium.testing.SeedStory;
 import dev.moratorium.testing.TestKafka;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,9 +32,14 @@ import org.junit.jupiter.api.TestMethodOrder;
  * The 2020 announcement read in 2026 yields access.suspended and then access.restored.
  */
 @QuarkusTest
+@TestProfile(SeedStoryTest.Profile.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SeedStoryTest {
+
+    /** Its own profile: a fresh broker and database for this class. */
+    public static class Profile implements QuarkusTestProfile {
+    }
 
     private List<ConsumerRecord<byte[], byte[]>> notifications;
 
@@ -187,10 +193,5 @@ class SeedStoryTest {
         }
         assertThat(last).as("a state record for " + policyId).isNotNull();
         return last;
-    }
-
-    @SuppressWarnings("unused")
-    private static Instant now() {
-        return Instant.now();
     }
 }

@@ -1,0 +1,174 @@
+package dev.moratorium.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+
+import dev.moratorium.testing.Events;
+import dev.moratorium.testing.TestKafka;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Every rejection rule through the real pipeline: each bad record lands unchanged on
+ * policy-changes-dlq with its dead-letter-reason, is listed by /rejections, changes nothing, and
+ * does not stop the consumer; a retry re-runs a kept record once its policy exists.
+ */
+@QuarkusTest
+@TestProfile(RejectionsTest.Profile.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RejectionsTest {
+
+    /** Its own profile: a fresh broker and database for this class. */
+    public static class Profile implements QuarkusTestProfile {
+    }
+
+    private static final Map<String, String> STRUCTURED = Map.of("content-type", "application/cloudevents+json");
+
+    /** Bad records in the order sent: key, value, headers, expected reason code. */
+    private record Bad(String key, byte[] value, Map<String, String> headers, String reason) {
+    }
+
+    private final Map<String, Bad> bad = new LinkedHashMap<>();
+
+    @BeforeAll
+    void sendGoodAndBadRecords() {
+        byte[] huge = ("{\"pad\":\"" + "x".repeat(70_000) + "\"}").getBytes(StandardCharsets.UTF_8);
+        bad("too-large", "big", huge, STRUCTURED);
+        bad("malformed-json", "acme-1", "{\"specversion\":\"1.0\",\"id\":".getBytes(StandardCharsets.UTF_8), STRUCTURED);
+        bad("not-a-cloudevent", "acme-1", "{\"hello\":\"world\"}".getBytes(StandardCharsets.UTF_8), STRUCTURED);
+        bad("unknown-type", "acme-1", Events.event("bad-type", "moratorium.paused", "{\"policyId\":\"acme-1\"}"));
+        bad("invalid-field", "acme-1", Events.event("bad-field", "moratorium.announced",
+                "{\"policyId\":\"acme-1\",\"product\":\"Vision\",\"segments\":[\"police\"],\"effectiveFrom\":\"2026-01-01\"}"));
+        bad("invalid-interval", "acme-1", Events.announce("bad-interval", "acme-1", "2026-01-01", "2025-01-01"));
+        bad("key-mismatch", "other-key", Events.announce("bad-key", "acme-1", "2026-01-01", "2030-01-01"));
+        bad("unknown-policy", "acme-x", Events.event("grant-x", "moratorium.exemption-granted",
+                "{\"policyId\":\"acme-x\",\"organization\":\"Thorn\"}"));
+        bad("malformed-json", "acme-1", "{oops".getBytes(StandardCharsets.UTF_8), Map.of("ce_specversion", "1.0",
+                "ce_id", "binary-bad", "ce_type", "moratorium.lifted", "ce_source", "urn:test",
+                "content-type", "application/json"));
+        // the good ones in between must still be applied
+        TestKafka.sendStructured("acme-1", Events.announce("acme-1-announced", "acme-1", "2026-01-01", "2030-01-01"));
+        TestKafka.sendStructured("acme-old", Events.announce("acme-old-announced", "acme-old", "2020-01-01", "2021-01-01"));
+        bad("duplicate-policy", "acme-1", Events.announce("acme-1-again", "acme-1", "2026-01-01", "2031-01-01"));
+        bad("not-an-extension", "acme-1", Events.event("acme-1-shorter", "moratorium.extended",
+                "{\"policyId\":\"acme-1\",\"effectiveUntil\":\"2029-01-01\"}"));
+        bad("policy-closed", "acme-old", Events.event("acme-old-lifted", "moratorium.lifted",
+                "{\"policyId\":\"acme-old\"}"));
+        // binary mode, valid: an extension
+        TestKafka.send("policy-changes", "acme-1", "{\"policyId\":\"acme-1\",\"effectiveUntil\":null}"
+                .getBytes(StandardCharsets.UTF_8), Map.of("ce_specversion", "1.0", "ce_id", "acme-1-extended",
+                "ce_type", "moratorium.extended", "ce_source", "urn:test", "content-type", "application/json"));
+    }
+
+    private void bad(String reason, String key, String structuredEvent) {
+        bad(reason, key, structuredEvent.getBytes(StandardCharsets.UTF_8), STRUCTURED);
+    }
+
+    private void bad(String reason, String key, byte[] value, Map<String, String> headers) {
+        TestKafka.send("policy-changes", key, value, headers);
+        bad.put(reason + "#" + bad.size(), new Bad(key, value, headers, reason));
+    }
+
+    @Test
+    @Order(1)
+    void everyBadRecordIsDeadLetteredUnchangedWithItsReason() {
+        List<ConsumerRecord<byte[], byte[]>> dlq = TestKafka.readUntil("policy-changes-dlq", Duration.ofSeconds(30),
+                r -> r.size() >= bad.size());
+        assertThat(dlq).hasSize(bad.size());
+        List<Bad> expected = List.copyOf(bad.values());
+        for (Bad b : expected) {
+            ConsumerRecord<byte[], byte[]> match = dlq.stream()
+                    .filter(r -> Arrays.equals(r.value(), b.value()) && b.key().equals(TestKafka.text(r.key())))
+                    .findFirst().orElseThrow(() -> new AssertionError("not dead-lettered: " + b.reason()));
+            String reason = TestKafka.header(match, "dead-letter-reason");
+            assertThat(reason).startsWith(b.reason() + ": ");
+            assertThat(reason.length()).isGreaterThan(b.reason().length() + 10);
+            b.headers().forEach((k, v) -> assertThat(TestKafka.header(match, k)).isEqualTo(v));
+        }
+        assertThat(dlq.stream().map(r -> TestKafka.header(r, "dead-letter-reason")))
+                .contains("unknown-policy: no policy \"acme-x\" has been announced");
+    }
+
+    @Test
+    @Order(2)
+    void rejectionsAreListedWithReasonsAndChangedNothing() {
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                given().get("/rejections").then().body("", hasSize(bad.size())));
+        JsonPath list = given().get("/rejections").then().statusCode(200).extract().jsonPath();
+        assertThat(list.getList("reason", String.class))
+                .containsExactlyInAnyOrderElementsOf(bad.values().stream().map(Bad::reason).toList());
+        assertThat(list.getList("status", String.class)).containsOnly("OPEN");
+        given().get("/moratoria/acme-x").then().statusCode(404);
+        given().get("/moratoria/acme-1").then().statusCode(200)
+                .body("effectiveUntil", equalTo(null)).body("status", equalTo("ACTIVE"));
+        given().get("/moratoria/acme-1/history").then()
+                .body("id", equalTo(List.of("acme-1-announced", "acme-1-extended")));
+        given().get("/moratoria/acme-old").then().body("status", equalTo("EXPIRED"));
+        given().get("/rejections?status=BOGUS").then().statusCode(400).body("error", equalTo("invalid-parameter"));
+    }
+
+    @Test
+    @Order(3)
+    void theBinaryModeExtensionWasNotified() {
+        var notifications = TestKafka.readUntil("moratorium-notifications", Duration.ofSeconds(20),
+                r -> r.stream().anyMatch(x -> "access.suspension-extended".equals(TestKafka.header(x, "ce_type"))));
+        assertThat(notifications.stream().filter(r -> "access.suspension-extended".equals(TestKafka.header(r, "ce_type")))
+                .map(r -> TestKafka.text(r.value())))
+                .singleElement().asString()
+                .contains("\"message\":\"Police access to Acme Vision suspended until further notice"
+                        + " (previously until 2030-01-01).\"");
+    }
+
+    @Test
+    @Order(4)
+    void aRetryAppliesTheRecordOnceItsPolicyExists() {
+        JsonPath list = given().get("/rejections?status=OPEN").then().extract().jsonPath();
+        int unknownPolicy = list.getInt("find { it.reason == 'unknown-policy' }.id");
+        int malformed = list.getInt("find { it.reason == 'malformed-json' }.id");
+
+        given().post("/rejections/" + unknownPolicy + "/retry").then().statusCode(200)
+                .body("outcome", equalTo("rejected")).body("status", equalTo("OPEN")).body("retryCount", equalTo(1));
+
+        TestKafka.sendStructured("acme-x", Events.announce("acme-x-announced", "acme-x", "2026-01-01", "2030-01-01"));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                given().get("/moratoria/acme-x").then().statusCode(200));
+
+        given().post("/rejections/" + unknownPolicy + "/retry").then().statusCode(200)
+                .body("outcome", equalTo("applied")).body("status", equalTo("RESOLVED"));
+        given().get("/moratoria/acme-x").then().body("exemptions[0].organization", equalTo("Thorn"));
+        given().get("/moratoria/acme-x/history").then().body("id", equalTo(List.of("acme-x-announced", "grant-x")));
+        given().post("/rejections/" + unknownPolicy + "/retry").then().statusCode(200)
+                .body("outcome", equalTo("already-resolved"));
+        given().post("/rejections/" + malformed + "/retry").then().statusCode(200)
+                .body("outcome", equalTo("rejected")).body("reason", equalTo("malformed-json"));
+        given().post("/rejections/999999/retry").then().statusCode(404).body("error", equalTo("unknown-rejection"));
+        given().post("/rejections/abc/retry").then().statusCode(400).body("error", equalTo("invalid-parameter"));
+
+        var notifications = TestKafka.readUntil("moratorium-notifications", Duration.ofSeconds(20),
+                r -> r.stream().anyMatch(x -> "exemption.granted".equals(TestKafka.header(x, "ce_type"))));
+        assertThat(notifications.stream().filter(r -> "exemption.granted".equals(TestKafka.header(r, "ce_type")))
+                .map(r -> TestKafka.text(r.value()))).singleElement().asString()
+                .contains("\"message\":\"Thorn exempt from the police moratorium on Acme Vision.\"");
+        // the retry did not dead-letter the record a second time
+        assertThat(TestKafka.readAll("policy-changes-dlq")).hasSize(bad.size());
+    }
+}
