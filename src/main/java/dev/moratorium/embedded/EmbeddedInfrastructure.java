@@ -29,13 +29,13 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
     public static EmbeddedInfrastructure start(int kafkaPort, int postgresPort, Path dataDir, int partitions)
             throws Exception {
         long started = System.nanoTime();
-        EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(postgresPort, dataDir.resolve("postgres"));
-        EmbeddedKafkaBroker kafka;
+        EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(kafkaPort, dataDir.resolve("kafka"));
+        EmbeddedPostgresServer postgres;
         try {
-            kafka = EmbeddedKafkaBroker.start(kafkaPort, dataDir.resolve("kafka"));
+            postgres = EmbeddedPostgresServer.start(postgresPort, dataDir.resolve("postgres"));
             kafka.createTopics(TopicLayout.topics(partitions));
         } catch (Exception | Error e) {
-            postgres.close();
+            kafka.close();
             throw e;
         }
         return new EmbeddedInfrastructure(postgres, kafka, (System.nanoTime() - started) / 1_000_000);
@@ -67,5 +67,10 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
         } finally {
             postgres.close();
         }
+    }
+
+    /** How long broker, database and topics took to be ready. */
+    public long startMillis() {
+        return startMillis;
     }
 }

@@ -19,7 +19,6 @@ import dev.moratorium.policy.Rejection;
 import dev.moratorium.policy.RejectionReason;
 import dev.moratorium.policy.TimeDrivenChanges;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -261,17 +260,15 @@ class PolicyChangeReaderTest {
     // ---- the seed story ----
 
     private static List<String[]> seedRecords() throws IOException {
-        try (InputStream in = PolicyChangeReaderTest.class.getResourceAsStream("/seed-story.kcat")) {
-            assertThat(in).as("seed-story.kcat on the test classpath").isNotNull();
-            List<String[]> records = new ArrayList<>();
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (!line.isBlank()) {
-                    int bar = line.indexOf('|');
-                    records.add(new String[] {line.substring(0, bar), line.substring(bar + 1)});
-                }
+        // The README's walkthrough produces this very file with kcat.
+        List<String[]> records = new ArrayList<>();
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("examples/seed-story.kcat"))) {
+            if (!line.isBlank()) {
+                int bar = line.indexOf('|');
+                records.add(new String[] {line.substring(0, bar), line.substring(bar + 1)});
             }
-            return records;
         }
+        return records;
     }
 
     @Test

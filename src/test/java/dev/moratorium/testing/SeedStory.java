@@ -1,16 +1,19 @@
 package dev.moratorium.testing;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The seed story's records ({@code key|value} lines), as a producer would send them. */
+/** The seed story's records ({@code key|value} lines, a copy of ../shared/scenarios), as a producer would send them. */
 public final class SeedStory {
 
     public static final String AMAZON = "amazon-rekognition-police-2020";
     public static final String IBM = "ibm-face-recognition-withdrawal";
+    /** The file the README's kcat walkthrough produces (tests run in the project directory). */
+    static final Path FILE = Path.of("examples/seed-story.kcat");
 
     private SeedStory() {
     }
@@ -19,9 +22,9 @@ public final class SeedStory {
     }
 
     public static List<Line> lines() {
-        try (InputStream in = SeedStory.class.getResourceAsStream("/seed-story.kcat")) {
+        try {
             List<Line> lines = new ArrayList<>();
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+            for (String line : Files.readAllLines(FILE, StandardCharsets.UTF_8)) {
                 if (!line.isBlank()) {
                     int bar = line.indexOf('|');
                     lines.add(new Line(line.substring(0, bar), line.substring(bar + 1)));
