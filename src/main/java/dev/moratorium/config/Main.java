@@ -10,7 +10,6 @@ import java.util.Locale;
  * The packaged service's entry point. Before anything starts it checks that production has been
  * told where Kafka and PostgreSQL are: without that it would quietly try localhost and fail later
  * with a stack trace; instead it stops at once with a sentence naming the settings.
- * (Dev mode and tests do not pass through here; they use the embedded infrastructure.)
  */
 @QuarkusMain
 public final class Main {
@@ -20,6 +19,9 @@ public final class Main {
             new String[] {"QUARKUS_DATASOURCE_JDBC_URL", "quarkus.datasource.jdbc.url"},
             new String[] {"QUARKUS_DATASOURCE_USERNAME", "quarkus.datasource.username"},
             new String[] {"QUARKUS_DATASOURCE_PASSWORD", "quarkus.datasource.password"});
+
+    /** Set by the embedded infrastructure once it runs (see dev.moratorium.embedded). */
+    private static final String EMBEDDED_RUNNING = "dev-moratorium-embedded-config";
 
     private Main() {
     }
@@ -36,6 +38,9 @@ public final class Main {
     }
 
     static List<String> missingProductionSettings() {
+        if (System.getProperty(EMBEDDED_RUNNING) != null) {
+            return List.of(); // dev mode: the embedded Kafka and PostgreSQL already run and are configured
+        }
         String profile = setting("QUARKUS_PROFILE", "quarkus.profile");
         if (profile != null && !profile.toLowerCase(Locale.ROOT).contains("prod")) {
             return List.of(); // an explicit non-production profile brings its own settings

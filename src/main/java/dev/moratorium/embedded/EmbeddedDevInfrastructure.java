@@ -16,6 +16,8 @@ final class EmbeddedDevInfrastructure {
     private static final String STARTED = "dev-moratorium-embedded-config";
     /** Set by the application while it runs (see AppLifecycle), so the broker outlives the consumer on shutdown. */
     private static final String APP_RUNNING = "dev-moratorium-app-running";
+    /** The JVM shutdown hook in which Quarkus stops the application. */
+    private static final String QUARKUS_SHUTDOWN_THREAD = "Shutdown thread";
 
     private EmbeddedDevInfrastructure() {
     }
@@ -61,15 +63,20 @@ final class EmbeddedDevInfrastructure {
         }
     }
 
+    /** Stops the broker and database only once the application has closed its consumers and producers. */
     private static void stop(EmbeddedInfrastructure infrastructure) {
         long deadline = System.currentTimeMillis() + 15_000;
-        while (Boolean.getBoolean(APP_RUNNING) && System.currentTimeMillis() < deadline) {
-            try {
+        try {
+            while (Boolean.getBoolean(APP_RUNNING) && System.currentTimeMillis() < deadline) {
                 Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
             }
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t != Thread.currentThread() && QUARKUS_SHUTDOWN_THREAD.equals(t.getName())) {
+                    t.join(Math.max(1, deadline - System.currentTimeMillis()));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         try {
             infrastructure.close();

@@ -29,6 +29,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setPort(chosen)
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(false)
+                // Stopped by its owner, after the application's connections are closed, not in parallel with them.
+                .setRegisterShutdownHook(false)
                 .setServerConfig("max_connections", "100")
                 .setServerConfig("fsync", "on")
                 .start();
