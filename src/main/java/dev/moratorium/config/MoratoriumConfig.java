@@ -24,6 +24,14 @@ public interface MoratoriumConfig {
 
     EmbeddedSettings embedded();
 
+    HealthSettings health();
+
+    interface HealthSettings {
+        /** Readiness fails when the oldest unpublished outbox row is older than this. */
+        @WithDefault("120s")
+        Duration outboxMaxAge();
+    }
+
     interface ClockSettings {
         /** An RFC 3339 instant the service clock starts at (then runs at normal speed); absent: real time. */
         Optional<String> start();

@@ -79,7 +79,7 @@ public class PolicyChangeApplier {
             PolicyEvent event = r.event();
             String eventId = event.meta().id();
             if (!applied.add(eventId)) {
-                results.add(new RecordResult.Duplicate(record, eventId));
+                results.add(new RecordResult.Duplicate(record, eventId, event.type().wireName()));
                 continue;
             }
             Decision decision = decider.decide(Optional.ofNullable(current.get(event.policyId())), event, now);
@@ -92,7 +92,7 @@ public class PolicyChangeApplier {
             current.put(event.policyId(), ok.outcome().state());
             history.add(historyRow(event, r.dataJson(), record, now));
             outbox.write(ok.outcome(), now);
-            results.add(new RecordResult.Applied(record, eventId, ok.outcome()));
+            results.add(new RecordResult.Applied(record, eventId, event.type().wireName(), ok.outcome()));
         }
         for (Map.Entry<String, Policy> entry : current.entrySet()) {
             Policy before = loaded.get(entry.getKey());

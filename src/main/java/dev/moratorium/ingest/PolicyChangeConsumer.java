@@ -2,7 +2,6 @@ package dev.moratorium.ingest;
 
 import dev.moratorium.config.Topics;
 import dev.moratorium.outbox.ChangeSignal;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -44,7 +43,7 @@ public class PolicyChangeConsumer {
     Clock clock;
 
     @Inject
-    MeterRegistry metrics;
+    IngestMetrics metrics;
 
     private final AtomicBoolean stalled = new AtomicBoolean();
 
@@ -95,16 +94,17 @@ public class PolicyChangeConsumer {
 
     private void count(List<RecordResult> results, long nanos) {
         for (RecordResult result : results) {
-            if (result instanceof RecordResult.Applied) {
-                metrics.counter("moratorium.events.applied").increment();
+            if (result instanceof RecordResult.Applied a) {
+                metrics.consumed(a.type(), "applied");
             } else if (result instanceof RecordResult.Duplicate d) {
-                metrics.counter("moratorium.events.duplicate").increment();
+                metrics.consumed(d.type(), "duplicate");
                 LOG.debugf("Duplicate event id ignored: %s", d.eventId());
             } else if (result instanceof RecordResult.Rejected r) {
-                metrics.counter("moratorium.events.rejected", "reason", r.rejection().reason().code()).increment();
+                metrics.consumed("-", "rejected");
+                metrics.rejected(r.rejection().reason().code());
             }
         }
-        metrics.timer("moratorium.ingest.batch").record(Duration.ofNanos(nanos));
+        metrics.batch(results.size(), nanos);
     }
 
     private static String rootMessage(Throwable e) {

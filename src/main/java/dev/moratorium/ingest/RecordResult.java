@@ -8,11 +8,12 @@ public sealed interface RecordResult {
 
     RawRecord record();
 
-    record Applied(RawRecord record, String eventId, Outcome outcome) implements RecordResult {
+    /** @param type the event's CloudEvent type */
+    record Applied(RawRecord record, String eventId, String type, Outcome outcome) implements RecordResult {
     }
 
     /** An event id that was already applied: changes nothing, emits nothing (CONTRACT.md §1 rule 1). */
-    record Duplicate(RawRecord record, String eventId) implements RecordResult {
+    record Duplicate(RawRecord record, String eventId, String type) implements RecordResult {
     }
 
     record Rejected(RawRecord record, String eventId, Rejection rejection) implements RecordResult {

@@ -10,6 +10,7 @@ import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -66,6 +67,9 @@ public class OutboxRelay {
 
     @Inject
     EntityManager em;
+
+    @Inject
+    MeterRegistry registry;
 
     private final String holder = "relay-" + UUID.randomUUID();
     private final AtomicLong published = new AtomicLong();
@@ -146,6 +150,9 @@ public class OutboxRelay {
         List<Long> ids = rows.stream().map(r -> r.id).toList();
         QuarkusTransaction.requiringNew().run(() -> OutboxEntity.delete("id in ?1", ids));
         published.addAndGet(rows.size());
+        for (OutboxEntity row : rows) {
+            registry.counter("moratorium.records.published", "topic", row.topic, "type", typeOf(row)).increment();
+        }
         return rows.size();
     }
 
@@ -166,6 +173,18 @@ public class OutboxRelay {
             case Topics.DEAD_LETTER -> deadLetters;
             default -> throw new IllegalStateException("outbox row for an unknown topic: " + topic);
         };
+    }
+
+    /** The ce_type of a notification; "state" or "dead-letter" for the other topics. */
+    private static String typeOf(OutboxEntity row) {
+        if (Topics.NOTIFICATIONS.equals(row.topic)) {
+            for (RawHeader h : HeaderCodec.decode(row.headers)) {
+                if ("ce_type".equals(h.key())) {
+                    return new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+                }
+            }
+        }
+        return Topics.STATE.equals(row.topic) ? "state" : "dead-letter";
     }
 
     private static Message<byte[]> toMessage(OutboxEntity row) {

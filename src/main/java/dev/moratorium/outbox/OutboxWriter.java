@@ -52,11 +52,11 @@ public class OutboxWriter {
                     header("ce_subject", n.policy().policyId()),
                     header("ce_time", n.occurredAt().toString()),
                     header("content-type", "application/json"));
-            enqueue(Topics.NOTIFICATIONS, key(n.policy()), payload, headers, now);
+            enqueue(Topics.NOTIFICATIONS, key(n.policy()), payload, headers);
         }
         for (Policy state : outcome.stateChanges()) {
             enqueue(Topics.STATE, key(state), WireJson.bytes(WireJson.state(state)),
-                    List.of(header("content-type", "application/json")), now);
+                    List.of(header("content-type", "application/json")));
         }
     }
 
@@ -64,16 +64,16 @@ public class OutboxWriter {
     public void deadLetter(RawRecord record, Rejection rejection, Instant now) {
         List<RawHeader> headers = new ArrayList<>(record.headers());
         headers.add(header(DEAD_LETTER_REASON, rejection.deadLetterReason()));
-        enqueue(Topics.DEAD_LETTER, record.key(), record.value(), headers, now);
+        enqueue(Topics.DEAD_LETTER, record.key(), record.value(), headers);
     }
 
-    private static void enqueue(String topic, byte[] key, byte[] payload, List<RawHeader> headers, Instant now) {
+    private static void enqueue(String topic, byte[] key, byte[] payload, List<RawHeader> headers) {
         OutboxEntity row = new OutboxEntity();
         row.topic = topic;
         row.recordKey = key;
         row.payload = payload;
         row.headers = HeaderCodec.encode(headers);
-        row.createdAt = now;
+        row.createdAt = Instant.now(); // wall clock, not the service clock: it measures publication delay
         row.persist();
     }
 

@@ -1,0 +1,20 @@
+package dev.moratorium.ops;
+
+import java.time.Instant;
+
+/**
+ * Operational figures read from the database every few seconds (not per metrics scrape).
+ *
+ * @param outboxBacklog        rows committed but not yet acknowledged by Kafka
+ * @param outboxOldestAgeSeconds age of the oldest such row, 0 when none
+ * @param activeMoratoria      policies in status ACTIVE
+ * @param scheduledMoratoria   policies in status SCHEDULED
+ * @param timeDrivenLagSeconds how far the oldest due boundary is behind the service clock, 0 when none is due
+ */
+public record OpsSnapshot(long outboxBacklog, double outboxOldestAgeSeconds, long activeMoratoria,
+        long scheduledMoratoria, double timeDrivenLagSeconds, Instant takenAt) {
+
+    public static OpsSnapshot empty() {
+        return new OpsSnapshot(0, 0, 0, 0, 0, Instant.EPOCH);
+    }
+}
