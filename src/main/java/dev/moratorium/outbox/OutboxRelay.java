@@ -5,36 +5,44 @@ import dev.moratorium.config.Topics;
 import dev.moratorium.ingest.RawHeader;
 import dev.moratorium.store.OutboxEntity;
 import dev.moratorium.wire.HeaderCodec;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.BeforeDestroyed;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 
 /**
  * Publishes committed outbox rows to Kafka, in id order, then deletes them.
  *
  * <p>Sending happens outside any database transaction (a Kafka send inside a JTA transaction can
- * inherit its context). A crash after the send and before the delete publishes the rows again,
+ * inherit its context), with a plain Kafka producer built from the standard {@code kafka.*}
+ * settings: its lifecycle is ours, so it still runs after the consumer has finished its last
+ * batch at shutdown, and the outbox is drained before the process exits. A crash after the send and before the delete publishes the rows again,
  * with the same ids — at-least-once delivery, de-duplicable by subscribers. One replica at a time
  * holds the publishing lease, so rows of one policy always leave in order.
  */
@@ -45,19 +53,8 @@ public class OutboxRelay {
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
 
     @Inject
-    @Channel(Topics.NOTIFICATIONS)
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-    MutinyEmitter<byte[]> notifications;
-
-    @Inject
-    @Channel(Topics.STATE)
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-    MutinyEmitter<byte[]> states;
-
-    @Inject
-    @Channel(Topics.DEAD_LETTER)
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-    MutinyEmitter<byte[]> deadLetters;
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
 
     @Inject
     MoratoriumConfig config;
@@ -72,19 +69,24 @@ public class OutboxRelay {
     MeterRegistry registry;
 
     private final String holder = "relay-" + UUID.randomUUID();
+    private volatile KafkaProducer<byte[], byte[]> producer;
     private final AtomicLong published = new AtomicLong();
     private volatile boolean running;
     private volatile Thread thread;
 
     void start(@Observes StartupEvent event) {
+        producer = new KafkaProducer<>(producerConfig());
         running = true;
         thread = new Thread(this::loop, "outbox-relay");
         thread.setDaemon(true);
         thread.start();
     }
 
-    /** Early in shutdown: publish what is committed, while the Kafka producers still run. */
-    void stop(@Observes @Priority(1) ShutdownEvent event) {
+    /**
+     * Late in shutdown — after the Kafka connector has finished its in-flight records (it stops at
+     * priority 50 of the same event) — publish everything committed, then close the producer.
+     */
+    void stop(@Observes @Priority(100) @BeforeDestroyed(ApplicationScoped.class) Object event) {
         running = false;
         signal.changed();
         Thread t = thread;
@@ -96,12 +98,33 @@ public class OutboxRelay {
             }
         }
         try {
-            while (publishRound() > 0) {
-                // drain
+            int drained = 0;
+            for (int sent = publishRound(); sent > 0; sent = publishRound()) {
+                drained += sent;
             }
+            LOG.debugf("Outbox drained at shutdown: %d records", drained);
         } catch (RuntimeException e) {
             LOG.warnf("Outbox not drained at shutdown (%s); the next start publishes the rest", e.getMessage());
+        } finally {
+            if (producer != null) {
+                producer.close(Duration.ofSeconds(5));
+            }
         }
+    }
+
+    private Map<String, Object> producerConfig() {
+        Map<String, Object> config = new HashMap<>(kafkaConfig);
+        config.keySet().removeIf(k -> k.startsWith("group.") || k.startsWith("auto.offset")
+                || k.contains("deserializer") || k.startsWith("enable.auto.commit"));
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // A rejected record of up to 1 MiB is dead-lettered unchanged.
+        config.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
+        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 2);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "moratorium-outbox-relay");
+        return config;
     }
 
     public long publishedCount() {
@@ -142,11 +165,11 @@ public class OutboxRelay {
         if (rows.isEmpty()) {
             return 0;
         }
-        List<Uni<Void>> acks = new ArrayList<>(rows.size());
+        List<Future<RecordMetadata>> acks = new ArrayList<>(rows.size());
         for (OutboxEntity row : rows) {
-            acks.add(emitterFor(row.topic).sendMessage(toMessage(row)));
+            acks.add(producer.send(toRecord(row)));
         }
-        Uni.join().all(acks).andFailFast().await().atMost(ACK_TIMEOUT);
+        awaitAll(acks);
         List<Long> ids = rows.stream().map(r -> r.id).toList();
         QuarkusTransaction.requiringNew().run(() -> OutboxEntity.delete("id in ?1", ids));
         published.addAndGet(rows.size());
@@ -166,13 +189,18 @@ public class OutboxRelay {
         return updated == 1;
     }
 
-    private MutinyEmitter<byte[]> emitterFor(String topic) {
-        return switch (topic) {
-            case Topics.NOTIFICATIONS -> notifications;
-            case Topics.STATE -> states;
-            case Topics.DEAD_LETTER -> deadLetters;
-            default -> throw new IllegalStateException("outbox row for an unknown topic: " + topic);
-        };
+    private static void awaitAll(List<Future<RecordMetadata>> acks) {
+        long deadline = System.nanoTime() + ACK_TIMEOUT.toNanos();
+        try {
+            for (Future<RecordMetadata> ack : acks) {
+                ack.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for Kafka", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Kafka did not acknowledge the outbox batch: " + e.getMessage(), e);
+        }
     }
 
     /** The ce_type of a notification; "state" or "dead-letter" for the other topics. */
@@ -187,16 +215,12 @@ public class OutboxRelay {
         return Topics.STATE.equals(row.topic) ? "state" : "dead-letter";
     }
 
-    private static Message<byte[]> toMessage(OutboxEntity row) {
+    private static ProducerRecord<byte[], byte[]> toRecord(OutboxEntity row) {
         RecordHeaders headers = new RecordHeaders();
         for (RawHeader h : HeaderCodec.decode(row.headers)) {
             headers.add(h.key(), h.value());
         }
-        OutgoingKafkaRecordMetadata<byte[]> metadata = OutgoingKafkaRecordMetadata.<byte[]>builder()
-                .withKey(row.recordKey)
-                .withHeaders(headers)
-                .build();
-        return Message.of(row.payload).addMetadata(metadata);
+        return new ProducerRecord<>(row.topic, null, row.recordKey, row.payload, headers);
     }
 
     private static void sleep(Duration d) {
