@@ -44,17 +44,20 @@ public class NotificationsResource {
         return body;
     }
 
-    /** Starts after {@code after}, or after {@code Last-Event-ID}, or (by default) with what comes next. */
+    /**
+     * Starts after {@code Last-Event-ID} (a reconnecting EventSource sends it, with the original
+     * URL), else after {@code after}, else with what comes next.
+     */
     @GET
     @Path("/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public Multi<OutboundSseEvent> stream(@QueryParam("after") String after,
             @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
         long start;
-        if (after != null && !after.isBlank()) {
-            start = Params.cursor("after", after);
-        } else if (lastEventId != null && !lastEventId.isBlank()) {
+        if (lastEventId != null && !lastEventId.isBlank()) {
             start = Params.cursor("Last-Event-ID", lastEventId);
+        } else if (after != null && !after.isBlank()) {
+            start = Params.cursor("after", after);
         } else {
             start = latestSequence();
         }

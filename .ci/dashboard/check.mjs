@@ -1,0 +1,155 @@
+// Drives the ops dashboard in headless Chromium while policy changes are produced with kcat.
+// Run by .ci/dashboard-check against a running dev-mode service; exits non-zero on any failure.
+import { chromium } from 'playwright-core';
+import { spawnSync } from 'node:child_process';
+
+const url = process.env.DASHBOARD_URL ?? 'http://localhost:18080/';
+const broker = process.env.KAFKA_BROKER ?? 'localhost:19092';
+const screenshot = process.env.SCREENSHOT ?? 'target/dashboard.png';
+const origin = new URL(url).origin;
+const run = Date.now().toString(36);
+const id = (n) => `dash-${run}-${n}`;
+// The browser's own clock is set far from the service's, so a countdown computed from it would be wrong.
+const BROWSER_TIME = new Date('2001-02-03T04:05:06Z');
+const DAY = 86400000;
+
+let passed = 0;
+function check(ok, what, detail) {
+  if (!ok) throw new Error(`FAILED: ${what}${detail === undefined ? '' : ` (${detail})`}`);
+  passed += 1;
+  console.log(`ok ${passed} - ${what}`);
+}
+
+async function eventually(what, probe, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) { check(true, what); return last; }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  check(false, what, `not within ${timeoutMs / 1000} s; last saw ${JSON.stringify(last)}`);
+}
+
+async function api(path) {
+  const response = await fetch(new URL(path, origin));
+  if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
+  return response.json();
+}
+
+function produce(key, type, data) {
+  const value = JSON.stringify({ specversion: '1.0', id: `${key}-${type}`, type, source: 'urn:test', data });
+  const kcat = spawnSync('kcat', ['-P', '-b', broker, '-t', 'policy-changes', '-k', key,
+    '-H', 'content-type=application/cloudevents+json'], { input: `${value}\n`, encoding: 'utf8' });
+  if (kcat.status !== 0) throw new Error(`kcat failed: ${kcat.stderr}`);
+  console.log(`   produced ${type} ${key}`);
+}
+
+const text = (page, selector) => page.locator(selector).first().textContent({ timeout: 2000 }).catch(() => null);
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+const page = await context.newPage();
+try {
+  const problems = [];
+  const foreign = [];
+  let navigations = 0;
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`); });
+  page.on('request', (r) => { if (!r.url().startsWith(`${origin}/`)) foreign.push(r.url()); });
+  page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations += 1; });
+  await page.clock.install({ time: BROWSER_TIME });
+
+  await page.goto(url);
+  await eventually('the page is live: status, moratoria and rejections loaded, notification stream open', () =>
+    page.evaluate(() => document.querySelector('#ops[data-loaded]') && document.querySelector('#moratoria[data-loaded]')
+      && document.querySelector('#rejections-panel[data-loaded]')
+      && document.getElementById('stream-status').dataset.state === 'live'));
+  await page.evaluate(() => { window.__sameDocument = 'still here'; });
+  const initialNotifications = await page.locator('#notifications li').count();
+  check(await page.locator('a[href="/q/swagger-ui"]').count() === 1
+    && await page.locator('a[href="/q/openapi"]').count() === 1, 'links to /q/swagger-ui and /q/openapi');
+
+  const status = await api('/ops/status');
+  const shown = Date.parse((await text(page, '#service-clock')).replace(' UTC', 'Z').replace(' ', 'T'));
+  check(Math.abs(shown - Date.parse(status.clock)) < 5000, 'the header shows the service clock, not the browser\'s',
+    `shown ${new Date(shown).toISOString()}, service ${status.clock}`);
+
+  // --- produce, with the page open and never reloaded ---
+  produce(id(1), 'moratorium.announced', { policyId: id(1), vendor: 'Acme', product: 'Vision', segments: ['police'],
+    effectiveFrom: '2026-01-01', effectiveUntil: '2030-01-01' });
+  produce(id(2), 'moratorium.announced', { policyId: id(2), vendor: 'Acme', product: 'Lens',
+    segments: ['police', 'border control'], effectiveFrom: '2099-01-01', effectiveUntil: null,
+    exemptions: [{ organization: 'Thorn', purpose: 'finding missing children' }] });
+  const hostile = '<img src=x onerror="window.__xss=1">';
+  produce(id(3), 'moratorium.announced', { policyId: id(3), vendor: hostile, product: '<b>Scan</b>',
+    segments: ['police'], effectiveFrom: '2026-01-01', effectiveUntil: '2030-01-01' });
+  produce(id(4), 'moratorium.exemption-granted', { policyId: id(4), organization: 'Thorn' });
+
+  const expected = 'Police access to Acme Vision suspended from 2026-01-01 until 2030-01-01.';
+  await eventually(`the live list shows "${expected}"`, () =>
+    page.locator(`#notifications li[data-policy-id="${id(1)}"] .message`).textContent({ timeout: 500 })
+      .then((t) => t === expected, () => false));
+  const fromApi = (await api('/notifications?after=0&limit=500')).find((n) => n.policyId === id(2));
+  await eventually('the scheduled announcement\'s notification shows the API\'s message text', () =>
+    text(page, `#notifications li[data-policy-id="${id(2)}"] .message`).then((t) => t === fromApi?.message));
+  const sequences = await page.locator('#notifications li').evaluateAll((lis) => lis.map((li) => Number(li.dataset.sequence)));
+  check(sequences.length >= initialNotifications + 3 && sequences.every((s, i) => i === 0 || sequences[i - 1] > s),
+    'notifications are listed newest first, each once', sequences.join(','));
+
+  const activeRow = `#moratoria-active tr[data-policy-id="${id(1)}"]`;
+  await eventually('the active moratoria list shows the new policy', () => page.locator(activeRow).count());
+  const countdown = await text(page, `${activeRow} .countdown`);
+  const days = Number(/ends in ([\d,]+) d/.exec(countdown)?.[1].replaceAll(',', ''));
+  const expectedDays = Math.floor((Date.parse('2030-01-01T00:00:00Z') - Date.parse((await api('/ops/status')).clock)) / DAY);
+  check(Math.abs(days - expectedDays) <= 1, 'its countdown to the end is computed from the service clock',
+    `"${countdown}", expected about ${expectedDays} d`);
+  await page.waitForTimeout(1500);
+  check(await text(page, `${activeRow} .countdown`) !== countdown, 'the countdown is live');
+
+  const scheduledRow = `#moratoria-scheduled tr[data-policy-id="${id(2)}"]`;
+  await eventually('the scheduled moratoria list shows the future policy with its exemption', () =>
+    text(page, scheduledRow).then((t) => t?.includes('Thorn') && t.includes('finding missing children')));
+  const scheduled = await text(page, `${scheduledRow} .countdown`);
+  check(/starts in [\d,]+ d \d\d:\d\d:\d\d/.test(scheduled) && scheduled.includes('ends: until further notice'),
+    'a scheduled moratorium counts down to its start and says it runs until further notice', scheduled);
+
+  const rejection = '#rejections li[data-reason="unknown-policy"]';
+  await eventually('the bad record shows up under rejections with reason unknown-policy', () =>
+    text(page, rejection).then((t) => t?.includes(`no policy "${id(4)}" has been announced`)));
+  check((await text(page, `${rejection} .badge`)) === 'unknown-policy' && (await text(page, `${rejection} code`)) === id(4),
+    'the rejection shows its reason code and record key');
+
+  await eventually('API text is shown as text, not markup', () =>
+    text(page, `#moratoria-active tr[data-policy-id="${id(3)}"] strong`).then((t) => t === `${hostile} <b>Scan</b>`));
+  check(await page.evaluate(() => window.__xss === undefined && document.querySelectorAll('main img, main b').length === 0),
+    'no element or script was injected from API text');
+
+  await eventually('the status tiles show the counts and lag from /ops/status', () => page.evaluate(() =>
+    document.getElementById('ops-active').textContent === '2' && document.getElementById('ops-scheduled').textContent === '1'
+    && /^\d+$/.test(document.getElementById('ops-consumer-lag').textContent)
+    && /^\d+$/.test(document.getElementById('ops-outbox-backlog').textContent)
+    && /^\d+\.\d s$/.test(document.getElementById('ops-outbox-age').textContent)), 15000);
+
+  check(await page.evaluate(() => window.__sameDocument) === 'still here' && navigations === 1,
+    'all of it arrived without a reload', `navigations: ${navigations}`);
+  check(foreign.length === 0, 'nothing was loaded from elsewhere', foreign.join(' '));
+  check(problems.length === 0, 'no script errors in the page', problems.join('; '));
+  await page.screenshot({ path: screenshot, fullPage: true });
+  await page.setViewportSize({ width: 760, height: 900 });
+  await page.screenshot({ path: screenshot.replace(/\.png$/, '-narrow.png'), fullPage: true });
+  console.log(`   screenshots: ${screenshot} (1400 px wide) and ${screenshot.replace(/\.png$/, '-narrow.png')} (760 px)`);
+} catch (e) {
+  console.error(e.message);
+  process.exitCode = 1;
+  await page.screenshot({ path: screenshot, fullPage: true }).catch(() => {});
+  console.error(`   screenshot of the failure: ${screenshot}`);
+} finally {
+  await browser.close();
+}
+if (!process.exitCode) console.log(`dashboard check: ${passed} checks passed`);
