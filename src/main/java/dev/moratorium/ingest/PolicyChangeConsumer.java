@@ -3,6 +3,7 @@ package dev.moratorium.ingest;
 import dev.moratorium.config.Topics;
 import dev.moratorium.outbox.ChangeSignal;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
@@ -10,7 +11,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
@@ -45,11 +48,45 @@ public class PolicyChangeConsumer {
     @Inject
     IngestMetrics metrics;
 
+    @Inject
+    KafkaClientService kafkaClients;
+
     private final AtomicBoolean stalled = new AtomicBoolean();
+    private final ReentrantLock inFlight = new ReentrantLock();
+    private volatile boolean closing;
 
     @Incoming(Topics.POLICY_CHANGES)
     @Blocking
     public void consume(ConsumerRecords<byte[], byte[]> batch) throws InterruptedException {
+        inFlight.lock();
+        try {
+            if (closing) {
+                // Not acknowledged, so its offsets are not committed: the next start reads it again.
+                throw new ShuttingDown(batch.count());
+            }
+            apply(batch);
+        } finally {
+            inFlight.unlock();
+        }
+    }
+
+    /**
+     * The first step of shutdown, while the database is still open: stop fetching, let the batch
+     * in flight commit, and refuse any batch already fetched (it stays uncommitted).
+     */
+    public void stopAndAwaitInFlight(Duration timeout) throws InterruptedException {
+        closing = true;
+        try {
+            kafkaClients.getConsumer(Topics.POLICY_CHANGES).pause().await().atMost(Duration.ofSeconds(2));
+        } catch (RuntimeException e) {
+            LOG.debugf("Consumer not paused: %s", e.getMessage());
+        }
+        if (inFlight.tryLock(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            inFlight.unlock();
+        }
+    }
+
+    private void apply(ConsumerRecords<byte[], byte[]> batch) throws InterruptedException {
         Instant readAt = clock.instant();
         List<RawRecord> records = new ArrayList<>(batch.count());
         for (ConsumerRecord<byte[], byte[]> r : batch) {
@@ -83,6 +120,9 @@ public class PolicyChangeConsumer {
                 }
                 return results;
             } catch (RuntimeException e) {
+                if (closing) {
+                    throw new ShuttingDown(records.size());
+                }
                 stalled.set(true);
                 LOG.warnf("Could not store a batch of %d records from %s (attempt %d), retrying in %d ms: %s",
                         records.size(), records.get(0).topic(), attempt, backoff.toMillis(), rootMessage(e));
@@ -105,6 +145,14 @@ public class PolicyChangeConsumer {
             }
         }
         metrics.batch(results.size(), nanos);
+    }
+
+    /** A batch left for the next start because the service is stopping; not a failure of the records. */
+    static final class ShuttingDown extends RuntimeException {
+        ShuttingDown(int records) {
+            super("the service is shutting down; a batch of " + records
+                    + " records stays uncommitted and is read again at the next start", null, false, false);
+        }
     }
 
     private static String rootMessage(Throwable e) {

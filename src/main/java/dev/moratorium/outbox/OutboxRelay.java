@@ -11,7 +11,6 @@ import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.BeforeDestroyed;
 import jakarta.enterprise.event.Observes;
@@ -83,10 +82,10 @@ public class OutboxRelay {
     }
 
     /**
-     * Late in shutdown — after the Kafka connector has finished its in-flight records (it stops at
-     * priority 50 of the same event) — publish everything committed, then close the producer.
+     * At shutdown, once the consumer has stopped (see ShutdownSequence) and while the database is
+     * still open: stop the loop and publish everything committed.
      */
-    void stop(@Observes @Priority(100) @BeforeDestroyed(ApplicationScoped.class) Object event) {
+    public void drain() {
         running = false;
         signal.changed();
         Thread t = thread;
@@ -105,10 +104,13 @@ public class OutboxRelay {
             LOG.debugf("Outbox drained at shutdown: %d records", drained);
         } catch (RuntimeException e) {
             LOG.warnf("Outbox not drained at shutdown (%s); the next start publishes the rest", e.getMessage());
-        } finally {
-            if (producer != null) {
-                producer.close(Duration.ofSeconds(5));
-            }
+        }
+    }
+
+    void close(@Observes @BeforeDestroyed(ApplicationScoped.class) Object event) {
+        running = false;
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
         }
     }
 

@@ -1,0 +1,236 @@
+package dev.moratorium.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Breaks things for real around the packaged service ({@code target/quarkus-app}, production
+ * settings) and checks exactly-once effects: SIGKILL mid-stream, broker and database outages, two
+ * replicas with a failover, graceful shutdown. Sizes come from system properties so CI runs a
+ * smaller stream than {@code reliability/run-full} (100,000 events over 5,000 policies).
+ */
+class ReliabilityIT {
+
+    private static final int EVENTS = Integer.getInteger("reliability.events", 10_000);
+    private static final int POLICIES = Integer.getInteger("reliability.policies", 500);
+    private static final long SEED = Long.getLong("reliability.seed", System.nanoTime());
+    private static final Duration READY = Duration.ofSeconds(90);
+    private static final Duration CATCH_UP = Duration.ofMinutes(5);
+
+    @Test
+    void sigkillAtThreeRandomPointsLosesNothingAndAppliesNothingTwice() throws Exception {
+        Workload w = Workload.generate(EVENTS, POLICIES, SEED, "crash");
+        try (Harness h = new Harness(3)) {
+            h.produce(w.records);
+            ServiceProcess service = h.service("crash");
+            service.start();
+            Random random = new Random(SEED);
+            List<Double> points = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                points.add(0.1 + 0.8 * random.nextDouble());
+            }
+            points.sort(null);
+            for (double point : points) {
+                service.awaitReady(READY);
+                long target = (long) (w.applied * point);
+                while (h.appliedCount() < target) {
+                    Thread.sleep(20);
+                }
+                service.kill();
+                System.out.printf("reliability: SIGKILL at %.0f%% (%d of %d events applied)%n", point * 100,
+                        h.appliedCount(), w.applied);
+                service.start();
+            }
+            service.awaitReady(READY);
+            h.awaitCaughtUp(w, CATCH_UP);
+            System.out.println("reliability crash (seed " + SEED + "): " + h.verify(w, List.of(service)));
+            service.terminate(Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
+    void brokerAndDatabaseOutagesTurnReadinessDownAndLoseNothing() throws Exception {
+        Workload w = Workload.generate(Math.min(EVENTS, 6_000), Math.min(POLICIES, 300), SEED + 1, "outage");
+        try (Harness h = new Harness(3)) {
+            ServiceProcess service = h.service("outage");
+            service.start();
+            service.awaitReady(READY);
+            AtomicBoolean done = new AtomicBoolean();
+            Thread producer = new Thread(() -> {
+                try {
+                    for (Workload.Rec r : w.records) {
+                        h.send(r);
+                        Thread.sleep(w.records.size() > 3000 ? 8 : 20); // events keep flowing across both outages
+                    }
+                    h.flush();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    done.set(true);
+                }
+            });
+            producer.start();
+            Thread.sleep(3_000);
+
+            h.kafka.close();
+            Outage kafka = observe(service, Duration.ofSeconds(30));
+            h.startKafka();
+            service.awaitReady(READY);
+
+            h.postgres.close();
+            Outage database = observe(service, Duration.ofSeconds(30));
+            h.startPostgres();
+            service.awaitReady(READY);
+
+            producer.join();
+            h.awaitCaughtUp(w, CATCH_UP);
+            String figures = h.verify(w, List.of(service));
+            System.out.println("reliability outages: broker down 30 s (readiness DOWN seen: " + kafka.readinessDown
+                    + ", liveness always UP: " + kafka.livenessAlwaysUp + "), database down 30 s (readiness DOWN seen: "
+                    + database.readinessDown + ", liveness always UP: " + database.livenessAlwaysUp + "); " + figures);
+            assertThat(kafka.readinessDown).as("readiness DOWN while the broker is down").isTrue();
+            assertThat(database.readinessDown).as("readiness DOWN while the database is down").isTrue();
+            assertThat(kafka.livenessAlwaysUp && database.livenessAlwaysUp).as("liveness stays UP").isTrue();
+            service.terminate(Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
+    void twoReplicasShareTheWorkEmitTimeDrivenChangesOnceAndFailOver() throws Exception {
+        Workload first = Workload.generate(Math.min(EVENTS, 8_000), Math.min(POLICIES, 400), SEED + 2, "rep");
+        try (Harness h = new Harness(6)) {
+            ServiceProcess a = h.service("replica-a");
+            ServiceProcess b = h.service("replica-b");
+            a.start();
+            b.start();
+            a.awaitReady(READY);
+            b.awaitReady(READY);
+            // 60 moratoria that end in 20 s: each access.restored must be published exactly once between the two
+            Instant until = Instant.now().plusSeconds(20).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            List<Workload.Rec> soon = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                String id = "soon-" + i;
+                soon.add(new Workload.Rec(id, ("{\"specversion\":\"1.0\",\"id\":\"" + id + "-a\",\"type\":"
+                        + "\"moratorium.announced\",\"source\":\"urn:reliability\",\"data\":{\"policyId\":\"" + id
+                        + "\",\"vendor\":\"Soon\",\"product\":\"Ending\",\"segments\":[\"police\"],\"effectiveFrom\":"
+                        + "\"2026-01-01\",\"effectiveUntil\":\"" + until + "\"}}").getBytes(), "applied"));
+            }
+            h.produce(soon);
+            h.produce(first.records);
+            long deadline = System.nanoTime() + CATCH_UP.toNanos();
+            while (h.count("SELECT count(*) FROM policy_event") < first.applied + 60 || Instant.now().isBefore(
+                    until.plusSeconds(6)) || h.count("SELECT count(*) FROM outbox") > 0) {
+                assertThat(System.nanoTime()).as("caught up").isLessThan(deadline);
+                Thread.sleep(250);
+            }
+            double consumedA = a.metric("moratorium_events_consumed_total");
+            double consumedB = b.metric("moratorium_events_consumed_total");
+            var restored = new java.util.HashMap<String, Integer>();
+            long duplicatesBeforeFailover = 0;
+            var ids = new java.util.HashMap<String, Integer>();
+            for (var r : h.readTopic("moratorium-notifications")) {
+                String id = new String(r.headers().lastHeader("ce_id").value());
+                ids.merge(id, 1, Integer::sum);
+                if ("access.restored".equals(new String(r.headers().lastHeader("ce_type").value()))
+                        && new String(r.key()).startsWith("soon-")) {
+                    restored.merge(new String(r.key()), 1, Integer::sum);
+                }
+            }
+            duplicatesBeforeFailover = ids.values().stream().filter(n -> n > 1).count();
+            System.out.printf("reliability replicas: consumed a=%.0f b=%.0f; time-driven access.restored for %d of 60"
+                    + " policies, each published %s; duplicate ids in normal operation=%d%n", consumedA, consumedB,
+                    restored.size(), restored.values().stream().distinct().toList(), duplicatesBeforeFailover);
+            assertThat(consumedA).as("replica a took part").isGreaterThan(0);
+            assertThat(consumedB).as("replica b took part").isGreaterThan(0);
+            assertThat(restored).hasSize(60);
+            assertThat(restored.values()).containsOnly(1);
+            assertThat(duplicatesBeforeFailover).as("outbox published twice in normal operation").isZero();
+
+            // failover: a second stream, and replica a killed in the middle of it
+            Workload second = Workload.generate(Math.min(EVENTS, 8_000), Math.min(POLICIES, 400), SEED + 3, "fail");
+            h.produce(second.records);
+            long target = h.appliedCount() + second.applied / 3;
+            while (h.appliedCount() < target) {
+                Thread.sleep(20);
+            }
+            a.kill();
+            Workload both = Workload.merge(first, second, soon.size());
+            h.awaitCaughtUp(both, CATCH_UP);
+            System.out.println("reliability replicas after SIGKILL of one: " + h.verify(both, List.of(b)));
+            b.terminate(Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
+    void sigtermTurnsReadinessDownDrainsAndExitsWithin20Seconds() throws Exception {
+        Workload w = Workload.generate(Math.min(EVENTS, 10_000), Math.min(POLICIES, 500), SEED + 4, "term");
+        try (Harness h = new Harness(3)) {
+            h.produce(w.records);
+            ServiceProcess service = h.service("graceful");
+            service.start();
+            service.awaitReady(READY);
+            while (h.appliedCount() < w.applied / 3) {
+                Thread.sleep(20);
+            }
+            AtomicBoolean sawNotReady = new AtomicBoolean();
+            Thread watcher = new Thread(() -> {
+                while (service.isAlive()) {
+                    int status = service.status("/q/health/ready");
+                    if (status == 503) {
+                        sawNotReady.set(true);
+                        return;
+                    }
+                    if (status == -1) {
+                        return; // already closed
+                    }
+                }
+            });
+            watcher.start();
+            Duration exit = service.terminate(Duration.ofSeconds(20));
+            watcher.join();
+            long outboxLeft = h.count("SELECT count(*) FROM outbox");
+            long appliedAtExit = h.appliedCount();
+            System.out.printf("reliability SIGTERM: exited in %d ms, readiness DOWN before exit: %s, outbox rows left:"
+                    + " %d, applied at exit: %d of %d%n", exit.toMillis(), sawNotReady.get(), outboxLeft, appliedAtExit,
+                    w.applied);
+            assertThat(sawNotReady.get()).as("readiness reported DOWN during shutdown").isTrue();
+            assertThat(outboxLeft).as("outbox flushed at shutdown").isZero();
+
+            service.start();
+            service.awaitReady(READY);
+            h.awaitCaughtUp(w, CATCH_UP);
+            double reread = service.metric("moratorium_events_consumed_total{result=\"duplicate\"}")
+                    - 0; // every duplicate seen after restart, intentional ones included
+            System.out.println("reliability SIGTERM restart (seed " + SEED + "): " + h.verify(w, List.of(service))
+                    + " duplicates_seen_after_restart=" + (long) reread);
+            service.terminate(Duration.ofSeconds(20));
+        }
+    }
+
+    private record Outage(boolean readinessDown, boolean livenessAlwaysUp) {
+    }
+
+    /** Watches readiness and liveness for the length of an outage. */
+    private static Outage observe(ServiceProcess service, Duration length) throws InterruptedException {
+        boolean down = false;
+        boolean liveUp = true;
+        long end = System.nanoTime() + length.toNanos();
+        while (System.nanoTime() < end) {
+            if (service.status("/q/health/ready") == 503) {
+                down = true;
+            }
+            if (service.status("/q/health/live") != 200) {
+                liveUp = false;
+            }
+            Thread.sleep(500);
+        }
+        return new Outage(down, liveUp);
+    }
+}
