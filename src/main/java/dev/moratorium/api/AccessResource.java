@@ -2,9 +2,7 @@ package dev.moratorium.api;
 
 import dev.moratorium.policy.AccessDecision;
 import dev.moratorium.policy.AccessRules;
-import dev.moratorium.store.PolicyStore;
 import jakarta.inject.Inject;
-import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -19,13 +17,13 @@ import java.time.Instant;
 public class AccessResource {
 
     @Inject
-    PolicyStore policies;
+    PolicyIndex index;
 
     @Inject
     Clock clock;
 
+    /** Answered from memory (see PolicyIndex): no database query per request. */
     @GET
-    @Transactional(Transactional.TxType.SUPPORTS)
     public AccessDecision access(@QueryParam("vendor") String vendor, @QueryParam("product") String product,
             @QueryParam("segment") String segment, @QueryParam("organization") String organization,
             @QueryParam("at") String at) {
@@ -34,6 +32,6 @@ public class AccessResource {
         String s = Params.required("segment", segment);
         String o = Params.optional("organization", organization);
         Instant instant = Params.instant("at", at, clock.instant());
-        return AccessRules.decide(policies.byVendorAndProduct(v, p), s, o, instant);
+        return AccessRules.decide(index.policiesFor(v, p), s, o, instant);
     }
 }

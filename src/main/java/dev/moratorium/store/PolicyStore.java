@@ -45,11 +45,6 @@ public class PolicyStore {
         return new ArrayList<>(toDomain(entities).values());
     }
 
-    public List<Policy> byVendorAndProduct(String vendor, String product) {
-        return new ArrayList<>(toDomain(PolicyEntity.list("vendorKey = ?1 and productKey = ?2",
-                Names.key(vendor), Names.key(product))).values());
-    }
-
     /** One page of policies, filtered; segment matching covers "*" (everyone). */
     public PolicyPage page(PolicyFilter filter, int page, int size) {
         StringBuilder query = new StringBuilder("1 = 1");
