@@ -91,7 +91,7 @@ public class PolicyChangeApplier {
             Decision.Applied ok = (Decision.Applied) decision;
             current.put(event.policyId(), ok.outcome().state());
             history.add(historyRow(event, r.dataJson(), record, now));
-            outbox.write(ok.outcome(), now);
+            outbox.write(ok.outcome(), now, traceContext(record));
             results.add(new RecordResult.Applied(record, eventId, event.type().wireName(), ok.outcome()));
         }
         for (Map.Entry<String, Policy> entry : current.entrySet()) {
@@ -113,6 +113,10 @@ public class PolicyChangeApplier {
                 .createQuery("select e.eventId from PolicyEventEntity e where e.eventId in :ids", String.class)
                 .setParameter("ids", eventIds).getResultList();
         return new HashSet<>(found);
+    }
+
+    private static List<RawHeader> traceContext(RawRecord record) {
+        return record.headers().stream().filter(h -> OutboxWriter.TRACE_HEADERS.contains(h.key())).toList();
     }
 
     private static PolicyEventEntity historyRow(PolicyEvent event, String dataJson, RawRecord record, Instant now) {

@@ -32,8 +32,19 @@ public class OutboxWriter {
     @Inject
     MoratoriumConfig config;
 
+    /** W3C trace context headers, carried from a policy-change record to what it caused. */
+    public static final List<String> TRACE_HEADERS = List.of("traceparent", "tracestate");
+
     /** The notifications (also kept for {@code GET /notifications}) and each state the policy passed through. */
     public void write(Outcome outcome, Instant now) {
+        write(outcome, now, List.of());
+    }
+
+    /**
+     * @param trace the causing record's {@code traceparent}/{@code tracestate} headers, so a trace
+     *              follows a change from the producer to every subscriber
+     */
+    public void write(Outcome outcome, Instant now, List<RawHeader> trace) {
         for (Notification n : outcome.notifications()) {
             byte[] payload = WireJson.bytes(WireJson.notification(n));
             NotificationEntity row = new NotificationEntity();
@@ -44,19 +55,21 @@ public class OutboxWriter {
             row.createdAt = now;
             row.payload = new String(payload, StandardCharsets.UTF_8);
             row.persist();
-            List<RawHeader> headers = List.of(
+            List<RawHeader> headers = new ArrayList<>(List.of(
                     header("ce_specversion", "1.0"),
                     header("ce_id", n.notificationId()),
                     header("ce_type", n.type().wireName()),
                     header("ce_source", config.notifications().source()),
                     header("ce_subject", n.policy().policyId()),
                     header("ce_time", n.occurredAt().toString()),
-                    header("content-type", "application/json"));
+                    header("content-type", "application/json")));
+            headers.addAll(trace);
             enqueue(Topics.NOTIFICATIONS, key(n.policy()), payload, headers);
         }
         for (Policy state : outcome.stateChanges()) {
-            enqueue(Topics.STATE, key(state), WireJson.bytes(WireJson.state(state)),
-                    List.of(header("content-type", "application/json")));
+            List<RawHeader> headers = new ArrayList<>(List.of(header("content-type", "application/json")));
+            headers.addAll(trace);
+            enqueue(Topics.STATE, key(state), WireJson.bytes(WireJson.state(state)), headers);
         }
     }
 

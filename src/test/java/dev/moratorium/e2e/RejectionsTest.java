@@ -76,8 +76,11 @@ class RejectionsTest {
         // binary mode, valid: an extension
         TestKafka.send("policy-changes", "acme-1", "{\"policyId\":\"acme-1\",\"effectiveUntil\":null}"
                 .getBytes(StandardCharsets.UTF_8), Map.of("ce_specversion", "1.0", "ce_id", "acme-1-extended",
-                "ce_type", "moratorium.extended", "ce_source", "urn:test", "content-type", "application/json"));
+                "ce_type", "moratorium.extended", "ce_source", "urn:test", "content-type", "application/json",
+                "traceparent", TRACEPARENT));
     }
+
+    private static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
     private void bad(String reason, String key, String structuredEvent) {
         bad(reason, key, structuredEvent.getBytes(StandardCharsets.UTF_8), STRUCTURED);
@@ -131,6 +134,8 @@ class RejectionsTest {
     void theBinaryModeExtensionWasNotified() {
         var notifications = TestKafka.readUntil("moratorium-notifications", Duration.ofSeconds(20),
                 r -> r.stream().anyMatch(x -> "access.suspension-extended".equals(TestKafka.header(x, "ce_type"))));
+        assertThat(notifications.stream().filter(r -> "access.suspension-extended".equals(TestKafka.header(r, "ce_type")))
+                .map(r -> TestKafka.header(r, "traceparent"))).as("trace context carried").containsExactly(TRACEPARENT);
         assertThat(notifications.stream().filter(r -> "access.suspension-extended".equals(TestKafka.header(r, "ce_type")))
                 .map(r -> TestKafka.text(r.value())))
                 .singleElement().asString()
