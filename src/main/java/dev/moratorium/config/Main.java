@@ -23,9 +23,6 @@ public final class Main {
     /** Set by the embedded infrastructure once it runs (see dev.moratorium.embedded). */
     private static final String EMBEDDED_RUNNING = "dev-moratorium-embedded-config";
 
-    private Main() {
-    }
-
     public static void main(String... args) {
         List<String> missing = missingProductionSettings();
         if (!missing.isEmpty()) {

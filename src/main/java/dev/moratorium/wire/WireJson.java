@@ -26,15 +26,7 @@ public final class WireJson {
     /** The policy's whole current state: the fields of its {@code moratorium-state} record. */
     public static ObjectNode state(Policy p) {
         ObjectNode node = MAPPER.createObjectNode();
-        node.put("policyId", p.policyId());
-        node.put("vendor", p.vendor());
-        node.put("product", p.product());
-        ArrayNode segments = node.putArray("segments");
-        p.segments().forEach(segments::add);
-        node.put("status", p.status().name());
-        node.put("effectiveFrom", text(p.effectiveFrom()));
-        node.put("effectiveUntil", text(p.effectiveUntil()));
-        node.set("exemptions", exemptions(p));
+        putPolicy(node, p);
         if (p.jurisdiction() != null) {
             node.put("jurisdiction", p.jurisdiction());
         }
@@ -53,6 +45,15 @@ public final class WireJson {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("notificationId", n.notificationId());
         node.put("type", n.type().wireName());
+        putPolicy(node, p);
+        node.put("causedBy", n.causedBy());
+        node.put("occurredAt", text(n.occurredAt()));
+        node.put("message", n.message());
+        return node;
+    }
+
+    /** The fields a state record and a notification share, in the contract's order. */
+    private static void putPolicy(ObjectNode node, Policy p) {
         node.put("policyId", p.policyId());
         node.put("vendor", p.vendor());
         node.put("product", p.product());
@@ -62,10 +63,6 @@ public final class WireJson {
         node.put("effectiveFrom", text(p.effectiveFrom()));
         node.put("effectiveUntil", text(p.effectiveUntil()));
         node.set("exemptions", exemptions(p));
-        node.put("causedBy", n.causedBy());
-        node.put("occurredAt", text(n.occurredAt()));
-        node.put("message", n.message());
-        return node;
     }
 
     /** The exemptions in force: {@code [{"organization", "purpose"}]}. */

@@ -1,0 +1,68 @@
+package dev.moratorium.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Access decisions at any instant: intervals, segments, exemptions with their own intervals, withdrawals. */
+class AccessRulesTest {
+
+    private static final Instant FROM = Instant.parse("2020-06-10T00:00:00Z");
+    private static final Instant UNTIL = Instant.parse("2021-06-10T00:00:00Z");
+    private static final Instant REVOKED = Instant.parse("2020-09-01T00:00:00Z");
+
+    private static final Policy AMAZON = new Policy("amazon", PolicyKind.MORATORIUM, "Amazon", "Rekognition",
+            List.of("police"), PolicyStatus.ACTIVE, FROM, UNTIL, null,
+            List.of(Exemption.fromStart("Thorn", "finding missing children"),
+                    new Exemption("Acme Labs", "research", Instant.parse("2020-07-01T00:00:00Z"), REVOKED)),
+            null, null, null, FROM);
+    private static final Policy LATER = new Policy("amazon-2", PolicyKind.MORATORIUM, "Amazon", "Rekognition",
+            List.of("police", "military"), PolicyStatus.SCHEDULED, Instant.parse("2022-01-01T00:00:00Z"), null, null,
+            List.of(), null, null, null, FROM);
+    private static final Policy IBM = new Policy("ibm", PolicyKind.WITHDRAWAL, "IBM", "FR", List.of("*"),
+            PolicyStatus.WITHDRAWN, Instant.parse("2020-06-08T00:00:00Z"), null, null, List.of(), null, null, null, FROM);
+
+    static Stream<Arguments> decisions() {
+        return Stream.of(
+                // policies, segment, organization, at, allowed, policyId, until
+                Arguments.of(List.of(AMAZON), "police", null, "2020-06-09T23:59:59Z", true, "amazon", FROM),
+                Arguments.of(List.of(AMAZON), "police", null, "2020-06-10T00:00:00Z", false, "amazon", UNTIL),
+                Arguments.of(List.of(AMAZON), "POLICE", null, "2021-06-09T23:59:59Z", false, "amazon", UNTIL),
+                Arguments.of(List.of(AMAZON), "police", null, "2021-06-10T00:00:00Z", true, null, null),
+                Arguments.of(List.of(AMAZON), "retail", null, "2020-12-01T00:00:00Z", true, null, null),
+                Arguments.of(List.of(AMAZON), "police", "thorn", "2020-12-01T00:00:00Z", true, "amazon", UNTIL),
+                Arguments.of(List.of(AMAZON), "police", "Other", "2020-12-01T00:00:00Z", false, "amazon", UNTIL),
+                // an exemption holds only between its grant and its revocation
+                Arguments.of(List.of(AMAZON), "police", "Acme Labs", "2020-06-20T00:00:00Z", false, "amazon", UNTIL),
+                Arguments.of(List.of(AMAZON), "police", "acme labs", "2020-08-01T00:00:00Z", true, "amazon", REVOKED),
+                Arguments.of(List.of(AMAZON), "police", "Acme Labs", "2020-09-01T00:00:00Z", false, "amazon", UNTIL),
+                // after one moratorium, the next one scheduled is named with its start
+                Arguments.of(List.of(AMAZON, LATER), "police", null, "2021-07-01T00:00:00Z", true, "amazon-2",
+                        Instant.parse("2022-01-01T00:00:00Z")),
+                Arguments.of(List.of(AMAZON, LATER), "military", null, "2023-01-01T00:00:00Z", false, "amazon-2", null),
+                // a withdrawal for everyone denies every segment from its start
+                Arguments.of(List.of(IBM), "anyone", "Thorn", "2026-01-01T00:00:00Z", false, "ibm", null),
+                Arguments.of(List.of(IBM), "anyone", null, "2020-06-07T00:00:00Z", true, "ibm",
+                        Instant.parse("2020-06-08T00:00:00Z")),
+                Arguments.of(List.of(), "police", null, "2020-06-11T00:00:00Z", true, null, null));
+    }
+
+    @ParameterizedTest
+    @MethodSource("decisions")
+    void decides(List<Policy> policies, String segment, String organization, String at, boolean allowed,
+            String policyId, Instant until) {
+        AccessDecision d = AccessRules.decide(policies, segment, organization, Instant.parse(at));
+        assertThat(d.allowed()).isEqualTo(allowed);
+        assertThat(d.policyId()).isEqualTo(policyId);
+        assertThat(d.until()).isEqualTo(until);
+        assertThat(d.reason()).isNotBlank();
+        if (policyId != null) {
+            assertThat(d.reason()).as("the reason names the deciding policy").contains(policyId);
+        }
+    }
+}
