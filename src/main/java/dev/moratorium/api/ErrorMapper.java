@@ -1,12 +1,21 @@
 package dev.moratorium.api;
 
+import dev.moratorium.security.AccessRule;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Every error is JSON with the right status, and never shows a stack trace or SQL. */
+/**
+ * Every error is JSON with the right status, and never shows a stack trace or SQL. (Failures
+ * outside the REST layer — security checks on static files, the body limit — are
+ * {@link HttpErrors}'.)
+ */
 public class ErrorMapper {
 
     private static final Logger LOG = Logger.getLogger(ErrorMapper.class);
@@ -19,27 +28,28 @@ public class ErrorMapper {
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         int status = e.getResponse().getStatus();
-        String code = switch (status) {
-            case 404 -> "not-found";
-            case 405 -> "method-not-allowed";
-            case 406 -> "not-acceptable";
-            case 415 -> "unsupported-media-type";
-            case 401 -> "unauthorized";
-            case 403 -> "forbidden";
-            default -> status >= 500 ? "internal-error" : "bad-request";
-        };
-        String message = switch (status) {
-            case 404 -> "no such resource";
-            case 405 -> "this method is not allowed here";
-            default -> status >= 500 ? "the service could not answer" : "the request is not acceptable";
-        };
-        return json(status, code, message);
+        ApiError error = ApiError.forStatus(status);
+        return json(status, error.error(), error.message());
+    }
+
+    /** {@code @RolesAllowed} without a token, or with one that did not verify. */
+    @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
+    public Response unauthorized(RuntimeException e, HttpHeaders headers) {
+        String message = HttpErrors.unauthorizedMessage(headers.getHeaderString("Authorization") != null);
+        return Response.fromResponse(json(401, "unauthorized", message)).header("WWW-Authenticate", "Bearer").build();
+    }
+
+    /** {@code @RolesAllowed} with a token that lacks the role. */
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return json(403, "forbidden", "this needs role " + AccessRule.ADMIN);
     }
 
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
         LOG.error("Unexpected error answering a request", e);
-        return json(500, "internal-error", "the service could not answer; the error is in its log");
+        ApiError error = ApiError.forStatus(500);
+        return json(500, error.error(), error.message());
     }
 
     static Response json(int status, String code, String message) {

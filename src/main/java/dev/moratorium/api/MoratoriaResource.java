@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.ingest.Sanitize;
 import dev.moratorium.policy.Policy;
+import dev.moratorium.policy.PolicyIds;
 import dev.moratorium.policy.PolicyStatus;
 import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.store.PolicyStore;
@@ -22,6 +23,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /** Current policies, one policy, and a policy's history. */
 @Path("/moratoria")
@@ -77,9 +79,11 @@ public class MoratoriaResource {
         return body;
     }
 
+    /** An id that could never have been announced (wrong characters, too long) is not even looked up. */
     private Policy existing(String policyId) {
-        return policies.find(policyId).orElseThrow(() -> ApiException.notFound("unknown-policy",
-                "no policy \"" + Sanitize.forMessage(policyId) + "\" has been announced"));
+        return (PolicyIds.isValid(policyId) ? policies.find(policyId) : Optional.<Policy>empty())
+                .orElseThrow(() -> ApiException.notFound("unknown-policy",
+                        "no policy \"" + Sanitize.forMessage(policyId) + "\" has been announced"));
     }
 
     private static PolicyStatus status(String status) {

@@ -7,6 +7,7 @@ import dev.moratorium.wire.WireJson;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.GET;
@@ -47,10 +48,12 @@ public class NotificationsResource {
     /**
      * Starts after {@code Last-Event-ID} (a reconnecting EventSource sends it, with the original
      * URL), else after {@code after}, else with what comes next.
+     * Blocking: finding "what comes next" reads the database, which the I/O thread may not do.
      */
     @GET
     @Path("/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
     public Multi<OutboundSseEvent> stream(@QueryParam("after") String after,
             @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
         long start;

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moratorium.ingest.RejectionRetry;
 import dev.moratorium.outbox.ChangeSignal;
+import dev.moratorium.security.AccessRule;
 import dev.moratorium.store.RejectionEntity;
 import dev.moratorium.wire.HeaderCodec;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
@@ -64,8 +66,10 @@ public class RejectionsResource {
         return body;
     }
 
+    /** Admin only; AccessPolicy already requires it for every write, this says so where the write is. */
     @POST
     @Path("/{id}/retry")
+    @RolesAllowed(AccessRule.ADMIN)
     public ObjectNode retry(@PathParam("id") String id) {
         long rejectionId = Params.cursor("id", id);
         RejectionRetry.Retried retried = retry.retry(rejectionId).orElseThrow(() -> ApiException.notFound(

@@ -1,5 +1,6 @@
 package dev.moratorium.clock;
 
+import dev.moratorium.ingest.Sanitize;
 import dev.moratorium.outbox.ChangeSignal;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,7 +36,7 @@ public class BoundaryScheduler {
                 }
             } while (changed == DueBoundaries.BATCH);
         } catch (RuntimeException e) {
-            LOG.warnf("Time-driven changes not applied this tick, trying again next tick: %s", e.getMessage());
+            LOG.warnf("Time-driven changes not applied this tick, trying again next tick: %s", Sanitize.forLog(e.getMessage()));
         }
     }
 }

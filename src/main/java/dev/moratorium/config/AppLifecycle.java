@@ -1,5 +1,7 @@
 package dev.moratorium.config;
 
+import dev.moratorium.security.AccessRule;
+import dev.moratorium.security.VerificationKey;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -24,6 +26,9 @@ public class AppLifecycle {
     @Inject
     Clock clock;
 
+    @Inject
+    VerificationKey verificationKey;
+
     @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
     String bootstrapServers;
 
@@ -42,7 +47,12 @@ public class AppLifecycle {
                 .append("  OpenAPI   ").append(base).append("/q/openapi  (Swagger UI ").append(base).append("/q/swagger-ui)\n")
                 .append("  Kafka     ").append(bootstrapServers).append("\n")
                 .append("  Clock     ").append(clock.instant()).append(config.clock().start().isPresent()
-                        ? "  (moratorium.clock.start)" : "  (real time)").append("\n");
+                        ? "  (moratorium.clock.start)" : "  (real time)").append("\n")
+                .append("  Security  writes need role ").append(AccessRule.ADMIN).append(", reads ")
+                .append(config.security().restrictReads() ? "need " + AccessRule.VIEWER + " or " + AccessRule.ADMIN
+                        : "are open").append("; token key ")
+                .append(verificationKey.configured() ? "configured" : "NOT configured (every write answers 401)")
+                .append("\n");
         config.embedded().dataDirResolved().ifPresent(dir -> banner.append("  Embedded  Kafka + PostgreSQL, data in ")
                 .append(dir).append(config.embedded().startedInMs().map(ms -> ", started in " + ms + " ms").orElse(""))
                 .append("\n"));

@@ -26,6 +26,18 @@ public interface MoratoriumConfig {
 
     HealthSettings health();
 
+    SecuritySettings security();
+
+    interface SecuritySettings {
+        /**
+         * Reads (the JSON API and the dashboard) need role {@code moratorium-viewer} or {@code moratorium-admin}.
+         * Off by default: the decisions are not secret, and gateways ask {@code /access} on every call.
+         * Writes always need {@code moratorium-admin}; health and metrics are always open.
+         */
+        @WithDefault("false")
+        boolean restrictReads();
+    }
+
     interface HealthSettings {
         /** Readiness fails when the oldest unpublished outbox row is older than this. */
         @WithDefault("120s")

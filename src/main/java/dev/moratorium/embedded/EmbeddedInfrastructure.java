@@ -3,6 +3,7 @@ package dev.moratorium.embedded;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The whole local system but the service: a real PostgreSQL and a real Kafka broker with the
@@ -28,8 +29,14 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
      */
     public static EmbeddedInfrastructure start(int kafkaPort, int postgresPort, Path dataDir, int partitions)
             throws Exception {
+        return start(kafkaPort, postgresPort, dataDir, partitions, Optional.empty());
+    }
+
+    /** @param scram when present, the broker's clients must authenticate (see {@link ScramListener}) */
+    public static EmbeddedInfrastructure start(int kafkaPort, int postgresPort, Path dataDir, int partitions,
+            Optional<ScramListener> scram) throws Exception {
         long started = System.nanoTime();
-        EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(kafkaPort, dataDir.resolve("kafka"));
+        EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(kafkaPort, dataDir.resolve("kafka"), scram);
         EmbeddedPostgresServer postgres;
         try {
             postgres = EmbeddedPostgresServer.start(postgresPort, dataDir.resolve("postgres"));

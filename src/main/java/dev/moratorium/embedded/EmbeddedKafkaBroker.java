@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -28,17 +30,27 @@ import org.apache.kafka.server.common.MetadataVersion;
 /**
  * A real Kafka broker (KRaft, combined broker and controller, one node) inside this JVM, for dev
  * mode and tests. Its data directory survives restarts: it is formatted only once.
+ *
+ * <p>By default its one client listener is PLAINTEXT on loopback. With a {@link ScramListener}
+ * the clients' listener demands SCRAM-SHA-512 (over TLS if a keystore is given), as a production
+ * cluster does; a PLAINTEXT listener on loopback stays for the broker's own use (inter-broker
+ * traffic, topic creation) and for test tooling.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static final String CONTROLLER = "CONTROLLER";
+    private static final String SCRAM = "SCRAM-SHA-512";
+
+    private static final String INTERNAL = "PLAINTEXT";
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final String internalBootstrapServers;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers, String internalBootstrapServers) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.internalBootstrapServers = internalBootstrapServers;
     }
 
     /**
@@ -46,19 +58,45 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @param dataDir where the log and metadata live; reused if already formatted
      */
     public static EmbeddedKafkaBroker start(int port, Path dataDir) throws Exception {
+        return start(port, dataDir, Optional.empty());
+    }
+
+    /**
+     * @param scram when present, clients must authenticate with SCRAM-SHA-512 on {@code port}; the
+     *              credentials are created when the storage is formatted, so use a fresh data directory
+     */
+    public static EmbeddedKafkaBroker start(int port, Path dataDir, Optional<ScramListener> scram) throws Exception {
         Files.createDirectories(dataDir);
         int clientPort = port == 0 ? Ports.free() : Ports.requireFree(port, "Kafka broker",
                 "moratorium.embedded.kafka-port (environment MORATORIUM_EMBEDDED_KAFKA_PORT)");
+        int internalPort = scram.isPresent() ? Ports.free() : clientPort;
         int controllerPort = controllerPort(dataDir);
         Map<String, String> props = new java.util.HashMap<>();
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
         props.put("controller.quorum.voters", "1@localhost:" + controllerPort);
-        props.put("listeners", "PLAINTEXT://localhost:" + clientPort + "," + CONTROLLER + "://localhost:" + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://localhost:" + clientPort);
         props.put("controller.listener.names", CONTROLLER);
-        props.put("inter.broker.listener.name", "PLAINTEXT");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
+        props.put("inter.broker.listener.name", INTERNAL);
+        String clients = INTERNAL + "://localhost:" + clientPort;
+        if (scram.isPresent()) {
+            ScramListener s = scram.get();
+            String name = s.securityProtocol();
+            clients = name + "://localhost:" + clientPort + "," + INTERNAL + "://localhost:" + internalPort;
+            props.put("sasl.enabled.mechanisms", SCRAM);
+            // The broker side of SCRAM needs a login module but no user of its own: users are in the metadata.
+            props.put("listener.name." + name.toLowerCase(Locale.ROOT) + "." + SCRAM.toLowerCase(Locale.ROOT)
+                    + ".sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            s.tls().ifPresent(tls -> {
+                props.put("ssl.keystore.location", tls.keystore().toAbsolutePath().toString());
+                props.put("ssl.keystore.type", "PKCS12");
+                props.put("ssl.keystore.password", tls.password());
+                props.put("ssl.key.password", tls.password());
+            });
+        }
+        props.put("listeners", clients + "," + CONTROLLER + "://localhost:" + controllerPort);
+        props.put("advertised.listeners", clients);
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,"
+                + CONTROLLER + ":PLAINTEXT");
         props.put("log.dirs", dataDir.toAbsolutePath().toString());
         props.put("offsets.topic.replication.factor", "1");
         props.put("offsets.topic.num.partitions", "5");
@@ -74,16 +112,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("message.max.bytes", String.valueOf(2 * 1024 * 1024));
         props.put("log.cleaner.backoff.ms", "1000");
         KafkaConfig config = new KafkaConfig(props, false);
-        formatOnce(dataDir);
+        formatOnce(dataDir, scram);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, "localhost:" + clientPort);
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, "localhost:" + clientPort,
+                "localhost:" + internalPort);
         broker.awaitReady(Duration.ofSeconds(60));
         return broker;
     }
 
+    /** The clients' listener: PLAINTEXT, or SCRAM-authenticated when started with a {@link ScramListener}. */
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** The loopback PLAINTEXT listener (the same as {@link #bootstrapServers()} without SCRAM): for tooling. */
+    public String internalBootstrapServers() {
+        return internalBootstrapServers;
     }
 
     /** Creates the topics that do not exist yet; existing ones are left as they are. */
@@ -115,7 +160,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     public Admin admin() {
         Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, internalBootstrapServers);
         return Admin.create(p);
     }
 
@@ -142,12 +187,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static void formatOnce(Path dataDir) throws Exception {
+    private static void formatOnce(Path dataDir, Optional<ScramListener> scram) throws Exception {
         if (Files.exists(dataDir.resolve("meta.properties"))) {
             return;
         }
         String dir = dataDir.toAbsolutePath().toString();
-        new Formatter()
+        Formatter formatter = new Formatter();
+        // SCRAM credentials live in the cluster metadata; writing them at format time means they
+        // exist before the listener accepts its first client.
+        scram.ifPresent(s -> formatter.setScramArguments(List.of(
+                SCRAM + "=[name=" + s.username() + ",password=" + s.password() + "]")));
+        formatter
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8))
                 .setClusterId(Uuid.randomUuid().toString())
                 .setNodeId(1)

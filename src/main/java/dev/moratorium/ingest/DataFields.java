@@ -2,17 +2,15 @@ package dev.moratorium.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.moratorium.policy.Names;
+import dev.moratorium.policy.PolicyIds;
 import dev.moratorium.policy.PolicyEvent.ExemptionGrant;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** Typed access to an event's {@code data} object; every problem is an {@code invalid-field} sentence. */
 final class DataFields {
 
-    /** Ids travel in URLs and headers: letters, digits and {@code . _ : @ -}, at most 128. */
-    private static final Pattern POLICY_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}");
     private static final int MAX_NAME_LENGTH = 200;
     private static final int MAX_TEXT_LENGTH = 4000;
 
@@ -24,7 +22,7 @@ final class DataFields {
 
     String policyId() {
         String id = requiredText("policyId", MAX_NAME_LENGTH);
-        if (!POLICY_ID.matcher(id).matches()) {
+        if (!PolicyIds.isValid(id)) {
             throw FieldProblem.invalid("data.policyId \"" + Sanitize.forMessage(id)
                     + "\" must be 1 to 128 letters, digits or . _ : @ - (starting with a letter or digit)");
         }

@@ -138,7 +138,7 @@ public class PolicyChangeConsumer {
                 metrics.consumed(a.type(), "applied");
             } else if (result instanceof RecordResult.Duplicate d) {
                 metrics.consumed(d.type(), "duplicate");
-                LOG.debugf("Duplicate event id ignored: %s", d.eventId());
+                LOG.debugf("Duplicate event id ignored: %s", Sanitize.forLog(d.eventId()));
             } else if (result instanceof RecordResult.Rejected r) {
                 metrics.consumed("-", "rejected");
                 metrics.rejected(r.rejection().reason().code());
@@ -160,6 +160,7 @@ public class PolicyChangeConsumer {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t.getClass().getSimpleName() + ": " + t.getMessage();
+        // A database error may quote a value from a record (a duplicate key, a value too long).
+        return t.getClass().getSimpleName() + ": " + Sanitize.forLog(t.getMessage());
     }
 }

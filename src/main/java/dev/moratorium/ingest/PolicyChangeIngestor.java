@@ -57,8 +57,9 @@ public class PolicyChangeIngestor {
         row.status = RejectionEntity.OPEN;
         row.persist();
         outbox.deadLetter(record, rejected.rejection(), record.readAt());
+        // The reason may quote the record (a type, a key, a time): one line, so it cannot forge log entries.
         LOG.infof("Rejected %s-%d@%d: %s", record.topic(), record.partition(), record.offset(),
-                rejected.rejection().deadLetterReason());
+                Sanitize.forLog(rejected.rejection().deadLetterReason()));
     }
 
     /** Rejections already kept for these records (a redelivery after a crash). */

@@ -4,6 +4,7 @@ package dev.moratorium.ingest;
 public final class Sanitize {
 
     private static final int MAX_ECHO = 80;
+    private static final int MAX_LOG = 1000;
 
     private Sanitize() {
     }
@@ -14,11 +15,25 @@ public final class Sanitize {
 
     /** Control characters escaped, long text cut, so it can be quoted in one line. */
     public static String forMessage(String s) {
+        return oneLine(s, MAX_ECHO);
+    }
+
+    /**
+     * For a log line that includes outside data (a record's content, an id, a database error that
+     * quotes a value): newlines and other control characters are escaped, so the data cannot start
+     * a line of its own and pass for a log entry; very long text is cut.
+     */
+    public static String forLog(String s) {
+        return oneLine(s, MAX_LOG);
+    }
+
+    private static String oneLine(String s, int max) {
         if (s == null) {
             return "null";
         }
         StringBuilder out = new StringBuilder();
-        for (int i = 0; i < s.length() && out.length() < MAX_ECHO; i++) {
+        int i = 0;
+        for (; i < s.length() && out.length() < max; i++) {
             char c = s.charAt(i);
             if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
                 out.append(String.format("\\u%04x", (int) c));
@@ -26,7 +41,7 @@ public final class Sanitize {
                 out.append(c);
             }
         }
-        if (out.length() >= MAX_ECHO && s.length() > MAX_ECHO) {
+        if (i < s.length()) {
             out.append('…');
         }
         return out.toString();

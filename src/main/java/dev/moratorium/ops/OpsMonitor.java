@@ -1,5 +1,6 @@
 package dev.moratorium.ops;
 
+import dev.moratorium.ingest.Sanitize;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -57,7 +58,7 @@ public class OpsMonitor {
         try {
             latest.set(QuarkusTransaction.requiringNew().call(this::read));
         } catch (RuntimeException e) {
-            LOG.debugf("Operational figures not refreshed: %s", e.getMessage());
+            LOG.debugf("Operational figures not refreshed: %s", Sanitize.forLog(e.getMessage()));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.moratorium.outbox;
 import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.config.Topics;
 import dev.moratorium.ingest.RawHeader;
+import dev.moratorium.ingest.Sanitize;
 import dev.moratorium.store.OutboxEntity;
 import dev.moratorium.wire.HeaderCodec;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -103,7 +104,8 @@ public class OutboxRelay {
             }
             LOG.debugf("Outbox drained at shutdown: %d records", drained);
         } catch (RuntimeException e) {
-            LOG.warnf("Outbox not drained at shutdown (%s); the next start publishes the rest", e.getMessage());
+            LOG.warnf("Outbox not drained at shutdown (%s); the next start publishes the rest",
+                    Sanitize.forLog(e.getMessage()));
         }
     }
 
@@ -147,7 +149,8 @@ public class OutboxRelay {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                LOG.warnf("Outbox relay round failed, retrying in %d ms: %s", backoff.toMillis(), e.getMessage());
+                LOG.warnf("Outbox relay round failed, retrying in %d ms: %s", backoff.toMillis(),
+                        Sanitize.forLog(e.getMessage()));
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10)
                         : backoff.multipliedBy(2);

@@ -8,10 +8,12 @@ import static org.hamcrest.Matchers.hasSize;
 
 import dev.moratorium.testing.Events;
 import dev.moratorium.testing.TestKafka;
+import dev.moratorium.testing.TestTokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -143,6 +145,10 @@ class RejectionsTest {
                         + " (previously until 2030-01-01).\"");
     }
 
+    private static RequestSpecification admin() {
+        return given().auth().oauth2(TestTokens.admin());
+    }
+
     @Test
     @Order(4)
     void aRetryAppliesTheRecordOnceItsPolicyExists() {
@@ -150,23 +156,23 @@ class RejectionsTest {
         int unknownPolicy = list.getInt("find { it.reason == 'unknown-policy' }.id");
         int malformed = list.getInt("find { it.reason == 'malformed-json' }.id");
 
-        given().post("/rejections/" + unknownPolicy + "/retry").then().statusCode(200)
+        admin().post("/rejections/" + unknownPolicy + "/retry").then().statusCode(200)
                 .body("outcome", equalTo("rejected")).body("status", equalTo("OPEN")).body("retryCount", equalTo(1));
 
         TestKafka.sendStructured("acme-x", Events.announce("acme-x-announced", "acme-x", "2026-01-01", "2030-01-01"));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                 given().get("/moratoria/acme-x").then().statusCode(200));
 
-        given().post("/rejections/" + unknownPolicy + "/retry").then().statusCode(200)
+        admin().post("/rejections/" + unknownPolicy + "/retry").then().statusCode(200)
                 .body("outcome", equalTo("applied")).body("status", equalTo("RESOLVED"));
         given().get("/moratoria/acme-x").then().body("exemptions[0].organization", equalTo("Thorn"));
         given().get("/moratoria/acme-x/history").then().body("id", equalTo(List.of("acme-x-announced", "grant-x")));
-        given().post("/rejections/" + unknownPolicy + "/retry").then().statusCode(200)
+        admin().post("/rejections/" + unknownPolicy + "/retry").then().statusCode(200)
                 .body("outcome", equalTo("already-resolved"));
-        given().post("/rejections/" + malformed + "/retry").then().statusCode(200)
+        admin().post("/rejections/" + malformed + "/retry").then().statusCode(200)
                 .body("outcome", equalTo("rejected")).body("reason", equalTo("malformed-json"));
-        given().post("/rejections/999999/retry").then().statusCode(404).body("error", equalTo("unknown-rejection"));
-        given().post("/rejections/abc/retry").then().statusCode(400).body("error", equalTo("invalid-parameter"));
+        admin().post("/rejections/999999/retry").then().statusCode(404).body("error", equalTo("unknown-rejection"));
+        admin().post("/rejections/abc/retry").then().statusCode(400).body("error", equalTo("invalid-parameter"));
 
         var notifications = TestKafka.readUntil("moratorium-notifications", Duration.ofSeconds(20),
                 r -> r.stream().anyMatch(x -> "exemption.granted".equals(TestKafka.header(x, "ce_type"))));

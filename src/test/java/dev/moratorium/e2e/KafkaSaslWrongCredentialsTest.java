@@ -1,0 +1,103 @@
+package dev.moratorium.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import dev.moratorium.testing.EmbeddedInfrastructureResource;
+import dev.moratorium.testing.SeedStory;
+import dev.moratorium.testing.TestKafka;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The same SASL_SSL broker, but the service has a wrong password: it fails closed. Nothing is
+ * consumed (no policy, no committed offset, no notification), the log names the authentication
+ * failure, and readiness is DOWN, so Kubernetes keeps traffic away and the operator sees why.
+ */
+@QuarkusTest
+@TestProfile(KafkaSaslWrongCredentialsTest.Profile.class)
+class KafkaSaslWrongCredentialsTest {
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(EmbeddedInfrastructureResource.class,
+                    Map.of(EmbeddedInfrastructureResource.KAFKA_SECURITY, "SASL_SSL",
+                            EmbeddedInfrastructureResource.KAFKA_PASSWORD, EmbeddedInfrastructureResource.WRONG)));
+        }
+
+        /** The log also goes to a file of its own (a fresh name per run), which the test reads. */
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.log.file.enabled", "true",
+                    "quarkus.log.file.path", "target/test-logs/kafka-sasl-wrong-credentials-" + System.nanoTime() + ".log");
+        }
+    }
+
+    @ConfigProperty(name = "quarkus.log.file.path")
+    Path logFile;
+
+    @Test
+    void failsClosed() throws Exception {
+        SeedStory.produce();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN")));
+        String line = await().atMost(Duration.ofSeconds(30)).until(this::authenticationFailureLine, Optional::isPresent)
+                .orElseThrow();
+        System.out.println("wrong Kafka credentials logged: " + line);
+        System.out.println("readiness: " + given().get("/q/health/ready").then().extract().asString().replaceAll("\\s+", " "));
+
+        // give the consumer every chance to read what was produced; it must not
+        Thread.sleep(3000);
+        given().get("/moratoria").then().statusCode(200).body("total", equalTo(0));
+        assertThat(committedOffsets()).isEmpty();
+        assertThat(TestKafka.readAll("moratorium-notifications")).isEmpty();
+        given().get("/q/health/ready").then().statusCode(503);
+    }
+
+    /** An ERROR or WARN line that says authentication failed. */
+    private Optional<String> authenticationFailureLine() throws IOException {
+        if (!Files.exists(logFile)) {
+            return Optional.empty();
+        }
+        return Files.readAllLines(logFile, StandardCharsets.UTF_8).stream()
+                .filter(l -> l.contains(" ERROR ") || l.contains(" WARN "))
+                .filter(l -> l.toLowerCase(Locale.ROOT).contains("authentication"))
+                .findFirst();
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> committedOffsets() throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
+        try (Admin admin = Admin.create(p)) {
+            return admin.listConsumerGroupOffsets("moratorium-service").partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS);
+        }
+    }
+}
