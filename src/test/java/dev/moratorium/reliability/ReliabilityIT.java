@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class ReliabilityIT {
 
-    private static final int EVENTS = Integer.getInteger("reliability.events", 10_000);
-    private static final int POLICIES = Integer.getInteger("reliability.policies", 500);
+    private static final int EVENTS = Integer.getInteger("reliability.events", 6_000);
+    private static final int POLICIES = Integer.getInteger("reliability.policies", 300);
     private static final long SEED = Long.getLong("reliability.seed", System.nanoTime());
     private static final Duration READY = Duration.ofSeconds(90);
     private static final Duration CATCH_UP = Duration.ofMinutes(5);
