@@ -12,6 +12,7 @@ import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.FlushModeType;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -74,7 +75,8 @@ public class PolicyStore {
     }
 
     /**
-     * Writes the policy's state; exemption rows are rewritten only when they changed.
+     * Writes the policy's state; exemption rows are rewritten only when they changed. Call it at
+     * most once per policy in a transaction (every caller saves a batch's policies once each).
      *
      * @param previous the state it had when loaded, or {@code null} for a new policy
      */
@@ -109,7 +111,15 @@ public class PolicyStore {
         }
         if (previous == null || !previous.exemptions().equals(policy.exemptions())) {
             if (previous != null) {
-                ExemptionEntity.delete("policyId", policy.policyId());
+                // Without the automatic flush a bulk delete would otherwise run first: that flush
+                // dirty-checks every entity of the transaction (a whole ingested batch), once per saved
+                // policy. Nothing pending needs to reach the database before this delete: it touches
+                // only this policy's rows, and a transaction saves each policy at most once.
+                ExemptionEntity.getEntityManager()
+                        .createQuery("delete from ExemptionEntity e where e.policyId = :policyId")
+                        .setParameter("policyId", policy.policyId())
+                        .setFlushMode(FlushModeType.COMMIT)
+                        .executeUpdate();
             }
             int position = 0;
             for (Exemption e : policy.exemptions()) {

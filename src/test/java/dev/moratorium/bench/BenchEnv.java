@@ -1,0 +1,269 @@
+package dev.moratorium.bench;
+
+import dev.moratorium.embedded.EmbeddedKafkaBroker;
+import dev.moratorium.embedded.EmbeddedPostgresServer;
+import dev.moratorium.embedded.Ports;
+import dev.moratorium.embedded.TopicLayout;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * What every benchmark runs against: a real Kafka broker (KRaft, in this JVM) and a real
+ * PostgreSQL (its own processes), both fresh, on free localhost ports, with the contract's topics
+ * (3 partitions each) — the same classes dev mode, the tests and the reliability harness use.
+ */
+final class BenchEnv implements AutoCloseable {
+
+    static final int PARTITIONS = 3;
+
+    final Path dir;
+    final EmbeddedKafkaBroker kafka;
+    final String jdbcUrl;
+    private final AutoCloseable postgres;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    private BenchEnv(Path dir, EmbeddedKafkaBroker kafka, String jdbcUrl, AutoCloseable postgres) {
+        this.dir = dir;
+        this.kafka = kafka;
+        this.jdbcUrl = jdbcUrl;
+        this.postgres = postgres;
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 180_000);
+        producer = new KafkaProducer<>(p);
+    }
+
+    static BenchEnv start() throws Exception {
+        Path dir = Files.createTempDirectory("moratorium-bench-");
+        EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(Ports.free(), dir.resolve("kafka"));
+        List<NewTopic> topics = new ArrayList<>(TopicLayout.topics(PARTITIONS));
+        topics.add(new NewTopic(PassthroughBaseline.OUTPUT_TOPIC, PARTITIONS, (short) 1));
+        kafka.createTopics(topics);
+        if (statementStatistics()) {
+            // as EmbeddedPostgresServer, plus pg_stat_statements: which statements, how often, how long
+            EmbeddedPostgres pg = EmbeddedPostgres.builder().setPort(Ports.free())
+                    .setDataDirectory(dir.resolve("postgres")).setCleanDataDirectory(false)
+                    .setRegisterShutdownHook(false).setServerConfig("max_connections", "100")
+                    .setServerConfig("fsync", "on").setServerConfig("shared_preload_libraries", "pg_stat_statements")
+                    .start();
+            String url = pg.getJdbcUrl(EmbeddedPostgresServer.USER, EmbeddedPostgresServer.DATABASE);
+            try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+                st.execute("CREATE EXTENSION pg_stat_statements");
+            }
+            return new BenchEnv(dir, kafka, url, pg);
+        }
+        EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(Ports.free(), dir.resolve("postgres"));
+        return new BenchEnv(dir, kafka, postgres.jdbcUrl(), postgres);
+    }
+
+    /** {@code BENCH_PG_STATEMENTS=1}: PostgreSQL keeps pg_stat_statements, printed by {@link #statementReport()}. */
+    static boolean statementStatistics() {
+        return "1".equals(System.getenv("BENCH_PG_STATEMENTS"));
+    }
+
+    /** The statements PostgreSQL ran most often and longest (with BENCH_PG_STATEMENTS=1), else "". */
+    String statementReport() throws SQLException {
+        if (!statementStatistics()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("-- PostgreSQL statements (pg_stat_statements): calls, rows, total ms, query\n");
+        try (Connection c = jdbc(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT calls, rows, round(total_exec_time::numeric, 0), left(regexp_replace(query, '\\s+', ' ', 'g'), 150)"
+                        + " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
+                        + " ORDER BY calls DESC LIMIT 25")) {
+            while (rs.next()) {
+                b.append(String.format("%9d %9d %8s ms  %s%n", rs.getLong(1), rs.getLong(2), rs.getString(3),
+                        rs.getString(4)));
+            }
+        }
+        try (Connection c = jdbc(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT sum(calls), round(sum(total_exec_time)::numeric, 0) FROM pg_stat_statements")) {
+            rs.next();
+            b.append(String.format("%9d statements in all, %s ms executing%n", rs.getLong(1), rs.getString(2)));
+        }
+        return b.toString();
+    }
+
+    BenchService service(String name, Map<String, String> extraEnv) throws IOException {
+        return new BenchService(name, kafka.bootstrapServers(), jdbcUrl, extraEnv);
+    }
+
+    /** Produces the records to {@code policy-changes} as structured CloudEvents and waits for every ack. */
+    void produce(List<BenchWorkload.Rec> records) throws Exception {
+        List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+        for (BenchWorkload.Rec r : records) {
+            acks.add(send(r));
+        }
+        for (Future<RecordMetadata> ack : acks) {
+            ack.get();
+        }
+    }
+
+    Future<RecordMetadata> send(BenchWorkload.Rec r) {
+        return producer.send(record(r));
+    }
+
+    static ProducerRecord<byte[], byte[]> record(BenchWorkload.Rec r) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("policy-changes",
+                r.key().getBytes(StandardCharsets.UTF_8), r.value());
+        record.headers().add("content-type", "application/cloudevents+json".getBytes(StandardCharsets.UTF_8));
+        return record;
+    }
+
+    Connection jdbc() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl);
+    }
+
+    long count(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    Instant instant(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            java.sql.Timestamp t = rs.getTimestamp(1);
+            return t == null ? null : t.toInstant();
+        }
+    }
+
+    /** The number of records on a topic (sum of its partitions' end offsets). */
+    long topicSize(String topic) throws Exception {
+        try (Admin admin = kafka.admin()) {
+            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+            for (int i = 0; i < PARTITIONS; i++) {
+                latest.put(new TopicPartition(topic, i), OffsetSpec.latest());
+            }
+            return admin.listOffsets(latest).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+        }
+    }
+
+    /**
+     * Waits until {@code expected} events are in policy_event and the outbox is empty; returns the
+     * instant it saw that (polled every {@code every}).
+     */
+    Instant awaitApplied(long expected, Duration timeout, Duration every) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Connection c = jdbc()) {
+            long applied = 0;
+            while (true) {
+                // cheap while the outbox has rows; policy_event is counted only when it might be done
+                boolean outboxEmpty = count(c, "SELECT count(*) FROM (SELECT 1 FROM outbox LIMIT 1) o") == 0;
+                if (outboxEmpty) {
+                    applied = count(c, "SELECT count(*) FROM policy_event");
+                    if (applied >= expected) {
+                        return Instant.now();
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("not caught up within " + timeout + ": applied " + applied + " of "
+                            + expected + ", outbox " + count(c, "SELECT count(*) FROM outbox"));
+                }
+                Thread.sleep(every.toMillis());
+            }
+        }
+    }
+
+    /** The embedded PostgreSQL's processes (postmaster and its backends). */
+    List<ProcessHandle> postgresProcesses() {
+        String dataDir = dir.resolve("postgres").toString();
+        List<ProcessHandle> found = new ArrayList<>();
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(cl -> cl.contains(dataDir)).orElse(false))
+                .forEach(p -> {
+                    found.add(p);
+                    p.descendants().forEach(found::add);
+                });
+        return found;
+    }
+
+    @Override
+    public void close() throws Exception {
+        producer.close(Duration.ofSeconds(5));
+        try {
+            kafka.close();
+        } finally {
+            postgres.close();
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // a temp directory left behind is harmless
+            }
+        }
+    }
+
+    // --- the machine ------------------------------------------------------------------------------
+
+    /** The 1-, 5- and 15-minute load averages, as /proc/loadavg and uptime print them. */
+    static String load() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** The 1-minute load average. */
+    static double load1() {
+        try {
+            return Double.parseDouble(load().split(" ")[0]);
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    static Json machine() {
+        Json m = new Json();
+        m.put("nproc", Runtime.getRuntime().availableProcessors());
+        try {
+            String mem = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
+                    .findFirst().orElse("MemTotal: 0 kB");
+            m.put("mem_gib", Json.round(Long.parseLong(mem.replaceAll("\\D", "")) / 1024.0 / 1024.0, 1));
+        } catch (IOException e) {
+            m.put("mem_gib", null);
+        }
+        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        m.put("date", Instant.now().toString());
+        m.put("load_at_start", load());
+        return m;
+    }
+
+    /** Prints a figure with the load at the moment it was taken. */
+    static void figure(String name, String value) {
+        System.out.printf("%-44s %s   (load %s)%n", name, value, load());
+    }
+}

@@ -1,0 +1,163 @@
+package dev.moratorium.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Access decisions over HTTP: {@code wrk} against {@code GET /access} with the mix of
+ * {@code bench/access.lua} and against {@code GET /ops/ping} (the same server's cheapest answer),
+ * alternated twice after a warm-up; then {@code /access} paced at half the ping rate (wrk's
+ * per-connection delay: wrk2's constant-rate mode is not in Debian) and at a fixed low concurrency.
+ */
+public final class DecisionsBenchmark {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private DecisionsBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int policies = Integer.getInteger("policies", 20_000);
+        int seconds = Integer.getInteger("seconds", 15);
+        int threads = Integer.getInteger("wrk.threads", 2);
+        int connections = Integer.getInteger("wrk.connections", 32);
+        String script = System.getProperty("script", "bench/access.lua");
+        Json machine = BenchEnv.machine();
+        System.out.println("== decisions: " + policies + " policies; wrk -t" + threads + " -c" + connections + " -d"
+                + seconds + "s; machine " + machine);
+        Json out = new Json().put("benchmark", "decisions").put("policies", policies)
+                .put("wrk", "-t" + threads + " -c" + connections + " -d" + seconds + "s --latency")
+                .put("service_java_opts", BenchService.javaOpts());
+        List<BenchWorkload.Rec> records = BenchWorkload.decisions(policies);
+        try (BenchEnv env = BenchEnv.start()) {
+            env.produce(records);
+            try (BenchService service = env.service("decisions", Map.of())) {
+                service.start();
+                long readyMs = service.awaitReady(Duration.ofMinutes(3));
+                env.awaitApplied(records.size(), Duration.ofMinutes(20), Duration.ofMillis(200));
+                BenchEnv.figure("policies loaded", records.size() + " announcements applied (ready after " + readyMs
+                        + " ms)");
+                checkMix(service, policies);
+
+                String ping = service.baseUrl() + "/ops/ping";
+                String access = service.baseUrl();
+                List<String> accessArgs = List.of(String.valueOf(policies));
+                Wrk.run(threads, connections, 5, ping, null, List.of());
+                Wrk.run(threads, connections, 10, access, script, accessArgs);
+                BenchEnv.figure("warm-up", "done (5 s ping, 10 s access)");
+
+                List<Wrk.Result> pings = new ArrayList<>();
+                List<Wrk.Result> accesses = new ArrayList<>();
+                Instant[] pingWindow = new Instant[2];
+                Instant[] accessWindow = new Instant[2];
+                for (int round = 1; round <= 2; round++) {
+                    pingWindow[0] = Instant.now();
+                    Wrk.Result p = Wrk.run(threads, connections, seconds, ping, null, List.of());
+                    pingWindow[1] = Instant.now();
+                    BenchEnv.figure("GET /ops/ping, round " + round, p.line());
+                    pings.add(p);
+                    accessWindow[0] = Instant.now();
+                    Wrk.Result a = Wrk.run(threads, connections, seconds, access, script, accessArgs);
+                    accessWindow[1] = Instant.now();
+                    BenchEnv.figure("GET /access (mix), round " + round, a.line());
+                    accesses.add(a);
+                }
+                double pingRps = pings.stream().mapToDouble(Wrk.Result::requestsPerSecond).average().orElseThrow();
+                double accessRps = accesses.stream().mapToDouble(Wrk.Result::requestsPerSecond).average().orElseThrow();
+                double ratio = accessRps / pingRps;
+                BenchEnv.figure("ratio /access / /ops/ping (requests/s)", String.format("%.3f", ratio));
+
+                // Paced at half the ping rate: `paced` connections, each pausing `pause` ms after each
+                // answer; calibrated once on a short run, then measured.
+                double target = pingRps / 2;
+                int pause = 1;
+                int paced = Math.max(1, (int) Math.round(target * pause / 1000.0));
+                Wrk.Result calibration = Wrk.run(Math.min(threads, paced), paced, 5, access, script,
+                        List.of(String.valueOf(policies), String.valueOf(pause)));
+                paced = Math.max(1, (int) Math.round(paced * target / calibration.requestsPerSecond()));
+                Wrk.Result half = Wrk.run(Math.min(threads, paced), paced, seconds * 2, access, script,
+                        List.of(String.valueOf(policies), String.valueOf(pause)));
+                BenchEnv.figure(String.format("GET /access paced at half ping (%.0f/s target, %d conn, %d ms pause)",
+                        target, paced, pause), half.line());
+                Wrk.Result low = Wrk.run(1, 4, seconds, access, script, accessArgs);
+                BenchEnv.figure("GET /access at fixed low concurrency (-t1 -c4)", low.line());
+
+                if (BenchService.profiling()) {
+                    service.close();
+                    System.out.println("== profile of GET /ops/ping, round 2");
+                    System.out.print(JfrTop.summarize(service.jfrFile(), pingWindow[0], pingWindow[1], 30));
+                    System.out.println("== profile of GET /access, round 2");
+                    System.out.print(JfrTop.summarize(service.jfrFile(), accessWindow[0], accessWindow[1], 40));
+                    out.put("jfr", service.jfrFile().toString());
+                }
+                for (Wrk.Result r : List.of(pings.get(0), pings.get(1), accesses.get(0), accesses.get(1), half, low)) {
+                    if (r.errors() > 0) {
+                        throw new IllegalStateException("wrk saw errors (non-2xx or socket errors): " + r.output());
+                    }
+                }
+                out.put("ping_rps", Json.round(pingRps, 0));
+                out.put("access_rps", Json.round(accessRps, 0));
+                out.put("ratio_access_vs_ping", Json.round(ratio, 3));
+                out.put("ping_p50_ms", median(pings, true));
+                out.put("ping_p99_ms", median(pings, false));
+                out.put("access_p50_ms", median(accesses, true));
+                out.put("access_p99_ms", median(accesses, false));
+                out.put("ping_rounds", pings.stream().map(Wrk.Result::json).toList());
+                out.put("access_rounds", accesses.stream().map(Wrk.Result::json).toList());
+                out.put("half_rate_target_rps", Json.round(target, 0));
+                out.put("half_rate_mode", "wrk paced (" + paced + " connections, " + pause
+                        + " ms pause after each answer; wrk2 constant rate not available)");
+                out.put("half_rate", half.json());
+                out.put("low_concurrency_c4", low.json());
+                out.put("target_ratio_0_8_met", ratio >= 0.8);
+                out.put("target_half_rate_p99_2ms_met", half.p99Ms() <= 2.0);
+                System.out.printf("target /access >= 0.8 x ping requests/s: %s (%.3f)%n", ratio >= 0.8 ? "MET" : "MISSED",
+                        ratio);
+                System.out.printf("target /access p99 <= 2 ms at half the ping rate: %s (%.3f ms at %.0f req/s)%n",
+                        half.p99Ms() <= 2.0 ? "MET" : "MISSED", half.p99Ms(), half.requestsPerSecond());
+            }
+        }
+        out.put("load_at_end", BenchEnv.load());
+        out.put("machine", machine);
+        System.out.println(out);
+        System.exit(0);
+    }
+
+    private static double median(List<Wrk.Result> results, boolean p50) {
+        return Json.round(results.stream().mapToDouble(r -> p50 ? r.p50Ms() : r.p99Ms()).average().orElseThrow(), 3);
+    }
+
+    /** Each kind of request in the script's mix answers what the data says it must. */
+    private static void checkMix(BenchService service, int policies) throws Exception {
+        int n = policies - 4; // n % 4 == 0: it also had the 2020 moratorium
+        String base = "/access?vendor=" + BenchWorkload.vendor(n) + "&product=" + BenchWorkload.product(n)
+                + "&segment=police";
+        expect(service, base, false, BenchWorkload.policyId(n));
+        expect(service, "/access?vendor=" + BenchWorkload.vendor(n).toLowerCase() + "&product="
+                + BenchWorkload.product(n).toLowerCase() + "&segment=police", false, BenchWorkload.policyId(n));
+        expect(service, "/access?vendor=" + BenchWorkload.vendor(n) + "&product=Unknown" + n + "&segment=police", true,
+                null);
+        expect(service, base + "&organization=Thorn", true, BenchWorkload.policyId(n));
+        expect(service, base + "&organization=Acme", false, BenchWorkload.policyId(n));
+        expect(service, base + "&at=2020-12-01", false, BenchWorkload.policyId(n) + "-2020");
+        expect(service, base + "&at=2021-03-15T12:30:00Z", false, BenchWorkload.policyId(n) + "-2020");
+        int m = n + 1; // no 2020 moratorium: allowed then, the current one starts on 2026-01-01
+        expect(service, "/access?vendor=" + BenchWorkload.vendor(m) + "&product=" + BenchWorkload.product(m)
+                + "&segment=police&at=2020-12-01", true, BenchWorkload.policyId(m));
+        BenchEnv.figure("request mix checked", "hits deny, misses allow, Thorn exempt, Acme not, past instants");
+    }
+
+    private static void expect(BenchService service, String path, boolean allowed, String policyId) throws Exception {
+        JsonNode answer = JSON.readTree(service.get(path));
+        String actualPolicy = answer.get("policyId").isNull() ? null : answer.get("policyId").asText();
+        if (answer.get("allowed").asBoolean() != allowed || !java.util.Objects.equals(actualPolicy, policyId)) {
+            throw new IllegalStateException("GET " + path + " answered " + answer + "; expected allowed=" + allowed
+                    + ", policyId=" + policyId);
+        }
+    }
+}

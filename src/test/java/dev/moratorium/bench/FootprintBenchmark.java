@@ -1,0 +1,92 @@
+package dev.moratorium.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Start-up and memory: milliseconds from the process start to {@code /q/health/ready} answering UP
+ * — the first start on an empty database (Flyway migrates it) and {@code starts} (3) restarts on
+ * the migrated one, whose median is the figure — with VmRSS once idle; then VmRSS (sampled every
+ * 100 ms) and VmHWM from /proc/PID/status while the service ingests the ingest benchmark's load.
+ */
+public final class FootprintBenchmark {
+
+    private FootprintBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int starts = Integer.getInteger("starts", 3);
+        int events = Integer.getInteger("events", 200_000);
+        int policies = Integer.getInteger("policies", 20_000);
+        Json machine = BenchEnv.machine();
+        System.out.println("== footprint: " + (starts + 1) + " starts, then RSS under " + events
+                + " events of ingest load; machine " + machine);
+        Json out = new Json().put("benchmark", "footprint").put("service_java_opts", BenchService.javaOpts());
+        List<Long> readyMs = new ArrayList<>();
+        List<String> loads = new ArrayList<>();
+        long first;
+        long idleRssKb = 0;
+        // -Dcds=true: the first start also writes an AppCDS archive of the classes it loaded
+        // (-XX:ArchiveClassesAtExit), and the restarts use it (-XX:SharedArchiveFile)
+        boolean cds = Boolean.getBoolean("cds");
+        java.nio.file.Path archive = BenchService.OUT.resolve("service-cds.jsa").toAbsolutePath();
+        out.put("app_cds", cds);
+        try (BenchEnv env = BenchEnv.start()) {
+            try (BenchService service = env.service("footprint-first", Map.of())) {
+                if (cds) {
+                    java.nio.file.Files.createDirectories(BenchService.OUT);
+                    java.nio.file.Files.deleteIfExists(archive);
+                    service.jvmOptions("-XX:ArchiveClassesAtExit=" + archive);
+                }
+                service.start();
+                first = service.awaitReady(Duration.ofMinutes(3));
+                BenchEnv.figure("ready, first start (migrations)", first + " ms");
+            }
+            for (int i = 1; i <= starts; i++) {
+                try (BenchService service = env.service("footprint-" + i, Map.of())) {
+                    if (cds) {
+                        service.jvmOptions("-XX:SharedArchiveFile=" + archive);
+                    }
+                    service.start();
+                    long ms = service.awaitReady(Duration.ofMinutes(3));
+                    readyMs.add(ms);
+                    loads.add(BenchEnv.load());
+                    BenchEnv.figure("ready, restart " + i, ms + " ms");
+                    if (i == starts) {
+                        Thread.sleep(5_000);
+                        idleRssKb = service.memoryKb()[0];
+                        BenchEnv.figure("RSS idle, 5 s after ready", Math.round(idleRssKb * 1024 / 1e6) + " MB");
+                    }
+                }
+            }
+        }
+        List<Long> sorted = readyMs.stream().sorted().toList();
+        long median = sorted.get(sorted.size() / 2);
+        BenchEnv.figure("ready (median of restarts)", median + " ms");
+
+        Json ingest = IngestBenchmark.run(events, policies, false);
+        long rss = ((Number) ingest.get("rss_max_mb")).longValue();
+        long hwm = ((Number) ingest.get("vmhwm_mb")).longValue();
+        out.put("ready_ms", median);
+        out.put("ready_ms_restarts", readyMs);
+        out.put("ready_loads", loads);
+        out.put("ready_ms_first_start", first);
+        out.put("rss_idle_mb", Math.round(idleRssKb * 1024 / 1e6));
+        out.put("rss_max_mb_under_ingest", rss);
+        out.put("vmhwm_mb_under_ingest", hwm);
+        out.put("ingest_events_per_s", ingest.get("events_per_s"));
+        out.put("ingest_load1_after", ingest.get("service_load1_after"));
+        out.put("target_ready_3s_met", median <= 3000);
+        out.put("target_rss_300mb_met", Math.max(rss, hwm) <= 300);
+        System.out.printf("target ready <= 3 s: %s (%d ms median of %d restarts; first start %d ms)%n",
+                median <= 3000 ? "MET" : "MISSED", median, starts, first);
+        System.out.printf("target RSS <= 300 MB under ingest load: %s (max VmRSS %d MB, VmHWM %d MB)%n",
+                Math.max(rss, hwm) <= 300 ? "MET" : "MISSED", rss, hwm);
+        out.put("load_at_end", BenchEnv.load());
+        out.put("machine", machine);
+        System.out.println(out);
+        System.exit(0);
+    }
+}

@@ -1,0 +1,188 @@
+package dev.moratorium.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * End-to-end latency: once the service has ingested {@code preload} (20,000) events, events produced
+ * to {@code policy-changes} at a constant {@code rate} (200/s) for {@code seconds} (30) after a
+ * 10 s warm-up at that rate; for each, the time from just before
+ * {@code send()} to the moment this JVM's consumer of {@code moratorium-notifications} receives
+ * the notification it caused ({@code causedBy}), both read from {@link System#nanoTime()} here.
+ */
+public final class LatencyBenchmark {
+
+    private LatencyBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rate = Integer.getInteger("rate", 200);
+        int seconds = Integer.getInteger("seconds", 30);
+        int warmup = Integer.getInteger("warmup", 10);
+        Json machine = BenchEnv.machine();
+        System.out.println("== latency: " + rate + " events/s for " + seconds + " s after " + warmup
+                + " s warm-up at that rate; machine " + machine);
+        Json out = new Json().put("benchmark", "latency").put("rate", rate).put("seconds", seconds)
+                .put("service_java_opts", BenchService.javaOpts());
+        int preload = Integer.getInteger("preload", 20_000);
+        int total = rate * (warmup + seconds);
+        List<BenchWorkload.Rec> records = BenchWorkload.ingest(total, Math.max(1, total / 10), 7, 1_000_000);
+        ObjectMapper json = new ObjectMapper();
+        out.put("preload_events", preload).put("warmup_s", warmup);
+        try (BenchEnv env = BenchEnv.start(); BenchService service = env.service("latency", Map.of())) {
+            // a service that has been running: history in the database, its ingest path compiled
+            env.produce(BenchWorkload.ingest(preload, Math.max(1, preload / 10), 3));
+            service.start();
+            service.awaitReady(Duration.ofMinutes(3));
+            env.awaitApplied(preload, Duration.ofMinutes(10), Duration.ofMillis(200));
+            BenchEnv.figure("preloaded", preload + " events applied and published");
+
+            Map<String, Long> sentAt = new ConcurrentHashMap<>();
+            Map<String, Long> latencyNanos = new ConcurrentHashMap<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            KafkaConsumer<byte[], byte[]> consumer = consumer(env);
+            Thread reader = new Thread(() -> {
+                while (!stop.get()) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                        long now = System.nanoTime();
+                        try {
+                            String causedBy = json.readTree(r.value()).get("causedBy").asText();
+                            Long sent = sentAt.get(causedBy);
+                            if (sent != null) {
+                                latencyNanos.putIfAbsent(causedBy, now - sent);
+                            }
+                        } catch (java.io.IOException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }
+                consumer.close();
+            }, "notification-reader");
+            reader.start();
+
+            CpuMeter cpu = new CpuMeter()
+                    .group("service", () -> List.of(service.pid()))
+                    .group("postgres", () -> env.postgresProcesses().stream().map(ProcessHandle::pid).toList())
+                    .group("bench_jvm", () -> List.of(ProcessHandle.current().pid()));
+            double load1Before = BenchEnv.load1();
+            long periodNanos = 1_000_000_000L / rate;
+            List<String> measured = new ArrayList<>();
+            try (KafkaProducer<byte[], byte[]> producer = producer(env)) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < records.size(); i++) {
+                    if (i == rate * warmup) {
+                        cpu.start();
+                    }
+                    long due = t0 + i * periodNanos;
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    BenchWorkload.Rec r = records.get(i);
+                    sentAt.put(r.eventId(), System.nanoTime());
+                    producer.send(BenchEnv.record(r));
+                    if (i >= rate * warmup) {
+                        measured.add(r.eventId());
+                    }
+                }
+                double sendSeconds = (System.nanoTime() - t0) / 1e9;
+                out.put("achieved_send_rate", Json.round(records.size() / sendSeconds, 1));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (latencyNanos.size() < records.size() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            Json cpuUse = cpu.stop();
+            stop.set(true);
+            reader.join(5_000);
+
+            double[] ms = measured.stream().map(latencyNanos::get).filter(java.util.Objects::nonNull)
+                    .mapToDouble(n -> n / 1e6).sorted().toArray();
+            long missing = measured.size() - ms.length;
+            if (missing > 0) {
+                throw new IllegalStateException(missing + " of " + measured.size() + " notifications not received");
+            }
+            double p50 = percentile(ms, 50);
+            double p90 = percentile(ms, 90);
+            double p99 = percentile(ms, 99);
+            double p999 = percentile(ms, 99.9);
+            double max = ms[ms.length - 1];
+            BenchEnv.figure("event -> notification (" + ms.length + " events)", String.format(
+                    "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, mean %.2f ms", p50, p90, p99,
+                    p999, max, Arrays.stream(ms).average().orElse(0)));
+            BenchEnv.figure("CPU seconds while measuring", cpuUse.toString());
+            out.put("events_measured", ms.length);
+            out.put("p50_ms", Json.round(p50, 2));
+            out.put("p90_ms", Json.round(p90, 2));
+            out.put("p99_ms", Json.round(p99, 2));
+            out.put("p999_ms", Json.round(p999, 2));
+            out.put("max_ms", Json.round(max, 2));
+            out.put("load1_before", load1Before);
+            out.put("load1_after", BenchEnv.load1());
+            out.put("cpu", cpuUse);
+            out.put("target_p99_25ms_met", p99 <= 25);
+            System.out.printf("target event->notification p99 <= 25 ms at %d events/s: %s (%.2f ms)%n", rate,
+                    p99 <= 25 ? "MET" : "MISSED", p99);
+            System.out.print(env.statementReport());
+            if (BenchService.profiling()) {
+                service.close();
+                System.out.print(JfrTop.summarize(service.jfrFile(), java.time.Instant.MIN, java.time.Instant.MAX, 30));
+                out.put("jfr", service.jfrFile().toString());
+            }
+        }
+        out.put("load_at_end", BenchEnv.load());
+        out.put("machine", machine);
+        System.out.println(out);
+        System.exit(0);
+    }
+
+    /** Nearest-rank percentile of sorted values. */
+    static double percentile(double[] sorted, double pct) {
+        int rank = (int) Math.ceil(pct / 100.0 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(BenchEnv env) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.kafka.bootstrapServers());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p);
+        List<TopicPartition> tps = new ArrayList<>();
+        for (int i = 0; i < BenchEnv.PARTITIONS; i++) {
+            tps.add(new TopicPartition("moratorium-notifications", i));
+        }
+        consumer.assign(tps);
+        consumer.seekToEnd(tps);
+        tps.forEach(consumer::position); // resolve the end offsets now, before anything is produced
+        return consumer;
+    }
+
+    /** An upstream producer that sends each event at once (no linger), acks=all. */
+    private static KafkaProducer<byte[], byte[]> producer(BenchEnv env) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.kafka.bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        return new KafkaProducer<>(p);
+    }
+}
