@@ -111,10 +111,10 @@ public class PolicyStore {
         }
         if (previous == null || !previous.exemptions().equals(policy.exemptions())) {
             if (previous != null) {
-                // Without the automatic flush a bulk delete would otherwise run first: that flush
-                // dirty-checks every entity of the transaction (a whole ingested batch), once per saved
-                // policy. Nothing pending needs to reach the database before this delete: it touches
-                // only this policy's rows, and a transaction saves each policy at most once.
+                // No automatic flush before this bulk delete: it would dirty-check every entity of the
+                // transaction (a whole ingested batch) once per saved policy. Nothing pending needs to
+                // reach the database first: the delete touches only this policy's rows, and a
+                // transaction saves each policy at most once.
                 ExemptionEntity.getEntityManager()
                         .createQuery("delete from ExemptionEntity e where e.policyId = :policyId")
                         .setParameter("policyId", policy.policyId())
