@@ -1,6 +1,7 @@
 package dev.moratorium.bench;
 
 import dev.moratorium.embedded.Ports;
+import dev.moratorium.testing.PackagedServiceEnv;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -50,12 +50,7 @@ final class BenchService implements AutoCloseable {
         }
         this.name = name;
         this.port = Ports.free();
-        this.env = new HashMap<>(extraEnv);
-        env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", jdbcUrl);
-        env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
-        env.put("QUARKUS_DATASOURCE_PASSWORD", "unused-trust-auth");
-        env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        this.env = PackagedServiceEnv.of(bootstrapServers, jdbcUrl, port, extraEnv);
     }
 
     static String javaOpts() {
