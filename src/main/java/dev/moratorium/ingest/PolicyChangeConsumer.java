@@ -105,7 +105,7 @@ public class PolicyChangeConsumer {
         count(results, System.nanoTime() - started);
     }
 
-    /** True while a batch cannot be stored (the database is down); readiness reports it. */
+    /** True while a batch cannot be stored (the database is down); {@code KafkaConsumerHealthCheck} reports it. */
     public boolean isStalled() {
         return stalled.get();
     }

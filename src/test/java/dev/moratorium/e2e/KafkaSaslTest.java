@@ -84,6 +84,7 @@ class KafkaSaslTest {
         assertThat(TestKafka.readUntil("policy-changes-dlq", Duration.ofSeconds(30), r -> r.size() >= 1))
                 .singleElement().satisfies(r -> assertThat(TestKafka.header(r, "dead-letter-reason"))
                         .startsWith("unknown-policy: "));
-        given().get("/q/health/ready").then().statusCode(200);
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'Kafka consumer policy-changes' }.status", equalTo("UP"));
     }
 }

@@ -3,6 +3,7 @@ package dev.moratorium.e2e;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.moratorium.testing.EmbeddedInfrastructureResource;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -73,12 +75,26 @@ class KafkaSaslWrongCredentialsTest {
         System.out.println("wrong Kafka credentials logged: " + line);
         System.out.println("readiness: " + given().get("/q/health/ready").then().extract().asString().replaceAll("\\s+", " "));
 
-        // give the consumer every chance to read what was produced; it must not
-        Thread.sleep(3000);
+        // Readiness must stay DOWN while the client retries, not flap with each reconnection
+        // (SmallRye's own check counts open connections, and one is open during each handshake);
+        // meanwhile the consumer has every chance to read what was produced, and must not.
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            var r = given().get("/q/health/ready").then().extract();
+            if (r.statusCode() != 503) {
+                seen.add(r.statusCode() + " " + r.asString().replaceAll("\\s+", " "));
+            }
+            Thread.sleep(200);
+        }
+        assertThat(seen).as("readiness answers other than 503 while the credentials are wrong").isEmpty();
+        given().get("/q/health/ready").then().statusCode(503)
+                .body("checks.find { it.name == 'Kafka consumer policy-changes' }.status", equalTo("DOWN"))
+                .body("checks.find { it.name == 'Kafka consumer policy-changes' }.data.problem",
+                        containsString("refuses the consumer's credentials"));
+        System.out.println("liveness: " + given().get("/q/health/live").then().extract().asString().replaceAll("\\s+", " "));
         given().get("/moratoria").then().statusCode(200).body("total", equalTo(0));
         assertThat(committedOffsets()).isEmpty();
         assertThat(TestKafka.readAll("moratorium-notifications")).isEmpty();
-        given().get("/q/health/ready").then().statusCode(503);
     }
 
     /** An ERROR or WARN line that says authentication failed. */
