@@ -68,6 +68,7 @@ public class PolicyChangeApplier {
 
         List<RecordResult> results = new ArrayList<>(records.size());
         List<PolicyEventEntity> history = new ArrayList<>();
+        OutboxWriter.Batch published = outbox.batch();
         for (int i = 0; i < records.size(); i++) {
             RawRecord record = records.get(i);
             ReadResult read = reads.get(i);
@@ -91,7 +92,7 @@ public class PolicyChangeApplier {
             Decision.Applied ok = (Decision.Applied) decision;
             current.put(event.policyId(), ok.outcome().state());
             history.add(historyRow(event, r.dataJson(), record, now));
-            outbox.write(ok.outcome(), now, traceContext(record));
+            published.write(ok.outcome(), now, traceContext(record));
             results.add(new RecordResult.Applied(record, eventId, event.type().wireName(), ok.outcome()));
         }
         for (Map.Entry<String, Policy> entry : current.entrySet()) {
@@ -102,6 +103,7 @@ public class PolicyChangeApplier {
             }
         }
         PolicyEventEntity.persist(history);
+        published.persist();
         return results;
     }
 

@@ -32,16 +32,21 @@ public class PolicyChangeIngestor {
     @Transactional
     public List<RecordResult> ingest(List<RawRecord> records) {
         List<RecordResult> results = applier.apply(records);
+        if (results.stream().noneMatch(RecordResult.Rejected.class::isInstance)) {
+            return results;
+        }
         Set<String> kept = keptRejections(records);
+        OutboxWriter.Batch deadLetters = outbox.batch();
         for (RecordResult result : results) {
             if (result instanceof RecordResult.Rejected rejected && kept.add(source(result.record()))) {
-                keep(rejected);
+                keep(rejected, deadLetters);
             }
         }
+        deadLetters.persist();
         return results;
     }
 
-    private void keep(RecordResult.Rejected rejected) {
+    private static void keep(RecordResult.Rejected rejected, OutboxWriter.Batch deadLetters) {
         RawRecord record = rejected.record();
         RejectionEntity row = new RejectionEntity();
         row.topic = record.topic();
@@ -56,7 +61,7 @@ public class PolicyChangeIngestor {
         row.receivedAt = record.readAt();
         row.status = RejectionEntity.OPEN;
         row.persist();
-        outbox.deadLetter(record, rejected.rejection(), record.readAt());
+        deadLetters.deadLetter(record, rejected.rejection());
         // The reason may quote the record (a type, a key, a time): one line, so it cannot forge log entries.
         LOG.infof("Rejected %s-%d@%d: %s", record.topic(), record.partition(), record.offset(),
                 Sanitize.forLog(rejected.rejection().deadLetterReason()));

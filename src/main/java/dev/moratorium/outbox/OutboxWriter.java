@@ -10,6 +10,7 @@ import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.Rejection;
 import dev.moratorium.store.NotificationEntity;
 import dev.moratorium.store.OutboxEntity;
+import dev.moratorium.store.SequenceBlock;
 import dev.moratorium.wire.HeaderCodec;
 import dev.moratorium.wire.WireJson;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,71 +24,110 @@ import java.util.List;
  * Writes what a change must publish as outbox rows, inside the caller's transaction: nothing is
  * published for a change that rolls back, and everything is published (at least once, always
  * with the same ids) for one that commits.
+ *
+ * <p>A transaction collects its rows in a {@link Batch} and writes them at its end, under the
+ * writers' lock: the ids come from one statement per sequence (not one round trip per row), in
+ * the order the rows were written, so id order stays commit order; and the rows are inserted
+ * table by table, so JDBC batching sends them in a few round trips.
  */
 @ApplicationScoped
 public class OutboxWriter {
 
     public static final String DEAD_LETTER_REASON = "dead-letter-reason";
 
-    @Inject
-    MoratoriumConfig config;
-
     /** W3C trace context headers, carried from a policy-change record to what it caused. */
     public static final List<String> TRACE_HEADERS = List.of("traceparent", "tracestate");
 
-    /** The notifications (also kept for {@code GET /notifications}) and each state the policy passed through. */
-    public void write(Outcome outcome, Instant now) {
-        write(outcome, now, List.of());
+    @Inject
+    MoratoriumConfig config;
+
+    @Inject
+    SequenceBlock sequences;
+
+    public Batch batch() {
+        return new Batch();
     }
 
-    /**
-     * @param trace the causing record's {@code traceparent}/{@code tracestate} headers, so a trace
-     *              follows a change from the producer to every subscriber
-     */
-    public void write(Outcome outcome, Instant now, List<RawHeader> trace) {
-        for (Notification n : outcome.notifications()) {
-            byte[] payload = WireJson.bytes(WireJson.notification(n));
-            NotificationEntity row = new NotificationEntity();
-            row.notificationId = n.notificationId();
-            row.type = n.type().wireName();
-            row.policyId = n.policy().policyId();
-            row.occurredAt = n.occurredAt();
-            row.createdAt = now;
-            row.payload = new String(payload, StandardCharsets.UTF_8);
-            row.persist();
-            List<RawHeader> headers = new ArrayList<>(List.of(
-                    header("ce_specversion", "1.0"),
-                    header("ce_id", n.notificationId()),
-                    header("ce_type", n.type().wireName()),
-                    header("ce_source", config.notifications().source()),
-                    header("ce_subject", n.policy().policyId()),
-                    header("ce_time", n.occurredAt().toString()),
-                    header("content-type", "application/json")));
-            headers.addAll(trace);
-            enqueue(Topics.NOTIFICATIONS, key(n.policy()), payload, headers);
+    /** The rows of one transaction, written by {@link #persist()}. */
+    public final class Batch {
+
+        private final List<NotificationEntity> notifications = new ArrayList<>();
+        private final List<OutboxEntity> records = new ArrayList<>();
+
+        /** The notifications (also kept for {@code GET /notifications}) and each state the policy passed through. */
+        public void write(Outcome outcome, Instant now) {
+            write(outcome, now, List.of());
         }
-        for (Policy state : outcome.stateChanges()) {
-            List<RawHeader> headers = new ArrayList<>(List.of(header("content-type", "application/json")));
-            headers.addAll(trace);
-            enqueue(Topics.STATE, key(state), WireJson.bytes(WireJson.state(state)), headers);
+
+        /**
+         * @param trace the causing record's {@code traceparent}/{@code tracestate} headers, so a trace
+         *              follows a change from the producer to every subscriber
+         */
+        public void write(Outcome outcome, Instant now, List<RawHeader> trace) {
+            for (Notification n : outcome.notifications()) {
+                byte[] payload = WireJson.bytes(WireJson.notification(n));
+                NotificationEntity row = new NotificationEntity();
+                row.notificationId = n.notificationId();
+                row.type = n.type().wireName();
+                row.policyId = n.policy().policyId();
+                row.occurredAt = n.occurredAt();
+                row.createdAt = now;
+                row.payload = new String(payload, StandardCharsets.UTF_8);
+                notifications.add(row);
+                List<RawHeader> headers = new ArrayList<>(List.of(
+                        header("ce_specversion", "1.0"),
+                        header("ce_id", n.notificationId()),
+                        header("ce_type", n.type().wireName()),
+                        header("ce_source", config.notifications().source()),
+                        header("ce_subject", n.policy().policyId()),
+                        header("ce_time", n.occurredAt().toString()),
+                        header("content-type", "application/json")));
+                headers.addAll(trace);
+                enqueue(Topics.NOTIFICATIONS, key(n.policy()), payload, headers);
+            }
+            for (Policy state : outcome.stateChanges()) {
+                List<RawHeader> headers = new ArrayList<>(List.of(header("content-type", "application/json")));
+                headers.addAll(trace);
+                enqueue(Topics.STATE, key(state), WireJson.bytes(WireJson.state(state)), headers);
+            }
         }
-    }
 
-    /** The rejected record, unchanged, plus the {@code dead-letter-reason} header. */
-    public void deadLetter(RawRecord record, Rejection rejection, Instant now) {
-        List<RawHeader> headers = new ArrayList<>(record.headers());
-        headers.add(header(DEAD_LETTER_REASON, rejection.deadLetterReason()));
-        enqueue(Topics.DEAD_LETTER, record.key(), record.value(), headers);
-    }
+        /** The rejected record, unchanged, plus the {@code dead-letter-reason} header. */
+        public void deadLetter(RawRecord record, Rejection rejection) {
+            List<RawHeader> headers = new ArrayList<>(record.headers());
+            headers.add(header(DEAD_LETTER_REASON, rejection.deadLetterReason()));
+            enqueue(Topics.DEAD_LETTER, record.key(), record.value(), headers);
+        }
 
-    private static void enqueue(String topic, byte[] key, byte[] payload, List<RawHeader> headers) {
-        OutboxEntity row = new OutboxEntity();
-        row.topic = topic;
-        row.recordKey = key;
-        row.payload = payload;
-        row.headers = HeaderCodec.encode(headers);
-        row.createdAt = Instant.now(); // wall clock, not the service clock: it measures publication delay
-        row.persist();
+        /** Must run in the transaction, after the writers' lock was taken. */
+        public void persist() {
+            if (!notifications.isEmpty()) {
+                long[] ids = sequences.next("notification_seq", notifications.size());
+                for (int i = 0; i < ids.length; i++) {
+                    notifications.get(i).seq = ids[i];
+                }
+                NotificationEntity.persist(notifications);
+            }
+            if (!records.isEmpty()) {
+                long[] ids = sequences.next("outbox_seq", records.size());
+                for (int i = 0; i < ids.length; i++) {
+                    records.get(i).id = ids[i];
+                }
+                OutboxEntity.persist(records);
+            }
+            notifications.clear();
+            records.clear();
+        }
+
+        private void enqueue(String topic, byte[] key, byte[] payload, List<RawHeader> headers) {
+            OutboxEntity row = new OutboxEntity();
+            row.topic = topic;
+            row.recordKey = key;
+            row.payload = payload;
+            row.headers = HeaderCodec.encode(headers);
+            row.createdAt = Instant.now(); // wall clock, not the service clock: it measures publication delay
+            records.add(row);
+        }
     }
 
     private static byte[] key(Policy policy) {

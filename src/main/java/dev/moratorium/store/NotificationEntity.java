@@ -3,10 +3,7 @@ package dev.moratorium.store;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import org.hibernate.annotations.ColumnTransformer;
@@ -16,9 +13,8 @@ import org.hibernate.annotations.ColumnTransformer;
 @Table(name = "notification")
 public class NotificationEntity extends PanacheEntityBase {
 
+    /** Assigned from its sequence under the writers' lock, in commit order (see SequenceBlock). */
     @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "notification_seq")
-    @SequenceGenerator(name = "notification_seq", sequenceName = "notification_seq", allocationSize = 1)
     public Long seq;
 
     @Column(name = "notification_id")

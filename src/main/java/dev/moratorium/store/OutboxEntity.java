@@ -3,10 +3,7 @@ package dev.moratorium.store;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import org.hibernate.annotations.ColumnTransformer;
@@ -19,9 +16,8 @@ import org.hibernate.annotations.ColumnTransformer;
 @Table(name = "outbox")
 public class OutboxEntity extends PanacheEntityBase {
 
+    /** Assigned from its sequence under the writers' lock, in commit order (see SequenceBlock). */
     @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "outbox_seq")
-    @SequenceGenerator(name = "outbox_seq", sequenceName = "outbox_seq", allocationSize = 1)
     public Long id;
 
     public String topic;

@@ -12,7 +12,6 @@ import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.FlushModeType;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,6 +36,11 @@ public class PolicyStore {
 
     public Optional<Policy> find(String policyId) {
         return Optional.ofNullable(load(List.of(policyId)).get(policyId));
+    }
+
+    /** Whether any policy has a time-driven change due at or before {@code now} (an index lookup). */
+    public boolean anyDue(Instant now) {
+        return PolicyEntity.count("nextDueAt <= ?1", now) > 0;
     }
 
     /** Policies with a time-driven change due at or before {@code now}, oldest due first. */
@@ -75,8 +79,8 @@ public class PolicyStore {
     }
 
     /**
-     * Writes the policy's state; exemption rows are rewritten only when they changed. Call it at
-     * most once per policy in a transaction (every caller saves a batch's policies once each).
+     * Writes the policy's state and the exemption rows that changed. Call it at most once per policy
+     * in a transaction (every caller saves a batch's policies once each), after loading it there.
      *
      * @param previous the state it had when loaded, or {@code null} for a new policy
      */
@@ -109,31 +113,38 @@ public class PolicyStore {
         if (isNew) {
             entity.persist();
         }
-        if (previous == null || !previous.exemptions().equals(policy.exemptions())) {
-            if (previous != null) {
-                // No automatic flush before this bulk delete: it would dirty-check every entity of the
-                // transaction (a whole ingested batch) once per saved policy. Nothing pending needs to
-                // reach the database first: the delete touches only this policy's rows, and a
-                // transaction saves each policy at most once.
-                ExemptionEntity.getEntityManager()
-                        .createQuery("delete from ExemptionEntity e where e.policyId = :policyId")
-                        .setParameter("policyId", policy.policyId())
-                        .setFlushMode(FlushModeType.COMMIT)
-                        .executeUpdate();
-            }
-            int position = 0;
-            for (Exemption e : policy.exemptions()) {
+        writeExemptions(policy.policyId(), previous == null ? List.of() : previous.exemptions(), policy.exemptions());
+    }
+
+    /**
+     * Writes only the exemption rows that differ between the two lists, compared by position. The
+     * rows of a policy loaded in this transaction are already in the persistence context, so
+     * finding one costs no query.
+     */
+    private static void writeExemptions(String policyId, List<Exemption> before, List<Exemption> after) {
+        for (int position = 0; position < after.size(); position++) {
+            Exemption e = after.get(position);
+            if (position >= before.size()) {
                 ExemptionEntity row = new ExemptionEntity();
-                row.policyId = policy.policyId();
-                row.position = position++;
-                row.organization = e.organization();
-                row.organizationKey = Names.key(e.organization());
-                row.purpose = e.purpose();
-                row.grantedAt = e.grantedAt();
-                row.revokedAt = e.revokedAt();
+                row.policyId = policyId;
+                row.position = position;
+                fill(row, e);
                 row.persist();
+            } else if (!before.get(position).equals(e)) {
+                fill(ExemptionEntity.findById(new ExemptionEntity.Key(policyId, position)), e);
             }
         }
+        for (int position = after.size(); position < before.size(); position++) {
+            ExemptionEntity.findById(new ExemptionEntity.Key(policyId, position)).delete();
+        }
+    }
+
+    private static void fill(ExemptionEntity row, Exemption e) {
+        row.organization = e.organization();
+        row.organizationKey = Names.key(e.organization());
+        row.purpose = e.purpose();
+        row.grantedAt = e.grantedAt();
+        row.revokedAt = e.revokedAt();
     }
 
     private Map<String, Policy> toDomain(List<PolicyEntity> entities) {
