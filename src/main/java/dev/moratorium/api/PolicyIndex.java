@@ -98,7 +98,7 @@ public class PolicyIndex {
                 return;
             }
             List<String> ids = changed.stream().map(r -> (String) r[0]).toList();
-            for (Policy p : policies.load(ids).values()) {
+            for (Policy p : policies.read(ids).values()) {
                 Map<String, Policy> product = byProduct.computeIfAbsent(key(p.vendor(), p.product()),
                         k -> new ConcurrentHashMap<>());
                 product.put(p.policyId(), p);

@@ -2,6 +2,7 @@ package dev.moratorium.ingest;
 
 import dev.moratorium.config.Topics;
 import dev.moratorium.outbox.ChangeSignal;
+import dev.moratorium.store.TableStatistics;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -50,6 +51,9 @@ public class PolicyChangeConsumer {
 
     @Inject
     KafkaClientService kafkaClients;
+
+    @Inject
+    TableStatistics statistics;
 
     private final AtomicBoolean stalled = new AtomicBoolean();
     private final ReentrantLock inFlight = new ReentrantLock();
@@ -102,6 +106,7 @@ public class PolicyChangeConsumer {
         long started = System.nanoTime();
         List<RecordResult> results = ingestWithRetry(records);
         signal.changed();
+        statistics.applied((int) results.stream().filter(RecordResult.Applied.class::isInstance).count());
         count(results, System.nanoTime() - started);
     }
 

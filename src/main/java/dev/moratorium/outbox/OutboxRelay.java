@@ -34,6 +34,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.hibernate.jpa.HibernateHints;
 import org.jboss.logging.Logger;
 
 /**
@@ -164,7 +165,9 @@ public class OutboxRelay {
             if (!acquireLease()) {
                 return List.of();
             }
+            // read-only: sent and deleted by id, never changed, so not worth snapshotting
             return OutboxEntity.<OutboxEntity>findAll(Sort.ascending("id"))
+                    .withHint(HibernateHints.HINT_READ_ONLY, true)
                     .page(Page.ofSize(config.outbox().batchSize())).list();
         });
         if (rows.isEmpty()) {

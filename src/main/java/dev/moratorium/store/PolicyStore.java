@@ -20,22 +20,39 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.hibernate.jpa.HibernateHints;
 
 /** Policies and their exemptions in PostgreSQL, translated to and from the domain's {@link Policy}. */
 @ApplicationScoped
 public class PolicyStore {
 
-    /** Loads the named policies in two queries (policies, then their exemptions). */
+    /**
+     * Loads the named policies for a writer, in two queries (policies, then their exemptions); the
+     * rows stay in the persistence context, where {@link #save} finds them.
+     */
     public Map<String, Policy> load(Collection<String> policyIds) {
+        return load(policyIds, false);
+    }
+
+    /**
+     * Reads the named policies for a reader: read-only rows, which Hibernate neither snapshots nor
+     * dirty-checks at commit (the access index reads every written policy again).
+     */
+    public Map<String, Policy> read(Collection<String> policyIds) {
+        return load(policyIds, true);
+    }
+
+    private Map<String, Policy> load(Collection<String> policyIds, boolean readOnly) {
         if (policyIds.isEmpty()) {
             return Map.of();
         }
-        List<PolicyEntity> entities = PolicyEntity.list("policyId in ?1", policyIds);
-        return toDomain(entities);
+        List<PolicyEntity> entities = PolicyEntity.<PolicyEntity>find("policyId in ?1", policyIds)
+                .withHint(HibernateHints.HINT_READ_ONLY, readOnly).list();
+        return toDomain(entities, readOnly);
     }
 
     public Optional<Policy> find(String policyId) {
-        return Optional.ofNullable(load(List.of(policyId)).get(policyId));
+        return Optional.ofNullable(read(List.of(policyId)).get(policyId));
     }
 
     /** Whether any policy has a time-driven change due at or before {@code now} (an index lookup). */
@@ -47,7 +64,7 @@ public class PolicyStore {
     public List<Policy> due(Instant now, int limit) {
         List<PolicyEntity> entities = PolicyEntity.find("nextDueAt <= ?1", Sort.ascending("nextDueAt"), now)
                 .page(Page.ofSize(limit)).list();
-        return new ArrayList<>(toDomain(entities).values());
+        return new ArrayList<>(toDomain(entities, false).values());
     }
 
     /** One page of policies, filtered; segment matching covers "*" (everyone). */
@@ -66,9 +83,10 @@ public class PolicyStore {
             query.append(" and productKey = :product");
             params.and("product", Names.key(filter.product()));
         }
-        List<PolicyEntity> candidates = PolicyEntity.find(query.toString(), Sort.ascending("policyId"), params).list();
+        List<PolicyEntity> candidates = PolicyEntity.<PolicyEntity>find(query.toString(), Sort.ascending("policyId"), params)
+                .withHint(HibernateHints.HINT_READ_ONLY, true).list();
         List<Policy> matching = new ArrayList<>();
-        for (Policy p : toDomain(candidates).values()) {
+        for (Policy p : toDomain(candidates, true).values()) {
             if (filter.segment() == null || p.coversSegment(filter.segment())) {
                 matching.add(p);
             }
@@ -147,13 +165,14 @@ public class PolicyStore {
         row.revokedAt = e.revokedAt();
     }
 
-    private Map<String, Policy> toDomain(List<PolicyEntity> entities) {
+    private Map<String, Policy> toDomain(List<PolicyEntity> entities, boolean readOnly) {
         if (entities.isEmpty()) {
             return Map.of();
         }
         List<String> ids = entities.stream().map(e -> e.policyId).toList();
         Map<String, List<Exemption>> exemptions = new HashMap<>();
-        List<ExemptionEntity> rows = ExemptionEntity.list("policyId in ?1", Sort.ascending("policyId", "position"), ids);
+        List<ExemptionEntity> rows = ExemptionEntity.<ExemptionEntity>find("policyId in ?1",
+                Sort.ascending("policyId", "position"), ids).withHint(HibernateHints.HINT_READ_ONLY, readOnly).list();
         for (ExemptionEntity row : rows) {
             exemptions.computeIfAbsent(row.policyId, k -> new ArrayList<>())
                     .add(new Exemption(row.organization, row.purpose, row.grantedAt, row.revokedAt));

@@ -112,6 +112,16 @@ final class BenchEnv implements AutoCloseable {
             rs.next();
             b.append(String.format("%9d statements in all, %s ms executing%n", rs.getLong(1), rs.getString(2)));
         }
+        // How the tables were read: sequential scans of a large table, or dead rows piling up, show here.
+        b.append("-- tables: seq scans, rows read by them, index scans, live rows, dead rows, autovacuums, autoanalyzes\n");
+        try (Connection c = jdbc(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0), n_live_tup, n_dead_tup, autovacuum_count,"
+                        + " autoanalyze_count FROM pg_stat_user_tables ORDER BY seq_tup_read DESC LIMIT 8")) {
+            while (rs.next()) {
+                b.append(String.format("  %-22s %7d %12d %9d %9d %9d %4d %4d%n", rs.getString(1), rs.getLong(2),
+                        rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8)));
+            }
+        }
         return b.toString();
     }
 
