@@ -13,6 +13,8 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,8 +42,11 @@ public class PolicyIndex {
     @Inject
     ChangeSignal signal;
 
-    /** vendor|product (case-folded) → policyId → policy. */
-    private final Map<String, Map<String, Policy>> byProduct = new ConcurrentHashMap<>();
+    /**
+     * vendor|product (case-folded) → its policies, an immutable list replaced as a whole when one
+     * of them changes, so a request reads it without copying or locking.
+     */
+    private final Map<String, List<Policy>> byProduct = new ConcurrentHashMap<>();
     private volatile long seenVersion = -1;
     private volatile boolean running;
 
@@ -60,8 +65,7 @@ public class PolicyIndex {
 
     /** The policies on this vendor's product (names compared case-insensitively). */
     public List<Policy> policiesFor(String vendor, String product) {
-        Map<String, Policy> found = byProduct.get(key(vendor, product));
-        return found == null ? List.of() : new ArrayList<>(found.values());
+        return byProduct.getOrDefault(key(vendor, product), List.of());
     }
 
     public boolean isLoaded() {
@@ -98,13 +102,22 @@ public class PolicyIndex {
                 return;
             }
             List<String> ids = changed.stream().map(r -> (String) r[0]).toList();
+            Map<String, List<Policy>> changedByProduct = new HashMap<>();
             for (Policy p : policies.read(ids).values()) {
-                Map<String, Policy> product = byProduct.computeIfAbsent(key(p.vendor(), p.product()),
-                        k -> new ConcurrentHashMap<>());
-                product.put(p.policyId(), p);
+                changedByProduct.computeIfAbsent(key(p.vendor(), p.product()), k -> new ArrayList<>()).add(p);
             }
+            changedByProduct.forEach((product, updates) -> byProduct.put(product,
+                    merge(byProduct.getOrDefault(product, List.of()), updates)));
             seenVersion = ((Number) changed.get(changed.size() - 1)[1]).longValue();
         });
+    }
+
+    /** The product's list with these policies replaced (same id) or added, in a stable order. */
+    private static List<Policy> merge(List<Policy> current, List<Policy> updates) {
+        Map<String, Policy> byId = new LinkedHashMap<>();
+        current.forEach(p -> byId.put(p.policyId(), p));
+        updates.forEach(p -> byId.put(p.policyId(), p));
+        return List.copyOf(byId.values());
     }
 
     private static String key(String vendor, String product) {

@@ -10,7 +10,13 @@ public final class Sanitize {
     }
 
     public static boolean hasControlCharacters(String s) {
-        return s.chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029');
+        for (int i = 0; i < s.length(); i++) { // a loop, not a stream: every /access parameter passes here
+            char c = s.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Control characters escaped, long text cut, so it can be quoted in one line. */

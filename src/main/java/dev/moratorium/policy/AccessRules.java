@@ -2,9 +2,6 @@ package dev.moratorium.policy;
 
 import java.time.Instant;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Optional;
 
 /**
  * Decides access for a caller (segment, optional organization) to one vendor's product at an
@@ -16,33 +13,53 @@ public final class AccessRules {
     private AccessRules() {
     }
 
-    /** @param policies the policies on the asked vendor and product (any status) */
+    /**
+     * Gateways call this for every request they serve, so it is written as plain loops over the
+     * (few) policies of one product, with the caller's names case-folded once.
+     *
+     * @param policies the policies on the asked vendor and product (any status)
+     */
     public static AccessDecision decide(Collection<Policy> policies, String segment, String organization, Instant at) {
-        List<Policy> relevant = policies.stream().filter(p -> p.coversSegment(segment)).toList();
-        List<Policy> restricting = relevant.stream().filter(p -> p.restrictsAt(at)).toList();
-        List<Policy> denying = restricting.stream()
-                .filter(p -> organization == null || p.exemptionHeldAt(organization, at).isEmpty()).toList();
-        if (!denying.isEmpty()) {
-            Policy decisive = denying.stream().max(Comparator.comparing(AccessRules::endOrMax)).orElseThrow();
+        String segmentKey = Names.key(segment);
+        String organizationKey = Names.key(organization);
+        Policy decisive = null; // the restricting policy, not exempted, that restricts longest
+        Policy exempting = null; // the first restricting policy, when every one exempts the caller
+        Exemption exemption = null;
+        Policy next = null; // the earliest policy that starts after the instant
+        for (Policy p : policies) {
+            if (!p.coversSegmentKey(segmentKey)) {
+                continue;
+            }
+            if (p.restrictsAt(at)) {
+                Exemption held = organizationKey == null ? null : p.exemptionHeldAtKey(organizationKey, at);
+                if (held == null) {
+                    if (decisive == null || endOrMax(p).compareTo(endOrMax(decisive)) > 0) {
+                        decisive = p;
+                    }
+                } else if (exempting == null) {
+                    exempting = p;
+                    exemption = held;
+                }
+            } else if (p.effectiveFrom().isAfter(at)
+                    && (p.effectiveUntil() == null || p.effectiveUntil().isAfter(p.effectiveFrom()))
+                    && (next == null || p.effectiveFrom().isBefore(next.effectiveFrom()))) {
+                next = p;
+            }
+        }
+        if (decisive != null) {
             return new AccessDecision(false, decisive.policyId(), deniedBecause(decisive, segment),
                     decisive.effectiveUntil());
         }
-        if (!restricting.isEmpty()) {
-            Policy exempting = restricting.get(0);
-            Exemption exemption = exempting.exemptionHeldAt(organization, at).orElseThrow();
+        if (exempting != null) {
             String purpose = exemption.purpose() == null || exemption.purpose().isBlank() ? ""
                     : " (" + exemption.purpose() + ")";
             Instant until = earliest(exemption.revokedAt(), exempting.effectiveUntil());
             return new AccessDecision(true, exempting.policyId(), exemption.organization() + " is exempt from "
                     + describe(exempting) + purpose, until);
         }
-        Optional<Policy> next = relevant.stream().filter(p -> p.effectiveFrom().isAfter(at)
-                && (p.effectiveUntil() == null || p.effectiveUntil().isAfter(p.effectiveFrom())))
-                .min(Comparator.comparing(Policy::effectiveFrom));
-        if (next.isPresent()) {
-            Policy p = next.get();
-            return new AccessDecision(true, p.policyId(), "no restriction in force; " + describe(p) + " starts on "
-                    + TimeText.of(p.effectiveFrom()), p.effectiveFrom());
+        if (next != null) {
+            return new AccessDecision(true, next.policyId(), "no restriction in force; " + describe(next) + " starts on "
+                    + TimeText.of(next.effectiveFrom()), next.effectiveFrom());
         }
         return new AccessDecision(true, null, "no restriction applies", null);
     }

@@ -52,7 +52,17 @@ public record Policy(
     }
 
     public boolean coversSegment(String segment) {
-        return segments.stream().anyMatch(s -> s.equals(Names.EVERYONE) || Names.same(s, segment));
+        return coversSegmentKey(Names.key(segment));
+    }
+
+    /** @param segmentKey the segment's {@link Names#key} */
+    public boolean coversSegmentKey(String segmentKey) {
+        for (String s : segments) {
+            if (s.equals(Names.EVERYONE) || Names.key(s).equals(segmentKey)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public boolean coversEveryone() {
@@ -68,7 +78,18 @@ public record Policy(
     }
 
     public Optional<Exemption> exemptionHeldAt(String organization, Instant instant) {
-        return exemptions.stream().filter(e -> e.isFor(organization) && e.heldAt(instant)).findFirst();
+        return organization == null ? Optional.empty()
+                : Optional.ofNullable(exemptionHeldAtKey(Names.key(organization), instant));
+    }
+
+    /** @param organizationKey the organization's {@link Names#key}; the first exemption held, or {@code null} */
+    public Exemption exemptionHeldAtKey(String organizationKey, Instant instant) {
+        for (Exemption e : exemptions) {
+            if (e.heldAt(instant) && organizationKey.equals(Names.key(e.organization()))) {
+                return e;
+            }
+        }
+        return null;
     }
 
     public Policy withStatus(PolicyStatus newStatus) {

@@ -16,6 +16,7 @@ import dev.moratorium.wire.WireJson;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -128,6 +129,14 @@ class SeedStoryTest {
                 .body("allowed", equalTo(false)).body("policyId", equalTo(SeedStory.IBM));
         given().get("/access?vendor=ibm&product=general-purpose face recognition&segment=x&at=2020-06-07").then()
                 .body("allowed", equalTo(true));
+        // the whole answer, byte for byte: JSON, the four fields of the contract in its order
+        given().get(amazon + "&at=2020-06-11").then().statusCode(200).contentType(ContentType.JSON)
+                .body(equalTo("{\"allowed\":false,\"policyId\":\"" + SeedStory.AMAZON + "\",\"reason\":\"Police access to"
+                        + " Amazon Rekognition is suspended from 2020-06-10 until 2021-06-10 (" + SeedStory.AMAZON
+                        + ")\",\"until\":\"2021-06-10T00:00:00Z\"}"));
+        given().get("/access?vendor=Amazon&product=Rekognition&segment=retail").then().statusCode(200)
+                .contentType(ContentType.JSON)
+                .body(equalTo("{\"allowed\":true,\"policyId\":null,\"reason\":\"no restriction applies\",\"until\":null}"));
     }
 
     @Test
