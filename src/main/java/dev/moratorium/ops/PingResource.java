@@ -1,5 +1,6 @@
 package dev.moratorium.ops;
 
+import io.smallrye.common.annotation.NonBlocking;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -7,12 +8,14 @@ import jakarta.ws.rs.core.MediaType;
 
 /**
  * The cheapest answer this server gives, served the same way as {@code /access} (a JAX-RS method
- * on the same HTTP stack): the baseline that bench/decisions compares access decisions with.
+ * on the same HTTP stack, on the event loop like it): the baseline that bench/decisions compares
+ * access decisions with.
  */
 @Path("/ops/ping")
 public class PingResource {
 
     @GET
+    @NonBlocking
     @Produces(MediaType.TEXT_PLAIN)
     public String ping() {
         return "pong";
