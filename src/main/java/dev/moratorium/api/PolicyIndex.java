@@ -13,8 +13,6 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,10 +41,12 @@ public class PolicyIndex {
     ChangeSignal signal;
 
     /**
-     * vendor|product (case-folded) → its policies, an immutable list replaced as a whole when one
-     * of them changes, so a request reads it without copying or locking.
+     * vendor → product (both case-folded) → its policies, an immutable list replaced as a whole
+     * when one of them changes, so a request reads it without copying or locking. Two small maps
+     * rather than one keyed by "vendor|product": no key string to build per request, and the
+     * vendor level stays in the CPU cache (the flat map's look-up was a quarter of /access).
      */
-    private final Map<String, List<Policy>> byProduct = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, List<Policy>>> byVendor = new ConcurrentHashMap<>();
     private volatile long seenVersion = -1;
     private volatile boolean running;
 
@@ -65,7 +65,8 @@ public class PolicyIndex {
 
     /** The policies on this vendor's product (names compared case-insensitively). */
     public List<Policy> policiesFor(String vendor, String product) {
-        return byProduct.getOrDefault(key(vendor, product), List.of());
+        Map<String, List<Policy>> products = byVendor.get(Names.key(vendor));
+        return products == null ? List.of() : products.getOrDefault(Names.key(product), List.of());
     }
 
     public boolean isLoaded() {
@@ -102,26 +103,31 @@ public class PolicyIndex {
                 return;
             }
             List<String> ids = changed.stream().map(r -> (String) r[0]).toList();
-            Map<String, List<Policy>> changedByProduct = new HashMap<>();
             for (Policy p : policies.read(ids).values()) {
-                changedByProduct.computeIfAbsent(key(p.vendor(), p.product()), k -> new ArrayList<>()).add(p);
+                Map<String, List<Policy>> products = byVendor.computeIfAbsent(Names.key(p.vendor()),
+                        k -> new ConcurrentHashMap<>());
+                products.put(Names.key(p.product()), merge(products.getOrDefault(Names.key(p.product()), List.of()), p));
             }
-            changedByProduct.forEach((product, updates) -> byProduct.put(product,
-                    merge(byProduct.getOrDefault(product, List.of()), updates)));
             seenVersion = ((Number) changed.get(changed.size() - 1)[1]).longValue();
         });
     }
 
-    /** The product's list with these policies replaced (same id) or added, in a stable order. */
-    private static List<Policy> merge(List<Policy> current, List<Policy> updates) {
-        Map<String, Policy> byId = new LinkedHashMap<>();
-        current.forEach(p -> byId.put(p.policyId(), p));
-        updates.forEach(p -> byId.put(p.policyId(), p));
-        return List.copyOf(byId.values());
-    }
-
-    private static String key(String vendor, String product) {
-        return Names.key(vendor) + "|" + Names.key(product);
+    /** The product's list with this policy replaced (same id) or added at the end. */
+    private static List<Policy> merge(List<Policy> current, Policy update) {
+        List<Policy> merged = new ArrayList<>(current.size() + 1);
+        boolean replaced = false;
+        for (Policy p : current) {
+            if (p.policyId().equals(update.policyId())) {
+                merged.add(update);
+                replaced = true;
+            } else {
+                merged.add(p);
+            }
+        }
+        if (!replaced) {
+            merged.add(update);
+        }
+        return List.copyOf(merged);
     }
 
     private static void sleep() {
