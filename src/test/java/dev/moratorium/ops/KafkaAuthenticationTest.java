@@ -7,6 +7,8 @@ import java.util.Map;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class KafkaAuthenticationTest {
 
@@ -17,49 +19,27 @@ class KafkaAuthenticationTest {
         assertThat(auth.failedTotal()).isEqualTo(12);
     }
 
-    @Test
-    void notFailingWhenOneSucceededInTheWindow() {
-        // one connection refused during a broker roll, another authenticated: the client works
-        assertThat(KafkaAuthentication.of(metrics("consumer-metrics", 0.1, 0.1, 1, 1)).failing()).isFalse();
-    }
-
-    @Test
-    void notFailingOnLongLivedConnections() {
-        // authenticated long ago: both rates have decayed to zero
-        assertThat(KafkaAuthentication.of(metrics("consumer-metrics", 0.0, 0.0, 0, 1)).failing()).isFalse();
+    /** The rule as a table: one client's metrics group and its four figures → failing or not. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # case                                                                | group                 | failed/s | succeeded/s | failed total | succeeded total | failing
+            one connection refused during a broker roll, another authenticated    | consumer-metrics      | 0.1      | 0.1         | 1            | 1               | false
+            authenticated long ago: both rates have decayed to zero               | consumer-metrics      | 0.0      | 0.0         | 0            | 1               | false
+            the same names in a per-node group do not decide for the whole client | consumer-node-metrics | 0.5      | 0.0         | 3            | 0               | false
+            NaN is no value                                                       | producer-metrics      | NaN      | 0.0         | 0            | 0               | false
+            a fatal error ended the retries: the rate decays, the fact stays      | consumer-metrics      | 0.0      | 0.0         | 1            | 0               | true
+            an old failure followed by success                                    | consumer-metrics      | 0.0      | 0.0         | 1            | 3               | false
+            credentials revoked: reconnections fail, none succeeded in the window | consumer-metrics      | 0.3      | 0.0         | 5            | 2               | true
+            """)
+    void rule(String description, String group, double failedRate, double succeededRate, double failedTotal,
+            double succeededTotal, boolean failing) {
+        assertThat(KafkaAuthentication.of(metrics(group, failedRate, succeededRate, failedTotal, succeededTotal)).failing())
+                .isEqualTo(failing);
     }
 
     @Test
     void notFailingWithoutMetrics() {
         assertThat(KafkaAuthentication.of(Map.of()).failing()).isFalse();
-    }
-
-    @Test
-    void perNodeGroupsAreIgnored() {
-        // the same names in a per-node group must not decide for the whole client
-        assertThat(KafkaAuthentication.of(metrics("consumer-node-metrics", 0.5, 0.0, 3, 0)).failing()).isFalse();
-    }
-
-    @Test
-    void nanIsNoValue() {
-        assertThat(KafkaAuthentication.of(metrics("producer-metrics", Double.NaN, 0.0, 0, 0)).failing()).isFalse();
-    }
-
-    @Test
-    void failingAfterTheClientStoppedRetrying() {
-        // a fatal authentication error ends the consumer's retries; the rate decays, the fact stays
-        assertThat(KafkaAuthentication.of(metrics("consumer-metrics", 0.0, 0.0, 1, 0)).failing()).isTrue();
-    }
-
-    @Test
-    void notFailingAfterAnOldFailureFollowedBySuccess() {
-        assertThat(KafkaAuthentication.of(metrics("consumer-metrics", 0.0, 0.0, 1, 3)).failing()).isFalse();
-    }
-
-    @Test
-    void failingWhenReconnectionsFailAfterEarlierSuccess() {
-        // credentials revoked: new connections fail, none has succeeded within the window
-        assertThat(KafkaAuthentication.of(metrics("consumer-metrics", 0.3, 0.0, 5, 2)).failing()).isTrue();
     }
 
     private static Map<MetricName, Metric> metrics(String group, double failedRate, double succeededRate, double failedTotal,
