@@ -3,7 +3,6 @@ package dev.moratorium.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moratorium.ingest.RejectionRetry;
-import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.security.AccessRule;
 import dev.moratorium.store.RejectionEntity;
 import dev.moratorium.wire.HeaderCodec;
@@ -39,9 +38,6 @@ public class RejectionsResource {
     @Inject
     RejectionRetry retry;
 
-    @Inject
-    ChangeSignal signal;
-
     /** Oldest first; {@code after} is the last id seen; {@code status} OPEN or RESOLVED. */
     @GET
     @Transactional(Transactional.TxType.SUPPORTS)
@@ -74,7 +70,6 @@ public class RejectionsResource {
         long rejectionId = Params.cursor("id", id);
         RejectionRetry.Retried retried = retry.retry(rejectionId).orElseThrow(() -> ApiException.notFound(
                 "unknown-rejection", "no rejection " + rejectionId + " is kept"));
-        signal.changed();
         ObjectNode body = view(retried.rejection());
         body.put("outcome", retried.outcome());
         return body;

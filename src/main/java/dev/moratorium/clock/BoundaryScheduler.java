@@ -1,7 +1,6 @@
 package dev.moratorium.clock;
 
 import dev.moratorium.ingest.Sanitize;
-import dev.moratorium.outbox.ChangeSignal;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,21 +19,14 @@ public class BoundaryScheduler {
     @Inject
     DueBoundaries dueBoundaries;
 
-    @Inject
-    ChangeSignal signal;
-
     @Scheduled(every = "${moratorium.clock.tick:1s}", delayed = "1s",
             skipExecutionIf = Scheduled.ApplicationNotRunning.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
         try {
-            int changed;
-            do {
-                changed = dueBoundaries.applyDue();
-                if (changed > 0) {
-                    signal.changed();
-                }
-            } while (changed == DueBoundaries.BATCH);
+            while (dueBoundaries.applyDue() == DueBoundaries.BATCH) {
+                // a full batch: more may be due right now
+            }
         } catch (RuntimeException e) {
             LOG.warnf("Time-driven changes not applied this tick, trying again next tick: %s", Sanitize.forLog(e.getMessage()));
         }

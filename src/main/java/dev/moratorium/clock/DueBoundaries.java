@@ -1,23 +1,36 @@
 package dev.moratorium.clock;
 
-import dev.moratorium.outbox.OutboxWriter;
+import dev.moratorium.ingest.Sanitize;
 import dev.moratorium.policy.Outcome;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.store.PolicyStore;
-import dev.moratorium.store.WriterLock;
+import dev.moratorium.write.Isolation;
+import dev.moratorium.write.PolicyWrites;
+import dev.moratorium.write.UnitOfWork;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import org.jboss.logging.Logger;
 
-/** One transaction that brings every due policy (up to a batch) up to the service clock. */
+/**
+ * Brings every due policy (up to a batch) up to the service clock, in one unit of work when it can;
+ * a policy whose change the store refuses is found by splitting the batch and set aside for a
+ * while, so it never holds back the others' time-driven changes.
+ */
 @ApplicationScoped
 public class DueBoundaries {
 
     static final int BATCH = 500;
+    /** How long a policy whose time-driven change the store refused waits before it is tried again. */
+    static final Duration SET_ASIDE = Duration.ofMinutes(1);
+    private static final Logger LOG = Logger.getLogger(DueBoundaries.class);
 
     @Inject
     PolicyStore policies;
@@ -26,31 +39,48 @@ public class DueBoundaries {
     PolicyDecider decider;
 
     @Inject
-    OutboxWriter outbox;
-
-    @Inject
-    WriterLock writerLock;
+    PolicyWrites writes;
 
     @Inject
     Clock clock;
 
-    /** @return how many policies were advanced */
-    @Transactional
+    @Inject
+    MeterRegistry registry;
+
+    /** @return how many due policies were found (and advanced, or set aside) */
     public int applyDue() {
-        // Most ticks find nothing due; they must not queue behind an ingest batch for the lock.
-        if (!policies.anyDue(clock.instant())) {
-            return 0;
-        }
-        writerLock.acquire();
-        Instant now = clock.instant();
-        List<Policy> due = policies.due(now, BATCH);
-        OutboxWriter.Batch published = outbox.batch();
-        for (Policy policy : due) {
-            Outcome outcome = decider.time().advance(policy, now);
-            published.write(outcome, now);
-            policies.save(outcome.state(), policy, decider.time().nextDueAt(outcome.state()).orElse(null), now);
-        }
-        published.persist();
+        // Most ticks find nothing due: an index lookup outside the writers' lock, not queued behind ingest.
+        List<String> due = policies.dueIds(clock.instant(), BATCH);
+        Isolation.write(due, this::advance, this::setAside);
         return due.size();
+    }
+
+    private void advance(List<String> policyIds) {
+        writes.write(unit -> {
+            unit.load(policyIds);
+            for (String id : policyIds) {
+                unit.current(id).ifPresent(policy -> advance(unit, policy));
+            }
+            return null;
+        });
+    }
+
+    private void advance(UnitOfWork unit, Policy policy) {
+        Instant at = unit.nowFor(policy);
+        // Another replica may have advanced it since it was found due: decide on the state read under the lock.
+        Optional<Instant> dueAt = decider.time().nextDueAt(policy);
+        if (dueAt.isEmpty() || dueAt.get().isAfter(at)) {
+            return;
+        }
+        Outcome outcome = decider.time().advance(policy, at);
+        unit.apply(outcome, List.of());
+    }
+
+    @Transactional
+    void setAside(String policyId, RuntimeException failure) {
+        registry.counter("moratorium.time-driven.set-aside").increment();
+        LOG.warnf("Time-driven change of policy %s refused by the store; the others go on, it is tried again in %s: %s",
+                Sanitize.forLog(policyId), SET_ASIDE, Sanitize.forLog(failure.getMessage()));
+        policies.postponeDue(policyId, clock.instant().plus(SET_ASIDE));
     }
 }

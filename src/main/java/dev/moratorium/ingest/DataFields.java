@@ -76,11 +76,6 @@ final class DataFields {
         return data.has(field);
     }
 
-    /** Present as a key, with {@code null} as its value: for "effectiveUntil": null. */
-    boolean isExplicitNull(String field) {
-        return data.has(field) && data.get(field).isNull();
-    }
-
     List<String> segments(boolean required) {
         JsonNode node = present("segments");
         if (node == null) {
@@ -152,6 +147,11 @@ final class DataFields {
         return text(field, node, maxLength);
     }
 
+    /**
+     * A name: non-blank text without control characters, within its column both as written and as
+     * its key ({@link Names#key}: folding can lengthen it, "İ" becomes two characters), and with a
+     * key that is not empty (a name of zero-width characters only names nothing).
+     */
     private static String text(String field, JsonNode node, int maxLength) {
         if (!node.isTextual()) {
             throw FieldProblem.invalid("data." + field + " must be a string, not " + kind(node));
@@ -166,6 +166,14 @@ final class DataFields {
         if (Sanitize.hasControlCharacters(value)) {
             throw FieldProblem.invalid("data." + field + " contains control characters");
         }
+        String key = Names.key(value);
+        if (key.isEmpty()) {
+            throw FieldProblem.invalid("data." + field + " has no visible characters");
+        }
+        if (key.length() > maxLength) {
+            throw FieldProblem.invalid("data." + field + " is longer than " + maxLength
+                    + " characters once case-folded and normalized (" + key.length() + ")");
+        }
         return value;
     }
 
@@ -174,8 +182,12 @@ final class DataFields {
             throw FieldProblem.invalid("data." + field + " must be a date (YYYY-MM-DD) or an RFC 3339 timestamp, not "
                     + kind(node));
         }
-        return EventTimes.parse(node.textValue()).orElseThrow(() -> FieldProblem.invalid("data." + field + " \""
+        Instant at = EventTimes.parse(node.textValue()).orElseThrow(() -> FieldProblem.invalid("data." + field + " \""
                 + Sanitize.forMessage(node.textValue()) + "\" is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"));
+        if (!EventTimes.isStorable(at)) {
+            throw FieldProblem.invalid(EventTimes.outOfRange("data." + field, node.textValue()));
+        }
+        return at;
     }
 
     /** The field's node, or {@code null} when absent or JSON null. */

@@ -23,7 +23,22 @@ public final class EventTimes {
     private static final String DATE_SHAPE = "dddd-dd-dd";
     private static final String UTC_SECONDS_SHAPE = "dddd-dd-ddTdd:dd:ddZ";
 
+    /** The first instant the store holds faithfully: year 1 (PostgreSQL goes further back, java.time's calendar not as far). */
+    public static final Instant MIN_STORED = Instant.parse("0001-01-01T00:00:00Z");
+    /** The last instant kept: the end of year 9999, the last year RFC 3339 can write. */
+    public static final Instant MAX_STORED = Instant.parse("9999-12-31T23:59:59.999999Z");
+
     private EventTimes() {
+    }
+
+    /** Whether the store can keep this instant (RFC 3339 allows years 0000–9999; java.time accepts ±999999999). */
+    public static boolean isStorable(Instant instant) {
+        return !instant.isBefore(MIN_STORED) && !instant.isAfter(MAX_STORED);
+    }
+
+    /** The sentence for an instant outside {@link #isStorable}: names the field and the limits. */
+    public static String outOfRange(String field, String text) {
+        return field + " \"" + Sanitize.forMessage(text) + "\" is outside the range the service keeps, 0001-01-01 to 9999-12-31";
     }
 
     public static Optional<Instant> parse(String text) {

@@ -1,8 +1,8 @@
 package dev.moratorium.ingest;
 
 import dev.moratorium.config.Topics;
-import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.store.TableStatistics;
+import dev.moratorium.write.Isolation;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,9 +39,6 @@ public class PolicyChangeConsumer {
 
     @Inject
     PolicyChangeIngestor ingestor;
-
-    @Inject
-    ChangeSignal signal;
 
     @Inject
     Clock clock;
@@ -105,7 +102,6 @@ public class PolicyChangeConsumer {
         }
         long started = System.nanoTime();
         List<RecordResult> results = ingestWithRetry(records);
-        signal.changed();
         statistics.applied((int) results.stream().filter(RecordResult.Applied.class::isInstance).count());
         count(results, System.nanoTime() - started);
     }
@@ -119,7 +115,7 @@ public class PolicyChangeConsumer {
         Duration backoff = Duration.ofMillis(250);
         for (int attempt = 1;; attempt++) {
             try {
-                List<RecordResult> results = ingestor.ingest(records);
+                List<RecordResult> results = ingestIsolatingRefusedRecords(records);
                 if (stalled.compareAndSet(true, false)) {
                     LOG.infof("Ingest resumed after %d attempts", attempt);
                 }
@@ -137,6 +133,19 @@ public class PolicyChangeConsumer {
         }
     }
 
+    /**
+     * The whole batch in one transaction when it can be; a record the store refuses (a data error,
+     * not an outage) is found by splitting the batch and rejected on its own, and the others apply.
+     * An outage is thrown, and the whole batch retried: what already committed is then recognised
+     * as applied or kept.
+     */
+    private List<RecordResult> ingestIsolatingRefusedRecords(List<RawRecord> records) {
+        List<RecordResult> results = new ArrayList<>(records.size());
+        Isolation.write(records, part -> results.addAll(ingestor.ingest(part)),
+                (record, failure) -> results.add(ingestor.refuse(record, failure)));
+        return results;
+    }
+
     private void count(List<RecordResult> results, long nanos) {
         for (RecordResult result : results) {
             if (result instanceof RecordResult.Applied a) {
@@ -147,6 +156,8 @@ public class PolicyChangeConsumer {
             } else if (result instanceof RecordResult.Rejected r) {
                 metrics.consumed("-", "rejected");
                 metrics.rejected(r.rejection().reason().code());
+            } else if (result instanceof RecordResult.AlreadyRejected) {
+                metrics.consumed("-", "already-rejected");
             }
         }
         metrics.batch(results.size(), nanos);

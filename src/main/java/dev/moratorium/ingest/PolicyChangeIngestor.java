@@ -1,52 +1,109 @@
 package dev.moratorium.ingest;
 
-import dev.moratorium.config.Topics;
 import dev.moratorium.outbox.OutboxWriter;
+import dev.moratorium.policy.Rejection;
+import dev.moratorium.policy.RejectionReason;
 import dev.moratorium.store.RejectionEntity;
 import dev.moratorium.wire.HeaderCodec;
+import dev.moratorium.write.PolicyWrites;
+import dev.moratorium.write.StoreFault;
+import dev.moratorium.write.UnitOfWork;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.transaction.Transactional;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
- * One transaction per consumed batch: the applied events' state, history and outbox rows, and the
- * rejected records (kept, and queued unchanged for {@code policy-changes-dlq}), commit together.
- * A redelivered batch changes nothing: applied ids are skipped and a rejection is recognised by
- * the topic, partition and offset it was read from.
+ * Ingests consumed records, each call one unit of work: the applied events' state, history and
+ * outbox rows, and the rejected records (kept, and queued unchanged for {@code policy-changes-dlq}),
+ * commit together. A redelivered record changes nothing: an applied event id is skipped, and a
+ * record already kept as a rejection — recognised by the topic, partition and offset it was read
+ * from — is not decided again.
  */
 @ApplicationScoped
 public class PolicyChangeIngestor {
 
     private static final Logger LOG = Logger.getLogger(PolicyChangeIngestor.class);
+    /** The rejection table's event_id column. */
+    private static final int MAX_EVENT_ID = 512;
+
+    @Inject
+    PolicyWrites writes;
 
     @Inject
     PolicyChangeApplier applier;
 
     @Inject
-    OutboxWriter outbox;
+    PolicyChangeReader reader;
 
-    @Transactional
     public List<RecordResult> ingest(List<RawRecord> records) {
-        List<RecordResult> results = applier.apply(records);
-        if (results.stream().noneMatch(RecordResult.Rejected.class::isInstance)) {
-            return results;
-        }
-        Set<String> kept = keptRejections(records);
-        OutboxWriter.Batch deadLetters = outbox.batch();
-        for (RecordResult result : results) {
-            if (result instanceof RecordResult.Rejected rejected && kept.add(source(result.record()))) {
-                keep(rejected, deadLetters);
+        return writes.write(unit -> {
+            Set<String> kept = keptRejections(records);
+            List<RawRecord> fresh = records.stream().filter(r -> !kept.contains(source(r))).toList();
+            Map<RawRecord, RecordResult> decided = new IdentityHashMap<>();
+            for (RecordResult result : applier.apply(unit, fresh)) {
+                decided.put(result.record(), result);
+                if (result instanceof RecordResult.Rejected rejected && kept.add(source(result.record()))) {
+                    keep(rejected, unit.outbox(), true);
+                }
             }
-        }
-        deadLetters.persist();
-        return results;
+            List<RecordResult> results = new ArrayList<>(records.size());
+            for (RawRecord r : records) {
+                RecordResult result = decided.get(r);
+                results.add(result != null ? result : new RecordResult.AlreadyRejected(r));
+            }
+            return results;
+        });
     }
 
-    private static void keep(RecordResult.Rejected rejected, OutboxWriter.Batch deadLetters) {
+    /**
+     * The one record the store refused (found by {@code Isolation}): rejected {@code invalid-field}
+     * with the store's reason, kept and dead-lettered like any rejection, so the records behind it
+     * go on. It never reaches the state: the transaction that tried it was rolled back.
+     */
+    public RecordResult refuse(RawRecord record, RuntimeException failure) {
+        String state = StoreFault.sqlState(failure);
+        Rejection rejection = Rejection.of(RejectionReason.INVALID_FIELD, "the store cannot hold a value of this record ("
+                + Sanitize.forMessage(rootMessage(failure)) + (state == null ? "" : ", SQLState " + state)
+                + "); see the limits of each field in docs/contract.md");
+        LOG.warnf("The store refused %s-%d@%d, rejected as invalid-field: %s", record.topic(), record.partition(),
+                record.offset(), Sanitize.forLog(rootMessage(failure)));
+        String eventId = eventIdOf(record);
+        try {
+            return writes.write(unit -> keepUnlessKept(unit, new RecordResult.Rejected(record, eventId, rejection), true));
+        } catch (RuntimeException e) {
+            if (StoreFault.of(e) == StoreFault.OUTAGE) {
+                throw e;
+            }
+            // Even the record's headers are refused: keep it without them (key and value are bytes, always storable).
+            return writes.write(unit -> keepUnlessKept(unit, new RecordResult.Rejected(record, null, rejection), false));
+        }
+    }
+
+    private RecordResult keepUnlessKept(UnitOfWork unit, RecordResult.Rejected rejected, boolean withHeaders) {
+        if (keptRejections(List.of(rejected.record())).isEmpty()) {
+            keep(rejected, unit.outbox(), withHeaders);
+            return rejected;
+        }
+        return new RecordResult.AlreadyRejected(rejected.record());
+    }
+
+    private String eventIdOf(RawRecord record) {
+        try {
+            ReadResult read = reader.read(record);
+            return read instanceof ReadResult.Read r ? r.event().meta().id() : ((ReadResult.Unreadable) read).eventId();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static void keep(RecordResult.Rejected rejected, OutboxWriter.Batch deadLetters, boolean withHeaders) {
         RawRecord record = rejected.record();
         RejectionEntity row = new RejectionEntity();
         row.topic = record.topic();
@@ -54,10 +111,11 @@ public class PolicyChangeIngestor {
         row.kafkaOffset = record.offset();
         row.recordKey = record.key();
         row.recordValue = record.value();
-        row.headers = HeaderCodec.encode(record.headers());
+        row.headers = HeaderCodec.encode(withHeaders ? record.headers() : List.of());
         row.reasonCode = rejected.rejection().reason().code();
         row.reasonMessage = rejected.rejection().message();
-        row.eventId = rejected.eventId() == null ? null : truncate(rejected.eventId(), 512);
+        // an id is echoed for people; one the store could not hold (NUL, too long) is kept escaped and cut
+        row.eventId = rejected.eventId() == null ? null : Sanitize.forColumn(rejected.eventId(), MAX_EVENT_ID);
         row.receivedAt = record.readAt();
         row.status = RejectionEntity.OPEN;
         row.persist();
@@ -67,18 +125,31 @@ public class PolicyChangeIngestor {
                 Sanitize.forLog(rejected.rejection().deadLetterReason()));
     }
 
-    /** Rejections already kept for these records (a redelivery after a crash). */
+    /**
+     * Rejections already kept for these records, by where they were read: one indexed range per
+     * topic and partition (the rejection table's unique key), whatever the table holds.
+     */
     private static Set<String> keptRejections(List<RawRecord> records) {
-        long min = records.stream().mapToLong(RawRecord::offset).min().orElse(0);
-        long max = records.stream().mapToLong(RawRecord::offset).max().orElse(-1);
-        List<Object[]> rows = RejectionEntity.getEntityManager().createQuery(
-                "select r.topic, r.kafkaPartition, r.kafkaOffset from RejectionEntity r"
-                        + " where r.topic = :topic and r.kafkaOffset between :min and :max", Object[].class)
-                .setParameter("topic", Topics.POLICY_CHANGES).setParameter("min", min).setParameter("max", max)
-                .getResultList();
+        Map<String, long[]> ranges = new HashMap<>();
+        for (RawRecord r : records) {
+            long[] range = ranges.computeIfAbsent(r.topic() + "\u0000" + r.partition(),
+                    k -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE});
+            range[0] = Math.min(range[0], r.offset());
+            range[1] = Math.max(range[1], r.offset());
+        }
         Set<String> kept = new HashSet<>();
-        for (Object[] r : rows) {
-            kept.add(r[0] + "-" + r[1] + "@" + r[2]);
+        for (Map.Entry<String, long[]> e : ranges.entrySet()) {
+            String[] topicPartition = e.getKey().split("\u0000");
+            List<Object[]> rows = RejectionEntity.getEntityManager().createQuery(
+                    "select r.topic, r.kafkaPartition, r.kafkaOffset from RejectionEntity r where r.topic = :topic"
+                            + " and r.kafkaPartition = :partition and r.kafkaOffset between :min and :max", Object[].class)
+                    .setParameter("topic", topicPartition[0])
+                    .setParameter("partition", Integer.parseInt(topicPartition[1]))
+                    .setParameter("min", e.getValue()[0]).setParameter("max", e.getValue()[1])
+                    .getResultList();
+            for (Object[] row : rows) {
+                kept.add(row[0] + "-" + row[1] + "@" + row[2]);
+            }
         }
         return kept;
     }
@@ -87,7 +158,11 @@ public class PolicyChangeIngestor {
         return record.topic() + "-" + record.partition() + "@" + record.offset();
     }
 
-    private static String truncate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max);
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 }

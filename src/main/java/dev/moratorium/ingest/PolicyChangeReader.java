@@ -1,6 +1,9 @@
 package dev.moratorium.ingest;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,7 +42,16 @@ public final class PolicyChangeReader {
     /** 64 KiB: the contract's largest record value. */
     public static final int MAX_VALUE_BYTES = 64 * 1024;
 
-    private static final ObjectMapper JSON = JsonMapper.builder()
+    /** The event id's column (it is the de-duplication key, kept with every applied event). */
+    public static final int MAX_ID_LENGTH = 512;
+    /** A CloudEvent source is a URI reference; longer than this it is not one anybody means. */
+    public static final int MAX_SOURCE_LENGTH = 2048;
+    /** Deeper JSON is refused: no field of the contract nests more than three levels. */
+    public static final int MAX_NESTING_DEPTH = 32;
+
+    private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+                    .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(JsonParser.Feature.AUTO_CLOSE_SOURCE)
@@ -51,7 +63,14 @@ public final class PolicyChangeReader {
         try {
             Envelope envelope = envelope(record);
             eventId = envelope.id;
-            return new ReadResult.Read(event(envelope, record), JSON.writeValueAsString(envelope.data));
+            PolicyEvent event = event(envelope, record);
+            String dataJson = JSON.writeValueAsString(envelope.data);
+            if (Sanitize.hasLoneSurrogate(dataJson)) {
+                // JSON escapes let a producer write half a character, which no UTF-8 store can keep
+                throw FieldProblem.invalid("data contains an unpaired UTF-16 surrogate (a \\uD800-\\uDFFF escape"
+                        + " without its other half)");
+            }
+            return new ReadResult.Read(event, dataJson);
         } catch (FieldProblem problem) {
             return new ReadResult.Unreadable(Rejection.of(problem.reason, problem.getMessage()), eventId);
         } catch (IOException e) {
@@ -100,8 +119,9 @@ public final class PolicyChangeReader {
         }
         requireAttributes(missing);
         checkSpecVersion(root.get("specversion").textValue());
-        String id = root.get("id").textValue();
         String type = checkType(root.get("type").textValue());
+        String id = checkId(root.get("id").textValue());
+        checkSource(root.get("source").textValue());
         JsonNode contentTypeNode = root.get("datacontenttype");
         if (contentTypeNode != null && !contentTypeNode.isNull()) {
             checkJsonContentType(contentTypeNode.asText(), "datacontenttype");
@@ -132,8 +152,9 @@ public final class PolicyChangeReader {
         }
         requireAttributes(missing);
         checkSpecVersion(record.header("ce_specversion").get());
-        String id = record.header("ce_id").get();
         String type = checkType(record.header("ce_type").get());
+        String id = checkId(record.header("ce_id").get());
+        checkSource(record.header("ce_source").get());
         contentType.ifPresent(c -> checkJsonContentType(c, "content-type"));
         if (!data.isObject()) {
             throw FieldProblem.invalid("data must be a JSON object, not " + DataFields.kind(data));
@@ -207,6 +228,8 @@ public final class PolicyChangeReader {
                 throw new FieldProblem(RejectionReason.MALFORMED_JSON, "the record value is empty");
             }
             return node;
+        } catch (StreamConstraintsException e) {
+            throw FieldProblem.invalid("the record value nests JSON deeper than " + MAX_NESTING_DEPTH + " levels");
         } catch (IOException e) {
             throw new FieldProblem(RejectionReason.MALFORMED_JSON, "the record value is not valid JSON: "
                     + Sanitize.forMessage(firstLine(e.getMessage())));
@@ -254,7 +277,34 @@ public final class PolicyChangeReader {
     }
 
     private Instant envelopeTime(String text) {
-        return EventTimes.parse(text).orElseThrow(() -> FieldProblem.invalid("time \"" + Sanitize.forMessage(text)
+        Instant at = EventTimes.parse(text).orElseThrow(() -> FieldProblem.invalid("time \"" + Sanitize.forMessage(text)
                 + "\" is not an RFC 3339 timestamp"));
+        if (!EventTimes.isStorable(at)) {
+            throw FieldProblem.invalid(EventTimes.outOfRange("time", text));
+        }
+        return at;
+    }
+
+    /** The id is the de-duplication key, stored with every applied event: within its column, no control characters. */
+    private static String checkId(String id) {
+        if (id.length() > MAX_ID_LENGTH) {
+            throw FieldProblem.invalid("id is " + id.length() + " characters long; the limit is " + MAX_ID_LENGTH);
+        }
+        if (Sanitize.hasControlCharacters(id) || Sanitize.hasLoneSurrogate(id)) {
+            throw FieldProblem.invalid("id \"" + Sanitize.forMessage(id)
+                    + "\" contains control characters (NUL included) or half a UTF-16 character");
+        }
+        return id;
+    }
+
+    private static void checkSource(String source) {
+        if (source.length() > MAX_SOURCE_LENGTH) {
+            throw FieldProblem.invalid("source is " + source.length() + " characters long; the limit is "
+                    + MAX_SOURCE_LENGTH);
+        }
+        if (Sanitize.hasControlCharacters(source) || Sanitize.hasLoneSurrogate(source)) {
+            throw FieldProblem.invalid("source \"" + Sanitize.forMessage(source)
+                    + "\" contains control characters (NUL included) or half a UTF-16 character");
+        }
     }
 }

@@ -18,4 +18,12 @@ public sealed interface RecordResult {
 
     record Rejected(RawRecord record, String eventId, Rejection rejection) implements RecordResult {
     }
+
+    /**
+     * A record read again (a redelivery after a crash or a rebalance) that is already kept as a
+     * rejection: it is not decided again, whatever changed since; only
+     * {@code POST /rejections/{id}/retry} re-runs it.
+     */
+    record AlreadyRejected(RawRecord record) implements RecordResult {
+    }
 }

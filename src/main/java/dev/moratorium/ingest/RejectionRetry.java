@@ -1,59 +1,82 @@
 package dev.moratorium.ingest;
 
+import dev.moratorium.policy.RejectionReason;
 import dev.moratorium.store.RejectionEntity;
 import dev.moratorium.wire.HeaderCodec;
+import dev.moratorium.write.PolicyWrites;
+import dev.moratorium.write.StoreFault;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.transaction.Transactional;
-import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Re-runs a kept rejected record through the same path as a consumed one — for example once the
  * policy it refers to exists. Applied or found already applied: the rejection is resolved.
- * Rejected again: its reason is brought up to date (the record is already in the DLQ once).
+ * Rejected again (by a rule, or by the store): its reason is brought up to date (the record is
+ * already in the DLQ once).
  */
 @ApplicationScoped
 public class RejectionRetry {
 
     @Inject
-    PolicyChangeApplier applier;
+    PolicyWrites writes;
 
     @Inject
-    Clock clock;
+    PolicyChangeApplier applier;
 
     /** @return the retried rejection, or empty if there is none with this id */
-    @Transactional
     public Optional<Retried> retry(long id) {
-        RejectionEntity row = RejectionEntity.findById(id);
-        if (row == null) {
-            return Optional.empty();
+        try {
+            return writes.write(unit -> {
+                RejectionEntity row = RejectionEntity.findById(id);
+                if (row == null) {
+                    return Optional.empty();
+                }
+                if (RejectionEntity.RESOLVED.equals(row.status)) {
+                    return Optional.of(new Retried(row, "already-resolved"));
+                }
+                RawRecord record = new RawRecord(row.topic, row.kafkaPartition, row.kafkaOffset, row.recordKey,
+                        row.recordValue, HeaderCodec.decode(row.headers), row.receivedAt);
+                RecordResult result = applier.apply(unit, List.of(record)).get(0);
+                return Optional.of(new Retried(row, settle(row, result, unit.now())));
+            });
+        } catch (RuntimeException e) {
+            if (StoreFault.of(e) == StoreFault.OUTAGE) {
+                throw e;
+            }
+            return writes.write(unit -> {
+                RejectionEntity row = RejectionEntity.findById(id);
+                retried(row, unit.now());
+                row.reasonCode = RejectionReason.INVALID_FIELD.code();
+                row.reasonMessage = "the store cannot hold a value of this record (" + Sanitize.forMessage(e.getMessage())
+                        + (StoreFault.sqlState(e) == null ? "" : ", SQLState " + StoreFault.sqlState(e)) + ")";
+                return Optional.of(new Retried(row, "rejected"));
+            });
         }
-        if (RejectionEntity.RESOLVED.equals(row.status)) {
-            return Optional.of(new Retried(row, "already-resolved"));
-        }
-        RawRecord record = new RawRecord(row.topic, row.kafkaPartition, row.kafkaOffset, row.recordKey,
-                row.recordValue, HeaderCodec.decode(row.headers), row.receivedAt);
-        RecordResult result = applier.apply(List.of(record)).get(0);
-        row.retryCount++;
-        row.lastRetriedAt = clock.instant();
-        String outcome;
+    }
+
+    private static String settle(RejectionEntity row, RecordResult result, Instant now) {
+        retried(row, now);
         if (result instanceof RecordResult.Applied a) {
             row.status = RejectionEntity.RESOLVED;
-            row.resolution = "applied on retry as event \"" + a.eventId() + "\"";
-            outcome = "applied";
+            row.resolution = "applied on retry as event \"" + Sanitize.forMessage(a.eventId()) + "\"";
+            return "applied";
         } else if (result instanceof RecordResult.Duplicate d) {
             row.status = RejectionEntity.RESOLVED;
-            row.resolution = "event \"" + d.eventId() + "\" had already been applied";
-            outcome = "duplicate";
-        } else {
-            RecordResult.Rejected r = (RecordResult.Rejected) result;
-            row.reasonCode = r.rejection().reason().code();
-            row.reasonMessage = r.rejection().message();
-            outcome = "rejected";
+            row.resolution = "event \"" + Sanitize.forMessage(d.eventId()) + "\" had already been applied";
+            return "duplicate";
         }
-        return Optional.of(new Retried(row, outcome));
+        RecordResult.Rejected r = (RecordResult.Rejected) result;
+        row.reasonCode = r.rejection().reason().code();
+        row.reasonMessage = r.rejection().message();
+        return "rejected";
+    }
+
+    private static void retried(RejectionEntity row, Instant now) {
+        row.retryCount++;
+        row.lastRetriedAt = now;
     }
 
     /** @param outcome {@code applied}, {@code duplicate}, {@code rejected} or {@code already-resolved} */

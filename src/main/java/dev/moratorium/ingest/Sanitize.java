@@ -19,6 +19,24 @@ public final class Sanitize {
         return false;
     }
 
+    /** Half of a UTF-16 surrogate pair: no UTF-8 text (PostgreSQL's included) can hold it. */
+    public static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                    continue;
+                }
+                return true;
+            }
+            if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Control characters escaped, long text cut, so it can be quoted in one line. */
     public static String forMessage(String s) {
         return oneLine(s, MAX_ECHO);
@@ -31,6 +49,15 @@ public final class Sanitize {
      */
     public static String forLog(String s) {
         return oneLine(s, MAX_LOG);
+    }
+
+    /**
+     * For a text column that keeps outside data for people (a rejected record's id): control
+     * characters, which PostgreSQL's text may refuse (NUL), escaped; cut to the column's length.
+     */
+    public static String forColumn(String s, int maxLength) {
+        String line = oneLine(s, maxLength - 1); // room for the ellipsis
+        return line.length() <= maxLength ? line : line.substring(0, maxLength);
     }
 
     private static String oneLine(String s, int max) {

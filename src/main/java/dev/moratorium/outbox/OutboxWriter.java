@@ -18,7 +18,9 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes what a change must publish as outbox rows, inside the caller's transaction: nothing is
@@ -53,6 +55,8 @@ public class OutboxWriter {
 
         private final List<NotificationEntity> notifications = new ArrayList<>();
         private final List<OutboxEntity> records = new ArrayList<>();
+        /** Time-driven notifications (deterministic ids from the policy and the moment) and their outbox rows. */
+        private final Map<String, ClockCaused> clockCaused = new HashMap<>();
 
         /** The notifications (also kept for {@code GET /notifications}) and each state the policy passed through. */
         public void write(Outcome outcome, Instant now) {
@@ -83,7 +87,10 @@ public class OutboxWriter {
                         header("ce_time", n.occurredAt().toString()),
                         header("content-type", "application/json")));
                 headers.addAll(trace);
-                enqueue(Topics.NOTIFICATIONS, key(n.policy()), payload, headers);
+                OutboxEntity record = enqueue(Topics.NOTIFICATIONS, key(n.policy()), payload, headers);
+                if (Notification.CLOCK.equals(n.causedBy())) {
+                    clockCaused.put(n.notificationId(), new ClockCaused(row, record));
+                }
             }
             for (Policy state : outcome.stateChanges()) {
                 List<RawHeader> headers = new ArrayList<>(List.of(header("content-type", "application/json")));
@@ -101,6 +108,7 @@ public class OutboxWriter {
 
         /** Must run in the transaction, after the writers' lock was taken. */
         public void persist() {
+            dropTimeDrivenAlreadyStored();
             if (!notifications.isEmpty()) {
                 long[] ids = sequences.next("notification_seq", notifications.size());
                 for (int i = 0; i < ids.length; i++) {
@@ -117,9 +125,31 @@ public class OutboxWriter {
             }
             notifications.clear();
             records.clear();
+            clockCaused.clear();
         }
 
-        private void enqueue(String topic, byte[] key, byte[] payload, List<RawHeader> headers) {
+        /**
+         * A time-driven notification whose id is already stored was already sent: the same boundary of
+         * the same policy, decided again (a clock set back by a restart with the same
+         * {@code moratorium.clock.start}, or a replica that advanced the policy first). It is done,
+         * not a failure: it and its outbox row are left out, and the rest of the change is written.
+         */
+        private void dropTimeDrivenAlreadyStored() {
+            if (clockCaused.isEmpty()) {
+                return;
+            }
+            // at most a few per policy written in this transaction: far below the driver's parameter limit
+            List<String> stored = NotificationEntity.getEntityManager().createQuery(
+                    "select n.notificationId from NotificationEntity n where n.notificationId in :ids", String.class)
+                    .setParameter("ids", clockCaused.keySet()).getResultList();
+            for (String id : stored) {
+                ClockCaused done = clockCaused.get(id);
+                notifications.remove(done.notification());
+                records.remove(done.record());
+            }
+        }
+
+        private OutboxEntity enqueue(String topic, byte[] key, byte[] payload, List<RawHeader> headers) {
             OutboxEntity row = new OutboxEntity();
             row.topic = topic;
             row.recordKey = key;
@@ -127,7 +157,11 @@ public class OutboxWriter {
             row.headers = HeaderCodec.encode(headers);
             row.createdAt = Instant.now(); // wall clock, not the service clock: it measures publication delay
             records.add(row);
+            return row;
         }
+    }
+
+    private record ClockCaused(NotificationEntity notification, OutboxEntity record) {
     }
 
     private static byte[] key(Policy policy) {

@@ -28,8 +28,8 @@ public class OutboxEntity extends PanacheEntityBase {
     public byte[] payload;
 
     /** JSON array of {@code {"key", "value"}} with values in base64. */
-    @Column(columnDefinition = "jsonb")
-    @ColumnTransformer(write = "?::jsonb")
+    @Column(columnDefinition = "json")
+    @ColumnTransformer(write = "?::json")
     public String headers;
 
     @Column(name = "created_at")

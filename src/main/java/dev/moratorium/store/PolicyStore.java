@@ -55,16 +55,16 @@ public class PolicyStore {
         return Optional.ofNullable(read(List.of(policyId)).get(policyId));
     }
 
-    /** Whether any policy has a time-driven change due at or before {@code now} (an index lookup). */
-    public boolean anyDue(Instant now) {
-        return PolicyEntity.count("nextDueAt <= ?1", now) > 0;
+    /** Ids of policies with a time-driven change due at or before {@code now}, oldest due first (by index). */
+    public List<String> dueIds(Instant now, int limit) {
+        return PolicyEntity.getEntityManager().createQuery("select p.policyId from PolicyEntity p"
+                + " where p.nextDueAt <= :now order by p.nextDueAt", String.class)
+                .setParameter("now", now).setMaxResults(limit).getResultList();
     }
 
-    /** Policies with a time-driven change due at or before {@code now}, oldest due first. */
-    public List<Policy> due(Instant now, int limit) {
-        List<PolicyEntity> entities = PolicyEntity.find("nextDueAt <= ?1", Sort.ascending("nextDueAt"), now)
-                .page(Page.ofSize(limit)).list();
-        return new ArrayList<>(toDomain(entities, false).values());
+    /** Moves a policy's next time-driven change to {@code at} (a policy the store refused, tried again later). */
+    public void postponeDue(String policyId, Instant at) {
+        PolicyEntity.update("nextDueAt = ?1 where policyId = ?2 and nextDueAt is not null", at, policyId);
     }
 
     /** One page of policies, filtered; segment matching covers "*" (everyone). */

@@ -39,8 +39,8 @@ public class RejectionEntity extends PanacheEntityBase {
     public byte[] recordValue;
 
     /** JSON array of {@code {"key", "value"}} with values in base64 (headers are bytes). */
-    @Column(columnDefinition = "jsonb")
-    @ColumnTransformer(write = "?::jsonb")
+    @Column(columnDefinition = "json")
+    @ColumnTransformer(write = "?::json")
     public String headers;
 
     @Column(name = "reason_code")
