@@ -1,0 +1,287 @@
+package dev.moratorium.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import dev.moratorium.ingest.PolicyChangeIngestor;
+import dev.moratorium.ingest.PolicyChangeReader;
+import dev.moratorium.ingest.RawHeader;
+import dev.moratorium.ingest.RawRecord;
+import dev.moratorium.ingest.ReadResult;
+import dev.moratorium.ingest.RecordResult;
+import dev.moratorium.testing.Events;
+import dev.moratorium.testing.RecordMutator;
+import dev.moratorium.testing.TestKafka;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * What a careless or hostile producer sends, through the real broker and database: every kind of
+ * record that once stopped ingest for good is rejected with a reason, and a valid record right
+ * behind it on the same partition is applied within 10 s, with liveness UP throughout. A record
+ * read again is never decided again, and every record the reader accepts can be stored.
+ */
+@QuarkusTest
+@TestProfile(PoisonRecordsTest.Profile.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PoisonRecordsTest {
+
+    /** Its own profile: a fresh broker and database for this class. */
+    public static class Profile implements QuarkusTestProfile {
+    }
+
+    private static final Map<String, String> STRUCTURED = Map.of("content-type", "application/cloudevents+json");
+    private static final Duration CANARY = Duration.ofSeconds(10);
+
+    @Inject
+    DataSource dataSource;
+
+    @Inject
+    PolicyChangeIngestor ingestor;
+
+    @Inject
+    PolicyChangeReader reader;
+
+    /** A poison record: its key, value and headers, and the sentence its rejection must contain. */
+    private record Poison(String name, String key, byte[] value, Map<String, String> headers, String sentence) {
+    }
+
+    private static Poison structured(String name, String key, String event, String sentence) {
+        return new Poison(name, key, event.getBytes(StandardCharsets.UTF_8), STRUCTURED, sentence);
+    }
+
+    private static String announcement(String policyId, String vendor) {
+        return "{\"policyId\":\"" + policyId + "\",\"vendor\":\"" + vendor + "\",\"product\":\"Vision\","
+                + "\"segments\":[\"police\"],\"effectiveFrom\":\"2026-01-01\"}";
+    }
+
+    private static List<Poison> poisons() {
+        List<Poison> list = new ArrayList<>();
+        list.add(structured("id of 600 characters", "p-long-id", Events.event("x".repeat(600), "moratorium.announced",
+                announcement("p-long-id", "Acme")), "id is 600 characters long; the limit is 512"));
+        list.add(new Poison("NUL in ce_id", "p-nul-id", announcement("p-nul-id", "Acme").getBytes(StandardCharsets.UTF_8),
+                Map.of("ce_specversion", "1.0", "ce_id", "nul\u0000id", "ce_type", "moratorium.announced",
+                        "ce_source", "urn:test", "content-type", "application/json"), "id \"nul\\u0000id\" contains control"));
+        list.add(new Poison("NUL in ce_source", "p-nul-source", announcement("p-nul-source", "Acme")
+                .getBytes(StandardCharsets.UTF_8), Map.of("ce_specversion", "1.0", "ce_id", "nul-source",
+                "ce_type", "moratorium.announced", "ce_source", "urn:\u0000test", "content-type", "application/json"),
+                "source \"urn:\\u0000test\" contains control"));
+        list.add(structured("vendor of 150 dotted capital I", "p-fold", Events.event("p-fold", "moratorium.announced",
+                announcement("p-fold", "\u0130".repeat(150))), "longer than 200 characters once case-folded"));
+        list.add(structured("time in year 300000", "p-time", Events.timedEvent("p-time", "moratorium.announced",
+                "+300000-01-01T00:00:00Z", announcement("p-time", "Acme")), "outside the range the service keeps"));
+        list.add(structured("effectiveFrom in year 10000", "p-from", Events.event("p-from", "moratorium.announced",
+                announcement("p-from", "Acme").replace("2026-01-01", "+10000-01-01T00:00:00Z")),
+                "outside the range the service keeps"));
+        list.add(structured("JSON nested 40 levels deep", "p-deep", Events.event("p-deep", "moratorium.announced",
+                announcement("p-deep", "Acme").replace("}", ",\"x\":" + "[".repeat(40) + "]".repeat(40) + "}")),
+                "deeper than 32 levels"));
+        list.add(structured("half a UTF-16 character", "p-surrogate", Events.event("p-surrogate", "moratorium.announced",
+                announcement("p-surrogate", "Acme").replace("}", ",\"note\":\"\\ud800\"}")), "unpaired UTF-16 surrogate"));
+        list.add(structured("vendor of zero-width characters only", "p-zw", Events.event("p-zw", "moratorium.announced",
+                announcement("p-zw", "\u200b\u200b")), "has no visible characters"));
+        list.add(new Poison("NUL in a header key of a rejected record", "p-header", "{oops".getBytes(StandardCharsets.UTF_8),
+                Map.of("content-type", "application/cloudevents+json", "x-\u0000key", "v"), "not valid JSON"));
+        return list;
+    }
+
+    @Test
+    @Order(1)
+    void noPoisonStopsIngestAndLivenessStaysUp() {
+        List<Poison> poisons = poisons();
+        try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer()) {
+            int i = 0;
+            for (Poison p : poisons) {
+                send(producer, p.key(), p.value(), p.headers());
+                String canary = "canary-" + i++;
+                send(producer, canary, Events.event(canary, "moratorium.announced", announcement(canary, "Acme"))
+                        .getBytes(StandardCharsets.UTF_8), STRUCTURED);
+                long sent = System.nanoTime();
+                await(p.name() + ": the valid record behind it").atMost(CANARY).pollInterval(Duration.ofMillis(100))
+                        .untilAsserted(() -> given().get("/moratoria/" + canary).then().statusCode(200));
+                System.out.printf("poison %-42s canary applied after %d ms%n", p.name(),
+                        (System.nanoTime() - sent) / 1_000_000);
+                given().get("/q/health/live").then().statusCode(200);
+            }
+        }
+        JsonPath rejections = given().get("/rejections?limit=500").then().statusCode(200).extract().jsonPath();
+        List<String> messages = rejections.getList("message", String.class);
+        for (Poison p : poisons) {
+            assertThat(messages).as(p.name()).anySatisfy(m -> assertThat(m).contains(p.sentence()));
+            given().get("/moratoria/" + p.key()).then().statusCode(404);
+        }
+        assertThat(rejections.getList("reason", String.class)).hasSize(poisons.size());
+        List<String> reasons = TestKafka.readUntil("policy-changes-dlq", Duration.ofSeconds(20),
+                r -> r.size() >= poisons.size()).stream().map(r -> TestKafka.header(r, "dead-letter-reason")).toList();
+        assertThat(reasons).hasSize(poisons.size());
+        given().get("/q/health/live").then().statusCode(200);
+    }
+
+    @Test
+    @Order(2)
+    void aRecordTheStoreRefusesIsRejectedAndTheRestOfItsBatchApplies() throws Exception {
+        // A record the reader accepts but the store refuses, as a new limit or a bug would make one:
+        // a trigger raises a data exception (SQLState 22023) for one event id.
+        execute("CREATE FUNCTION refuse_marked() RETURNS trigger AS $$ BEGIN"
+                + " IF NEW.event_id LIKE 'store-refuses%' THEN"
+                + " RAISE EXCEPTION 'refused for the test' USING ERRCODE = '22023'; END IF; RETURN NEW; END $$"
+                + " LANGUAGE plpgsql");
+        execute("CREATE TRIGGER refuse_marked BEFORE INSERT ON policy_event FOR EACH ROW EXECUTE FUNCTION refuse_marked()");
+        try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer()) {
+            for (String id : List.of("before-refused", "store-refuses-me", "after-refused")) {
+                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>("policy-changes", 1, bytes(id),
+                        bytes(Events.event(id, "moratorium.announced", announcement(id, "Acme"))));
+                r.headers().add("content-type", bytes("application/cloudevents+json"));
+                producer.send(r); // one flush: very likely one polled batch
+            }
+            producer.flush();
+        }
+        await().atMost(CANARY).untilAsserted(() -> given().get("/moratoria/after-refused").then().statusCode(200));
+        given().get("/moratoria/before-refused").then().statusCode(200);
+        given().get("/moratoria/store-refuses-me").then().statusCode(404);
+        await().atMost(CANARY).untilAsserted(() -> assertThat(given().get("/rejections?limit=500").then().extract()
+                .jsonPath().getList("findAll { it.eventId == 'store-refuses-me' }.message", String.class))
+                .singleElement().asString().contains("the store cannot hold a value of this record")
+                .contains("SQLState 22023"));
+        given().get("/q/health/live").then().statusCode(200);
+        execute("DROP TRIGGER refuse_marked ON policy_event");
+    }
+
+    @Test
+    @Order(3)
+    void namesThatLookEqualMatch() {
+        String data = "{\"policyId\":\"fold-1\",\"vendor\":\"\uff21\uff4d\uff41\uff5a\uff4f\uff4e\u200b\","
+                + "\"product\":\"  Rekognition  \",\"segments\":[\"Police\"],\"effectiveFrom\":\"2020-06-10\","
+                + "\"exemptions\":[{\"organization\":\"THORN\"}]}";
+        TestKafka.send("policy-changes", "fold-1", bytes(Events.event("fold-1", "moratorium.announced", data)), STRUCTURED);
+        await().atMost(CANARY).untilAsserted(() -> given().get("/moratoria/fold-1").then().statusCode(200));
+        await().atMost(CANARY).untilAsserted(() -> given()
+                .get("/access?vendor=amazon&product=rekognition&segment=police&at=2021-01-01").then()
+                .body("allowed", equalTo(false)).body("policyId", equalTo("fold-1")));
+        given().get("/access?vendor=AMAZON&product=Rekognition&segment=police&organization=thorn&at=2021-01-01")
+                .then().body("allowed", equalTo(true));
+        given().get("/moratoria?vendor=amazon").then().statusCode(200).body("items.policyId", equalTo(List.of("fold-1")));
+    }
+
+    @Test
+    @Order(4)
+    void theEdgesOfTheCalendarAreKeptExactly() {
+        String data = "{\"policyId\":\"edges\",\"vendor\":\"Acme\",\"product\":\"Edge\",\"segments\":[\"police\"],"
+                + "\"effectiveFrom\":\"0001-01-01\",\"effectiveUntil\":\"9999-12-31T23:59:59Z\"}";
+        TestKafka.send("policy-changes", "edges", bytes(Events.event("edges", "moratorium.announced", data)), STRUCTURED);
+        await().atMost(CANARY).untilAsserted(() -> given().get("/moratoria/edges").then().statusCode(200)
+                .body("effectiveFrom", equalTo("0001-01-01T00:00:00Z"))
+                .body("effectiveUntil", equalTo("9999-12-31T23:59:59Z")));
+    }
+
+    @Test
+    @Order(5)
+    void aRedeliveredRejectionIsNeverDecidedAgain() throws Exception {
+        // Partition 77 is not one the consumer reads: this test alone drives these offsets.
+        RawRecord grant = raw(77, 10, "redelivered-x", Events.event("redelivered-grant", "moratorium.exemption-granted",
+                "{\"policyId\":\"redelivered-x\",\"organization\":\"Thorn\"}"));
+        RawRecord announce = raw(77, 11, "redelivered-x", Events.announce("redelivered-announced", "redelivered-x",
+                "2026-01-01", "2030-01-01"));
+        List<RecordResult> first = ingestor.ingest(List.of(grant, announce));
+        assertThat(first.get(0)).isInstanceOf(RecordResult.Rejected.class);
+        assertThat(first.get(1)).isInstanceOf(RecordResult.Applied.class);
+        long notifications = count("select count(*) from notification where policy_id = 'redelivered-x'");
+        long rejections = count("select count(*) from rejection");
+
+        for (int redelivery = 0; redelivery < 3; redelivery++) {
+            List<RecordResult> again = ingestor.ingest(List.of(grant, announce));
+            assertThat(again.get(0)).isInstanceOf(RecordResult.AlreadyRejected.class);
+            assertThat(again.get(1)).isInstanceOf(RecordResult.Duplicate.class);
+        }
+        given().get("/moratoria/redelivered-x").then().statusCode(200).body("exemptions", equalTo(List.of()));
+        assertThat(count("select count(*) from notification where policy_id = 'redelivered-x'")).isEqualTo(notifications);
+        assertThat(count("select count(*) from rejection")).isEqualTo(rejections);
+        assertThat(count("select count(*) from rejection where kafka_partition = 77 and status = 'OPEN'")).isEqualTo(1);
+    }
+
+    @Test
+    @Order(6)
+    void everyRecordTheReaderAcceptsCanBeStored() {
+        List<RawRecord> records = new ArrayList<>();
+        int offset = 0;
+        for (RecordMutator.Mutant m : new RecordMutator(11).generate(3_000, "storable")) {
+            List<RawHeader> headers = new ArrayList<>();
+            m.headers().forEach((k, v) -> headers.add(new RawHeader(k, bytes(v))));
+            records.add(new RawRecord("policy-changes", 78, offset++, m.key() == null ? null : bytes(m.key()), m.value(),
+                    headers, Instant.now()));
+        }
+        for (Poison p : poisons()) {
+            records.add(raw(78, offset++, p.key(), p.value(), p.headers()));
+        }
+        int accepted = 0;
+        for (RawRecord r : records) {
+            if (reader.read(r) instanceof ReadResult.Read) {
+                accepted++;
+                // one record per unit of work: a refusal by the store would throw here
+                assertThat(ingestor.ingest(List.of(r))).hasSize(1);
+            }
+        }
+        System.out.printf("storable: %d records read, %d accepted by the reader, all stored%n", records.size(), accepted);
+        assertThat(accepted).isGreaterThan(100);
+    }
+
+    private static RawRecord raw(int partition, long offset, String key, String structuredEvent) {
+        return raw(partition, offset, key, bytes(structuredEvent), STRUCTURED);
+    }
+
+    private static RawRecord raw(int partition, long offset, String key, byte[] value, Map<String, String> headers) {
+        List<RawHeader> list = new ArrayList<>();
+        new LinkedHashMap<>(headers).forEach((k, v) -> list.add(new RawHeader(k, bytes(v))));
+        return new RawRecord("policy-changes", partition, offset, bytes(key), value, list, Instant.now());
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, String key, byte[] value, Map<String, String> headers) {
+        // partition 0 for all: the valid record waits behind the poison if anything does
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>("policy-changes", 0, bytes(key), value);
+        headers.forEach((k, v) -> r.headers().add(k, bytes(v)));
+        try {
+            producer.send(r).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void execute(String sql) throws Exception {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private long count(String sql) throws Exception {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
