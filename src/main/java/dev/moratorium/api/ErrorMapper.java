@@ -22,7 +22,11 @@ public class ErrorMapper {
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
-        return json(e.status(), e.code(), e.getMessage());
+        Response response = json(e.status(), e.code(), e.getMessage());
+        if (e.retryAfterSeconds() > 0) {
+            return Response.fromResponse(response).header("Retry-After", e.retryAfterSeconds()).build();
+        }
+        return response;
     }
 
     @ServerExceptionMapper

@@ -1,15 +1,10 @@
 package dev.moratorium.api;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.moratorium.store.NotificationEntity;
-import dev.moratorium.wire.WireJson;
-import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.panache.common.Page;
-import io.quarkus.panache.common.Sort;
-import io.smallrye.common.annotation.Blocking;
+import dev.moratorium.config.MoratoriumConfig;
+import dev.moratorium.readmodel.NotificationFeed;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -21,39 +16,47 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * Notifications, newest last, with {@code sequence} as the cursor; and the same as a live
  * server-sent event stream whose event ids are the sequence numbers (so {@code Last-Event-ID}
- * resumes where a dashboard left off).
+ * resumes where a dashboard left off). Both read the replica's one {@link NotificationFeed}, not
+ * the database per client; live streams are capped per replica ({@code moratorium.api.max-streams}).
  */
 @Path("/notifications")
 public class NotificationsResource {
 
-    private static final Duration STREAM_POLL = Duration.ofMillis(250);
+    private static final Duration STREAM_TICK = Duration.ofMillis(250);
 
+    @Inject
+    NotificationFeed feed;
+
+    @Inject
+    MoratoriumConfig config;
+
+    private final AtomicInteger openStreams = new AtomicInteger();
+
+    /** A JSON array of the notifications' data, each with its {@code sequence}. */
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public ArrayNode list(@QueryParam("after") String after, @QueryParam("limit") String limit) {
+    public String list(@QueryParam("after") String after, @QueryParam("limit") String limit) {
         long cursor = Params.cursor("after", after);
         int max = Params.integer("limit", limit, 100, 1, 500);
-        ArrayNode body = WireJson.MAPPER.createArrayNode();
-        for (NotificationEntity row : after(cursor, max)) {
-            body.add(withSequence(row));
-        }
-        return body;
+        return feed.after(cursor, max).stream().map(NotificationFeed.Item::json)
+                .collect(Collectors.joining(",", "[", "]"));
     }
 
     /**
      * Starts after {@code Last-Event-ID} (a reconnecting EventSource sends it, with the original
-     * URL), else after {@code after}, else with what comes next.
-     * Blocking: finding "what comes next" reads the database, which the I/O thread may not do.
+     * URL), else after {@code after}, else with what comes next. Past the cap on open streams it
+     * answers 503 with {@code Retry-After}: one replica's threads and memory stay bounded.
      */
     @GET
     @Path("/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Blocking
     public Multi<OutboundSseEvent> stream(@QueryParam("after") String after,
             @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
         long start;
@@ -62,36 +65,27 @@ public class NotificationsResource {
         } else if (after != null && !after.isBlank()) {
             start = Params.cursor("after", after);
         } else {
-            start = latestSequence();
+            start = feed.latest();
+        }
+        if (openStreams.incrementAndGet() > config.api().maxStreams()) {
+            openStreams.decrementAndGet();
+            throw ApiException.unavailable("too-many-streams", "this replica serves " + config.api().maxStreams()
+                    + " live streams at most; try again shortly", RETRY_AFTER_SECONDS);
         }
         AtomicLong cursor = new AtomicLong(start);
-        return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(STREAM_POLL)
+        return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(STREAM_TICK)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().transformToIterable(tick -> {
-                    List<NotificationEntity> rows = after(cursor.get(), 100);
-                    if (!rows.isEmpty()) {
-                        cursor.set(rows.get(rows.size() - 1).seq);
+                    List<NotificationFeed.Item> items = feed.after(cursor.get(), 100);
+                    if (!items.isEmpty()) {
+                        cursor.set(items.get(items.size() - 1).sequence());
                     }
-                    return rows;
+                    return items;
                 })
-                .map(row -> sse.newEventBuilder().id(String.valueOf(row.seq)).name(row.type)
-                        .mediaType(MediaType.APPLICATION_JSON_TYPE).data(WireJson.string(withSequence(row))).build());
+                .map(item -> sse.newEventBuilder().id(String.valueOf(item.sequence())).name(item.type())
+                        .mediaType(MediaType.APPLICATION_JSON_TYPE).data(item.json()).build())
+                .onTermination().invoke(openStreams::decrementAndGet);
     }
 
-    private static List<NotificationEntity> after(long cursor, int limit) {
-        return QuarkusTransaction.requiringNew().call(() -> NotificationEntity
-                .<NotificationEntity>find("seq > ?1", Sort.ascending("seq"), cursor).page(Page.ofSize(limit)).list());
-    }
-
-    private static long latestSequence() {
-        Long max = QuarkusTransaction.requiringNew().call(() -> NotificationEntity.getEntityManager()
-                .createQuery("select max(n.seq) from NotificationEntity n", Long.class).getSingleResult());
-        return max == null ? 0 : max;
-    }
-
-    private static ObjectNode withSequence(NotificationEntity row) {
-        ObjectNode node = (ObjectNode) WireJson.parse(row.payload);
-        node.put("sequence", row.seq);
-        return node;
-    }
+    private static final int RETRY_AFTER_SECONDS = 5;
 }

@@ -28,6 +28,23 @@ public interface MoratoriumConfig {
 
     SecuritySettings security();
 
+    RetentionSettings retention();
+
+    /** How long rows that only grow are kept in PostgreSQL; {@code P0D} keeps them for ever. */
+    interface RetentionSettings {
+        /** Published notifications (the topic is the durable log); default 30 days. */
+        @WithDefault("P30D")
+        Duration notifications();
+
+        /** Rejections resolved (applied or found applied on retry) this long ago; default 90 days. */
+        @WithDefault("P90D")
+        Duration resolvedRejections();
+
+        /** How often retention runs (read by the scheduler of {@code store.Retention}). */
+        @WithDefault("10m")
+        Duration interval();
+    }
+
     interface SecuritySettings {
         /**
          * Reads (the JSON API and the dashboard) need role {@code moratorium-viewer} or {@code moratorium-admin}.
@@ -79,6 +96,10 @@ public interface MoratoriumConfig {
 
         @WithDefault("500")
         int maxPageSize();
+
+        /** Live notification streams one replica serves at once; past it, 503 with Retry-After. */
+        @WithDefault("200")
+        int maxStreams();
     }
 
     interface EmbeddedSettings {

@@ -1,0 +1,148 @@
+package dev.moratorium.readmodel;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moratorium.ingest.Sanitize;
+import dev.moratorium.outbox.ChangeSignal;
+import dev.moratorium.store.NotificationEntity;
+import dev.moratorium.wire.WireJson;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.panache.common.Page;
+import io.quarkus.panache.common.Sort;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * The committed notifications, as one change feed for every live-stream client of this replica:
+ * one thread reads what is new — woken right after a local commit, and every 250 ms for other
+ * replicas' writes — and keeps the most recent ones in memory, rendered once. A client reads
+ * memory; only one that resumes from further back than memory holds reads the database, a page
+ * at a time. So the database sees one query per tick per replica, however many dashboards are open.
+ */
+@ApplicationScoped
+public class NotificationFeed {
+
+    private static final Logger LOG = Logger.getLogger(NotificationFeed.class);
+    private static final Duration POLL = Duration.ofMillis(250);
+    /** Notifications kept in memory: minutes of a busy day; a client further behind catches up from the database. */
+    static final int KEPT = 4096;
+    private static final int PAGE = 500;
+
+    @Inject
+    ChangeSignal signal;
+
+    private final ArrayDeque<Item> recent = new ArrayDeque<>();
+    /** The highest sequence read (or present at start); {@code -1} until started. */
+    private long latest = -1;
+    private volatile boolean running;
+
+    /** One notification as a client receives it: its data with {@code sequence} added, rendered once. */
+    public record Item(long sequence, String type, String json) {
+    }
+
+    void start(@Observes StartupEvent event) {
+        long max = QuarkusTransaction.requiringNew().call(() -> {
+            Long seq = NotificationEntity.getEntityManager()
+                    .createQuery("select max(n.seq) from NotificationEntity n", Long.class).getSingleResult();
+            return seq == null ? 0L : seq;
+        });
+        synchronized (recent) {
+            latest = max;
+        }
+        running = true;
+        Thread t = new Thread(this::loop, "notification-feed");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        running = false;
+        signal.changed();
+    }
+
+    /** The sequence of the newest notification this replica knows of: where a new live client starts. */
+    public long latest() {
+        synchronized (recent) {
+            return latest;
+        }
+    }
+
+    /** Up to {@code limit} notifications after {@code cursor}, oldest first: from memory when it holds them. */
+    public List<Item> after(long cursor, int limit) {
+        synchronized (recent) {
+            if (cursor >= latest || !recent.isEmpty() && cursor >= recent.peekFirst().sequence() - 1) {
+                List<Item> items = new ArrayList<>(Math.min(limit, recent.size()));
+                for (Iterator<Item> it = recent.iterator(); it.hasNext() && items.size() < limit;) {
+                    Item item = it.next();
+                    if (item.sequence() > cursor) {
+                        items.add(item);
+                    }
+                }
+                return items;
+            }
+        }
+        return read(cursor, limit); // a client resuming from further back than memory holds
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                long seen = signal.version();
+                while (readNew() == PAGE) {
+                    // a full page: there may be more right now
+                }
+                signal.awaitChangeAfter(seen, POLL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Throwable e) { // the feed must outlive any failure, or every stream freezes
+                LOG.warnf("Notification feed not refreshed, trying again: %s", Sanitize.forLog(String.valueOf(e)));
+                sleep();
+            }
+        }
+    }
+
+    private int readNew() {
+        List<Item> items = read(latest(), PAGE);
+        synchronized (recent) {
+            for (Item item : items) {
+                if (item.sequence() > latest) {
+                    recent.addLast(item);
+                    latest = item.sequence();
+                }
+            }
+            while (recent.size() > KEPT) {
+                recent.removeFirst();
+            }
+        }
+        return items.size();
+    }
+
+    private static List<Item> read(long cursor, int limit) {
+        List<NotificationEntity> rows = QuarkusTransaction.requiringNew().call(() -> NotificationEntity
+                .<NotificationEntity>find("seq > ?1", Sort.ascending("seq"), cursor).page(Page.ofSize(limit)).list());
+        List<Item> items = new ArrayList<>(rows.size());
+        for (NotificationEntity row : rows) {
+            ObjectNode node = (ObjectNode) WireJson.parse(row.payload);
+            node.put("sequence", row.seq);
+            items.add(new Item(row.seq, row.type, WireJson.string(node)));
+        }
+        return items;
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(POLL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.moratorium.store;
+
+import dev.moratorium.config.MoratoriumConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps the tables that only grow at a size an operator chose: published notifications older than
+ * {@code moratorium.retention.notifications} (the Kafka topic is the durable log; the table serves
+ * {@code GET /notifications} and the live stream) and rejections resolved longer ago than
+ * {@code moratorium.retention.resolved-rejections}. Open rejections and the history — the audit
+ * trail — are never pruned. Rows go a chunk at a time, each in its own short transaction, so a
+ * large backlog never holds locks or a connection for long. Every replica may run it: deleting the
+ * same old rows twice is harmless.
+ */
+@ApplicationScoped
+public class Retention {
+
+    private static final Logger LOG = Logger.getLogger(Retention.class);
+    static final int CHUNK = 5_000;
+
+    @Inject
+    MoratoriumConfig config;
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    Clock clock;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Scheduled(every = "${moratorium.retention.interval:10m}", delayed = "30s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void prune() {
+        try {
+            pruneNow();
+        } catch (RuntimeException e) {
+            LOG.warnf("Retention did not run this time, trying again later: %s", e.getMessage());
+        }
+    }
+
+    /** @return rows deleted: notifications, then resolved rejections */
+    public long[] pruneNow() {
+        // Notifications are written with the wall clock (created_at), rejections resolved on the service clock.
+        Duration keepNotifications = config.retention().notifications();
+        long notifications = keepNotifications.isZero() ? 0 : deleteAll(
+                "DELETE FROM notification WHERE seq IN (SELECT seq FROM notification WHERE created_at < ?1"
+                        + " ORDER BY created_at LIMIT " + CHUNK + ")", Instant.now().minus(keepNotifications));
+        Duration keepRejections = config.retention().resolvedRejections();
+        long rejections = keepRejections.isZero() ? 0 : deleteAll(
+                "DELETE FROM rejection WHERE id IN (SELECT id FROM rejection WHERE status = 'RESOLVED'"
+                        + " AND last_retried_at < ?1 ORDER BY last_retried_at LIMIT " + CHUNK + ")",
+                clock.instant().minus(keepRejections));
+        if (notifications + rejections > 0) {
+            LOG.infof("Retention removed %d notifications and %d resolved rejections", notifications, rejections);
+            registry.counter("moratorium.retention.deleted", "table", "notification").increment(notifications);
+            registry.counter("moratorium.retention.deleted", "table", "rejection").increment(rejections);
+        }
+        return new long[] {notifications, rejections};
+    }
+
+    private long deleteAll(String sql, Instant before) {
+        long total = 0;
+        int deleted;
+        do {
+            deleted = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(sql)
+                    .setParameter(1, before).executeUpdate());
+            total += deleted;
+        } while (deleted == CHUNK);
+        return total;
+    }
+}

@@ -1,0 +1,139 @@
+package dev.moratorium.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.moratorium.store.Retention;
+import dev.moratorium.testing.Events;
+import dev.moratorium.testing.TestKafka;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Live streams read one shared feed and are capped per replica (503 with Retry-After past the cap,
+ * a place again once a client leaves); retention prunes old published notifications and long
+ * resolved rejections in chunks, and never an open rejection or the history.
+ */
+@QuarkusTest
+@TestProfile(StreamsAndRetentionTest.Profile.class)
+class StreamsAndRetentionTest {
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("moratorium.api.max-streams", "2", "moratorium.retention.interval", "1h");
+        }
+    }
+
+    @TestHTTPResource("/notifications/stream")
+    URI stream;
+
+    @Inject
+    Retention retention;
+
+    @Inject
+    DataSource dataSource;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void streamsShareOneFeedAndAreCappedPerReplica() throws Exception {
+        List<HttpResponse<InputStream>> open = new ArrayList<>();
+        open.add(openStream());
+        open.add(openStream());
+        assertThat(open).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+        HttpResponse<String> refused = http.send(HttpRequest.newBuilder(stream).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Retry-After")).contains("5");
+        assertThat(refused.body()).contains("\"error\":\"too-many-streams\"");
+
+        TestKafka.sendStructured("stream-1", Events.announce("stream-1-announced", "stream-1", "2030-01-01", null));
+        for (HttpResponse<InputStream> r : open) {
+            assertThat(readUntil(r.body(), "stream-1-announced")).contains("\"policyId\":\"stream-1\"")
+                    .contains("\"sequence\":");
+        }
+        given().get("/notifications?after=0").then().statusCode(200)
+                .body("policyId", org.hamcrest.Matchers.hasItem("stream-1"));
+
+        open.get(0).body().close(); // a client leaves: its place is free again
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            HttpResponse<InputStream> r = openStream();
+            boolean ok = r.statusCode() == 200;
+            r.body().close();
+            return ok;
+        });
+        open.get(1).body().close();
+    }
+
+    @Test
+    void retentionPrunesOldPublishedNotificationsAndResolvedRejectionsOnly() throws Exception {
+        execute("INSERT INTO notification (seq, notification_id, type, policy_id, occurred_at, created_at, payload)"
+                + " SELECT 1000000 + g, 'old-' || g, 'access.suspended', 'old', now(), now() - interval '40 days', '{}'"
+                + " FROM generate_series(1, 12000) g");
+        execute("INSERT INTO notification (seq, notification_id, type, policy_id, occurred_at, created_at, payload)"
+                + " VALUES (2000000, 'recent-1', 'access.suspended', 'recent', now(), now() - interval '1 day', '{}')");
+        execute("INSERT INTO rejection (id, topic, kafka_partition, kafka_offset, headers, reason_code, reason_message,"
+                + " received_at, status, retry_count, last_retried_at) VALUES"
+                + " (900001, 'policy-changes', 90, 1, '[]', 'unknown-policy', 'x', now(), 'RESOLVED', 1, now() - interval '100 days'),"
+                + " (900002, 'policy-changes', 90, 2, '[]', 'unknown-policy', 'x', now(), 'OPEN', 1, now() - interval '100 days'),"
+                + " (900003, 'policy-changes', 90, 3, '[]', 'unknown-policy', 'x', now(), 'RESOLVED', 1, now() - interval '1 day')");
+        long[] deleted = retention.pruneNow();
+        assertThat(deleted[0]).isEqualTo(12_000); // three chunks of at most 5,000
+        assertThat(deleted[1]).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM notification WHERE notification_id = 'recent-1'")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM rejection WHERE id IN (900002, 900003)")).isEqualTo(2);
+        assertThat(retention.pruneNow()).containsExactly(0, 0);
+    }
+
+    private HttpResponse<InputStream> openStream() throws Exception {
+        return http.send(HttpRequest.newBuilder(stream).header("Accept", "text/event-stream").build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    private static String readUntil(InputStream in, String marker) throws Exception {
+        StringBuilder seen = new StringBuilder();
+        byte[] buffer = new byte[4096];
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!seen.toString().contains(marker) && System.nanoTime() < deadline) {
+            int n = in.read(buffer);
+            if (n < 0) {
+                break;
+            }
+            seen.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+        }
+        return seen.toString();
+    }
+
+    private void execute(String sql) throws Exception {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private long count(String sql) throws Exception {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
