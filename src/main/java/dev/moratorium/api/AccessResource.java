@@ -11,6 +11,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Clock;
 import java.time.Instant;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -35,6 +36,8 @@ public class AccessResource {
      */
     @GET
     @NonBlocking
+    @Operation(operationId = "decideAccess", summary = "May this caller use this product at this instant?")
+    @APIResponse(responseCode = "400", description = "A parameter is missing or not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "200", description = "The decision",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessDecision.class)))
     public String access(@QueryParam("vendor") String vendor, @QueryParam("product") String product,

@@ -1,8 +1,5 @@
 package dev.moratorium.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.ingest.Sanitize;
 import dev.moratorium.policy.Policy;
@@ -15,6 +12,10 @@ import io.quarkus.panache.common.Sort;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -38,7 +39,10 @@ public class MoratoriaResource {
     MoratoriumConfig config;
 
     @GET
-    public ObjectNode list(@QueryParam("status") String status, @QueryParam("vendor") String vendor,
+    @Operation(operationId = "listMoratoria", summary = "Policies, filtered and paged")
+    @APIResponse(responseCode = "200", description = "One page of policies")
+    @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public PolicyPage list(@QueryParam("status") String status, @QueryParam("vendor") String vendor,
             @QueryParam("product") String product, @QueryParam("segment") String segment,
             @QueryParam("page") String page, @QueryParam("size") String size) {
         var filter = new PolicyStore.PolicyFilter(status(status), Params.optional("vendor", vendor),
@@ -46,37 +50,29 @@ public class MoratoriaResource {
         int pageNumber = Params.integer("page", page, 0, 0, 1_000_000);
         int pageSize = Params.integer("size", size, config.api().defaultPageSize(), 1, config.api().maxPageSize());
         PolicyStore.PolicyPage result = policies.page(filter, pageNumber, pageSize);
-        ObjectNode body = WireJson.MAPPER.createObjectNode();
-        ArrayNode items = body.putArray("items");
-        result.items().forEach(p -> items.add(WireJson.state(p)));
-        body.put("page", result.page());
-        body.put("size", result.size());
-        body.put("total", result.total());
-        return body;
+        return new PolicyPage(result.items().stream().map(PolicyView::of).toList(), result.page(), result.size(),
+                result.total());
     }
 
     @GET
     @Path("/{policyId}")
-    public ObjectNode get(@PathParam("policyId") String policyId) {
-        return WireJson.state(existing(policyId));
+    @Operation(operationId = "getMoratorium", summary = "One policy, its exemptions and status")
+    @APIResponse(responseCode = "200", description = "The policy")
+    @APIResponse(responseCode = "404", description = "No such policy has been announced", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public PolicyView get(@PathParam("policyId") String policyId) {
+        return PolicyView.of(existing(policyId));
     }
 
     @GET
     @Path("/{policyId}/history")
-    public ArrayNode history(@PathParam("policyId") String policyId) {
+    @Operation(operationId = "getMoratoriumHistory", summary = "The events applied to a policy, oldest first")
+    @APIResponse(responseCode = "200", description = "The history")
+    @APIResponse(responseCode = "404", description = "No such policy has been announced", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public List<HistoryEntry> history(@PathParam("policyId") String policyId) {
         existing(policyId);
         List<PolicyEventEntity> events = PolicyEventEntity.list("policyId", Sort.ascending("id"), policyId);
-        ArrayNode body = WireJson.MAPPER.createArrayNode();
-        for (PolicyEventEntity e : events) {
-            ObjectNode item = body.addObject();
-            item.put("id", e.eventId);
-            item.put("type", e.type);
-            item.put("time", WireJson.text(e.eventTime));
-            JsonNode data = WireJson.parse(e.data);
-            item.set("data", data);
-            item.put("receivedAt", WireJson.text(e.receivedAt));
-        }
-        return body;
+        return events.stream().map(e -> new HistoryEntry(e.eventId, e.type, e.eventTime, WireJson.parse(e.data),
+                e.receivedAt)).toList();
     }
 
     /** An id that could never have been announced (wrong characters, too long) is not even looked up. */

@@ -5,6 +5,11 @@ import dev.moratorium.readmodel.NotificationFeed;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -42,6 +47,11 @@ public class NotificationsResource {
     /** A JSON array of the notifications' data, each with its {@code sequence}. */
     @GET
     @Produces(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "listNotifications", summary = "Notifications after a sequence, oldest first")
+    @APIResponse(responseCode = "200", description = "The notifications after the cursor",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.ARRAY, implementation = NotificationView.class)))
+    @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public String list(@QueryParam("after") String after, @QueryParam("limit") String limit) {
         long cursor = Params.cursor("after", after);
         int max = Params.integer("limit", limit, 100, 1, 500);
@@ -57,6 +67,14 @@ public class NotificationsResource {
     @GET
     @Path("/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(operationId = "streamNotifications",
+            summary = "Notifications as server-sent events, live; event id = sequence, event name = type")
+    @APIResponse(responseCode = "200", description = "A stream of events whose data is a Notification",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+                    schema = @Schema(implementation = NotificationView.class)))
+    @APIResponse(responseCode = "400", description = "A cursor is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "503", description = "This replica serves its cap of live streams; see Retry-After",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Multi<OutboundSseEvent> stream(@QueryParam("after") String after,
             @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
         long start;

@@ -1,12 +1,8 @@
 package dev.moratorium.api;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moratorium.ingest.RejectionRetry;
 import dev.moratorium.security.AccessRule;
 import dev.moratorium.store.RejectionEntity;
-import dev.moratorium.wire.HeaderCodec;
-import dev.moratorium.wire.WireJson;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
@@ -14,17 +10,16 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 
@@ -33,15 +28,16 @@ import java.util.Locale;
 @Produces(MediaType.APPLICATION_JSON)
 public class RejectionsResource {
 
-    private static final int PREVIEW = 2048;
-
     @Inject
     RejectionRetry retry;
 
     /** Oldest first; {@code after} is the last id seen; {@code status} OPEN or RESOLVED. */
     @GET
     @Transactional(Transactional.TxType.SUPPORTS)
-    public ArrayNode list(@QueryParam("status") String status, @QueryParam("after") String after,
+    @Operation(operationId = "listRejections", summary = "Rejected records with their reasons, oldest first")
+    @APIResponse(responseCode = "200", description = "The rejections after the cursor")
+    @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public List<RejectionView> list(@QueryParam("status") String status, @QueryParam("after") String after,
             @QueryParam("limit") String limit) {
         String s = Params.optional("status", status);
         if (s != null && !List.of(RejectionEntity.OPEN, RejectionEntity.RESOLVED).contains(s.toUpperCase(Locale.ROOT))) {
@@ -57,62 +53,21 @@ public class RejectionsResource {
         }
         List<RejectionEntity> rows = RejectionEntity.<RejectionEntity>find(query, Sort.ascending("id"), params)
                 .page(Page.ofSize(max)).list();
-        ArrayNode body = WireJson.MAPPER.createArrayNode();
-        rows.forEach(r -> body.add(view(r)));
-        return body;
+        return rows.stream().map(r -> RejectionView.of(r, null)).toList();
     }
 
     /** Admin only; AccessPolicy already requires it for every write, this says so where the write is. */
     @POST
     @Path("/{id}/retry")
     @RolesAllowed(AccessRule.ADMIN)
-    public ObjectNode retry(@PathParam("id") String id) {
+    @Operation(operationId = "retryRejection", summary = "Re-runs a rejected record, e.g. once its policy exists")
+    @APIResponse(responseCode = "200", description = "The rejection after the retry, with its outcome")
+    @APIResponse(responseCode = "400", description = "The id is not a number", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", description = "No such rejection is kept", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public RejectionView retry(@PathParam("id") String id) {
         long rejectionId = Params.cursor("id", id);
         RejectionRetry.Retried retried = retry.retry(rejectionId).orElseThrow(() -> ApiException.notFound(
                 "unknown-rejection", "no rejection " + rejectionId + " is kept"));
-        ObjectNode body = view(retried.rejection());
-        body.put("outcome", retried.outcome());
-        return body;
-    }
-
-    static ObjectNode view(RejectionEntity r) {
-        ObjectNode node = WireJson.MAPPER.createObjectNode();
-        node.put("id", r.id);
-        node.put("status", r.status);
-        node.put("reason", r.reasonCode);
-        node.put("message", r.reasonMessage);
-        node.put("deadLetterReason", r.reasonCode + ": " + r.reasonMessage);
-        node.put("eventId", r.eventId);
-        node.put("topic", r.topic);
-        node.put("partition", r.kafkaPartition);
-        node.put("offset", r.kafkaOffset);
-        node.put("key", r.recordKey == null ? null : text(r.recordKey));
-        node.put("valueSize", r.recordValue == null ? 0 : r.recordValue.length);
-        node.put("value", r.recordValue == null ? null : preview(r.recordValue));
-        ObjectNode headers = node.putObject("headers");
-        HeaderCodec.decode(r.headers).forEach(h -> headers.put(h.key(), h.value() == null ? null : text(h.value())));
-        node.put("receivedAt", WireJson.text(r.receivedAt));
-        node.put("retryCount", r.retryCount);
-        node.put("lastRetriedAt", WireJson.text(r.lastRetriedAt));
-        node.put("resolution", r.resolution);
-        return node;
-    }
-
-    /** UTF-8 text as is; anything else in base64 with a "base64:" prefix. */
-    private static String text(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            return "base64:" + Base64.getEncoder().encodeToString(bytes);
-        }
-    }
-
-    private static String preview(byte[] value) {
-        if (value.length <= PREVIEW) {
-            return text(value);
-        }
-        byte[] head = java.util.Arrays.copyOf(value, PREVIEW);
-        return text(head) + "…";
+        return RejectionView.of(retried.rejection(), retried.outcome());
     }
 }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
@@ -29,6 +30,7 @@ public class OpsResource {
     }
 
     @GET
+    @Operation(operationId = "getOpsStatus", summary = "Clock, consumer lag, outbox backlog and policy counts for the dashboard")
     public OpsStatus status() {
         OpsSnapshot s = monitor.latest();
         return new OpsStatus(clock.instant(), consumerLag(), s.outboxBacklog(), s.outboxOldestAgeSeconds(),

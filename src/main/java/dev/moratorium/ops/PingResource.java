@@ -2,6 +2,7 @@ package dev.moratorium.ops;
 
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.ws.rs.GET;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
@@ -17,6 +18,7 @@ public class PingResource {
     @GET
     @NonBlocking
     @Produces(MediaType.TEXT_PLAIN)
+    @Operation(operationId = "ping", summary = "The cheapest answer: the baseline of the decisions benchmark")
     public String ping() {
         return "pong";
     }

@@ -1,0 +1,74 @@
+package dev.moratorium.api;
+
+import java.util.Map;
+import org.eclipse.microprofile.openapi.OASFactory;
+import org.eclipse.microprofile.openapi.OASFilter;
+import org.eclipse.microprofile.openapi.models.OpenAPI;
+import org.eclipse.microprofile.openapi.models.Operation;
+import org.eclipse.microprofile.openapi.models.PathItem;
+import org.eclipse.microprofile.openapi.models.media.Content;
+import org.eclipse.microprofile.openapi.models.media.MediaType;
+import org.eclipse.microprofile.openapi.models.responses.APIResponse;
+import org.eclipse.microprofile.openapi.models.responses.APIResponses;
+
+/**
+ * The error answers every operation can give, added to each one in the served document rather than
+ * written on every method: 401 and 403 (writes need {@code moratorium-admin}; reads need a role when
+ * {@code moratorium.security.restrict-reads} is on), 413/414/431 for a request past the HTTP limits,
+ * and 500 — all with the JSON error body, and writes marked with the bearer scheme.
+ */
+public class ApiDocs implements OASFilter {
+
+    private static final Map<String, String> COMMON = Map.of(
+            "401", "No valid bearer token, where one is needed",
+            "403", "The token's roles do not allow this request",
+            "500", "The service could not answer; the error is in its log");
+
+    @Override
+    public void filterOpenAPI(OpenAPI openAPI) {
+        if (openAPI.getPaths() == null || openAPI.getPaths().getPathItems() == null) {
+            return;
+        }
+        for (Map.Entry<String, PathItem> path : openAPI.getPaths().getPathItems().entrySet()) {
+            if (path.getKey().startsWith("/q/")) {
+                continue;
+            }
+            Map<PathItem.HttpMethod, Operation> operations = path.getValue().getOperations();
+            if (operations == null) {
+                continue;
+            }
+            operations.forEach((method, operation) -> document(method, operation));
+        }
+    }
+
+    private static void document(PathItem.HttpMethod method, Operation operation) {
+        APIResponses responses = operation.getResponses();
+        if (responses == null) {
+            responses = OASFactory.createAPIResponses();
+            operation.setResponses(responses);
+        }
+        for (Map.Entry<String, String> common : COMMON.entrySet()) {
+            APIResponse existing = responses.getAPIResponse(common.getKey());
+            if (existing == null) {
+                responses.addAPIResponse(common.getKey(), error(common.getValue()));
+            } else if (existing.getContent() == null) { // @RolesAllowed declares 401/403 without their JSON body
+                existing.setContent(error(common.getValue()).getContent());
+            }
+        }
+        if (method != PathItem.HttpMethod.GET && method != PathItem.HttpMethod.HEAD) {
+            if (responses.getAPIResponse("413") == null) {
+                responses.addAPIResponse("413", error("The request body is larger than the service accepts"));
+            }
+            if (operation.getSecurity() == null || operation.getSecurity().isEmpty()) {
+                operation.addSecurityRequirement(OASFactory.createSecurityRequirement().addScheme("bearer"));
+            }
+        }
+    }
+
+    private static APIResponse error(String description) {
+        MediaType json = OASFactory.createMediaType()
+                .schema(OASFactory.createSchema().ref("#/components/schemas/ApiError"));
+        Content content = OASFactory.createContent().addMediaType("application/json", json);
+        return OASFactory.createAPIResponse().description(description).content(content);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.moratorium.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** An event applied to a policy, as received. */
+@Schema(name = "HistoryEntry")
+public record HistoryEntry(
+        @Schema(description = "the CloudEvent id") String id,
+        @Schema(description = "the CloudEvent type, e.g. moratorium.announced") String type,
+        @Schema(description = "the CloudEvent time: when the vendor announced it") Instant time,
+        @Schema(type = SchemaType.OBJECT, description = "the event's data, as received") JsonNode data,
+        @Schema(description = "when the service applied it (service clock)") Instant receivedAt) {
+}

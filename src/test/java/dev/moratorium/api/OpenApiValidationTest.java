@@ -1,0 +1,152 @@
+package dev.moratorium.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.atlassian.oai.validator.OpenApiInteractionValidator;
+import com.atlassian.oai.validator.model.Request;
+import com.atlassian.oai.validator.model.SimpleResponse;
+import com.atlassian.oai.validator.report.ValidationReport;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moratorium.testing.SeedStory;
+import dev.moratorium.testing.TestKafka;
+import dev.moratorium.testing.TestTokens;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Real answers against the OpenAPI document the service serves at {@code /q/openapi}: every
+ * endpoint, its success and its error answers, must match the schema the document declares — so
+ * a client generated from the document reads what the service really sends.
+ */
+@QuarkusTest
+@TestProfile(OpenApiValidationTest.Profile.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OpenApiValidationTest {
+
+    public static class Profile implements QuarkusTestProfile {
+    }
+
+    private OpenApiInteractionValidator validator;
+    private JsonNode document;
+    private final List<String> problems = new ArrayList<>();
+
+    @BeforeAll
+    void seed() {
+        SeedStory.produce();
+        TestKafka.sendStructured("nobody", "{\"specversion\":\"1.0\",\"id\":\"orphan-grant\","
+                + "\"type\":\"moratorium.exemption-granted\",\"source\":\"urn:test\","
+                + "\"data\":{\"policyId\":\"nobody\",\"organization\":\"Thorn\"}}");
+    }
+
+    private void awaitSeeded() {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            given().get("/moratoria/" + SeedStory.AMAZON).then().statusCode(200);
+            assertThat(given().get("/rejections").then().extract().jsonPath().getList("id")).isNotEmpty();
+        });
+    }
+
+    /** RestAssured knows the test port only once a test runs, not in a PER_CLASS {@code @BeforeAll}. */
+    private void readTheDocument() throws Exception {
+        if (validator != null) {
+            return;
+        }
+        String json = given().get("/q/openapi?format=json").then().statusCode(200).extract().asString();
+        document = new ObjectMapper().readTree(json);
+        validator = OpenApiInteractionValidator.createForInlineApiSpecification(json).build();
+    }
+
+    @Test
+    void everyAnswerMatchesTheServedDocument() throws Exception {
+        awaitSeeded();
+        readTheDocument();
+        long rejection = given().get("/rejections").then().extract().jsonPath().getLong("[0].id");
+        check("GET", "/moratoria", Map.of(), null);
+        check("GET", "/moratoria", Map.of("vendor", "amazon", "status", "EXPIRED", "size", "1"), null);
+        check("GET", "/moratoria", Map.of("status", "BOGUS"), null);
+        check("GET", "/moratoria/" + SeedStory.AMAZON, Map.of(), null);
+        check("GET", "/moratoria/nobody", Map.of(), null);
+        check("GET", "/moratoria/" + SeedStory.AMAZON + "/history", Map.of(), null);
+        check("GET", "/moratoria/nobody/history", Map.of(), null);
+        check("GET", "/access", Map.of("vendor", "Amazon", "product", "Rekognition", "segment", "police",
+                "at", "2020-07-01"), null);
+        check("GET", "/access", Map.of("vendor", "Amazon", "product", "Rekognition", "segment", "police",
+                "organization", "Thorn", "at", "2020-07-01T00:00:00Z"), null);
+        check("GET", "/access", Map.of("vendor", "Amazon"), null);
+        check("GET", "/access", Map.of("vendor", "Amazon", "product", "x", "segment", "y", "at", "yesterday"), null);
+        check("GET", "/notifications", Map.of("after", "0", "limit", "5"), null);
+        check("GET", "/notifications", Map.of("limit", "0"), null);
+        check("GET", "/rejections", Map.of(), null);
+        check("GET", "/rejections", Map.of("status", "OPEN", "limit", "2"), null);
+        check("GET", "/rejections", Map.of("status", "BOGUS"), null);
+        check("POST", "/rejections/" + rejection + "/retry", Map.of(), null);
+        check("POST", "/rejections/" + rejection + "/retry", Map.of(), TestTokens.viewer());
+        check("POST", "/rejections/" + rejection + "/retry", Map.of(), TestTokens.admin());
+        check("POST", "/rejections/999999/retry", Map.of(), TestTokens.admin());
+        check("GET", "/ops/status", Map.of(), null);
+        assertThat(problems).as("answers that do not match /q/openapi").isEmpty();
+    }
+
+    @Test
+    void everyOperationIsNamedAndDocumentsItsErrors() throws Exception {
+        awaitSeeded();
+        readTheDocument();
+        List<String> missing = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> paths = document.get("paths").fields(); paths.hasNext();) {
+            Map.Entry<String, JsonNode> path = paths.next();
+            for (Iterator<Map.Entry<String, JsonNode>> ops = path.getValue().fields(); ops.hasNext();) {
+                Map.Entry<String, JsonNode> op = ops.next();
+                String name = op.getKey().toUpperCase() + " " + path.getKey();
+                if (!op.getValue().has("operationId")) {
+                    missing.add(name + ": no operationId");
+                }
+                JsonNode responses = op.getValue().get("responses");
+                if (responses == null || !responses.fieldNames().hasNext()) {
+                    missing.add(name + ": no responses");
+                    continue;
+                }
+                boolean hasError = false;
+                for (Iterator<String> codes = responses.fieldNames(); codes.hasNext();) {
+                    String code = codes.next();
+                    hasError |= code.startsWith("4") || code.startsWith("5");
+                }
+                if (!hasError && !path.getKey().equals("/ops/ping")) {
+                    missing.add(name + ": no error answer documented");
+                }
+                if (!op.getKey().equals("get") && !op.getValue().has("security")) {
+                    missing.add(name + ": a write without its security requirement");
+                }
+            }
+        }
+        assertThat(missing).isEmpty();
+    }
+
+    private void check(String method, String path, Map<String, String> query, String token) {
+        RequestSpecification request = given().queryParams(query);
+        if (token != null) {
+            request = request.auth().oauth2(token);
+        }
+        Response response = "POST".equals(method) ? request.post(path) : request.get(path);
+        SimpleResponse.Builder real = SimpleResponse.Builder.status(response.statusCode())
+                .withContentType(response.contentType()).withBody(response.asString());
+        ValidationReport report = validator.validateResponse(path, Request.Method.valueOf(method), real.build());
+        for (ValidationReport.Message m : report.getMessages()) {
+            if (m.getLevel() == ValidationReport.Level.ERROR) {
+                problems.add(method + " " + path + " " + query + " -> " + response.statusCode() + ": " + m.getMessage());
+            }
+        }
+    }
+}
