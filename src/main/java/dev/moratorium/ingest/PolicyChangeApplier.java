@@ -8,6 +8,7 @@ import dev.moratorium.policy.PolicyEvent;
 import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.store.PolicyStore;
 import dev.moratorium.store.WriterLock;
+import dev.moratorium.wire.TraceContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
@@ -117,8 +118,9 @@ public class PolicyChangeApplier {
         return new HashSet<>(found);
     }
 
+    /** Only W3C-valid trace headers are carried on (see TraceContext). */
     private static List<RawHeader> traceContext(RawRecord record) {
-        return record.headers().stream().filter(h -> OutboxWriter.TRACE_HEADERS.contains(h.key())).toList();
+        return TraceContext.carried(record.headers());
     }
 
     private static PolicyEventEntity historyRow(PolicyEvent event, String dataJson, RawRecord record, Instant now) {
