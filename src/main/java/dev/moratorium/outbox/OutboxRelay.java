@@ -133,8 +133,9 @@ public class OutboxRelay {
         config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // A rejected record of up to 1 MiB is dead-lettered unchanged.
-        config.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
+        // A dead letter is an input record (up to Topics.INPUT_MAX_BYTES) plus one header; the output
+        // topics accept Topics.OUTPUT_MAX_BYTES, and so may the producer.
+        config.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.OUTPUT_MAX_BYTES);
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 2);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "moratorium-outbox-relay");
         return config;
