@@ -1,6 +1,7 @@
 package dev.moratorium.api;
 
 import dev.moratorium.security.AccessRule;
+import dev.moratorium.store.WriterLockTimeout;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -47,6 +48,13 @@ public class ErrorMapper {
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
         return json(403, "forbidden", "this needs role " + AccessRule.ADMIN);
+    }
+
+    /** Another writer held the writers' lock too long: the service is briefly unavailable, not the request wrong. */
+    @ServerExceptionMapper
+    public Response writerLockBusy(WriterLockTimeout e) {
+        return Response.fromResponse(json(503, "busy", "the service is busy writing; try again in a few seconds"))
+                .header("Retry-After", "5").build();
     }
 
     @ServerExceptionMapper

@@ -20,6 +20,8 @@ public interface MoratoriumConfig {
 
     OutboxSettings outbox();
 
+    WriterSettings writers();
+
     ApiSettings api();
 
     EmbeddedSettings embedded();
@@ -81,13 +83,45 @@ public interface MoratoriumConfig {
         @WithDefault("500")
         int batchSize();
 
-        /** How long one replica holds the right to publish before another may take it over. */
-        @WithDefault("15s")
+        /**
+         * How long one replica holds the right to publish before another may take it over (when it
+         * stops renewing: it died or froze). Must be longer than {@link #ackTimeout()}: a round is
+         * sent only while the lease has more than the acknowledgement wait left (see OutboxRelay).
+         */
+        @WithDefault("45s")
         Duration lease();
+
+        /**
+         * How long a round waits for the broker: every record's fate (acknowledged or failed) is
+         * known within it, because the relay's producer timeouts are derived from it (see
+         * RelayTimeouts). Shorter than {@link #lease()}.
+         */
+        @WithDefault("30s")
+        Duration ackTimeout();
 
         /** How often the outbox is checked when nothing wakes the relay. */
         @WithDefault("1s")
         Duration poll();
+    }
+
+    /**
+     * Bounds on every writer's transaction (the ones that take the writers' lock), applied with
+     * {@code SET LOCAL}: a holder that freezes (a paused JVM, a lost network) is cut off by
+     * PostgreSQL and its lock released in bounded time, instead of stopping every writer in the
+     * cluster.
+     */
+    interface WriterSettings {
+        /** How long a writer waits for the writers' lock before giving up (an outage: it is retried). */
+        @WithDefault("10s")
+        Duration lockTimeout();
+
+        /** How long any one statement of a writer's transaction may run. */
+        @WithDefault("30s")
+        Duration statementTimeout();
+
+        /** How long a writer's transaction may sit idle (its client not answering) before PostgreSQL ends its session. */
+        @WithDefault("60s")
+        Duration idleInTransactionTimeout();
     }
 
     interface ApiSettings {

@@ -1,10 +1,10 @@
 package dev.moratorium.ingest;
 
-import dev.moratorium.outbox.OutboxWriter;
 import dev.moratorium.policy.Decision;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.policy.PolicyEvent;
 import dev.moratorium.store.PolicyEventEntity;
+import dev.moratorium.wire.TraceContext;
 import dev.moratorium.write.UnitOfWork;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -86,8 +86,9 @@ public class PolicyChangeApplier {
         return new HashSet<>(found);
     }
 
+    /** Only W3C-valid trace headers are carried on (see TraceContext). */
     private static List<RawHeader> traceContext(RawRecord record) {
-        return record.headers().stream().filter(h -> OutboxWriter.TRACE_HEADERS.contains(h.key())).toList();
+        return TraceContext.carried(record.headers());
     }
 
     private static PolicyEventEntity historyRow(PolicyEvent event, String dataJson, RawRecord record, Instant now) {

@@ -5,6 +5,7 @@ import dev.moratorium.config.Topics;
 import dev.moratorium.ingest.RawHeader;
 import dev.moratorium.ingest.Sanitize;
 import dev.moratorium.store.OutboxEntity;
+import dev.moratorium.store.ParkedOutbox;
 import dev.moratorium.wire.HeaderCodec;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -16,13 +17,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.BeforeDestroyed;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -44,14 +47,26 @@ import org.jboss.logging.Logger;
  * inherit its context), with a plain Kafka producer built from the standard {@code kafka.*}
  * settings: its lifecycle is ours, so it still runs after the consumer has finished its last
  * batch at shutdown, and the outbox is drained before the process exits. A crash after the send and before the delete publishes the rows again,
- * with the same ids — at-least-once delivery, de-duplicable by subscribers. One replica at a time
- * holds the publishing lease, so rows of one policy always leave in order.
+ * with the same ids — at-least-once delivery, de-duplicable by subscribers.
+ *
+ * <p>One replica at a time holds the publishing lease ({@link OutboxLease}), so rows of one policy
+ * always leave in order, and the lease is fenced: a round is sent only while the lease has more
+ * than the acknowledgement wait left, every record's fate is known within that wait
+ * ({@link RelayTimeouts}), and the published rows are deleted only if the lease is still held in
+ * the deleting transaction. A relay that stalls (a slow broker, a paused JVM) therefore never
+ * publishes alongside the replica that took over; it finds its lease lost, deletes nothing, and
+ * the new holder publishes those rows again (at least once, as after a crash).
+ *
+ * <p>A row the broker refuses for good ({@link SendFailure}) is set aside in {@code outbox_parked}
+ * in the same transaction as the deletion, and the relay goes on with the next rows, so one bad
+ * row never stops publication; rows of the same policy after it still leave in id order. An
+ * outage (a retriable error, no acknowledgement in time) stops the round at the first row it
+ * affects: the rows before it are settled, the rest are sent again after a backoff.
  */
 @ApplicationScoped
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
-    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
 
     @Inject
     @Identifier("default-kafka-broker")
@@ -64,14 +79,24 @@ public class OutboxRelay {
     ChangeSignal signal;
 
     @Inject
-    EntityManager em;
+    OutboxLease lease;
+
+    @Inject
+    ParkedOutbox parked;
+
+    @Inject
+    ParkedRowsGauge parkedRows;
 
     @Inject
     MeterRegistry registry;
 
-    private final String holder = "relay-" + UUID.randomUUID();
+    /** The lease holder's name: host (the pod) and process, so an operator can tell who publishes. */
+    private final String holder = holderName();
     private volatile KafkaProducer<byte[], byte[]> producer;
+    private volatile RelayTimeouts timeouts;
     private final AtomicLong published = new AtomicLong();
+    /** Rows that met a {@link SendFailure.Kind#SUSPECT} error, and how many rounds in a row they did. */
+    private final Map<Long, Integer> suspects = new ConcurrentHashMap<>();
     /**
      * The highest id this relay has published and deleted while holding the lease. Rows are
      * deleted as soon as they are published, so the head of the outbox's primary-key index is a
@@ -84,6 +109,8 @@ public class OutboxRelay {
     private volatile Thread thread;
 
     void start(@Observes StartupEvent event) {
+        // fails the start when the lease is not longer than the acknowledgement wait
+        timeouts = new RelayTimeouts(config.outbox().lease(), config.outbox().ackTimeout());
         producer = new KafkaProducer<>(producerConfig());
         running = true;
         thread = new Thread(this::loop, "outbox-relay");
@@ -133,15 +160,22 @@ public class OutboxRelay {
         config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // A rejected record of up to 1 MiB is dead-lettered unchanged.
-        config.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
+        // A dead letter is an input record (up to Topics.INPUT_MAX_BYTES) plus one header; the output
+        // topics accept Topics.OUTPUT_MAX_BYTES, and so may the producer.
+        config.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.OUTPUT_MAX_BYTES);
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 2);
+        timeouts.applyTo(config);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "moratorium-outbox-relay");
         return config;
     }
 
     public long publishedCount() {
         return published.get();
+    }
+
+    /** This relay's name in {@code outbox_lease.holder}. */
+    public String holder() {
+        return holder;
     }
 
     private void loop() {
@@ -167,10 +201,15 @@ public class OutboxRelay {
         }
     }
 
-    /** Publishes one batch; returns how many rows went out. */
+    /** Publishes one batch; returns how many rows went out (or were set aside). */
     int publishRound() {
+        Duration leaseLength = timeouts.lease();
+        // Taken before the lease is: this process's idea of when the lease ends is never later than
+        // the database's (a monotonic clock, which also runs on while the JVM is paused).
+        long leaseEnds = System.nanoTime() + leaseLength.toNanos();
+        long sendUntil = leaseEnds - timeouts.ackTimeout().toNanos();
         List<OutboxEntity> rows = QuarkusTransaction.requiringNew().call(() -> {
-            if (!acquireLease()) {
+            if (!lease.acquire(holder, leaseLength)) {
                 // another replica publishes; when this one takes over, it starts from the head
                 publishedUpTo = 0;
                 return List.of();
@@ -185,41 +224,128 @@ public class OutboxRelay {
         }
         List<Future<RecordMetadata>> acks = new ArrayList<>(rows.size());
         for (OutboxEntity row : rows) {
-            acks.add(producer.send(toRecord(row)));
+            // The fence before sending: only while the lease outlasts the wait for this record.
+            if (System.nanoTime() >= sendUntil) {
+                break;
+            }
+            acks.add(send(row));
         }
-        awaitAll(acks);
-        List<Long> ids = rows.stream().map(r -> r.id).toList();
-        QuarkusTransaction.requiringNew().run(() -> OutboxEntity.delete("id in ?1", ids));
-        publishedUpTo = ids.get(ids.size() - 1);
-        published.addAndGet(rows.size());
-        for (OutboxEntity row : rows) {
+        if (acks.isEmpty()) {
+            LOG.warnf("Outbox round not sent: the lease has less than the acknowledgement wait (%s) left",
+                    timeouts.ackTimeout());
+            return 0;
+        }
+        Outcome outcome = await(rows.subList(0, acks.size()), acks, leaseEnds);
+        if (!outcome.published.isEmpty() || !outcome.refused.isEmpty()) {
+            settle(outcome);
+        }
+        if (outcome.outage != null) {
+            throw new IllegalStateException("Kafka did not acknowledge the outbox batch: " + outcome.outage);
+        }
+        return outcome.published.size() + outcome.refused.size();
+    }
+
+    private Future<RecordMetadata> send(OutboxEntity row) {
+        try {
+            return producer.send(toRecord(row));
+        } catch (RuntimeException e) {
+            // send() reports most problems through the future, some by throwing: the same to us
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** What a round did, in id order up to the first row whose fate is an outage or unknown. */
+    private static final class Outcome {
+        final List<OutboxEntity> published = new ArrayList<>();
+        final Map<OutboxEntity, String> refused = new LinkedHashMap<>();
+        String outage;
+    }
+
+    private Outcome await(List<OutboxEntity> rows, List<Future<RecordMetadata>> acks, long deadline) {
+        Outcome outcome = new Outcome();
+        for (int i = 0; i < acks.size(); i++) {
+            OutboxEntity row = rows.get(i);
+            try {
+                acks.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                outcome.published.add(row);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                outcome.outage = "interrupted while waiting for Kafka";
+                return outcome;
+            } catch (TimeoutException e) {
+                outcome.outage = "no acknowledgement within the lease";
+                return outcome;
+            } catch (ExecutionException e) {
+                SendFailure.Kind kind = SendFailure.classify(e);
+                if (kind == SendFailure.Kind.SUSPECT
+                        && suspects.merge(row.id, 1, Integer::sum) >= SendFailure.SUSPECT_ATTEMPTS) {
+                    kind = SendFailure.Kind.REFUSED;
+                }
+                if (kind != SendFailure.Kind.REFUSED) {
+                    outcome.outage = SendFailure.describe(e);
+                    return outcome;
+                }
+                outcome.refused.put(row, SendFailure.describe(e));
+            }
+        }
+        return outcome;
+    }
+
+    /**
+     * One transaction: the fence (is the lease still ours?), then the published rows deleted and
+     * the refused ones set aside. Without the lease nothing is deleted: the holder that took over
+     * publishes these rows again, and this relay starts from the head when it gets the lease back.
+     */
+    private void settle(Outcome outcome) {
+        List<Long> ids = outcome.published.stream().map(r -> r.id).toList();
+        boolean held = QuarkusTransaction.requiringNew().call(() -> {
+            if (!lease.renewIfStillHeld(holder, timeouts.lease())) {
+                return false;
+            }
+            if (!ids.isEmpty()) {
+                OutboxEntity.delete("id in ?1", ids);
+            }
+            outcome.refused.forEach((row, reason) -> parked.park(row.id, reason));
+            return true;
+        });
+        if (!held) {
+            publishedUpTo = 0;
+            LOG.warnf("Outbox lease lost during a round (a slow broker or a paused process): %d published rows"
+                    + " not deleted; the replica holding the lease publishes them again", ids.size());
+            return;
+        }
+        long last = 0;
+        for (OutboxEntity row : outcome.published) {
+            last = Math.max(last, row.id);
             registry.counter("moratorium.records.published", "topic", row.topic, "type", typeOf(row)).increment();
         }
-        return rows.size();
-    }
-
-    private boolean acquireLease() {
-        int updated = em.createNativeQuery("UPDATE outbox_lease SET holder = :holder,"
-                + " held_until = clock_timestamp() + make_interval(secs => :seconds)"
-                + " WHERE id = 1 AND (holder = :holder OR held_until IS NULL OR held_until < clock_timestamp())")
-                .setParameter("holder", holder)
-                .setParameter("seconds", (double) config.outbox().lease().toMillis() / 1000.0)
-                .executeUpdate();
-        return updated == 1;
-    }
-
-    private static void awaitAll(List<Future<RecordMetadata>> acks) {
-        long deadline = System.nanoTime() + ACK_TIMEOUT.toNanos();
-        try {
-            for (Future<RecordMetadata> ack : acks) {
-                ack.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for Kafka", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("Kafka did not acknowledge the outbox batch: " + e.getMessage(), e);
+        for (Map.Entry<OutboxEntity, String> e : outcome.refused.entrySet()) {
+            OutboxEntity row = e.getKey();
+            last = Math.max(last, row.id);
+            suspects.remove(row.id);
+            registry.counter("moratorium.outbox.parked", "topic", row.topic).increment();
+            LOG.warnf("Outbox row %d for %s set aside (GET /outbox/parked): the broker refused it: %s", row.id,
+                    row.topic, Sanitize.forLog(e.getValue()));
         }
+        if (!outcome.refused.isEmpty()) {
+            parkedRows.refresh();
+        }
+        outcome.published.forEach(r -> suspects.remove(r.id));
+        publishedUpTo = last;
+        published.addAndGet(outcome.published.size());
+    }
+
+    private static String holderName() {
+        String host = System.getenv().getOrDefault("HOSTNAME", "");
+        if (host.isBlank()) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                host = "unknown-host";
+            }
+        }
+        host = host.length() > 64 ? host.substring(0, 64) : host;
+        return host + ":" + ProcessHandle.current().pid() + ":" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** The ce_type of a notification; "state" or "dead-letter" for the other topics. */

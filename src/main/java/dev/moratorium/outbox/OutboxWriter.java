@@ -12,6 +12,7 @@ import dev.moratorium.store.NotificationEntity;
 import dev.moratorium.store.OutboxEntity;
 import dev.moratorium.store.SequenceBlock;
 import dev.moratorium.wire.HeaderCodec;
+import dev.moratorium.wire.TraceContext;
 import dev.moratorium.wire.WireJson;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -37,8 +38,11 @@ public class OutboxWriter {
 
     public static final String DEAD_LETTER_REASON = "dead-letter-reason";
 
-    /** W3C trace context headers, carried from a policy-change record to what it caused. */
-    public static final List<String> TRACE_HEADERS = List.of("traceparent", "tracestate");
+    /**
+     * W3C trace context headers, carried from a policy-change record to what it caused; only values
+     * within the W3C limits are carried (see TraceContext).
+     */
+    public static final List<String> TRACE_HEADERS = List.of(TraceContext.TRACEPARENT, TraceContext.TRACESTATE);
 
     @Inject
     MoratoriumConfig config;

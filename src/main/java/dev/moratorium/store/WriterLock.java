@@ -1,8 +1,13 @@
 package dev.moratorium.store;
 
+import dev.moratorium.config.MoratoriumConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.FlushModeType;
+import jakarta.persistence.PersistenceException;
+import java.sql.SQLException;
+import java.time.Duration;
 
 /**
  * One writer at a time, across every replica: each transaction that changes policies first takes
@@ -10,17 +15,57 @@ import jakarta.persistence.EntityManager;
  * small, and in return the id order of notifications and outbox rows is their commit order — the
  * order cursors and per-policy publication rely on — and no two replicas ever apply a time-driven
  * change twice.
+ *
+ * <p>The lock is bounded ({@code moratorium.writers.*}): the waiter gives up after the lock timeout
+ * ({@link WriterLockTimeout}, an outage to retry), and the holder's transaction runs with a
+ * statement timeout and an idle-in-transaction timeout, so a holder that freezes is cut off by
+ * PostgreSQL — its session ended, its lock released — in bounded time.
  */
 @ApplicationScoped
 public class WriterLock {
 
     /** An arbitrary constant naming this lock among the database's advisory locks. */
-    private static final long KEY = 0x6d6f7261L; // "mora"
+    public static final long KEY = 0x6d6f7261L; // "mora"
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
 
     @Inject
     EntityManager em;
 
+    @Inject
+    MoratoriumConfig config;
+
+    /** Must run in the writer's transaction; the timeouts and the lock last until it ends. */
     public void acquire() {
-        em.createNativeQuery("SELECT pg_advisory_xact_lock(" + KEY + ")").getSingleResult();
+        MoratoriumConfig.WriterSettings writers = config.writers();
+        // SET LOCAL takes no bind parameters; set_config(..., true) is the same, with them.
+        em.createNativeQuery("SELECT set_config('lock_timeout', :lock, true),"
+                + " set_config('statement_timeout', :statement, true),"
+                + " set_config('idle_in_transaction_session_timeout', :idle, true)")
+                .setParameter("lock", millis(writers.lockTimeout()))
+                .setParameter("statement", millis(writers.statementTimeout()))
+                .setParameter("idle", millis(writers.idleInTransactionTimeout()))
+                .setFlushMode(FlushModeType.COMMIT) // nothing pending concerns a setting
+                .getSingleResult();
+        try {
+            em.createNativeQuery("SELECT pg_advisory_xact_lock(" + KEY + ")").getSingleResult();
+        } catch (PersistenceException e) {
+            if (LOCK_NOT_AVAILABLE.equals(sqlState(e))) {
+                throw new WriterLockTimeout(e);
+            }
+            throw e;
+        }
+    }
+
+    private static String millis(Duration d) {
+        return d.toMillis() + "ms";
+    }
+
+    private static String sqlState(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                return sql.getSQLState();
+            }
+        }
+        return null;
     }
 }

@@ -1,5 +1,6 @@
 package dev.moratorium.write;
 
+import dev.moratorium.store.WriterLockTimeout;
 import java.sql.SQLException;
 
 /**
@@ -17,6 +18,11 @@ public enum StoreFault {
     DATA, OUTAGE;
 
     public static StoreFault of(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof WriterLockTimeout) {
+                return OUTAGE;
+            }
+        }
         String state = sqlState(failure);
         if (state != null && state.length() >= 2) {
             return isDataClass(state) ? DATA : OUTAGE;

@@ -79,6 +79,27 @@ final class ServiceProcess {
         return Duration.ofNanos(System.nanoTime() - started);
     }
 
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGSTOP: the whole JVM freezes (threads, timers, sockets unread), as in a long GC pause or a stopped VM. */
+    void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #freeze()}. */
+    void thaw() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     boolean isAlive() {
         return process != null && process.isAlive();
     }

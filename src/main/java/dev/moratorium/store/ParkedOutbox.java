@@ -1,0 +1,98 @@
+package dev.moratorium.store;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Outbox rows set aside because the broker refused them for good ({@code outbox_parked}). Moving a
+ * row is plain SQL, so a parked payload (megabytes, maybe) never passes through the JVM, and a list
+ * carries only a preview of each.
+ */
+@ApplicationScoped
+public class ParkedOutbox {
+
+    /** A parked row as listed: its payload's size and first bytes, not the payload. */
+    public record Parked(long id, String topic, byte[] key, String headers, Instant createdAt, String reason,
+            Instant parkedAt, long payloadSize, byte[] payloadHead) {
+    }
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    SequenceBlock sequences;
+
+    @Inject
+    WriterLock writerLock;
+
+    /** In the caller's transaction: moves one outbox row here with its reason; false if it was gone. */
+    public boolean park(long outboxId, String reason) {
+        int moved = em.createNativeQuery("INSERT INTO outbox_parked"
+                + " (id, topic, record_key, payload, headers, created_at, reason, parked_at)"
+                + " SELECT id, topic, record_key, payload, headers, created_at, :reason, clock_timestamp()"
+                + " FROM outbox WHERE id = :id")
+                .setParameter("reason", reason).setParameter("id", outboxId).executeUpdate();
+        em.createNativeQuery("DELETE FROM outbox WHERE id = :id").setParameter("id", outboxId).executeUpdate();
+        return moved == 1;
+    }
+
+    /** Oldest first, after {@code after}. */
+    public List<Parked> list(long after, int limit, int previewBytes) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("SELECT id, topic, record_key, CAST(headers AS text), created_at,"
+                + " reason, parked_at, coalesce(octet_length(payload), 0), substring(payload FROM 1 FOR :preview)"
+                + " FROM outbox_parked WHERE id > :after ORDER BY id LIMIT :limit")
+                .setParameter("preview", previewBytes).setParameter("after", after).setParameter("limit", limit)
+                .getResultList();
+        List<Parked> parked = new ArrayList<>(rows.size());
+        for (Object[] r : rows) {
+            parked.add(new Parked(((Number) r[0]).longValue(), (String) r[1], (byte[]) r[2], (String) r[3],
+                    instant(r[4]), (String) r[5], instant(r[6]), ((Number) r[7]).longValue(), (byte[]) r[8]));
+        }
+        return parked;
+    }
+
+    public long count() {
+        return ((Number) em.createNativeQuery("SELECT count(*) FROM outbox_parked").getSingleResult()).longValue();
+    }
+
+    /**
+     * Puts a parked row back into the outbox under a new id — taken
+     * under the writers' lock, so it follows every row committed before — and removes it from here.
+     *
+     * @return the new outbox id, or empty if no row is parked under {@code id}
+     */
+    @Transactional
+    public Optional<Long> redrive(long id) {
+        writerLock.acquire();
+        long newId = sequences.next("outbox_seq", 1)[0];
+        // created_at is when it was queued (again): it measures the publication delay the health check watches
+        int moved = em.createNativeQuery("INSERT INTO outbox (id, topic, record_key, payload, headers, created_at)"
+                + " SELECT :newId, topic, record_key, payload, headers, clock_timestamp() FROM outbox_parked"
+                + " WHERE id = :id")
+                .setParameter("newId", newId).setParameter("id", id).executeUpdate();
+        if (moved == 0) {
+            return Optional.empty();
+        }
+        em.createNativeQuery("DELETE FROM outbox_parked WHERE id = :id").setParameter("id", id).executeUpdate();
+        return Optional.of(newId);
+    }
+
+    private static Instant instant(Object value) {
+        if (value instanceof Instant i) {
+            return i;
+        } else if (value instanceof OffsetDateTime o) {
+            return o.toInstant();
+        } else if (value instanceof java.sql.Timestamp t) {
+            return t.toInstant();
+        }
+        return value == null ? null : Instant.parse(value.toString());
+    }
+}

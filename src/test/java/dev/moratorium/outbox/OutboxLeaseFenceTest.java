@@ -1,0 +1,101 @@
+package dev.moratorium.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.moratorium.config.Topics;
+import dev.moratorium.ingest.RawHeader;
+import dev.moratorium.store.OutboxEntity;
+import dev.moratorium.store.SequenceBlock;
+import dev.moratorium.store.WriterLock;
+import dev.moratorium.testing.ShortTimeoutsProfile;
+import dev.moratorium.testing.TestKafka;
+import dev.moratorium.wire.HeaderCodec;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The lease's fence: a relay whose lease another holder has taken, or which has run out, can
+ * neither renew it nor publish; the rows wait for whoever holds it.
+ */
+@QuarkusTest
+@TestProfile(ShortTimeoutsProfile.class)
+class OutboxLeaseFenceTest {
+
+    private static final Duration LENGTH = Duration.ofSeconds(12);
+
+    @Inject
+    OutboxLease lease;
+
+    @Inject
+    OutboxRelay relay;
+
+    @Inject
+    WriterLock writerLock;
+
+    @Inject
+    SequenceBlock sequences;
+
+    @Inject
+    EntityManager em;
+
+    @Test
+    void aLostLeaseCannotBeRenewedAndNothingIsPublishedWithoutIt() throws Exception {
+        String me = relay.holder();
+        try {
+            setLease("another-replica", "1 hour"); // taken over while this relay was paused
+            assertThat(tx(() -> lease.renewIfStillHeld(me, LENGTH))).as("fence of the relay that lost it").isFalse();
+            assertThat(tx(() -> lease.acquire(me, LENGTH))).as("taken while another holds it").isFalse();
+            assertThat(tx(() -> lease.renewIfStillHeld("another-replica", LENGTH))).isTrue();
+
+            long id = enqueue("fence-1");
+            Thread.sleep(3_000); // several relay rounds
+            assertThat(tx(() -> OutboxEntity.<OutboxEntity>findById(id))).as("not published without the lease")
+                    .isNotNull();
+
+            setLease("another-replica", "-1 second"); // the other holder stopped renewing: it ran out
+            assertThat(tx(() -> lease.renewIfStillHeld("another-replica", LENGTH))).as("an expired lease").isFalse();
+            await().atMost(Duration.ofSeconds(20)).until(() -> tx(() -> OutboxEntity.findById(id) == null));
+            assertThat(TestKafka.readUntil(Topics.NOTIFICATIONS, Duration.ofSeconds(20),
+                    r -> r.stream().anyMatch(x -> "fence-1".equals(TestKafka.text(x.key()))))
+                    .stream().filter(x -> "fence-1".equals(TestKafka.text(x.key())))).hasSize(1);
+            assertThat(tx(() -> lease.renewIfStillHeld(me, LENGTH))).as("the relay holds it again").isTrue();
+        } finally {
+            setLease("nobody", "-1 second");
+        }
+    }
+
+    private void setLease(String holder, String fromNow) {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("UPDATE outbox_lease SET holder = :holder,"
+                + " held_until = clock_timestamp() + CAST(:interval AS interval) WHERE id = 1")
+                .setParameter("holder", holder).setParameter("interval", fromNow).executeUpdate());
+    }
+
+    private long enqueue(String key) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            writerLock.acquire();
+            OutboxEntity row = new OutboxEntity();
+            row.id = sequences.next("outbox_seq", 1)[0];
+            row.topic = Topics.NOTIFICATIONS;
+            row.recordKey = key.getBytes(StandardCharsets.UTF_8);
+            row.payload = "{}".getBytes(StandardCharsets.UTF_8);
+            row.headers = HeaderCodec.encode(List.of(new RawHeader("ce_type",
+                    "test.fence".getBytes(StandardCharsets.UTF_8))));
+            row.createdAt = Instant.now();
+            row.persist();
+            return row.id;
+        });
+    }
+
+    private static <T> T tx(java.util.concurrent.Callable<T> work) {
+        return QuarkusTransaction.requiringNew().call(work);
+    }
+}

@@ -1,0 +1,160 @@
+package dev.moratorium.outbox;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import dev.moratorium.config.Topics;
+import dev.moratorium.ingest.RawHeader;
+import dev.moratorium.store.OutboxEntity;
+import dev.moratorium.store.SequenceBlock;
+import dev.moratorium.store.WriterLock;
+import dev.moratorium.testing.ShortTimeoutsProfile;
+import dev.moratorium.testing.TestKafka;
+import dev.moratorium.testing.TestTokens;
+import dev.moratorium.wire.HeaderCodec;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An outbox row the broker refuses (3 MiB, over the producer's max.request.size) between good rows
+ * of the same policy: the good rows are published in order, the bad one is set aside, listed,
+ * counted, and can be re-driven. Before parking, the relay re-sent the same batch forever.
+ */
+@QuarkusTest
+@TestProfile(ShortTimeoutsProfile.class)
+class ParkedOutboxTest {
+
+    private static final int THREE_MIB = 3 * 1024 * 1024;
+
+    @Inject
+    WriterLock writerLock;
+
+    @Inject
+    SequenceBlock sequences;
+
+    @Inject
+    EntityManager em;
+
+    @Test
+    void aRefusedRowIsSetAsideAndTheRowsAfterItArePublished() {
+        byte[] huge = new byte[THREE_MIB];
+        Arrays.fill(huge, (byte) 'x');
+        List<Long> ids = enqueue("parking-1", List.of("good-1".getBytes(StandardCharsets.UTF_8), huge,
+                "good-2".getBytes(StandardCharsets.UTF_8), "good-3".getBytes(StandardCharsets.UTF_8)));
+        long badId = ids.get(1);
+
+        List<ConsumerRecord<byte[], byte[]>> published = TestKafka.readUntil(Topics.NOTIFICATIONS,
+                Duration.ofSeconds(60), r -> values(r, "parking-1").size() >= 3);
+        assertThat(values(published, "parking-1")).as("the good rows, in id order")
+                .containsExactly("good-1", "good-2", "good-3");
+        await().atMost(Duration.ofSeconds(20)).until(() -> outboxRows() == 0);
+
+        JsonPath list = given().get("/outbox/parked").then().statusCode(200).extract().jsonPath();
+        assertThat(list.getList("id", Long.class)).containsExactly(badId);
+        assertThat(list.getLong("[0].payloadSize")).isEqualTo(THREE_MIB);
+        assertThat(list.getString("[0].payloadPreview")).hasSizeLessThan(300).startsWith("xxxx");
+        assertThat(list.getString("[0].reason")).startsWith("RecordTooLargeException");
+        assertThat(list.getString("[0].topic")).isEqualTo(Topics.NOTIFICATIONS);
+        assertThat(list.getString("[0].key")).isEqualTo("parking-1");
+        assertThat(list.getString("[0].headers.ce_type")).isEqualTo("test.parking");
+        given().get("/outbox/parked?after=" + badId).then().statusCode(200).body("size()", equalTo(0));
+        given().get("/outbox/parked?limit=0").then().statusCode(400).body("error", equalTo("invalid-parameter"));
+        assertThat(metric("moratorium_outbox_parked_total")).isEqualTo(1.0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("moratorium_outbox_parked_rows") == 1.0);
+
+        // a redrive needs the admin role, and puts the row back under a new id: still too large, parked again
+        given().post("/outbox/parked/" + badId + "/redrive").then().statusCode(401);
+        given().auth().oauth2(TestTokens.viewer()).post("/outbox/parked/" + badId + "/redrive").then()
+                .statusCode(403);
+        long requeued = given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/" + badId + "/redrive")
+                .then().statusCode(200).body("outcome", equalTo("queued")).extract().jsonPath().getLong("outboxId");
+        assertThat(requeued).isGreaterThan(ids.get(3));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                given().get("/outbox/parked").then().extract().jsonPath().getList("id", Long.class))
+                .containsExactly(requeued));
+        assertThat(metric("moratorium_outbox_parked_total")).isEqualTo(2.0);
+    }
+
+    @Test
+    void aRedrivenRowThatCanBePublishedIsPublished() {
+        // as if it had been refused earlier and the topic's limit has since been raised
+        long id = 1_000_000_000_000L;
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("INSERT INTO outbox_parked"
+                + " (id, topic, record_key, payload, headers, created_at, reason, parked_at)"
+                + " VALUES (:id, :topic, :key, :payload, CAST(:headers AS jsonb), now(), 'RecordTooLargeException: test',"
+                + " now())").setParameter("id", id).setParameter("topic", Topics.NOTIFICATIONS)
+                .setParameter("key", "parking-2".getBytes(StandardCharsets.UTF_8))
+                .setParameter("payload", "redriven".getBytes(StandardCharsets.UTF_8))
+                .setParameter("headers", HeaderCodec.encode(List.of(header("ce_type", "test.parking"))))
+                .executeUpdate());
+        given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/" + id + "/redrive").then().statusCode(200);
+        List<ConsumerRecord<byte[], byte[]>> published = TestKafka.readUntil(Topics.NOTIFICATIONS,
+                Duration.ofSeconds(30), r -> !values(r, "parking-2").isEmpty());
+        assertThat(values(published, "parking-2")).containsExactly("redriven");
+        assertThat(given().get("/outbox/parked").then().extract().jsonPath().getList("id", Long.class))
+                .doesNotContain(id);
+        given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/" + id + "/redrive").then().statusCode(404)
+                .body("error", equalTo("unknown-parked-row"));
+        given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/abc/redrive").then().statusCode(400)
+                .body("error", equalTo("invalid-parameter"));
+    }
+
+    /** Outbox rows as a writer makes them: ids taken under the writers' lock, one transaction. */
+    private List<Long> enqueue(String key, List<byte[]> payloads) {
+        List<Long> ids = QuarkusTransaction.requiringNew().call(() -> {
+            writerLock.acquire();
+            long[] next = sequences.next("outbox_seq", payloads.size());
+            List<Long> taken = new ArrayList<>();
+            for (int i = 0; i < payloads.size(); i++) {
+                OutboxEntity row = new OutboxEntity();
+                row.id = next[i];
+                row.topic = Topics.NOTIFICATIONS;
+                row.recordKey = key.getBytes(StandardCharsets.UTF_8);
+                row.payload = payloads.get(i);
+                row.headers = HeaderCodec.encode(List.of(header("ce_type", "test.parking")));
+                row.createdAt = Instant.now();
+                row.persist();
+                taken.add(row.id);
+            }
+            return taken;
+        });
+        return ids;
+    }
+
+    private long outboxRows() {
+        return QuarkusTransaction.requiringNew().call(() -> OutboxEntity.count());
+    }
+
+    private static List<String> values(List<ConsumerRecord<byte[], byte[]>> records, String key) {
+        return records.stream().filter(r -> key.equals(TestKafka.text(r.key()))).map(r -> TestKafka.text(r.value()))
+                .toList();
+    }
+
+    private static double metric(String name) {
+        double sum = 0;
+        for (String line : given().get("/q/metrics").then().statusCode(200).extract().asString().split("\n")) {
+            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    private static RawHeader header(String key, String value) {
+        return new RawHeader(key, value.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,175 @@
+package dev.moratorium.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two replicas; the one holding the outbox lease is frozen (SIGSTOP) for 40 s while events flow —
+ * a long GC pause, a stopped VM — if possible while it also holds the writers' lock. The other
+ * replica must take over publishing within bounded time (the lease), the writers' lock must come
+ * free (PostgreSQL ends the frozen session), and no notification may be published by both at once.
+ * After SIGCONT the frozen replica finds its lease lost and deletes nothing; everything is published,
+ * nothing lost.
+ */
+class FrozenReplicaIT {
+
+    private static final long SEED = Long.getLong("reliability.seed", System.nanoTime());
+    private static final Duration READY = Duration.ofSeconds(90);
+    private static final Duration FREEZE = Duration.ofSeconds(40);
+    private static final Duration LEASE = Duration.ofSeconds(12);
+    /** The advisory lock's key as pg_locks shows it: WriterLock.KEY fits in objid (classid 0). */
+    private static final long WRITERS_LOCK_OBJID = dev.moratorium.store.WriterLock.KEY;
+
+    @Test
+    void theOtherReplicaTakesOverAFrozenLeaseHolderWithoutPublishingTwice() throws Exception {
+        Workload w = Workload.generate(3_000, 150, SEED, "frozen");
+        try (Harness h = new Harness(3)) {
+            ServiceProcess a = replica(h, "frozen-a");
+            ServiceProcess b = replica(h, "frozen-b");
+            a.start();
+            b.start();
+            a.awaitReady(READY);
+            b.awaitReady(READY);
+
+            AtomicBoolean sending = new AtomicBoolean(true);
+            Thread producer = new Thread(() -> {
+                try {
+                    for (Workload.Rec r : w.records) {
+                        h.send(r);
+                        Thread.sleep(20); // about 60 s of events: before, during and after the freeze
+                    }
+                    h.flush();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    sending.set(false);
+                }
+            });
+            producer.start();
+            Thread.sleep(8_000);
+
+            String holder = leaseHolder(h);
+            ServiceProcess frozen = holder.contains(":" + a.pid() + ":") ? a : b;
+            ServiceProcess other = frozen == a ? b : a;
+            String frozenName = frozen == a ? "frozen-a" : "frozen-b";
+            // try to catch it inside a writer's transaction, so that it freezes holding the writers' lock too
+            long lookUntil = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!holdsWritersLock(h, frozenName) && System.nanoTime() < lookUntil) {
+                Thread.sleep(1);
+            }
+            frozen.freeze();
+            long frozenAt = System.currentTimeMillis();
+            boolean heldWritersLock = holdsWritersLock(h, frozenName);
+
+            long takeoverMs = -1;
+            long writersLockFreedMs = heldWritersLock ? -1 : 0;
+            long end = System.nanoTime() + FREEZE.toNanos();
+            while (System.nanoTime() < end) {
+                long now = System.currentTimeMillis();
+                if (takeoverMs < 0 && !leaseHolder(h).equals(holder)) {
+                    takeoverMs = now - frozenAt;
+                }
+                if (writersLockFreedMs < 0 && !holdsWritersLock(h, frozenName)) {
+                    writersLockFreedMs = now - frozenAt;
+                }
+                Thread.sleep(100);
+            }
+            long outboxBeforeThaw = h.count("SELECT count(*) FROM outbox");
+            Duplicates whileFrozen = duplicates(h, frozenAt);
+            frozen.thaw();
+            long thawedAt = System.currentTimeMillis();
+            frozen.awaitReady(READY);
+
+            producer.join();
+            h.awaitCaughtUp(w, Duration.ofMinutes(3));
+            Duplicates atEnd = duplicates(h, frozenAt);
+            String figures = h.verify(w, List.of(other, frozen));
+            System.out.printf("reliability frozen replica: froze the lease holder for %d s (holding the writers' lock:"
+                    + " %s); other replica took over publishing after %d ms (lease %d s); writers' lock free after %d ms;"
+                    + " outbox rows waiting at thaw: %d; duplicate ids before the freeze %d, both copies after the"
+                    + " freeze began %d while frozen / %d at the end, redelivered from the frozen replica's last round"
+                    + " %d; ready again %d ms after SIGCONT; %s%n", FREEZE.toSeconds(), heldWritersLock, takeoverMs,
+                    LEASE.toSeconds(), writersLockFreedMs, outboxBeforeThaw, atEnd.beforeFreeze, whileFrozen.afterFreeze,
+                    atEnd.afterFreeze, atEnd.straddling, System.currentTimeMillis() - thawedAt, figures);
+
+            assertThat(takeoverMs).as("take-over while the holder is frozen").isBetween(0L,
+                    LEASE.plusSeconds(8).toMillis());
+            if (heldWritersLock) {
+                assertThat(writersLockFreedMs).as("the frozen writer's lock released").isBetween(0L,
+                        FREEZE.toMillis());
+            }
+            assertThat(atEnd.beforeFreeze).as("published twice while both ran").isZero();
+            assertThat(atEnd.afterFreeze).as("published by both replicas after the freeze began").isZero();
+            other.terminate(Duration.ofSeconds(20));
+            frozen.terminate(Duration.ofSeconds(20));
+        }
+    }
+
+    /** Its own application name, so its database sessions (and locks) can be told apart. */
+    private static ServiceProcess replica(Harness h, String name) throws Exception {
+        String url = h.postgres.jdbcUrl();
+        url += (url.contains("?") ? "&" : "?") + "ApplicationName=" + name;
+        return new ServiceProcess(name, h.kafka.bootstrapServers(), url, Map.of(
+                "MORATORIUM_OUTBOX_LEASE", LEASE.toSeconds() + "s",
+                "MORATORIUM_OUTBOX_ACK_TIMEOUT", "8s",
+                // a frozen writer's session is ended well within the freeze (production default 60 s)
+                "MORATORIUM_WRITERS_IDLE_IN_TRANSACTION_TIMEOUT", "15s",
+                "MORATORIUM_WRITERS_LOCK_TIMEOUT", "5s"));
+    }
+
+    private static String leaseHolder(Harness h) throws Exception {
+        try (Connection c = DriverManager.getConnection(h.postgres.jdbcUrl()); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT coalesce(holder, '') FROM outbox_lease WHERE id = 1")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static boolean holdsWritersLock(Harness h, String applicationName) throws Exception {
+        return h.count("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                + " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = "
+                + WRITERS_LOCK_OBJID + " AND a.application_name = '" + applicationName + "'") > 0;
+    }
+
+    /** Duplicated notification ids, by when their copies were published relative to the freeze. */
+    private record Duplicates(long beforeFreeze, long afterFreeze, long straddling) {
+    }
+
+    private static Duplicates duplicates(Harness h, long frozenAt) {
+        Map<String, List<Long>> published = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : h.readTopic("moratorium-notifications")) {
+            String id = new String(r.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8);
+            published.computeIfAbsent(id, k -> new ArrayList<>()).add(r.timestamp());
+        }
+        long before = 0;
+        long after = 0;
+        long straddling = 0;
+        for (List<Long> times : published.values()) {
+            if (times.size() < 2) {
+                continue;
+            }
+            long early = times.stream().filter(t -> t < frozenAt).count();
+            if (early == times.size()) {
+                before++;
+            } else if (early == 0 || times.size() - early > 1) {
+                after++; // two copies sent after the freeze began: both replicas published it
+            } else {
+                straddling++; // sent before the freeze, not deleted, published again by the new holder
+            }
+        }
+        return new Duplicates(before, after, straddling);
+    }
+}
