@@ -118,6 +118,7 @@ public class PolicyStore {
         ArrayNode segments = WireJson.MAPPER.createArrayNode();
         policy.segments().forEach(segments::add);
         entity.segments = WireJson.string(segments);
+        entity.segmentKeys = policy.segments().stream().map(Names::key).toArray(String[]::new);
         entity.status = policy.status().name();
         entity.effectiveFrom = policy.effectiveFrom();
         entity.effectiveUntil = policy.effectiveUntil();
