@@ -79,6 +79,21 @@ public interface MoratoriumConfig {
 
         @WithDefault("500")
         int maxPageSize();
+
+        /**
+         * {@code GET /moratoria} counts matching policies only up to this many (a bounded read);
+         * beyond it {@code total} is this cap and {@code totalExact} false. Without filters, or
+         * with {@code status} only, the count is exact and free (kept per status by the database).
+         */
+        @WithDefault("10000")
+        int countCap();
+
+        /**
+         * The deepest offset {@code page × size} may reach: an offset is paid by reading and
+         * skipping every row before it. Deeper pages are walked with the {@code after} cursor.
+         */
+        @WithDefault("10000")
+        int maxOffset();
     }
 
     interface EmbeddedSettings {
