@@ -2,6 +2,7 @@ package dev.moratorium.api;
 
 import dev.moratorium.policy.AccessDecision;
 import dev.moratorium.policy.AccessRules;
+import dev.moratorium.readmodel.PolicyIndex;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -45,6 +46,10 @@ public class AccessResource {
         String s = Params.required("segment", segment);
         String o = Params.optional("organization", organization);
         Instant instant = Params.instant("at", at, clock.instant());
+        if (!index.isLoaded()) {
+            // an empty index would answer "allowed" for everything; readiness is DOWN meanwhile
+            throw new ApiException(503, "index-loading", "the policies are still being loaded; try again shortly");
+        }
         return AccessDecisionJson.write(AccessRules.decide(index.policiesFor(v, p), s, o, instant));
     }
 }

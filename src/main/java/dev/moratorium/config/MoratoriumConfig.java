@@ -28,6 +28,21 @@ public interface MoratoriumConfig {
 
     SecuritySettings security();
 
+    IndexSettings index();
+
+    interface IndexSettings {
+        /**
+         * Readiness fails when the access index's last successful refresh is older than this
+         * (refreshes normally succeed every 200 ms; only failing ones let it age).
+         */
+        @WithDefault("30s")
+        Duration maxLag();
+
+        /** Policies read per statement while loading or refreshing the index (keyset by version). */
+        @WithDefault("5000")
+        int chunkSize();
+    }
+
     interface SecuritySettings {
         /**
          * Reads (the JSON API and the dashboard) need role {@code moratorium-viewer} or {@code moratorium-admin}.
