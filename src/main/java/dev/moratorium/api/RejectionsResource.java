@@ -6,11 +6,9 @@ import dev.moratorium.ingest.RejectionRetry;
 import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.security.AccessRule;
 import dev.moratorium.store.RejectionEntity;
+import dev.moratorium.store.RejectionReads;
 import dev.moratorium.wire.HeaderCodec;
 import dev.moratorium.wire.WireJson;
-import io.quarkus.panache.common.Page;
-import io.quarkus.panache.common.Parameters;
-import io.quarkus.panache.common.Sort;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -25,6 +23,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -42,6 +41,9 @@ public class RejectionsResource {
     @Inject
     ChangeSignal signal;
 
+    @Inject
+    RejectionReads rejections;
+
     /** Oldest first; {@code after} is the last id seen; {@code status} OPEN or RESOLVED. */
     @GET
     @Transactional(Transactional.TxType.SUPPORTS)
@@ -53,14 +55,8 @@ public class RejectionsResource {
         }
         long cursor = Params.cursor("after", after);
         int max = Params.integer("limit", limit, 100, 1, 500);
-        Parameters params = Parameters.with("after", cursor);
-        String query = "id > :after";
-        if (s != null) {
-            query += " and status = :status";
-            params.and("status", s.toUpperCase(Locale.ROOT));
-        }
-        List<RejectionEntity> rows = RejectionEntity.<RejectionEntity>find(query, Sort.ascending("id"), params)
-                .page(Page.ofSize(max)).list();
+        List<RejectionReads.Listed> rows = rejections.list(s == null ? null : s.toUpperCase(Locale.ROOT), cursor, max,
+                PREVIEW);
         ArrayNode body = WireJson.MAPPER.createArrayNode();
         rows.forEach(r -> body.add(view(r)));
         return body;
@@ -81,25 +77,32 @@ public class RejectionsResource {
     }
 
     static ObjectNode view(RejectionEntity r) {
+        byte[] v = r.recordValue;
+        return view(new RejectionReads.Listed(r.id, r.status, r.reasonCode, r.reasonMessage, r.eventId, r.topic,
+                r.kafkaPartition, r.kafkaOffset, r.recordKey, v == null || v.length <= PREVIEW ? v : Arrays.copyOf(v, PREVIEW),
+                v == null ? 0 : v.length, r.headers, r.receivedAt, r.retryCount, r.lastRetriedAt, r.resolution));
+    }
+
+    static ObjectNode view(RejectionReads.Listed r) {
         ObjectNode node = WireJson.MAPPER.createObjectNode();
-        node.put("id", r.id);
-        node.put("status", r.status);
-        node.put("reason", r.reasonCode);
-        node.put("message", r.reasonMessage);
-        node.put("deadLetterReason", r.reasonCode + ": " + r.reasonMessage);
-        node.put("eventId", r.eventId);
-        node.put("topic", r.topic);
-        node.put("partition", r.kafkaPartition);
-        node.put("offset", r.kafkaOffset);
-        node.put("key", r.recordKey == null ? null : text(r.recordKey));
-        node.put("valueSize", r.recordValue == null ? 0 : r.recordValue.length);
-        node.put("value", r.recordValue == null ? null : preview(r.recordValue));
+        node.put("id", r.id());
+        node.put("status", r.status());
+        node.put("reason", r.reasonCode());
+        node.put("message", r.reasonMessage());
+        node.put("deadLetterReason", r.reasonCode() + ": " + r.reasonMessage());
+        node.put("eventId", r.eventId());
+        node.put("topic", r.topic());
+        node.put("partition", r.partition());
+        node.put("offset", r.offset());
+        node.put("key", r.key() == null ? null : text(r.key()));
+        node.put("valueSize", r.valueSize());
+        node.put("value", r.valueHead() == null ? null : preview(r.valueHead(), r.valueSize()));
         ObjectNode headers = node.putObject("headers");
-        HeaderCodec.decode(r.headers).forEach(h -> headers.put(h.key(), h.value() == null ? null : text(h.value())));
-        node.put("receivedAt", WireJson.text(r.receivedAt));
-        node.put("retryCount", r.retryCount);
-        node.put("lastRetriedAt", WireJson.text(r.lastRetriedAt));
-        node.put("resolution", r.resolution);
+        HeaderCodec.decode(r.headers()).forEach(h -> headers.put(h.key(), h.value() == null ? null : text(h.value())));
+        node.put("receivedAt", WireJson.text(r.receivedAt()));
+        node.put("retryCount", r.retryCount());
+        node.put("lastRetriedAt", WireJson.text(r.lastRetriedAt()));
+        node.put("resolution", r.resolution());
         return node;
     }
 
@@ -113,11 +116,8 @@ public class RejectionsResource {
         }
     }
 
-    private static String preview(byte[] value) {
-        if (value.length <= PREVIEW) {
-            return text(value);
-        }
-        byte[] head = java.util.Arrays.copyOf(value, PREVIEW);
-        return text(head) + "…";
+    /** The value's first bytes as text, with "…" when the value is longer. */
+    private static String preview(byte[] head, long size) {
+        return size <= head.length ? text(head) : text(head) + "…";
     }
 }
