@@ -55,9 +55,13 @@ public class PolicyStore {
         return Optional.ofNullable(read(List.of(policyId)).get(policyId));
     }
 
-    /** Whether any policy has a time-driven change due at or before {@code now} (an index lookup). */
+    /**
+     * Whether any policy has a time-driven change due at or before {@code now}: the first entry of
+     * the due index, not a count of them all (thousands can be due at once after an outage).
+     */
     public boolean anyDue(Instant now) {
-        return PolicyEntity.count("nextDueAt <= ?1", now) > 0;
+        return !PolicyEntity.getEntityManager().createQuery("select 1 from PolicyEntity where nextDueAt <= ?1")
+                .setParameter(1, now).setMaxResults(1).getResultList().isEmpty();
     }
 
     /** Policies with a time-driven change due at or before {@code now}, oldest due first. */
