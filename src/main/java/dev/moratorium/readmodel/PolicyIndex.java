@@ -71,7 +71,12 @@ public class PolicyIndex {
             failed(e);
         }
         running = true;
-        Thread t = new Thread(this::loop, "policy-index");
+        RefreshLoop loop = new RefreshLoop(() -> {
+            long seen = signal.version();
+            refresh();
+            signal.awaitChangeAfter(seen, POLL);
+        }, this::failed, () -> running, POLL, MAX_BACKOFF, d -> Thread.sleep(d.toMillis()));
+        Thread t = new Thread(loop, "policy-index");
         t.setDaemon(true);
         t.start();
     }
@@ -143,41 +148,9 @@ public class PolicyIndex {
         }
     }
 
-    /**
-     * Refreshes until shutdown. Nothing may end this thread while the service runs, or the index
-     * would silently freeze: every failure, Errors included, is counted, logged and retried with a
-     * growing pause (readiness reports an index that falls behind).
-     */
-    private void loop() {
-        Duration backoff = POLL;
-        while (running) {
-            try {
-                long seen = signal.version();
-                refresh();
-                backoff = POLL;
-                signal.awaitChangeAfter(seen, POLL);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Throwable t) {
-                failed(t);
-                pause(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
-            }
-        }
-    }
-
     private void failed(Throwable t) {
         failures.increment();
         LOG.warnf("Access index not refreshed (%.0f s behind; retrying): %s", ageSeconds(),
                 Sanitize.forLog(String.valueOf(t)));
-    }
-
-    private static void pause(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
