@@ -30,6 +30,7 @@ public class PolicyReads {
     public Chunk changedSince(long afterVersion, int limit) {
         return work(c -> {
             List<Policy> policies = new ArrayList<>();
+            PolicyRows.Shared shared = new PolicyRows.Shared();
             long last = afterVersion;
             try (PreparedStatement s = c.prepareStatement("SELECT " + PolicyRows.COLUMNS + ", version FROM policy"
                     + " WHERE version > ? ORDER BY version LIMIT ?")) {
@@ -37,12 +38,12 @@ public class PolicyReads {
                 s.setInt(2, limit);
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
-                        policies.add(PolicyRows.policy(rs));
+                        policies.add(PolicyRows.policy(rs, shared));
                         last = rs.getLong(14);
                     }
                 }
             }
-            return new Chunk(PolicyRows.withExemptions(c, policies), last);
+            return new Chunk(PolicyRows.withExemptions(c, policies, shared), last);
         });
     }
 
@@ -66,13 +67,14 @@ public class PolicyReads {
             params.add(size + 1);
             params.add(offset);
             List<Policy> rows = new ArrayList<>();
+            PolicyRows.Shared shared = new PolicyRows.Shared();
             try (PreparedStatement s = prepare(c, sql.toString(), params); ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(PolicyRows.policy(rs));
+                    rows.add(PolicyRows.policy(rs, shared));
                 }
             }
             boolean more = rows.size() > size;
-            List<Policy> items = PolicyRows.withExemptions(c, more ? rows.subList(0, size) : rows);
+            List<Policy> items = PolicyRows.withExemptions(c, more ? rows.subList(0, size) : rows, shared);
             String next = more ? items.get(items.size() - 1).policyId() : null;
             Count total = after == null && offset == 0 && !more ? new Count(items.size(), true) : count(c, filter, where, countCap);
             return new PolicyPage(items, total.value(), total.exact(), next);
