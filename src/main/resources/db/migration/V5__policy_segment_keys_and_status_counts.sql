@@ -55,3 +55,14 @@ CREATE TRIGGER policy_status_count_update AFTER UPDATE ON policy
 CREATE TRIGGER policy_status_count_delete AFTER DELETE ON policy
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION policy_status_count_maintain();
+
+-- A TRUNCATE (an operator's clean start) fires no row or transition-table trigger: start from zero.
+CREATE FUNCTION policy_status_count_reset() RETURNS trigger AS $$
+BEGIN
+    DELETE FROM policy_status_count;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER policy_status_count_truncate AFTER TRUNCATE ON policy
+    FOR EACH STATEMENT EXECUTE FUNCTION policy_status_count_reset();

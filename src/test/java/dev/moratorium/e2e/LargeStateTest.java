@@ -2,6 +2,7 @@ package dev.moratorium.e2e;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
@@ -19,6 +20,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -204,6 +206,25 @@ class LargeStateTest {
                 .body("find { it.id == 1000000 }.value", equalTo("x".repeat(2048) + "…"))
                 .body("find { it.id == 1000000 }.key", equalTo("big"))
                 .body("find { it.id == 1000000 }.reason", notNullValue());
+    }
+
+    /** The per-status counts (V5's triggers) follow status changes and deletes, and skip other updates. */
+    @Test
+    @Order(8)
+    void theCountsPerStatusFollowEveryWrite() throws SQLException {
+        int active = count(i -> status(i).equals("ACTIVE"));
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE policy SET status = 'LIFTED' WHERE policy_id IN ('bulk-000003', 'bulk-000006', 'bulk-000009')");
+            s.executeUpdate("UPDATE policy SET reason = 'same status' WHERE policy_id = 'bulk-000012'");
+            s.executeUpdate("DELETE FROM exemption WHERE policy_id = 'bulk-000015'");
+            s.executeUpdate("DELETE FROM policy WHERE policy_id = 'bulk-000015'");
+        }
+        given().get("/moratoria?status=ACTIVE&size=1").then().body("total", equalTo(active - 4))
+                .body("totalExact", equalTo(true));
+        given().get("/moratoria?status=LIFTED&size=1").then().body("total", equalTo(3));
+        given().get("/moratoria?size=1").then().body("total", equalTo(POLICIES - 1));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                given().get("/ops/status").then().body("activeMoratoria", equalTo(active - 4)));
     }
 
     private static long usedHeapAfterGc() {
