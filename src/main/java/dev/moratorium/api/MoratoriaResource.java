@@ -69,9 +69,10 @@ public class MoratoriaResource {
         result.items().forEach(p -> items.add(WireJson.state(p)));
         body.put("page", pageNumber);
         body.put("size", pageSize);
-        body.put("total", result.total());
-        body.put("totalExact", result.totalExact());
         body.put("next", result.next());
+        body.put("totalExact", result.totalExact());
+        // total stays last, where v1 clients and the README's walkthrough see it
+        body.put("total", result.total());
         return body;
     }
 
