@@ -136,10 +136,14 @@
 
   async function fetchPolicies(status) {
     const items = [];
+    // the keyset cursor (next) costs the same on every page; deep offsets are capped by the API
+    let after = null;
     for (let page = 0; page < 20; page++) {
-      const body = await getJson(`/moratoria?status=${status}&size=500&page=${page}`);
+      const cursor = after === null ? '' : `&after=${encodeURIComponent(after)}`;
+      const body = await getJson(`/moratoria?status=${status}&size=500${cursor}`);
       items.push(...body.items);
-      if (body.items.length === 0 || items.length >= body.total) break;
+      if (!body.next) break;
+      after = body.next;
     }
     return items;
   }

@@ -2,6 +2,7 @@ package dev.moratorium.api;
 
 import dev.moratorium.policy.AccessDecision;
 import dev.moratorium.policy.AccessRules;
+import dev.moratorium.readmodel.PolicyIndex;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -38,6 +39,7 @@ public class AccessResource {
     @NonBlocking
     @Operation(operationId = "decideAccess", summary = "May this caller use this product at this instant?")
     @APIResponse(responseCode = "400", description = "A parameter is missing or not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "503", description = "The policies are still being loaded at start-up", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "200", description = "The decision",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessDecision.class)))
     public String access(@QueryParam("vendor") String vendor, @QueryParam("product") String product,
@@ -48,6 +50,10 @@ public class AccessResource {
         String s = Params.required("segment", segment);
         String o = Params.optional("organization", organization);
         Instant instant = Params.instant("at", at, clock.instant());
+        if (!index.isLoaded()) {
+            // an empty index would answer "allowed" for everything; readiness is DOWN meanwhile
+            throw new ApiException(503, "index-loading", "the policies are still being loaded; try again shortly");
+        }
         return AccessDecisionJson.write(AccessRules.decide(index.policiesFor(v, p), s, o, instant));
     }
 }

@@ -6,6 +6,7 @@ import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyIds;
 import dev.moratorium.policy.PolicyStatus;
 import dev.moratorium.store.PolicyEventEntity;
+import dev.moratorium.store.PolicyReads;
 import dev.moratorium.store.PolicyStore;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.panache.common.Sort;
@@ -36,22 +37,39 @@ public class MoratoriaResource {
     PolicyStore policies;
 
     @Inject
+    PolicyReads reads;
+
+    @Inject
     MoratoriumConfig config;
 
+    /**
+     * Paged by policy id. {@code after} (the previous page's {@code next}) is a keyset cursor and
+     * costs the same at any depth; {@code page} is an offset, paid by skipping rows, so it is
+     * capped (moratorium.api.max-offset). See PolicyReads for how {@code total} is counted.
+     */
     @GET
     @Operation(operationId = "listMoratoria", summary = "Policies, filtered and paged")
     @APIResponse(responseCode = "200", description = "One page of policies")
     @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public PolicyPage list(@QueryParam("status") String status, @QueryParam("vendor") String vendor,
             @QueryParam("product") String product, @QueryParam("segment") String segment,
-            @QueryParam("page") String page, @QueryParam("size") String size) {
-        var filter = new PolicyStore.PolicyFilter(status(status), Params.optional("vendor", vendor),
+            @QueryParam("page") String page, @QueryParam("size") String size, @QueryParam("after") String after) {
+        var filter = new PolicyReads.PolicyFilter(status(status), Params.optional("vendor", vendor),
                 Params.optional("product", product), Params.optional("segment", segment));
         int pageNumber = Params.integer("page", page, 0, 0, 1_000_000);
         int pageSize = Params.integer("size", size, config.api().defaultPageSize(), 1, config.api().maxPageSize());
-        PolicyStore.PolicyPage result = policies.page(filter, pageNumber, pageSize);
-        return new PolicyPage(result.items().stream().map(PolicyView::of).toList(), result.page(), result.size(),
-                result.total());
+        String cursor = Params.optional("after", after);
+        if (cursor != null && pageNumber > 0) {
+            throw ApiException.badRequest("invalid-parameter", "after and page cannot be used together");
+        }
+        long offset = (long) pageNumber * pageSize;
+        if (offset > config.api().maxOffset()) {
+            throw ApiException.badRequest("invalid-parameter", "page * size must be at most "
+                    + config.api().maxOffset() + "; walk deeper with the after cursor (each page's next)");
+        }
+        PolicyReads.PolicyPage result = reads.page(filter, cursor, (int) offset, pageSize, config.api().countCap());
+        return new PolicyPage(result.items().stream().map(PolicyView::of).toList(), pageNumber, pageSize,
+                result.next(), result.totalExact(), result.total());
     }
 
     @GET

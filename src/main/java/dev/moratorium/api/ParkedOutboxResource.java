@@ -1,17 +1,22 @@
 package dev.moratorium.api;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.outbox.ParkedRowsGauge;
 import dev.moratorium.security.AccessRule;
 import dev.moratorium.store.ParkedOutbox;
 import dev.moratorium.wire.HeaderCodec;
-import dev.moratorium.wire.WireJson;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -42,12 +47,13 @@ public class ParkedOutboxResource {
     /** Oldest first; {@code after} is the last id seen. */
     @GET
     @Transactional(Transactional.TxType.SUPPORTS)
-    public ArrayNode list(@QueryParam("after") String after, @QueryParam("limit") String limit) {
+    @Operation(operationId = "listParkedOutboxRows", summary = "Outbox rows the broker refused, oldest first")
+    @APIResponse(responseCode = "200", description = "The parked rows after the cursor")
+    @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public List<ParkedRow> list(@QueryParam("after") String after, @QueryParam("limit") String limit) {
         long cursor = Params.cursor("after", after);
         int max = Params.integer("limit", limit, 100, 1, 500);
-        ArrayNode body = WireJson.MAPPER.createArrayNode();
-        parked.list(cursor, max, PREVIEW).forEach(p -> body.add(view(p)));
-        return body;
+        return parked.list(cursor, max, PREVIEW).stream().map(ParkedOutboxResource::view).toList();
     }
 
     /**
@@ -58,32 +64,35 @@ public class ParkedOutboxResource {
     @POST
     @Path("/{id}/redrive")
     @RolesAllowed(AccessRule.ADMIN)
-    public ObjectNode redrive(@PathParam("id") String id) {
+    @Operation(operationId = "redriveParkedOutboxRow", summary = "Queues a parked row for publishing again")
+    @APIResponse(responseCode = "200", description = "The row is back in the outbox")
+    @APIResponse(responseCode = "400", description = "The id is not a number", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", description = "No such row is parked", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Redriven redrive(@PathParam("id") String id) {
         long parkedId = Params.cursor("id", id);
         long outboxId = parked.redrive(parkedId).orElseThrow(() -> ApiException.notFound("unknown-parked-row",
                 "no outbox row " + parkedId + " is parked"));
         signal.changed();
         gauge.refresh();
-        ObjectNode body = WireJson.MAPPER.createObjectNode();
-        body.put("id", parkedId);
-        body.put("outboxId", outboxId);
-        body.put("outcome", "queued");
-        return body;
+        return new Redriven(parkedId, outboxId, "queued");
     }
 
-    private static ObjectNode view(ParkedOutbox.Parked p) {
-        ObjectNode node = WireJson.MAPPER.createObjectNode();
-        node.put("id", p.id());
-        node.put("topic", p.topic());
-        node.put("key", BytesText.text(p.key()));
-        node.put("reason", p.reason());
-        node.put("createdAt", WireJson.text(p.createdAt()));
-        node.put("parkedAt", WireJson.text(p.parkedAt()));
-        ObjectNode headers = node.putObject("headers");
+    /** A parked row: where it was going, why the broker refused it, and a preview of what it holds. */
+    @Schema(name = "ParkedOutboxRow")
+    public record ParkedRow(long id, String topic, @Schema(nullable = true) String key, String reason, Instant createdAt,
+            Instant parkedAt, Map<String, String> headers, long payloadSize,
+            @Schema(nullable = true, description = "the payload's first 256 bytes") String payloadPreview) {
+    }
+
+    @Schema(name = "RedrivenOutboxRow")
+    public record Redriven(long id, long outboxId, @Schema(enumeration = "queued") String outcome) {
+    }
+
+    private static ParkedRow view(ParkedOutbox.Parked p) {
+        Map<String, String> headers = new LinkedHashMap<>();
         HeaderCodec.decode(p.headers()).forEach(h -> headers.put(h.key(),
                 h.value() == null ? null : BytesText.preview(h.value(), h.value().length, PREVIEW)));
-        node.put("payloadSize", p.payloadSize());
-        node.put("payloadPreview", BytesText.preview(p.payloadHead(), p.payloadSize(), PREVIEW));
-        return node;
+        return new ParkedRow(p.id(), p.topic(), BytesText.text(p.key()), p.reason(), p.createdAt(), p.parkedAt(),
+                headers, p.payloadSize(), BytesText.preview(p.payloadHead(), p.payloadSize(), PREVIEW));
     }
 }

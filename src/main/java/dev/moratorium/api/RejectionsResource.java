@@ -3,9 +3,7 @@ package dev.moratorium.api;
 import dev.moratorium.ingest.RejectionRetry;
 import dev.moratorium.security.AccessRule;
 import dev.moratorium.store.RejectionEntity;
-import io.quarkus.panache.common.Page;
-import io.quarkus.panache.common.Parameters;
-import io.quarkus.panache.common.Sort;
+import dev.moratorium.store.RejectionReads;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -31,6 +29,9 @@ public class RejectionsResource {
     @Inject
     RejectionRetry retry;
 
+    @Inject
+    RejectionReads rejections;
+
     /** Oldest first; {@code after} is the last id seen; {@code status} OPEN or RESOLVED. */
     @GET
     @Transactional(Transactional.TxType.SUPPORTS)
@@ -45,14 +46,8 @@ public class RejectionsResource {
         }
         long cursor = Params.cursor("after", after);
         int max = Params.integer("limit", limit, 100, 1, 500);
-        Parameters params = Parameters.with("after", cursor);
-        String query = "id > :after";
-        if (s != null) {
-            query += " and status = :status";
-            params.and("status", s.toUpperCase(Locale.ROOT));
-        }
-        List<RejectionEntity> rows = RejectionEntity.<RejectionEntity>find(query, Sort.ascending("id"), params)
-                .page(Page.ofSize(max)).list();
+        List<RejectionReads.Listed> rows = rejections.list(s == null ? null : s.toUpperCase(Locale.ROOT), cursor, max,
+                RejectionView.PREVIEW);
         return rows.stream().map(r -> RejectionView.of(r, null)).toList();
     }
 

@@ -47,6 +47,21 @@ public interface MoratoriumConfig {
         Duration interval();
     }
 
+    IndexSettings index();
+
+    interface IndexSettings {
+        /**
+         * Readiness fails when the access index's last successful refresh is older than this
+         * (refreshes normally succeed every 200 ms; only failing ones let it age).
+         */
+        @WithDefault("30s")
+        Duration maxLag();
+
+        /** Policies read per statement while loading or refreshing the index (keyset by version). */
+        @WithDefault("5000")
+        int chunkSize();
+    }
+
     interface SecuritySettings {
         /**
          * Reads (the JSON API and the dashboard) need role {@code moratorium-viewer} or {@code moratorium-admin}.
@@ -134,6 +149,20 @@ public interface MoratoriumConfig {
         /** Live notification streams one replica serves at once; past it, 503 with Retry-After. */
         @WithDefault("200")
         int maxStreams();
+        /**
+         * {@code GET /moratoria} counts matching policies only up to this many (a bounded read);
+         * beyond it {@code total} is this cap and {@code totalExact} false. Without filters, or
+         * with {@code status} only, the count is exact and free (kept per status by the database).
+         */
+        @WithDefault("10000")
+        int countCap();
+
+        /**
+         * The deepest offset {@code page × size} may reach: an offset is paid by reading and
+         * skipping every row before it. Deeper pages are walked with the {@code after} cursor.
+         */
+        @WithDefault("10000")
+        int maxOffset();
     }
 
     interface EmbeddedSettings {

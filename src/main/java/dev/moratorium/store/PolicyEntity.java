@@ -7,6 +7,8 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import org.hibernate.annotations.ColumnTransformer;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
 
 /** A policy's current state; its exemptions are {@link ExemptionEntity} rows. */
 @Entity
@@ -31,6 +33,14 @@ public class PolicyEntity extends PanacheEntityBase {
     @Column(columnDefinition = "jsonb")
     @ColumnTransformer(write = "?::jsonb")
     public String segments;
+
+    /**
+     * The segments' {@link dev.moratorium.policy.Names#key}s, so that "covers segment s" is an
+     * indexed query (GIN, see V5): {@code segment_keys && ARRAY[key(s), '*']}.
+     */
+    @Column(name = "segment_keys")
+    @JdbcTypeCode(SqlTypes.ARRAY)
+    public String[] segmentKeys;
 
     public String status;
 

@@ -9,7 +9,6 @@ import dev.moratorium.policy.PolicyKind;
 import dev.moratorium.policy.PolicyStatus;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.panache.common.Page;
-import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -36,7 +35,8 @@ public class PolicyStore {
 
     /**
      * Reads the named policies for a reader: read-only rows, which Hibernate neither snapshots nor
-     * dirty-checks at commit (the access index reads every written policy again).
+     * dirty-checks at commit. For a few ids only (one policy's page); lists go through
+     * {@link PolicyReads}, whose statements do not grow with the state.
      */
     public Map<String, Policy> read(Collection<String> policyIds) {
         return load(policyIds, true);
@@ -67,35 +67,6 @@ public class PolicyStore {
         PolicyEntity.update("nextDueAt = ?1 where policyId = ?2 and nextDueAt is not null", at, policyId);
     }
 
-    /** One page of policies, filtered; segment matching covers "*" (everyone). */
-    public PolicyPage page(PolicyFilter filter, int page, int size) {
-        StringBuilder query = new StringBuilder("1 = 1");
-        Parameters params = new Parameters();
-        if (filter.status() != null) {
-            query.append(" and status = :status");
-            params.and("status", filter.status().name());
-        }
-        if (filter.vendor() != null) {
-            query.append(" and vendorKey = :vendor");
-            params.and("vendor", Names.key(filter.vendor()));
-        }
-        if (filter.product() != null) {
-            query.append(" and productKey = :product");
-            params.and("product", Names.key(filter.product()));
-        }
-        List<PolicyEntity> candidates = PolicyEntity.<PolicyEntity>find(query.toString(), Sort.ascending("policyId"), params)
-                .withHint(HibernateHints.HINT_READ_ONLY, true).list();
-        List<Policy> matching = new ArrayList<>();
-        for (Policy p : toDomain(candidates, true).values()) {
-            if (filter.segment() == null || p.coversSegment(filter.segment())) {
-                matching.add(p);
-            }
-        }
-        int from = Math.min(matching.size(), page * size);
-        int to = Math.min(matching.size(), from + size);
-        return new PolicyPage(matching.subList(from, to), page, size, matching.size());
-    }
-
     /**
      * Writes the policy's state and the exemption rows that changed. Call it at most once per policy
      * in a transaction (every caller saves a batch's policies once each), after loading it there.
@@ -118,6 +89,7 @@ public class PolicyStore {
         ArrayNode segments = WireJson.MAPPER.createArrayNode();
         policy.segments().forEach(segments::add);
         entity.segments = WireJson.string(segments);
+        entity.segmentKeys = policy.segments().stream().map(Names::key).toArray(String[]::new);
         entity.status = policy.status().name();
         entity.effectiveFrom = policy.effectiveFrom();
         entity.effectiveUntil = policy.effectiveUntil();
@@ -189,11 +161,5 @@ public class PolicyStore {
                     e.evaluatedAt));
         }
         return policies;
-    }
-
-    public record PolicyFilter(PolicyStatus status, String vendor, String product, String segment) {
-    }
-
-    public record PolicyPage(List<Policy> items, int page, int size, long total) {
     }
 }

@@ -97,6 +97,12 @@ class OpenApiValidationTest {
         check("POST", "/rejections/" + rejection + "/retry", Map.of(), TestTokens.admin());
         check("POST", "/rejections/999999/retry", Map.of(), TestTokens.admin());
         check("GET", "/ops/status", Map.of(), null);
+        check("GET", "/outbox/parked", Map.of(), null);
+        check("GET", "/outbox/parked", Map.of("after", "x"), null);
+        check("POST", "/outbox/parked/424242/redrive", Map.of(), TestTokens.admin());
+        check("GET", "/moratoria", Map.of("size", "1"), null);
+        String next = given().get("/moratoria?size=1").then().extract().jsonPath().getString("next");
+        check("GET", "/moratoria", Map.of("size", "1", "after", next), null);
         assertThat(problems).as("answers that do not match /q/openapi").isEmpty();
     }
 

@@ -74,7 +74,7 @@ class HostileRequestsTest {
             "/access vendor", "/access product", "/access segment");
 
     static {
-        QUERY_PARAMETERS.put("/moratoria", List.of("status", "vendor", "product", "segment", "page", "size"));
+        QUERY_PARAMETERS.put("/moratoria", List.of("status", "vendor", "product", "segment", "page", "size", "after"));
         QUERY_PARAMETERS.put("/access", List.of("vendor", "product", "segment", "organization", "at"));
         QUERY_PARAMETERS.put("/notifications", List.of("after", "limit"));
         QUERY_PARAMETERS.put("/notifications/stream", List.of("after"));

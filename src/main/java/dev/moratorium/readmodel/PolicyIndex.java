@@ -1,0 +1,156 @@
+package dev.moratorium.readmodel;
+
+import dev.moratorium.config.MoratoriumConfig;
+import dev.moratorium.ingest.Sanitize;
+import dev.moratorium.outbox.ChangeSignal;
+import dev.moratorium.policy.Names;
+import dev.moratorium.policy.Policy;
+import dev.moratorium.store.PolicyReads;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Every policy, in memory, by vendor and product: gateways ask {@code /access} on every call they
+ * serve, so a decision must not cost a database query. Each replica keeps its own index complete
+ * by loading everything at start, and current by asking the database only for policies whose
+ * version grew (a trigger-assigned, commit-ordered number) — right after a local write, and every
+ * 200 ms for writes made by other replicas.
+ *
+ * <p>Both read in chunks by version (a keyset), each chunk its own short transaction, so no
+ * statement grows with the state. A policy written while a load is under way gets a higher
+ * version and is read again by a later chunk, so the index ends at the latest state.
+ */
+@ApplicationScoped
+public class PolicyIndex {
+
+    private static final Logger LOG = Logger.getLogger(PolicyIndex.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    @Inject
+    PolicyReads reads;
+
+    @Inject
+    ChangeSignal signal;
+
+    @Inject
+    MoratoriumConfig config;
+
+    @Inject
+    MeterRegistry registry;
+
+    private volatile PolicyCatalog catalog = new PolicyCatalog();
+    /** The highest version read; -1 until the first complete load. Written under this object's lock. */
+    private volatile long seenVersion = -1;
+    /** System.nanoTime() of the last refresh that reached the database's latest version. */
+    private volatile long refreshedAtNanos = System.nanoTime();
+    private volatile boolean running;
+    private Counter failures;
+
+    void start(@Observes StartupEvent event) {
+        failures = Counter.builder("moratorium.index.refresh.failures")
+                .description("Refreshes of the access index that failed (each is retried)").register(registry);
+        Gauge.builder("moratorium.index.age.seconds", this, PolicyIndex::ageSeconds).baseUnit("seconds")
+                .description("Time since the access index last caught up with the database").register(registry);
+        Gauge.builder("moratorium.index.policies", this, i -> i.catalog.size())
+                .description("Policies held by the access index").register(registry);
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            // Not fatal: readiness stays DOWN and /access answers 503 until the loop has loaded it.
+            failed(e);
+        }
+        running = true;
+        RefreshLoop loop = new RefreshLoop(() -> {
+            long seen = signal.version();
+            refresh();
+            signal.awaitChangeAfter(seen, POLL);
+        }, this::failed, () -> running, POLL, MAX_BACKOFF, d -> Thread.sleep(d.toMillis()));
+        Thread t = new Thread(loop, "policy-index");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        running = false;
+        signal.changed();
+    }
+
+    /** The policies on this vendor's product (names compared by their keys). */
+    public List<Policy> policiesFor(String vendor, String product) {
+        return catalog.policiesFor(Names.key(vendor), Names.key(product));
+    }
+
+    /** Whether every policy has been loaded once; until then decisions would be wrong. */
+    public boolean isLoaded() {
+        return seenVersion >= 0;
+    }
+
+    /** Seconds since the index last caught up with the database. */
+    public double ageSeconds() {
+        return (System.nanoTime() - refreshedAtNanos) / 1e9;
+    }
+
+    public int size() {
+        return catalog.size();
+    }
+
+    /** Reads what changed since the last version seen (everything, the first time). */
+    public synchronized void refresh() {
+        if (seenVersion < 0) {
+            reload();
+            return;
+        }
+        seenVersion = readInto(catalog, seenVersion);
+        refreshedAtNanos = System.nanoTime();
+    }
+
+    /** Loads every policy into a new catalog and then answers from it (operators, tests). */
+    public synchronized void reload() {
+        long started = System.nanoTime();
+        PolicyCatalog fresh = new PolicyCatalog();
+        long version = readInto(fresh, 0);
+        catalog = fresh;
+        seenVersion = version;
+        refreshedAtNanos = System.nanoTime();
+        LOG.debugf("Access index loaded: %d policies in %d ms", fresh.size(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Loads every policy into a new catalog without using it: what the index costs, measured. */
+    public PolicyCatalog loadCatalog() {
+        PolicyCatalog fresh = new PolicyCatalog();
+        readInto(fresh, 0);
+        return fresh;
+    }
+
+    /** Reads the policies above {@code version} chunk by chunk; answers the last version read. */
+    private long readInto(PolicyCatalog target, long version) {
+        int chunkSize = config.index().chunkSize();
+        long last = version;
+        while (true) {
+            long from = last;
+            PolicyReads.Chunk chunk = QuarkusTransaction.requiringNew().call(() -> reads.changedSince(from, chunkSize));
+            target.putAll(chunk.policies());
+            last = chunk.lastVersion();
+            if (chunk.policies().size() < chunkSize) {
+                return last;
+            }
+        }
+    }
+
+    private void failed(Throwable t) {
+        failures.increment();
+        LOG.warnf("Access index not refreshed (%.0f s behind; retrying): %s", ageSeconds(),
+                Sanitize.forLog(String.valueOf(t)));
+    }
+}

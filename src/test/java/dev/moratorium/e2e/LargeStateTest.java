@@ -1,0 +1,264 @@
+package dev.moratorium.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+import dev.moratorium.readmodel.PolicyCatalog;
+import dev.moratorium.readmodel.PolicyIndex;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Past 65,535 policies (PostgreSQL's bind-parameter limit): 70,000 policies written straight into
+ * the real database, then the list, its filters and cursors, the access index and the rejection
+ * list are asked what a large deployment asks them. Expected answers are computed here from the
+ * same formulas the SQL below uses.
+ */
+@QuarkusTest
+@TestProfile(LargeStateTest.Profile.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LargeStateTest {
+
+    static final int POLICIES = 70_000;
+    /** The last policy written: its own vendor, and Thorn exempt. */
+    static final String TAIL = policyId(POLICIES);
+
+    /** Its own profile: a fresh database; a small count cap, so that capping is seen. */
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("moratorium.api.count-cap", "5000");
+        }
+    }
+
+    @Inject
+    DataSource dataSource;
+
+    @Inject
+    PolicyIndex index;
+
+    @BeforeAll
+    void writeSeventyThousandPolicies() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO policy (policy_id, kind, vendor, product, vendor_key, product_key, segments,"
+                    + " segment_keys, status, effective_from, effective_until, evaluated_at, created_at, updated_at)"
+                    + " SELECT 'bulk-' || lpad(i::text, 6, '0'), 'MORATORIUM',"
+                    + "   CASE WHEN i = " + POLICIES + " THEN 'Tail Vendor' ELSE 'Vendor ' || (i % 100) END, 'Product ' || (i % 7),"
+                    + "   CASE WHEN i = " + POLICIES + " THEN 'tail vendor' ELSE 'vendor ' || (i % 100) END, 'product ' || (i % 7),"
+                    + "   CASE WHEN i % 10 = 0 THEN '[\"*\"]'::jsonb ELSE jsonb_build_array('Segment ' || (i % 50)) END,"
+                    + "   CASE WHEN i % 10 = 0 THEN ARRAY['*'] ELSE ARRAY['segment ' || (i % 50)] END,"
+                    + "   CASE WHEN i = " + POLICIES + " THEN 'ACTIVE' WHEN i % 3 = 1 THEN 'SCHEDULED'"
+                    + "        WHEN i % 3 = 2 THEN 'EXPIRED' ELSE 'ACTIVE' END,"
+                    + "   CASE WHEN i % 3 = 1 AND i <> " + POLICIES + " THEN timestamptz '2099-01-01'"
+                    + "        ELSE timestamptz '2020-01-01' END,"
+                    + "   CASE WHEN i % 3 = 2 THEN timestamptz '2021-01-01' END, now(), now(), now()"
+                    + " FROM generate_series(1, " + POLICIES + ") AS i");
+            s.execute("INSERT INTO exemption (policy_id, position, organization, organization_key, purpose)"
+                    + " SELECT 'bulk-' || lpad(i::text, 6, '0'), 0, 'Thorn', 'thorn', 'finding missing children'"
+                    + " FROM generate_series(5, " + POLICIES + ", 5) AS i");
+            // what autovacuum would do soon after a bulk load: plans for the table's real size
+            s.execute("ANALYZE policy, exemption");
+        }
+    }
+
+    @Test
+    @Order(1)
+    void theUnfilteredListAnswersWithAnExactTotal() {
+        given().get("/moratoria?size=1").then().statusCode(200)
+                .body("items", hasSize(1)).body("items[0].policyId", equalTo(policyId(1)))
+                .body("total", equalTo(POLICIES)).body("totalExact", equalTo(true))
+                .body("next", equalTo(policyId(1)));
+        given().get("/moratoria?status=active&size=1").then().statusCode(200)
+                .body("total", equalTo(count(i -> status(i).equals("ACTIVE")))).body("totalExact", equalTo(true));
+    }
+
+    @Test
+    @Order(2)
+    void filtersByVendorProductStatusAndSegmentInTheDatabase() {
+        IntPredicate vendor7 = i -> i != POLICIES && i % 100 == 7;
+        JsonPath byVendor = given().get("/moratoria?vendor= VENDOR 7&size=500").then().statusCode(200).extract().jsonPath();
+        assertThat(byVendor.getInt("total")).isEqualTo(count(vendor7));
+        assertThat(byVendor.getList("items.vendor", String.class)).hasSize(500).containsOnly("Vendor 7");
+
+        JsonPath active = given().get("/moratoria?vendor=vendor 7&product=Product 0&status=ACTIVE&size=500").then()
+                .statusCode(200).extract().jsonPath();
+        List<String> expected = ids(i -> vendor7.test(i) && i % 7 == 0 && status(i).equals("ACTIVE"));
+        assertThat(active.getList("items.policyId", String.class)).isEqualTo(expected);
+        assertThat(active.getInt("total")).isEqualTo(expected.size());
+
+        // covers segment 3: named in the policy, or the policy is for everyone ("*")
+        IntPredicate covers3 = i -> i % 10 == 0 || i % 50 == 3;
+        JsonPath bySegment = given().get("/moratoria?segment=Segment 3&product=product 3&status=ACTIVE&size=500")
+                .then().statusCode(200).extract().jsonPath();
+        List<String> covering = ids(i -> covers3.test(i) && i % 7 == 3 && status(i).equals("ACTIVE"));
+        assertThat(covering).hasSizeBetween(100, 499);
+        assertThat(bySegment.getList("items.policyId", String.class)).isEqualTo(covering);
+        assertThat(bySegment.getInt("total")).isEqualTo(covering.size());
+        // more match than the count cap (5000 here): total is the cap, marked as a lower bound
+        given().get("/moratoria?segment=segment 3&size=1").then().statusCode(200)
+                .body("total", equalTo(5000)).body("totalExact", equalTo(false));
+        assertThat(count(covers3)).isGreaterThan(5000);
+    }
+
+    @Test
+    @Order(3)
+    void theCursorWalksEveryPageWithoutGapsOrRepeats() {
+        List<String> walked = new ArrayList<>();
+        String next = null;
+        int pages = 0;
+        do {
+            JsonPath page = given().get("/moratoria?vendor=Vendor 42&size=97" + (next == null ? "" : "&after=" + next))
+                    .then().statusCode(200).extract().jsonPath();
+            walked.addAll(page.getList("items.policyId", String.class));
+            next = page.getString("next");
+            pages++;
+        } while (next != null && pages < 100);
+        assertThat(walked).isEqualTo(ids(i -> i != POLICIES && i % 100 == 42));
+        assertThat(new HashSet<>(walked)).hasSameSizeAs(walked);
+        // offset pages agree with the cursor's where they overlap, and are capped
+        assertThat(given().get("/moratoria?vendor=Vendor 42&size=97&page=2").then().extract().jsonPath()
+                .getList("items.policyId", String.class)).isEqualTo(walked.subList(194, 291));
+        given().get("/moratoria?page=1000&size=50").then().statusCode(400).body("error", equalTo("invalid-parameter"));
+        given().get("/moratoria?page=1&after=bulk-000001").then().statusCode(400);
+    }
+
+    @Test
+    @Order(4)
+    void exemptionsComeWithThePagesPolicies() {
+        given().get("/moratoria?vendor=Tail Vendor").then().statusCode(200)
+                .body("items[0].policyId", equalTo(TAIL)).body("items[0].exemptions[0].organization", equalTo("Thorn"))
+                .body("total", equalTo(1)).body("next", nullValue());
+    }
+
+    @Test
+    @Order(5)
+    void theAccessIndexLoadsEveryPolicyFromScratch() {
+        long started = System.nanoTime();
+        index.reload();
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        assertThat(index.size()).isEqualTo(POLICIES);
+        System.out.printf("access index: %d policies loaded from scratch in %d ms%n", index.size(), ms);
+        String access = "/access?vendor=tail vendor&product=Product " + (POLICIES % 7) + "&segment=anyone";
+        given().get(access).then().statusCode(200)
+                .body("allowed", equalTo(false)).body("policyId", equalTo(TAIL));
+        given().get(access + "&organization=THORN").then().statusCode(200)
+                .body("allowed", equalTo(true)).body("policyId", equalTo(TAIL));
+        given().get("/q/health/ready").then().body("checks.find { it.name == 'Access index' }.status", equalTo("UP"));
+        given().get("/q/metrics").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("moratorium_index_age_seconds"))
+                .body(org.hamcrest.Matchers.containsString("moratorium_index_refresh_failures_total"));
+    }
+
+    /** Memory per policy of the index: heap held by a freshly loaded catalog over its size. */
+    @Test
+    @Order(6)
+    void measuresTheIndexsMemoryPerPolicy() {
+        long before = usedHeapAfterGc();
+        PolicyCatalog catalog = index.loadCatalog();
+        long after = usedHeapAfterGc();
+        assertThat(catalog.size()).isEqualTo(POLICIES);
+        System.out.printf("access index: %.0f bytes per policy (%d policies, %.1f MiB; one exemption on every"
+                + " fifth)%n", (after - before) / (double) catalog.size(), catalog.size(), (after - before) / 1048576.0);
+        assertThat(catalog.policiesFor("tail vendor", "product " + (POLICIES % 7))).hasSize(1);
+    }
+
+    @Test
+    @Order(7)
+    void theRejectionListCutsLargeValuesInTheDatabase() throws SQLException {
+        byte[] value = "x".repeat(100_000).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+                "INSERT INTO rejection (id, topic, kafka_partition, kafka_offset, record_key, record_value, headers,"
+                        + " reason_code, reason_message, received_at, status) VALUES (1000000, 'policy-changes', 0, 1,"
+                        + " 'big'::bytea, ?, '[]'::jsonb, 'too-large', 'the record is larger than 64 KiB', now(), 'OPEN')")) {
+            s.setBytes(1, value);
+            s.executeUpdate();
+        }
+        given().get("/rejections").then().statusCode(200)
+                .body("find { it.id == 1000000 }.valueSize", equalTo(100_000))
+                .body("find { it.id == 1000000 }.value", equalTo("x".repeat(2048) + "…"))
+                .body("find { it.id == 1000000 }.key", equalTo("big"))
+                .body("find { it.id == 1000000 }.reason", notNullValue());
+    }
+
+    /** The per-status counts (V5's triggers) follow status changes and deletes, and skip other updates. */
+    @Test
+    @Order(8)
+    void theCountsPerStatusFollowEveryWrite() throws SQLException {
+        int active = count(i -> status(i).equals("ACTIVE"));
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE policy SET status = 'LIFTED' WHERE policy_id IN ('bulk-000003', 'bulk-000006', 'bulk-000009')");
+            s.executeUpdate("UPDATE policy SET reason = 'same status' WHERE policy_id = 'bulk-000012'");
+            s.executeUpdate("DELETE FROM exemption WHERE policy_id = 'bulk-000015'");
+            s.executeUpdate("DELETE FROM policy WHERE policy_id = 'bulk-000015'");
+        }
+        given().get("/moratoria?status=ACTIVE&size=1").then().body("total", equalTo(active - 4))
+                .body("totalExact", equalTo(true));
+        given().get("/moratoria?status=LIFTED&size=1").then().body("total", equalTo(3));
+        given().get("/moratoria?size=1").then().body("total", equalTo(POLICIES - 1));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                given().get("/ops/status").then().body("activeMoratoria", equalTo(active - 4)));
+    }
+
+    private static long usedHeapAfterGc() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    static String policyId(int i) {
+        return String.format("bulk-%06d", i);
+    }
+
+    static String status(int i) {
+        if (i == POLICIES) {
+            return "ACTIVE";
+        }
+        return switch (i % 3) {
+            case 1 -> "SCHEDULED";
+            case 2 -> "EXPIRED";
+            default -> "ACTIVE";
+        };
+    }
+
+    static int count(IntPredicate p) {
+        return (int) IntStream.rangeClosed(1, POLICIES).filter(p).count();
+    }
+
+    static List<String> ids(IntPredicate p) {
+        return IntStream.rangeClosed(1, POLICIES).filter(p).mapToObj(LargeStateTest::policyId).toList();
+    }
+}
