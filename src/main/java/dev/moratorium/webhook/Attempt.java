@@ -10,6 +10,11 @@ import java.util.Optional;
  */
 record Attempt(Instant at, Optional<Integer> status, Optional<Duration> retryAfter, long durationMs, String error) {
 
+    /** When the answer came, or the attempt gave up. */
+    Instant answeredAt() {
+        return at.plusMillis(durationMs);
+    }
+
     boolean delivered() {
         return status.isPresent() && status.get() >= 200 && status.get() < 300;
     }

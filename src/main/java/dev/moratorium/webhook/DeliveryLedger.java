@@ -68,22 +68,19 @@ class DeliveryLedger {
                 .page(Page.ofSize(limit)).list());
     }
 
-    /** Extends the lease before an attempt; false if the claim no longer holds (changed or deleted). */
-    boolean renew(Claim claim, String holder, Duration lease, Instant now) {
-        return QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("UPDATE webhook_subscription"
-                + " SET leased_until = :until WHERE id = :id AND lease_holder = :holder AND version = :version")
-                .setParameter("until", now.plus(lease)).setParameter("id", claim.id())
-                .setParameter("holder", holder).setParameter("version", claim.version())
-                .executeUpdate() == 1);
-    }
-
-    /** A 2xx: the cursor moves past it, the failure run (if any) ends. */
-    boolean delivered(Claim claim, String holder, NotificationEntity n, int attemptNumber, Attempt attempt) {
+    /**
+     * A 2xx: the cursor moves past it, the failure run (if any) ends, and the lease is extended for
+     * the next attempt. False if the claim no longer holds (changed over HTTP, or deleted): the
+     * worker stops, and what it just delivered may be delivered again (at least once).
+     */
+    boolean delivered(Claim claim, String holder, NotificationEntity n, int attemptNumber, Attempt attempt,
+            Duration lease) {
         return QuarkusTransaction.requiringNew().call(() -> {
             int updated = em.createNativeQuery("UPDATE webhook_subscription SET delivered_up_to = :seq,"
-                    + " attempts = 0, failing_since = NULL, last_error = NULL, updated_at = :now"
+                    + " attempts = 0, failing_since = NULL, last_error = NULL, updated_at = :now, leased_until = :until"
                     + " WHERE id = :id AND lease_holder = :holder AND version = :version")
-                    .setParameter("seq", n.seq).setParameter("now", attempt.at()).setParameter("id", claim.id())
+                    .setParameter("seq", n.seq).setParameter("now", attempt.at())
+                    .setParameter("until", Instant.now().plus(lease)).setParameter("id", claim.id())
                     .setParameter("holder", holder).setParameter("version", claim.version()).executeUpdate();
             if (updated == 1) {
                 log(claim, n, attemptNumber, attempt);

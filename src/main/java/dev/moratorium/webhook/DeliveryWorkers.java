@@ -128,15 +128,15 @@ public class DeliveryWorkers {
                 passed = n.seq;
                 continue;
             }
-            if (!running || !ledger.renew(claim, holder, settings.lease(), Instant.now())) {
+            if (!running) {
                 ledger.letGo(claim.id(), holder);
                 return;
             }
             int attemptNumber = failures + 1;
             Attempt attempt = sender.send(claim, n.notificationId, n.payload.getBytes(StandardCharsets.UTF_8));
             if (attempt.delivered()) {
-                metrics.delivered(claim.id(), n.createdAt);
-                if (!ledger.delivered(claim, holder, n, attemptNumber, attempt)) {
+                metrics.delivered(claim.id());
+                if (!ledger.delivered(claim, holder, n, attemptNumber, attempt, settings.lease())) {
                     ledger.letGo(claim.id(), holder);
                     return;
                 }
@@ -157,9 +157,10 @@ public class DeliveryWorkers {
                 ledger.failed(claim, holder, n, attemptNumber, attempt, WebhookSubscriptionEntity.FAILING, since,
                         attempt.at());
             } else {
+                // counted from the answer (or the timeout), as Retry-After means
                 Duration wait = backoff.after(attemptNumber, attempt.retryAfter());
                 ledger.failed(claim, holder, n, attemptNumber, attempt, WebhookSubscriptionEntity.ACTIVE, since,
-                        attempt.at().plus(wait));
+                        attempt.answeredAt().plus(wait));
             }
             return;
         }

@@ -54,11 +54,8 @@ public class WebhookMetrics {
                 .description("Webhook subscriptions by status").register(registry);
     }
 
-    void delivered(String subscriptionId, Instant createdAt) {
+    void delivered(String subscriptionId) {
         counter("delivered", subscriptionId).increment();
-        if (createdAt != null) {
-            registry.timer("moratorium.webhook.latency").record(Duration.between(createdAt, Instant.now()));
-        }
     }
 
     void failed(String subscriptionId) {

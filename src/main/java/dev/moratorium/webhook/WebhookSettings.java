@@ -54,7 +54,7 @@ public interface WebhookSettings {
     @WithDefault("100")
     int batchSize();
 
-    /** How long a worker holds a subscriber; renewed before every attempt. */
+    /** How long a worker holds a subscriber; extended with every delivery (must exceed request-timeout). */
     @WithDefault("60s")
     Duration lease();
 }
