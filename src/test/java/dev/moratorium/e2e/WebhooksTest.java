@@ -17,11 +17,14 @@ import dev.moratorium.testing.WebhookReceiver;
 import dev.moratorium.testing.WebhookReceiver.Received;
 import dev.moratorium.testing.WebhookReceiver.Reply;
 import dev.moratorium.wire.WireJson;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -64,6 +67,9 @@ class WebhooksTest {
     }
 
     private static final Duration FLAKY_FOR = Duration.ofSeconds(10);
+
+    @Inject
+    EntityManager em;
 
     private final Map<String, WebhookReceiver> receivers = new HashMap<>();
     private final Map<String, String> ids = new HashMap<>();
@@ -110,7 +116,8 @@ class WebhooksTest {
         List<Received> got = ok.received();
         System.out.printf("webhooks: seed story delivered to a healthy subscriber %.2f s after it was produced,"
                 + " while another subscriber's receiver hangs%n", seconds);
-        assertThat(seconds).as("healthy subscriber not slowed by the hanging one").isLessThan(10);
+        // generous for a loaded CI machine; a hanging receiver shared with it would cost 1.5 s per attempt, forever
+        assertThat(seconds).as("healthy subscriber not slowed by the hanging one").isLessThan(15);
 
         List<JsonNode> notifications = notifications();
         assertThat(notifications).hasSize(3);
@@ -312,7 +319,7 @@ class WebhooksTest {
         }
         WebhookReceiver bench = WebhookReceiver.answering(200);
         receivers.put("bench", bench);
-        subscribe("{\"url\":\"" + bench.url() + "\"}");
+        String benchId = subscribe("{\"url\":\"" + bench.url() + "\"}").get("id").asText();
         int events = 200;
         Map<String, Long> sentAt = new HashMap<>();
         try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer()) {
@@ -340,6 +347,16 @@ class WebhooksTest {
         long p99 = latencies.get((int) Math.ceil(events * 0.99) - 1);
         System.out.printf("webhooks: event -> webhook latency at 20 events/s (%d events): p50 %d ms, p99 %d ms,"
                 + " max %d ms%n", events, p50, p99, latencies.get(events - 1));
+
+        // what webhooks add: from the notification's row (written in the event's transaction) to the POST
+        Object[] added = QuarkusTransaction.requiringNew().call(() -> (Object[]) em.createNativeQuery(
+                "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY ms), percentile_disc(0.99) WITHIN GROUP (ORDER BY ms)"
+                        + " FROM (SELECT extract(epoch FROM d.attempted_at - n.created_at) * 1000 AS ms"
+                        + " FROM webhook_delivery d JOIN notification n ON n.seq = d.notification_seq"
+                        + " WHERE d.subscription_id = :id AND d.status_code = 200) x")
+                .setParameter("id", benchId).getSingleResult());
+        System.out.printf("webhooks: notification written -> webhook sent: p50 %.0f ms, p99 %.0f ms%n",
+                ((Number) added[0]).doubleValue(), ((Number) added[1]).doubleValue());
 
         // throughput: one subscriber replays the whole table, one notification in flight at a time
         WebhookReceiver replayed = WebhookReceiver.answering(200);
