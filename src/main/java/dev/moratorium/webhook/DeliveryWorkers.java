@@ -119,50 +119,66 @@ public class DeliveryWorkers {
         return true;
     }
 
+    /**
+     * One turn: up to batch-size deliveries (and ten times as many notifications looked at), then
+     * the subscription goes back to the queue so that others get a turn. Notifications that arrive
+     * during the turn are read on without giving the lease back, so a busy subscriber costs one
+     * transaction per delivery, not a claim and a release each.
+     */
     private void deliver(Claim claim) throws InterruptedException {
         long passed = claim.deliveredUpTo();
         int failures = claim.attempts();
         Instant failingSince = claim.failingSince();
-        for (NotificationEntity n : ledger.after(claim.deliveredUpTo(), settings.batchSize())) {
-            if (!claim.filter().matches(n.type, vendorOf(n.payload))) {
-                passed = n.seq;
-                continue;
-            }
-            if (!running) {
-                ledger.letGo(claim.id(), holder);
-                return;
-            }
-            int attemptNumber = failures + 1;
-            Attempt attempt = sender.send(claim, n.notificationId, n.payload.getBytes(StandardCharsets.UTF_8));
-            if (attempt.delivered()) {
-                metrics.delivered(claim.id());
-                if (!ledger.delivered(claim, holder, n, attemptNumber, attempt, settings.lease())) {
+        int deliveries = settings.batchSize();
+        int looks = 10 * settings.batchSize();
+        List<NotificationEntity> batch = ledger.after(passed, settings.batchSize());
+        turn: while (!batch.isEmpty()) {
+            for (NotificationEntity n : batch) {
+                if (deliveries <= 0 || looks-- <= 0) {
+                    break turn;
+                }
+                if (!claim.filter().matches(n.type, vendorOf(n.payload))) {
+                    passed = n.seq;
+                    continue;
+                }
+                if (!running) {
                     ledger.letGo(claim.id(), holder);
                     return;
                 }
-                passed = n.seq;
-                failures = 0;
-                failingSince = null;
-                continue;
+                int attemptNumber = failures + 1;
+                Attempt attempt = sender.send(claim, n.notificationId, n.payload.getBytes(StandardCharsets.UTF_8));
+                if (attempt.delivered()) {
+                    metrics.delivered(claim.id());
+                    if (!ledger.delivered(claim, holder, n, attemptNumber, attempt, settings.lease())) {
+                        ledger.letGo(claim.id(), holder);
+                        return;
+                    }
+                    passed = n.seq;
+                    failures = 0;
+                    failingSince = null;
+                    deliveries--;
+                    continue;
+                }
+                metrics.failed(claim.id());
+                Instant since = failingSince == null ? attempt.at() : failingSince;
+                if (attempt.gone()) {
+                    LOG.warnf("Webhook subscription %s disabled: its receiver answered 410 Gone", claim.id());
+                    ledger.failed(claim, holder, n, attemptNumber, attempt, WebhookSubscriptionEntity.DISABLED, since,
+                            attempt.at());
+                } else if (Duration.between(since, attempt.at()).compareTo(settings.retryFor()) >= 0) {
+                    LOG.warnf("Webhook subscription %s is FAILING: deliveries failed for %s (last: %s); parked until resumed",
+                            claim.id(), settings.retryFor(), oneLine(attempt.describe()));
+                    ledger.failed(claim, holder, n, attemptNumber, attempt, WebhookSubscriptionEntity.FAILING, since,
+                            attempt.at());
+                } else {
+                    // counted from the answer (or the timeout), as Retry-After means
+                    Duration wait = backoff.after(attemptNumber, attempt.retryAfter());
+                    ledger.failed(claim, holder, n, attemptNumber, attempt, WebhookSubscriptionEntity.ACTIVE, since,
+                            attempt.answeredAt().plus(wait));
+                }
+                return;
             }
-            metrics.failed(claim.id());
-            Instant since = failingSince == null ? attempt.at() : failingSince;
-            if (attempt.gone()) {
-                LOG.warnf("Webhook subscription %s disabled: its receiver answered 410 Gone", claim.id());
-                ledger.failed(claim, holder, n, attemptNumber, attempt, WebhookSubscriptionEntity.DISABLED, since,
-                        attempt.at());
-            } else if (Duration.between(since, attempt.at()).compareTo(settings.retryFor()) >= 0) {
-                LOG.warnf("Webhook subscription %s is FAILING: deliveries failed for %s (last: %s); parked until resumed",
-                        claim.id(), settings.retryFor(), oneLine(attempt.describe()));
-                ledger.failed(claim, holder, n, attemptNumber, attempt, WebhookSubscriptionEntity.FAILING, since,
-                        attempt.at());
-            } else {
-                // counted from the answer (or the timeout), as Retry-After means
-                Duration wait = backoff.after(attemptNumber, attempt.retryAfter());
-                ledger.failed(claim, holder, n, attemptNumber, attempt, WebhookSubscriptionEntity.ACTIVE, since,
-                        attempt.answeredAt().plus(wait));
-            }
-            return;
+            batch = ledger.after(passed, settings.batchSize());
         }
         ledger.release(claim, holder, passed, Instant.now());
     }
