@@ -12,6 +12,9 @@ const EXPOSED = new Set([
   "moratorium_ingest_batch_duration_seconds_bucket", "moratorium_ingest_batch_size_sum",
   "moratorium_ingest_batch_size_count", "kafka_consumer_fetch_manager_records_lag_max",
   "http_server_requests_seconds_count",
+  "moratorium_webhook_deliveries_total", "moratorium_webhook_backlog",
+  "moratorium_webhook_oldest_undelivered_seconds", "moratorium_webhook_subscriptions_failing",
+  "moratorium_webhook_subscriptions",
 ]);
 const KEYWORDS = new Set(["and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring",
   "group_left", "group_right", "inf", "nan"]);

@@ -1,0 +1,139 @@
+package dev.moratorium.webhook;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Which URLs a subscription may point at. A webhook makes the service send requests wherever it is
+ * told, so unless private targets are allowed, a URL whose host is (or resolves to) a loopback,
+ * private, carrier-grade NAT, link-local (cloud metadata at 169.254.169.254 included), unique-local,
+ * multicast or unspecified address is refused. The host is resolved when the subscription is
+ * written and again before every delivery, so a name that later resolves elsewhere (DNS
+ * rebinding) is caught then.
+ */
+public final class TargetGuard {
+
+    public static final int MAX_URL_LENGTH = 2048;
+
+    /** Resolves a host name; {@link InetAddress#getAllByName} in the service, a table in tests. */
+    public interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
+
+    private final boolean allowPrivate;
+    private final Resolver resolver;
+
+    public TargetGuard(boolean allowPrivate, Resolver resolver) {
+        this.allowPrivate = allowPrivate;
+        this.resolver = resolver;
+    }
+
+    /** Empty if the URL may be used; else a sentence saying why not. */
+    public Optional<String> problem(String url) {
+        if (url == null || url.isBlank()) {
+            return Optional.of("url is required");
+        }
+        if (url.length() > MAX_URL_LENGTH) {
+            return Optional.of("url must be at most " + MAX_URL_LENGTH + " characters");
+        }
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            return Optional.of("url is not a valid URL");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            return Optional.of("url must be an http or https URL");
+        }
+        if (uri.getHost() == null || uri.getHost().isBlank()) {
+            return Optional.of("url must name a host");
+        }
+        if (uri.getRawUserInfo() != null) {
+            return Optional.of("url must not carry a user name or password");
+        }
+        if (uri.getRawFragment() != null) {
+            return Optional.of("url must not have a fragment");
+        }
+        return hostProblem(uri.getHost());
+    }
+
+    private Optional<String> hostProblem(String host) {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        InetAddress[] addresses;
+        try {
+            addresses = resolver.resolve(bare);
+        } catch (UnknownHostException e) {
+            return Optional.of("url's host " + bare + " does not resolve");
+        }
+        if (addresses.length == 0) {
+            return Optional.of("url's host " + bare + " does not resolve");
+        }
+        if (allowPrivate) {
+            return Optional.empty();
+        }
+        for (InetAddress address : addresses) {
+            if (isInternal(address)) {
+                return Optional.of("url's host " + bare + " is a loopback, private, link-local or metadata address ("
+                        + address.getHostAddress() + "); only public addresses may receive webhooks");
+            }
+        }
+        return Optional.empty();
+    }
+
+    static boolean isInternal(InetAddress a) {
+        if (a.isAnyLocalAddress() || a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
+                || a.isMulticastAddress()) {
+            return true;
+        }
+        byte[] b = a.getAddress();
+        if (a instanceof Inet4Address) {
+            int first = b[0] & 0xff;
+            int second = b[1] & 0xff;
+            return first == 0 // "this network", 0.0.0.0 included
+                    || (first == 100 && second >= 64 && second < 128) // carrier-grade NAT, 100.64/10
+                    || first >= 240; // reserved and broadcast
+        }
+        if (a instanceof Inet6Address) {
+            if ((b[0] & 0xfe) == 0xfc) {
+                return true; // unique local, fc00::/7
+            }
+            if (isMapped(b) || isNat64(b)) {
+                // ::ffff:a.b.c.d and 64:ff9b::a.b.c.d reach the IPv4 address inside
+                try {
+                    return isInternal(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
+                } catch (UnknownHostException e) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean isMapped(byte[] b) {
+        for (int i = 0; i < 10; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+    }
+
+    private static boolean isNat64(byte[] b) {
+        if (b[0] != 0 || b[1] != 0x64 || (b[2] & 0xff) != 0xff || (b[3] & 0xff) != 0x9b) {
+            return false;
+        }
+        for (int i = 4; i < 12; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.moratorium.webhook;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * POSTs one notification to one receiver, Standard Webhooks style. Redirects are never followed
+ * (a 3xx is a failed attempt): following one would send the signed payload, and our requests,
+ * wherever the receiver points, past the address check. The answer's body is discarded.
+ */
+class WebhookSender {
+
+    private static final int MAX_ERROR = 300;
+
+    private final HttpClient client;
+    private final Duration requestTimeout;
+    private final TargetGuard guard;
+
+    WebhookSender(WebhookSettings settings, TargetGuard guard) {
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(settings.connectTimeout())
+                .build();
+        this.requestTimeout = settings.requestTimeout();
+        this.guard = guard;
+    }
+
+    Attempt send(Claim claim, String webhookId, byte[] body) throws InterruptedException {
+        Instant at = Instant.now();
+        long started = System.nanoTime();
+        // Resolved again now: the name may point elsewhere than when the subscription was written.
+        Optional<String> refused = guard.problem(claim.url());
+        if (refused.isPresent()) {
+            return new Attempt(at, Optional.empty(), Optional.empty(), 0, "refused: " + refused.get());
+        }
+        long timestamp = at.getEpochSecond();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(claim.url()))
+                .timeout(requestTimeout)
+                .header("content-type", "application/json")
+                .header("user-agent", "moratorium-service-webhooks/1")
+                .header("webhook-id", webhookId)
+                .header("webhook-timestamp", String.valueOf(timestamp))
+                .header("webhook-signature", WebhookSecrets.signatureHeader(claim.secret(),
+                        claim.previousSecretAt(at), webhookId, timestamp, body))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        try {
+            HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
+            long ms = elapsedMs(started);
+            Optional<Duration> retryAfter = Backoff.parseRetryAfter(
+                    response.headers().firstValue("retry-after").orElse(null), Instant.now());
+            return new Attempt(at, Optional.of(response.statusCode()), retryAfter, ms, null);
+        } catch (HttpConnectTimeoutException e) {
+            return failed(at, started, "connect timeout");
+        } catch (HttpTimeoutException e) {
+            return failed(at, started, "timeout: no answer within " + requestTimeout.toMillis() + " ms");
+        } catch (IOException e) {
+            return failed(at, started, "connection error: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
+        }
+    }
+
+    private static Attempt failed(Instant at, long started, String error) {
+        String oneLine = error.replaceAll("[\\p{Cntrl}]", " ");
+        return new Attempt(at, Optional.empty(), Optional.empty(), elapsedMs(started),
+                oneLine.length() > MAX_ERROR ? oneLine.substring(0, MAX_ERROR) : oneLine);
+    }
+
+    private static long elapsedMs(long started) {
+        return (System.nanoTime() - started) / 1_000_000;
+    }
+}

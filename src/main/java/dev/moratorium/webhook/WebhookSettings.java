@@ -1,0 +1,60 @@
+package dev.moratorium.webhook;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** {@code moratorium.webhooks.*}: delivery to webhook subscribers (README, "Webhooks"). */
+@ConfigMapping(prefix = "moratorium.webhooks")
+public interface WebhookSettings {
+
+    /** Deliver at all (off: subscriptions can still be managed, nothing is sent). */
+    @WithDefault("true")
+    boolean enabled();
+
+    /**
+     * Accept (and deliver to) loopback, private, link-local and metadata addresses. Off in
+     * production so a subscription cannot make the service probe its own network (SSRF); on in
+     * dev and tests, whose receivers listen on loopback.
+     */
+    @WithDefault("false")
+    boolean allowPrivateTargets();
+
+    /** Delivery threads: how many subscribers can be waited on at once (each has one at a time). */
+    @WithDefault("4")
+    int workers();
+
+    /** How often due subscriptions are looked for when no commit wakes the workers. */
+    @WithDefault("500ms")
+    Duration poll();
+
+    @WithDefault("5s")
+    Duration connectTimeout();
+
+    /** The whole request, answer included; a slower receiver counts as a failed attempt. */
+    @WithDefault("10s")
+    Duration requestTimeout();
+
+    /** First retry delay; doubled per failed attempt, with jitter, up to {@link #maxBackoff()}. */
+    @WithDefault("1s")
+    Duration initialBackoff();
+
+    @WithDefault("10m")
+    Duration maxBackoff();
+
+    /** How long a subscriber may keep failing before it is marked FAILING and parked until resumed. */
+    @WithDefault("24h")
+    Duration retryFor();
+
+    /** How long the old secret keeps signing (alongside the new one) after a rotation. */
+    @WithDefault("24h")
+    Duration secretOverlap();
+
+    /** Notifications one worker delivers to a subscriber before giving others a turn. */
+    @WithDefault("100")
+    int batchSize();
+
+    /** How long a worker holds a subscriber; extended with every delivery (must exceed request-timeout). */
+    @WithDefault("60s")
+    Duration lease();
+}

@@ -1,0 +1,92 @@
+package dev.moratorium.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TargetGuardTest {
+
+    /** Names resolve from this table; literal addresses as themselves; anything else does not resolve. */
+    private static final Map<String, String> DNS = Map.of(
+            "hooks.example.com", "93.184.216.34",
+            "rebound.example.com", "127.0.0.1",
+            "metadata.example.com", "169.254.169.254",
+            "v6.example.com", "2606:2800:220:1:248:1893:25c8:1946");
+
+    private static InetAddress[] resolve(String host) throws UnknownHostException {
+        String address = DNS.get(host);
+        if (address != null) {
+            return new InetAddress[] {InetAddress.getByName(address)};
+        }
+        if (host.matches("[0-9.]+") || host.contains(":")) {
+            return new InetAddress[] {InetAddress.getByName(host)};
+        }
+        throw new UnknownHostException(host);
+    }
+
+    private final TargetGuard strict = new TargetGuard(false, TargetGuardTest::resolve);
+    private final TargetGuard lenient = new TargetGuard(true, TargetGuardTest::resolve);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://hooks.example.com/moratoria", "http://hooks.example.com:8080/x?y=1",
+            "https://93.184.216.34/", "https://v6.example.com/", "https://[2606:2800:220:1:248:1893:25c8:1946]/"})
+    void publicTargetsAreAccepted(String url) {
+        assertThat(strict.problem(url)).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "ftp://hooks.example.com/|http or https",
+            "file:///etc/passwd|http or https",
+            "hooks.example.com/x|http or https",
+            "https:///nohost|host",
+            "https://user:pw@hooks.example.com/|user name or password",
+            "https://hooks.example.com/#x|fragment",
+            "https://nowhere.invalid/|does not resolve",
+            "http://exa mple.com/|not a valid URL",
+            "http://127.0.0.1:8080/|loopback",
+            "http://localhost.localdomain.invalid/|does not resolve",
+            "http://[::1]/|loopback",
+            "http://10.1.2.3/|private",
+            "http://172.16.0.1/|private",
+            "http://172.31.255.255/|private",
+            "http://192.168.1.1/|private",
+            "http://169.254.169.254/latest/meta-data/|metadata",
+            "http://metadata.example.com/|metadata",
+            "http://169.254.10.10/|link-local",
+            "http://0.0.0.0/|private",
+            "http://100.64.0.1/|private",
+            "http://[fc00::1]/|private",
+            "http://[fd12:3456::1]/|private",
+            "http://[fe80::1]/|link-local",
+            "http://[::ffff:127.0.0.1]/|loopback",
+            "http://[::ffff:10.0.0.1]/|private",
+            "http://[64:ff9b::a9fe:a9fe]/|metadata",
+            "http://rebound.example.com/|loopback"})
+    void otherTargetsAreRefusedWithASentence(String url, String saying) {
+        assertThat(strict.problem(url)).hasValueSatisfying(p -> assertThat(p).contains(saying));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://127.0.0.1:8080/", "http://10.1.2.3/", "http://[::1]/"})
+    void privateTargetsAreAcceptedWhenAllowed(String url) {
+        assertThat(lenient.problem(url)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ftp://127.0.0.1/", "https://nowhere.invalid/"})
+    void allowingPrivateTargetsKeepsTheOtherRules(String url) {
+        assertThat(lenient.problem(url)).isPresent();
+    }
+
+    @org.junit.jupiter.api.Test
+    void aUrlLongerThan2048CharactersIsRefused() {
+        String url = "https://hooks.example.com/" + "a".repeat(2048);
+        assertThat(strict.problem(url)).hasValueSatisfying(p -> assertThat(p).contains("2048"));
+    }
+}
