@@ -24,6 +24,7 @@ const MODELS = {
   "networking.k8s.io/v1/NetworkPolicy": ["kubernetes-models/networking.k8s.io/v1/NetworkPolicy", "NetworkPolicy"],
   "kafka.strimzi.io/v1beta2/KafkaTopic": ["@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1beta2/KafkaTopic", "KafkaTopic"],
   "monitoring.coreos.com/v1/ServiceMonitor": ["@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor", "ServiceMonitor"],
+  "monitoring.coreos.com/v1/PrometheusRule": ["@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule", "PrometheusRule"],
 };
 
 const strictProblems = strictChecker(Object.values(MODELS));
@@ -90,6 +91,7 @@ const TYPOS = [
   ["Deployment", "spec.template.spec", "securityContext", "securityContxt"],
   ["KafkaTopic", "spec", "partitions", "partiton"],
   ["ServiceMonitor", "spec.endpoints.0", "path", "pathh"],
+  ["PrometheusRule", "spec.groups.1.rules.0", "for", "forr"],
 ];
 
 async function selfTest(file) {
