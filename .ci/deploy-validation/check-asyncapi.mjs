@@ -2,13 +2,16 @@
 // Spectral rules) and fails on any error. The parser does not check message examples against
 // their schemas, so this does, with Ajv, and it also checks the project's seed story
 // (examples/seed-story.kcat: key|structured CloudEvent per line) against the documented schemas.
-//   node check-asyncapi.mjs asyncapi.yaml [examples/seed-story.kcat]
+// Given the Strimzi topics (k8s/base/kafka-topics.yaml), each channel's Kafka binding must name
+// the same partition count as the KafkaTopic of its address.
+//   node check-asyncapi.mjs asyncapi.yaml [examples/seed-story.kcat [k8s/base/kafka-topics.yaml]]
 import { existsSync, readFileSync } from "node:fs";
 import { Parser } from "@asyncapi/parser";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
+import { parseAllDocuments } from "yaml";
 
-const [file, seedStory] = process.argv.slice(2);
+const [file, seedStory, kafkaTopics] = process.argv.slice(2);
 const fail = (lines) => { lines.forEach((l) => console.error(`  ${l}`)); process.exit(1); };
 
 const { document, diagnostics } = await new Parser().parse(readFileSync(file, "utf8"), { source: file });
@@ -55,8 +58,22 @@ if (seedStory && existsSync(seedStory)) {
     check(`${seedStory} record ${seeds} value`, structured.payload().json(), JSON.parse(value.join("|")));
   }
 }
+let topicsChecked = 0;
+if (kafkaTopics) {
+  const declared = new Map(parseAllDocuments(readFileSync(kafkaTopics, "utf8")).map((d) => d.toJS())
+    .filter((o) => o?.kind === "KafkaTopic").map((o) => [o.spec.topicName ?? o.metadata.name, o.spec.partitions]));
+  for (const channel of document.channels().all()) {
+    const binding = channel.bindings().get("kafka")?.value() ?? {};
+    topicsChecked++;
+    if (!declared.has(channel.address())) problems.push(`${kafkaTopics} has no KafkaTopic ${channel.address()}`);
+    else if (binding.partitions !== declared.get(channel.address())) {
+      problems.push(`channel ${channel.address()}: partitions ${binding.partitions}, the KafkaTopic has ${declared.get(channel.address())}`);
+    }
+  }
+}
 if (problems.length) fail(problems);
 
 console.log(`AsyncAPI ${document.version()} valid: ${addresses.length} channels, ${messages.length} messages, `
   + `${document.operations().all().length} operations, ${warnings.length} warnings; ${examples} examples`
-  + (seedStory ? ` and ${seeds} seed-story records` : "") + " match their schemas");
+  + (seedStory ? ` and ${seeds} seed-story records` : "") + " match their schemas"
+  + (kafkaTopics ? `; partitions of ${topicsChecked} channels as in ${kafkaTopics}` : ""));

@@ -22,8 +22,10 @@ const MODELS = {
   "policy/v1/PodDisruptionBudget": ["kubernetes-models/policy/v1/PodDisruptionBudget", "PodDisruptionBudget"],
   "autoscaling/v2/HorizontalPodAutoscaler": ["kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler", "HorizontalPodAutoscaler"],
   "networking.k8s.io/v1/NetworkPolicy": ["kubernetes-models/networking.k8s.io/v1/NetworkPolicy", "NetworkPolicy"],
-  "kafka.strimzi.io/v1beta2/KafkaTopic": ["@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1beta2/KafkaTopic", "KafkaTopic"],
+  // Strimzi's v1 API (0.49+; the only one from Strimzi 1.0): an old v1beta2 KafkaTopic fails here.
+  "kafka.strimzi.io/v1/KafkaTopic": ["@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1/KafkaTopic", "KafkaTopic"],
   "monitoring.coreos.com/v1/ServiceMonitor": ["@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor", "ServiceMonitor"],
+  "monitoring.coreos.com/v1/PrometheusRule": ["@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule", "PrometheusRule"],
 };
 
 const strictProblems = strictChecker(Object.values(MODELS));
@@ -90,6 +92,7 @@ const TYPOS = [
   ["Deployment", "spec.template.spec", "securityContext", "securityContxt"],
   ["KafkaTopic", "spec", "partitions", "partiton"],
   ["ServiceMonitor", "spec.endpoints.0", "path", "pathh"],
+  ["PrometheusRule", "spec.groups.1.rules.0", "for", "forr"],
 ];
 
 async function selfTest(file) {

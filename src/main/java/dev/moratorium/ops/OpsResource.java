@@ -37,8 +37,25 @@ public class OpsResource {
                 s.activeMoratoria(), s.scheduledMoratoria(), s.timeDrivenLagSeconds());
     }
 
-    /** The Kafka consumer's own records-lag-max over the policy-changes partitions it holds (0 when unknown). */
+    /**
+     * Records of policy-changes the consumer is behind: the sum of its per-partition records-lag, the
+     * last lag measured (0 when unknown). Not records-lag-max: that is NaN whenever no fetch happened
+     * in its window, which showed 0 exactly when a stalled consumer had records waiting; it remains
+     * the fallback before the per-partition figures exist.
+     */
     private long consumerLag() {
+        double sum = 0;
+        boolean perPartition = false;
+        for (Gauge g : registry.find("kafka.consumer.fetch.manager.records.lag").tag("topic", "policy-changes").gauges()) {
+            double v = g.value();
+            if (!Double.isNaN(v) && v > 0) {
+                sum += v;
+            }
+            perPartition = true;
+        }
+        if (perPartition) {
+            return (long) sum;
+        }
         double lag = 0;
         for (Gauge g : registry.find("kafka.consumer.fetch.manager.records.lag.max").gauges()) {
             double v = g.value();

@@ -111,6 +111,10 @@ public class OutboxRelay {
     void start(@Observes StartupEvent event) {
         // fails the start when the lease is not longer than the acknowledgement wait
         timeouts = new RelayTimeouts(config.outbox().lease(), config.outbox().ackTimeout());
+        // at 0 from the start, so dashboards and alerts see the series before the first row is set aside
+        for (String topic : List.of(Topics.NOTIFICATIONS, Topics.STATE, Topics.DEAD_LETTER)) {
+            registry.counter("moratorium.outbox.parked", "topic", topic);
+        }
         producer = new KafkaProducer<>(producerConfig());
         running = true;
         thread = new Thread(this::loop, "outbox-relay");

@@ -19,9 +19,11 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * Writes what a change must publish as outbox rows, inside the caller's transaction: nothing is
@@ -37,6 +39,9 @@ import java.util.Map;
 public class OutboxWriter {
 
     public static final String DEAD_LETTER_REASON = "dead-letter-reason";
+
+    /** {@code ce_type} of the records on {@code moratorium-state}. */
+    public static final String STATE_TYPE = "moratorium.state";
 
     /**
      * W3C trace context headers, carried from a policy-change record to what it caused; only values
@@ -97,9 +102,18 @@ public class OutboxWriter {
                 }
             }
             for (Policy state : outcome.stateChanges()) {
-                List<RawHeader> headers = new ArrayList<>(List.of(header("content-type", "application/json")));
+                // A CloudEvent in binary mode too (CONTRACT.md §5), so one SDK reads both out-topics.
+                byte[] payload = WireJson.bytes(WireJson.state(state));
+                List<RawHeader> headers = new ArrayList<>(List.of(
+                        header("ce_specversion", "1.0"),
+                        header("ce_id", stateChangeId(outcome, payload, now)),
+                        header("ce_type", STATE_TYPE),
+                        header("ce_source", config.notifications().source()),
+                        header("ce_subject", state.policyId()),
+                        header("ce_time", now.toString()),
+                        header("content-type", "application/json")));
                 headers.addAll(trace);
-                enqueue(Topics.STATE, key(state), WireJson.bytes(WireJson.state(state)), headers);
+                enqueue(Topics.STATE, key(state), payload, headers);
             }
         }
 
@@ -166,6 +180,28 @@ public class OutboxWriter {
     }
 
     private record ClockCaused(NotificationEntity notification, OutboxEntity record) {
+    }
+
+    /**
+     * The {@code ce_id} of a state record: a name-based UUID of the state as published and of the
+     * (deterministic) ids of the notifications decided with it, so a state re-derived for the same
+     * boundary keeps its id. Unique per change: a notification id names its event (never applied
+     * twice) or its policy's boundary. A change without any notification (a moratorium reaching
+     * effectiveFrom, a lift announced for later) also names the instant it was decided, since a
+     * policy could come back to the same published state that way (lift, extend, lift again).
+     */
+    public static String stateChangeId(Outcome outcome, byte[] statePayload, Instant decidedAt) {
+        StringBuilder name = new StringBuilder("state|");
+        for (Notification n : outcome.notifications()) {
+            name.append(n.notificationId()).append('|');
+        }
+        if (outcome.notifications().isEmpty()) {
+            name.append(decidedAt).append('|');
+        }
+        byte[] prefix = name.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] all = Arrays.copyOf(prefix, prefix.length + statePayload.length);
+        System.arraycopy(statePayload, 0, all, prefix.length, statePayload.length);
+        return UUID.nameUUIDFromBytes(all).toString();
     }
 
     private static byte[] key(Policy policy) {

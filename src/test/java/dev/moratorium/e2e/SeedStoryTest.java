@@ -18,7 +18,11 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -106,6 +110,26 @@ class SeedStoryTest {
         assertThat(amazon.get("vendor").asText()).isEqualTo("Amazon");
         assertThat(amazon.has("message")).isFalse();
         assertThat(lastState(states, SeedStory.IBM).get("status").asText()).isEqualTo("WITHDRAWN");
+
+        // Contract v2 (§5): state records are CloudEvents in binary mode, ce_id unique per change.
+        assertThat(states).hasSizeGreaterThanOrEqualTo(3); // IBM withdrawn; Amazon ACTIVE, then EXPIRED
+        Set<String> ids = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : states) {
+            String policyId = TestKafka.text(r.key());
+            assertThat(TestKafka.header(r, "ce_specversion")).isEqualTo("1.0");
+            assertThat(TestKafka.header(r, "ce_type")).isEqualTo("moratorium.state");
+            assertThat(TestKafka.header(r, "ce_source")).isEqualTo("urn:moratorium-service");
+            assertThat(TestKafka.header(r, "ce_subject")).isEqualTo(policyId)
+                    .isEqualTo(WireJson.parse(TestKafka.text(r.value())).get("policyId").asText());
+            assertThat(Instant.parse(TestKafka.header(r, "ce_time"))).isNotNull();
+            assertThat(TestKafka.header(r, "content-type")).isEqualTo("application/json");
+            assertThat(UUID.fromString(TestKafka.header(r, "ce_id")).version()).isEqualTo(3); // name-based
+            assertThat(ids.add(TestKafka.header(r, "ce_id"))).as("ce_id unique per state change").isTrue();
+            if (SeedStory.IBM.equals(policyId)) {
+                // Deterministic: the same in every run, and the id of asyncapi.yaml's example.
+                assertThat(TestKafka.header(r, "ce_id")).isEqualTo("5aaeb2d7-a3a8-3909-a46f-928bd904fc40");
+            }
+        }
     }
 
     @Test
