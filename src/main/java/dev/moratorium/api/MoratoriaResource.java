@@ -8,6 +8,7 @@ import dev.moratorium.ingest.Sanitize;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyIds;
 import dev.moratorium.policy.PolicyStatus;
+import dev.moratorium.policy.TimeText;
 import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.store.PolicyStore;
 import dev.moratorium.wire.WireJson;
@@ -20,6 +21,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -36,6 +38,9 @@ public class MoratoriaResource {
 
     @Inject
     MoratoriumConfig config;
+
+    @Inject
+    PoliciesAsKnown asKnown;
 
     @GET
     public ObjectNode list(@QueryParam("status") String status, @QueryParam("vendor") String vendor,
@@ -57,8 +62,9 @@ public class MoratoriaResource {
 
     @GET
     @Path("/{policyId}")
-    public ObjectNode get(@PathParam("policyId") String policyId) {
-        return WireJson.state(existing(policyId));
+    public ObjectNode get(@PathParam("policyId") String policyId, @QueryParam("asOf") String asOf) {
+        Instant known = Params.instant("asOf", asOf, null);
+        return WireJson.state(known == null ? existing(policyId) : asKnownBy(policyId, known));
     }
 
     @GET
@@ -84,6 +90,13 @@ public class MoratoriaResource {
         return (PolicyIds.isValid(policyId) ? policies.find(policyId) : Optional.<Policy>empty())
                 .orElseThrow(() -> ApiException.notFound("unknown-policy",
                         "no policy \"" + Sanitize.forMessage(policyId) + "\" has been announced"));
+    }
+
+    /** The policy as its events known by {@code asOf} made it, with its status at {@code asOf}. */
+    private Policy asKnownBy(String policyId, Instant asOf) {
+        return (PolicyIds.isValid(policyId) ? asKnown.policy(policyId, asOf) : Optional.<Policy>empty())
+                .orElseThrow(() -> ApiException.notFound("unknown-policy", "no policy \""
+                        + Sanitize.forMessage(policyId) + "\" had been announced by " + TimeText.of(asOf)));
     }
 
     private static PolicyStatus status(String status) {
