@@ -11,6 +11,7 @@ import java.time.ZoneOffset;
  * the decision and how current the view is, then keeps printing changes for {@code --follow}.
  *
  * <pre>
+ * ./mvnw -f client/pom.xml -q package dependency:build-classpath -Dmdep.outputFile=target/classpath -DskipTests
  * java -cp "client/target/moratorium-gateway-client-1.0.0-SNAPSHOT.jar:$(cat client/target/classpath)" \
  *   dev.moratorium.gateway.GatewayExample localhost:9092 Amazon Rekognition police [organization] [jurisdiction] [at]
  * </pre>
