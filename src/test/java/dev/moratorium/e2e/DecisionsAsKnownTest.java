@@ -175,4 +175,11 @@ class DecisionsAsKnownTest {
         given().get(MICROSOFT_ACCESS + "&explain=maybe").then().statusCode(400).body("error", equalTo("invalid-parameter"));
         assertThat(((ObjectNode) gb).has("asOf")).isTrue();
     }
+
+    @Test
+    void theOpenApiDocumentNamesBothTimeAxes() {
+        String openapi = given().get("/q/openapi?format=json").then().statusCode(200).extract().asString();
+        assertThat(openapi).contains("Two time axes", "\"asOf\"", "\"jurisdiction\"", "\"explain\"",
+                "What was known: only events whose CloudEvent time is at or before this instant");
+    }
 }
