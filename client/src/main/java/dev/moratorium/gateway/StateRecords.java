@@ -24,7 +24,10 @@ import java.util.Optional;
  * the reason says "suspended" instead of "withdrawn");</li>
  * <li>exemption intervals: only the exemptions in force are listed, without when they were granted,
  * so the client honours today's exemptions at every instant, where the service also honours
- * exemptions that were granted later or revoked since (only decisions about past instants differ);</li>
+ * exemptions that were granted later or revoked since: decisions about past instants can differ,
+ * and so can decisions about later instants when a grant or revocation carried a CloudEvent
+ * {@code time} ahead of the service clock (the client holds a grant timed next week from now on,
+ * and drops a revocation timed next week at once);</li>
  * <li>{@code liftedAt}: a lift is already in {@code effectiveUntil}, which is all a decision reads.</li>
  * </ul>
  */
