@@ -13,12 +13,15 @@
 -- Arguments (after --): number of policies (default 20000); optional per-connection pause in
 -- ms between requests (pacing: about connections * 1000 / pause requests per second); optional
 -- endpoint instead of /access (bench/decisions sends the same requests to /ops/ping, so that the
--- baseline costs wrk, which shares the CPU, as much per request as the /access rounds do).
+-- baseline costs wrk, which shares the CPU, as much per request as the /access rounds do);
+-- optional asOf value added to every request (bench/decisions' "as known by" round: the answer
+-- is replayed from each policy's history in the database instead of read from memory).
 
 local policies = 20000
 local pause = 0
 local endpoint = "/access"
 local threads = 0
+local asOf = nil
 
 function setup(thread)
   thread:set("id", threads)
@@ -29,6 +32,7 @@ function init(args)
   if args[1] then policies = tonumber(args[1]) end
   if args[2] then pause = tonumber(args[2]) end
   if args[3] then endpoint = args[3] end
+  if args[4] and args[4] ~= "" then asOf = args[4] end
   math.randomseed(os.time() * 1000 + (id or 0) * 7919)
   if pause > 0 then
     delay = function() return pause end
@@ -60,6 +64,9 @@ request = function()
   else
     local at = (r <= 92) and "2020-12-01" or "2021-03-15T12:30:00Z"
     path = endpoint .. "?vendor=" .. vendor .. "&product=" .. product .. "&segment=police&at=" .. at
+  end
+  if asOf then
+    path = path .. "&asOf=" .. asOf
   end
   return wrk.format("GET", path)
 end

@@ -33,6 +33,12 @@ final class AccessDecisionJson {
         return b.append('}').toString();
     }
 
+    /** The decision's four fields exactly as {@link #write}, then {@code "explanation"}: the given JSON. */
+    static String withExplanation(AccessDecision d, String explanationJson) {
+        String decision = write(d);
+        return decision.substring(0, decision.length() - 1) + ",\"explanation\":" + explanationJson + "}";
+    }
+
     private static void string(StringBuilder b, String s) {
         if (s == null) {
             b.append("null");

@@ -1,9 +1,15 @@
 package dev.moratorium.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moratorium.policy.AccessDecision;
+import dev.moratorium.policy.AccessExplainer;
 import dev.moratorium.policy.AccessRules;
 import dev.moratorium.readmodel.PolicyIndex;
+import dev.moratorium.policy.Policy;
 import io.smallrye.common.annotation.NonBlocking;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -12,9 +18,11 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** The access decision gateways ask for on every call they serve. */
@@ -26,25 +34,51 @@ public class AccessResource {
     PolicyIndex index;
 
     @Inject
+    PoliciesAsKnown asKnown;
+
+    @Inject
     Clock clock;
+
+    @Inject
+    ObjectMapper json;
 
     /**
      * Answered from memory (see PolicyIndex): no database query per request. The decision is
      * serialised here (AccessDecisionJson: the bytes Jackson would write) and returned as a
      * string: Jackson's body writer, with its output-stream path, cost more than the decision
      * itself (async-profiler, bench/decisions). Nothing here blocks (memory and the clock only), so
-     * it runs on the event loop, without a hop to a worker thread.
+     * it runs on the event loop, without a hop to a worker thread — except with {@code asOf}, which
+     * replays history from the database on a worker thread.
      */
     @GET
     @NonBlocking
-    @Operation(operationId = "decideAccess", summary = "May this caller use this product at this instant?")
-    @APIResponse(responseCode = "400", description = "A parameter is missing or not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @Operation(operationId = "decideAccess", summary = "May this caller use this product at this instant?", description = """
+            Two time axes. `at` is when the access happens: the decision honours restriction and \
+            exemption intervals at that instant (default: now, on the service clock). `asOf` is what \
+            was known: the answer uses only the events whose CloudEvent `time` (when the vendor \
+            announced the change; the time the record was read if it had none) is at or before `asOf` \
+            — "on day K, what would we have answered for instant T?". Without `asOf` every applied \
+            event counts. A policy with a `jurisdiction` applies only to callers in it (`US-CA` is in \
+            `US`); a caller who gives none is subject to every policy, and a reason given by a policy \
+            with a jurisdiction then says so. `explain=true` adds an `explanation` object; the other \
+            fields stay as without it.""")
     @APIResponse(responseCode = "503", description = "The policies are still being loaded at start-up", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "200", description = "The decision",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessDecision.class)))
-    public String access(@QueryParam("vendor") String vendor, @QueryParam("product") String product,
+    @APIResponse(responseCode = "400", description = "A missing or invalid parameter (missing-parameter, invalid-parameter)",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Uni<String> access(@QueryParam("vendor") String vendor, @QueryParam("product") String product,
             @QueryParam("segment") String segment, @QueryParam("organization") String organization,
-            @QueryParam("at") String at) {
+            @Parameter(description = "When the access happens: RFC 3339 or YYYY-MM-DD (midnight UTC); default now")
+            @QueryParam("at") String at,
+            @Parameter(description = "Where the caller is: ISO 3166-1 alpha-2, optionally - and an ISO 3166-2"
+                    + " subdivision (US, US-CA, GB); absent = every policy applies")
+            @QueryParam("jurisdiction") String jurisdiction,
+            @Parameter(description = "What was known: only events whose CloudEvent time is at or before this"
+                    + " instant count (RFC 3339 or YYYY-MM-DD); absent = every applied event")
+            @QueryParam("asOf") String asOf,
+            @Parameter(description = "true adds an explanation object: the policies considered, each check, the rule")
+            @QueryParam("explain") String explain) {
         String v = Params.required("vendor", vendor);
         String p = Params.required("product", product);
         String s = Params.required("segment", segment);
@@ -54,6 +88,26 @@ public class AccessResource {
             // an empty index would answer "allowed" for everything; readiness is DOWN meanwhile
             throw new ApiException(503, "index-loading", "the policies are still being loaded; try again shortly");
         }
-        return AccessDecisionJson.write(AccessRules.decide(index.policiesFor(v, p), s, o, instant));
+        String j = Params.jurisdiction("jurisdiction", jurisdiction);
+        Instant known = Params.instant("asOf", asOf, null);
+        boolean explained = Params.flag("explain", explain);
+        if (known == null) {
+            return Uni.createFrom().item(answer(index.policiesFor(v, p), s, o, j, instant, null, explained));
+        }
+        return Uni.createFrom().item(() -> answer(asKnown.policiesFor(v, p, known), s, o, j, instant, known, explained))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    private String answer(List<Policy> policies, String segment, String organization, String jurisdiction,
+            Instant at, Instant asOf, boolean explained) {
+        if (!explained) {
+            return AccessDecisionJson.write(AccessRules.decide(policies, segment, organization, jurisdiction, at));
+        }
+        var e = AccessExplainer.explain(policies, segment, organization, jurisdiction, at, asOf);
+        try {
+            return AccessDecisionJson.withExplanation(e.decision(), json.writeValueAsString(e.explanation()));
+        } catch (JsonProcessingException ex) {
+            throw new IllegalStateException("an explanation that Jackson cannot write", ex);
+        }
     }
 }

@@ -5,6 +5,7 @@ import dev.moratorium.ingest.Sanitize;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyIds;
 import dev.moratorium.policy.PolicyStatus;
+import dev.moratorium.policy.TimeText;
 import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.store.PolicyReads;
 import dev.moratorium.store.PolicyStore;
@@ -14,6 +15,7 @@ import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -22,6 +24,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -41,6 +44,9 @@ public class MoratoriaResource {
 
     @Inject
     MoratoriumConfig config;
+
+    @Inject
+    PoliciesAsKnown asKnown;
 
     /**
      * Paged by policy id. {@code after} (the previous page's {@code next}) is a keyset cursor and
@@ -74,11 +80,15 @@ public class MoratoriaResource {
 
     @GET
     @Path("/{policyId}")
-    @Operation(operationId = "getMoratorium", summary = "One policy, its exemptions and status")
+    @Operation(operationId = "getMoratorium", summary = "One policy, its exemptions and status; with asOf, as announced by then")
     @APIResponse(responseCode = "200", description = "The policy")
-    @APIResponse(responseCode = "404", description = "No such policy has been announced", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public PolicyView get(@PathParam("policyId") String policyId) {
-        return PolicyView.of(existing(policyId));
+    @APIResponse(responseCode = "400", description = "asOf is not a time", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", description = "No such policy has been announced (by asOf)", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public PolicyView get(@PathParam("policyId") String policyId,
+            @Parameter(description = "What was known: the policy as announced by this instant (RFC 3339 or YYYY-MM-DD)")
+            @QueryParam("asOf") String asOf) {
+        Instant known = Params.instant("asOf", asOf, null);
+        return PolicyView.of(known == null ? existing(policyId) : asKnownBy(policyId, known));
     }
 
     @GET
@@ -98,6 +108,13 @@ public class MoratoriaResource {
         return (PolicyIds.isValid(policyId) ? policies.find(policyId) : Optional.<Policy>empty())
                 .orElseThrow(() -> ApiException.notFound("unknown-policy",
                         "no policy \"" + Sanitize.forMessage(policyId) + "\" has been announced"));
+    }
+
+    /** The policy as its events known by {@code asOf} made it, with its status at {@code asOf}. */
+    private Policy asKnownBy(String policyId, Instant asOf) {
+        return (PolicyIds.isValid(policyId) ? asKnown.policy(policyId, asOf) : Optional.<Policy>empty())
+                .orElseThrow(() -> ApiException.notFound("unknown-policy", "no policy \""
+                        + Sanitize.forMessage(policyId) + "\" had been announced by " + TimeText.of(asOf)));
     }
 
     private static PolicyStatus status(String status) {

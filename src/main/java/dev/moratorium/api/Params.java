@@ -2,6 +2,7 @@ package dev.moratorium.api;
 
 import dev.moratorium.ingest.EventTimes;
 import dev.moratorium.ingest.Sanitize;
+import dev.moratorium.policy.Jurisdictions;
 import java.time.Instant;
 
 /** Query parameter checks that answer 400 with a sentence naming the parameter. */
@@ -36,6 +37,30 @@ final class Params {
         }
         return EventTimes.parse(value.strip()).orElseThrow(() -> ApiException.badRequest("invalid-parameter",
                 name + " \"" + Sanitize.forMessage(value) + "\" is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"));
+    }
+
+    /** An optional jurisdiction code (ISO 3166-1 alpha-2, optionally with an ISO 3166-2 subdivision). */
+    static String jurisdiction(String name, String value) {
+        String code = optional(name, value);
+        if (code != null) {
+            Jurisdictions.problem(code).ifPresent(problem -> {
+                throw ApiException.badRequest("invalid-parameter", name + " \"" + Sanitize.forMessage(code)
+                        + "\" is not a jurisdiction: " + problem);
+            });
+        }
+        return code;
+    }
+
+    /** {@code true} or {@code false} (any case); absent is {@code false}. */
+    static boolean flag(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ApiException.badRequest("invalid-parameter", name + " must be true or false");
+        };
     }
 
     static int integer(String name, String value, int fallback, int min, int max) {

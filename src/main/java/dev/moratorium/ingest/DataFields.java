@@ -1,6 +1,7 @@
 package dev.moratorium.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.moratorium.policy.Jurisdictions;
 import dev.moratorium.policy.Names;
 import dev.moratorium.policy.PolicyIds;
 import dev.moratorium.policy.PolicyEvent.ExemptionGrant;
@@ -37,6 +38,22 @@ final class DataFields {
     String optionalName(String field) {
         JsonNode node = present(field);
         return node == null ? null : text(field, node, MAX_NAME_LENGTH);
+    }
+
+    /**
+     * An ISO 3166-1 alpha-2 code, optionally with an ISO 3166-2 subdivision ({@code US},
+     * {@code US-CA}): a gateway's caller is matched against it, so a code that names no country
+     * would silently restrict nobody.
+     */
+    String optionalJurisdiction() {
+        String code = optionalName("jurisdiction");
+        if (code != null) {
+            Jurisdictions.problem(code).ifPresent(problem -> {
+                throw FieldProblem.invalid("data.jurisdiction \"" + Sanitize.forMessage(code) + "\" is not a"
+                        + " jurisdiction: " + problem);
+            });
+        }
+        return code;
     }
 
     /** Free text such as a reason: newlines allowed, other control characters not. */

@@ -208,7 +208,7 @@ public final class PolicyChangeReader {
         Instant from = data.requiredTime("effectiveFrom");
         Instant until = data.optionalTime("effectiveUntil");
         var exemptions = data.exemptions();
-        String jurisdiction = data.optionalName("jurisdiction");
+        String jurisdiction = data.optionalJurisdiction();
         String reason = data.optionalText("reason");
         String sourceUrl = data.optionalText("sourceUrl");
         PolicyDecider.intervalProblem(from, until).ifPresent(problem -> {

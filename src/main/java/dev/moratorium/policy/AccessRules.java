@@ -13,13 +13,24 @@ public final class AccessRules {
     private AccessRules() {
     }
 
+    /** Appended to a reason when the caller gave no jurisdiction and a policy with one decided. */
+    static final String EVERY_JURISDICTION = "; no jurisdiction given, so policies of every jurisdiction apply";
+
+    /** The decision of contract v1: a caller without a jurisdiction, to whom every policy applies. */
+    public static AccessDecision decide(Collection<Policy> policies, String segment, String organization, Instant at) {
+        return decide(policies, segment, organization, null, at);
+    }
+
     /**
      * Gateways call this for every request they serve, so it is written as plain loops over the
      * (few) policies of one product, with the caller's names case-folded once.
      *
-     * @param policies the policies on the asked vendor and product (any status)
+     * @param policies     the policies on the asked vendor and product (any status)
+     * @param jurisdiction where the caller is ({@link Jurisdictions}), or {@code null}: then every
+     *                     policy applies, and a reason given by a policy with a jurisdiction says so
      */
-    public static AccessDecision decide(Collection<Policy> policies, String segment, String organization, Instant at) {
+    public static AccessDecision decide(Collection<Policy> policies, String segment, String organization,
+            String jurisdiction, Instant at) {
         String segmentKey = Names.key(segment);
         String organizationKey = Names.key(organization);
         Policy decisive = null; // the restricting policy, not exempted, that restricts longest
@@ -27,7 +38,7 @@ public final class AccessRules {
         Exemption exemption = null;
         Policy next = null; // the earliest policy that starts after the instant
         for (Policy p : policies) {
-            if (!p.coversSegmentKey(segmentKey)) {
+            if (!p.coversSegmentKey(segmentKey) || !Jurisdictions.applies(p.jurisdiction(), jurisdiction)) {
                 continue;
             }
             if (p.restrictsAt(at)) {
@@ -47,21 +58,29 @@ public final class AccessRules {
             }
         }
         if (decisive != null) {
-            return new AccessDecision(false, decisive.policyId(), deniedBecause(decisive, segment),
-                    decisive.effectiveUntil());
+            return new AccessDecision(false, decisive.policyId(),
+                    deniedBecause(decisive, segment) + everywhere(decisive, jurisdiction), decisive.effectiveUntil());
         }
         if (exempting != null) {
             String purpose = exemption.purpose() == null || exemption.purpose().isBlank() ? ""
                     : " (" + exemption.purpose() + ")";
             Instant until = earliest(exemption.revokedAt(), exempting.effectiveUntil());
             return new AccessDecision(true, exempting.policyId(), exemption.organization() + " is exempt from "
-                    + describe(exempting) + purpose, until);
+                    + describe(exempting) + purpose + everywhere(exempting, jurisdiction), until);
         }
         if (next != null) {
             return new AccessDecision(true, next.policyId(), "no restriction in force; " + describe(next) + " starts on "
-                    + TimeText.of(next.effectiveFrom()), next.effectiveFrom());
+                    + TimeText.of(next.effectiveFrom()) + everywhere(next, jurisdiction), next.effectiveFrom());
         }
         return new AccessDecision(true, null, "no restriction applies", null);
+    }
+
+    /**
+     * A caller who gave no jurisdiction is told when a policy of one jurisdiction decided: the
+     * answer may not hold where the caller is. Empty otherwise, so v1 answers stay byte for byte.
+     */
+    private static String everywhere(Policy decided, String jurisdiction) {
+        return jurisdiction == null && decided.jurisdiction() != null ? EVERY_JURISDICTION : "";
     }
 
     private static String deniedBecause(Policy p, String segment) {

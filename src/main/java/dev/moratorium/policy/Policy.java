@@ -51,6 +51,24 @@ public record Policy(
         return !instant.isBefore(effectiveFrom) && (effectiveUntil == null || instant.isBefore(effectiveUntil));
     }
 
+    /**
+     * The status the policy has at this instant, read from its interval alone (the stored
+     * {@code status} is where the service clock brought it): what an explanation or a policy "as
+     * known by" a past day shows, whatever the clock says today.
+     */
+    public PolicyStatus statusAt(Instant instant) {
+        if (isWithdrawal()) {
+            return instant.isBefore(effectiveFrom) ? PolicyStatus.SCHEDULED : PolicyStatus.WITHDRAWN;
+        }
+        if (effectiveUntil != null && !instant.isBefore(effectiveUntil)) {
+            return liftedAt != null ? PolicyStatus.LIFTED : PolicyStatus.EXPIRED;
+        }
+        if (liftedAt != null && !instant.isBefore(liftedAt)) {
+            return PolicyStatus.LIFTED; // lifted before it began: it never becomes ACTIVE
+        }
+        return instant.isBefore(effectiveFrom) ? PolicyStatus.SCHEDULED : PolicyStatus.ACTIVE;
+    }
+
     public boolean coversSegment(String segment) {
         return coversSegmentKey(Names.key(segment));
     }

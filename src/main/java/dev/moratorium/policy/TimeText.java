@@ -2,6 +2,7 @@ package dev.moratorium.policy;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -9,10 +10,18 @@ import java.time.temporal.ChronoUnit;
 /** How instants and durations read in messages: a date when it is midnight UTC, else the full instant. */
 public final class TimeText {
 
+    private static final long SECONDS_PER_DAY = 86_400;
+
     private TimeText() {
     }
 
     public static String of(Instant instant) {
+        long seconds = instant.getEpochSecond();
+        if (instant.getNano() == 0 && Math.floorMod(seconds, SECONDS_PER_DAY) == 0) {
+            // the common case (contract times are mostly dates), without building an OffsetDateTime:
+            // access reasons name two of them on every denied decision
+            return LocalDate.ofEpochDay(Math.floorDiv(seconds, SECONDS_PER_DAY)).toString();
+        }
         var utc = instant.atOffset(ZoneOffset.UTC);
         if (utc.toLocalTime().equals(LocalTime.MIDNIGHT)) {
             return utc.toLocalDate().toString();

@@ -1,0 +1,301 @@
+package dev.moratorium.gateway;
+
+import dev.moratorium.policy.AccessDecision;
+import dev.moratorium.policy.AccessExplainer;
+import dev.moratorium.policy.AccessRules;
+import dev.moratorium.policy.Policy;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Access decisions in the gateway's own process: the client reads the compacted
+ * {@code moratorium-state} topic from the beginning (every partition assigned, no consumer group,
+ * nothing committed: each client keeps its own complete view), follows it, and answers with the
+ * service's own {@link AccessRules}. A decision is a map look-up and a loop over the product's
+ * policies — no network. When the broker is away the client keeps answering from its last view;
+ * {@link #staleness()} says how current that view is, and listeners hear of every change.
+ *
+ * <pre>{@code
+ * try (var client = MoratoriumGatewayClient.builder().bootstrapServers("localhost:9092").start()) {
+ *     client.awaitLoaded(Duration.ofSeconds(30));
+ *     AccessDecision d = client.decide("Amazon", "Rekognition", "police", null, "US", Instant.now());
+ * }
+ * }</pre>
+ */
+public final class MoratoriumGatewayClient implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(MoratoriumGatewayClient.class.getName());
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration SYNC_CHECK = Duration.ofSeconds(1);
+    private static final Duration BROKER_TIMEOUT = Duration.ofSeconds(5);
+
+    private final String topic;
+    private final Properties kafka;
+    private final Clock clock;
+    private final PolicyView view = new PolicyView();
+    private final List<PolicyChangeListener> listeners = new CopyOnWriteArrayList<>();
+    private final CountDownLatch loaded = new CountDownLatch(1);
+    private volatile Instant lastUpdateAt;
+    private volatile Instant lastSyncedAt;
+    private volatile long lag = -1;
+    private volatile long unreadable;
+    private volatile boolean running;
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private Thread thread;
+
+    private MoratoriumGatewayClient(Builder builder) {
+        this.topic = builder.topic;
+        this.clock = builder.clock;
+        this.kafka = new Properties();
+        kafka.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, builder.bootstrapServers);
+        kafka.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        kafka.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        kafka.put(ConsumerConfig.CLIENT_ID_CONFIG, "moratorium-gateway-client");
+        kafka.putAll(builder.kafkaProperties);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A client that only holds the policies given to it: for tests, and for measuring decisions. */
+    static MoratoriumGatewayClient offline(Clock clock) {
+        return new Builder().bootstrapServers("unused:9092").clock(clock).build();
+    }
+
+    // ---- decisions ----
+
+    /** The decision for a caller without a jurisdiction: every policy applies (contract v1). */
+    public AccessDecision decide(String vendor, String product, String segment, String organization, Instant at) {
+        return AccessRules.decide(view.policiesFor(vendor, product), segment, organization, null, at);
+    }
+
+    /**
+     * The same decision {@code GET /access} gives for these parameters, from the local view.
+     *
+     * @param organization optional
+     * @param jurisdiction optional: ISO 3166-1 alpha-2, optionally with a subdivision ({@code US-CA})
+     * @param at           when the access happens
+     */
+    public AccessDecision decide(String vendor, String product, String segment, String organization,
+            String jurisdiction, Instant at) {
+        return AccessRules.decide(view.policiesFor(vendor, product), segment, organization, jurisdiction, at);
+    }
+
+    /** The decision with its explanation, as {@code GET /access?explain=true}. */
+    public AccessExplainer.Explained explain(String vendor, String product, String segment, String organization,
+            String jurisdiction, Instant at) {
+        return AccessExplainer.explain(view.policiesFor(vendor, product), segment, organization, jurisdiction, at, null);
+    }
+
+    public Optional<Policy> policy(String policyId) {
+        return view.policy(policyId);
+    }
+
+    public Staleness staleness() {
+        return new Staleness(loaded.getCount() == 0, lastUpdateAt, lastSyncedAt, lag, view.size());
+    }
+
+    /** State records that could not be read (and were skipped) since the start. */
+    public long unreadableRecords() {
+        return unreadable;
+    }
+
+    public void addListener(PolicyChangeListener listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(PolicyChangeListener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Waits until the view holds the topic as it stood when the client started; false on timeout. */
+    public boolean awaitLoaded(Duration timeout) throws InterruptedException {
+        return loaded.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    // ---- the view, kept by one thread ----
+
+    /** Applies one state record: a policy's whole state, or a tombstone ({@code value} null). */
+    void apply(String key, byte[] value) {
+        Policy before;
+        Policy after;
+        if (value == null) {
+            if (key == null) {
+                return;
+            }
+            before = view.remove(key);
+            after = null;
+            if (before == null) {
+                return;
+            }
+        } else {
+            try {
+                after = StateRecords.parse(value);
+            } catch (IllegalArgumentException e) {
+                unreadable++;
+                LOG.log(System.Logger.Level.WARNING, "Skipped a moratorium-state record (key {0}): {1}", key,
+                        e.getMessage());
+                return;
+            }
+            before = view.put(after);
+        }
+        lastUpdateAt = clock.instant();
+        String policyId = after != null ? after.policyId() : key;
+        for (PolicyChangeListener listener : listeners) {
+            try {
+                listener.changed(policyId, before, after);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "A policy change listener failed", e);
+            }
+        }
+    }
+
+    /** Starts following the topic on a daemon thread; decisions answer from the view meanwhile. */
+    public MoratoriumGatewayClient start() {
+        consumer = new KafkaConsumer<>(kafka, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        running = true;
+        thread = new Thread(this::follow, "moratorium-gateway-client");
+        thread.setDaemon(true);
+        thread.start();
+        return this;
+    }
+
+    private void follow() {
+        List<TopicPartition> partitions = null;
+        Map<TopicPartition, Long> endAtStart = null;
+        Instant nextSyncCheck = Instant.MIN;
+        while (running) {
+            try {
+                if (partitions == null) {
+                    List<PartitionInfo> infos = consumer.partitionsFor(topic, BROKER_TIMEOUT);
+                    if (infos == null || infos.isEmpty()) {
+                        pause();
+                        continue;
+                    }
+                    partitions = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+                    consumer.assign(partitions);
+                    consumer.seekToBeginning(partitions);
+                    endAtStart = consumer.endOffsets(partitions, BROKER_TIMEOUT);
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                    apply(r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8), r.value());
+                }
+                Instant now = clock.instant();
+                if (!now.isBefore(nextSyncCheck)) {
+                    nextSyncCheck = now.plus(SYNC_CHECK);
+                    checkSync(partitions, endAtStart, now);
+                }
+            } catch (WakeupException e) {
+                return;
+            } catch (KafkaException e) {
+                // broker away or slow: keep the view, keep answering, try again
+                LOG.log(System.Logger.Level.DEBUG, "moratorium-state not reachable: {0}", e.getMessage());
+                pause();
+            }
+        }
+    }
+
+    /** Asks the broker where the topic ends: lag, and whether the view is (still) complete. */
+    private void checkSync(List<TopicPartition> partitions, Map<TopicPartition, Long> endAtStart, Instant now) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, BROKER_TIMEOUT);
+        long behind = 0;
+        boolean startReached = true;
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            long position = consumer.position(tp, BROKER_TIMEOUT);
+            positions.put(tp, position);
+            behind += Math.max(0, end.getOrDefault(tp, 0L) - position);
+            startReached &= position >= endAtStart.getOrDefault(tp, 0L);
+        }
+        lag = behind;
+        if (behind == 0) {
+            lastSyncedAt = now;
+        }
+        if (startReached) {
+            loaded.countDown();
+        }
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(POLL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (consumer != null) {
+            consumer.wakeup();
+            try {
+                thread.join(BROKER_TIMEOUT.toMillis() * 2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(BROKER_TIMEOUT));
+        }
+    }
+
+    /** Where the topic is and how to reach it; every other Kafka setting can be passed through. */
+    public static final class Builder {
+        private String bootstrapServers;
+        private String topic = "moratorium-state";
+        private Clock clock = Clock.systemUTC();
+        private final Map<String, Object> kafkaProperties = new HashMap<>();
+
+        public Builder bootstrapServers(String servers) {
+            this.bootstrapServers = servers;
+            return this;
+        }
+
+        public Builder topic(String topic) {
+            this.topic = topic;
+            return this;
+        }
+
+        /** Any Kafka consumer setting, e.g. {@code security.protocol}, {@code sasl.jaas.config}. */
+        public Builder kafkaProperty(String name, Object value) {
+            kafkaProperties.put(name, value);
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        public MoratoriumGatewayClient build() {
+            if (bootstrapServers == null || bootstrapServers.isBlank()) {
+                throw new IllegalArgumentException("bootstrapServers is required");
+            }
+            return new MoratoriumGatewayClient(this);
+        }
+
+        /** Builds the client and starts following the topic. */
+        public MoratoriumGatewayClient start() {
+            return build().start();
+        }
+    }
+}

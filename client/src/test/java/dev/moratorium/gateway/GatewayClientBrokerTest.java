@@ -1,0 +1,105 @@
+package dev.moratorium.gateway;
+
+import static dev.moratorium.gateway.StateRecordsTest.AMAZON;
+import static dev.moratorium.gateway.StateRecordsTest.IBM;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.moratorium.embedded.EmbeddedKafkaBroker;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client against a real broker (the service's embedded KRaft broker): it loads the compacted
+ * topic from the beginning, follows changes, tells listeners, and keeps answering from its last
+ * view once the broker is gone, while its staleness shows the view is no longer confirmed.
+ */
+class GatewayClientBrokerTest {
+
+    private static final String TOPIC = "moratorium-state";
+    private static final Instant JUNE_2020 = Instant.parse("2020-06-11T00:00:00Z");
+
+    @Test
+    void loadsFollowsAndOutlivesTheBroker() throws Exception {
+        Path data = Files.createTempDirectory("gateway-client-broker");
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, data);
+        boolean brokerUp = true;
+        try {
+            broker.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1)
+                    .configs(Map.of("cleanup.policy", "compact"))));
+            try (KafkaProducer<byte[], byte[]> producer = producer(broker.bootstrapServers())) {
+                send(producer, "amazon-rekognition-police-2020", AMAZON);
+                send(producer, "ibm-face-recognition-withdrawal", IBM);
+                send(producer, "gone", IBM.replace("ibm-face-recognition-withdrawal", "gone"));
+                producer.send(new ProducerRecord<>(TOPIC, bytes("gone"), null)).get(); // a tombstone
+            }
+            try (MoratoriumGatewayClient client = MoratoriumGatewayClient.builder()
+                    .bootstrapServers(broker.bootstrapServers()).start()) {
+                assertThat(client.awaitLoaded(Duration.ofSeconds(60))).isTrue();
+                assertThat(client.staleness().policies()).isEqualTo(2);
+                assertThat(client.policy("gone")).isEmpty();
+                assertThat(client.decide("Amazon", "Rekognition", "police", null, "US", JUNE_2020).allowed()).isFalse();
+                assertThat(client.decide("IBM", "general-purpose face recognition", "x", null, JUNE_2020).allowed())
+                        .isFalse();
+                await(() -> client.staleness().lastSyncedAt() != null && client.staleness().lag() == 0);
+
+                List<String> heard = new CopyOnWriteArrayList<>();
+                client.addListener((id, before, after) -> heard.add(id));
+                try (KafkaProducer<byte[], byte[]> producer = producer(broker.bootstrapServers())) {
+                    send(producer, "amazon-rekognition-police-2020", AMAZON.replace("\"2021-06-10T00:00:00Z\"", "null"));
+                }
+                await(() -> heard.contains("amazon-rekognition-police-2020"));
+                Instant july2021 = Instant.parse("2021-07-01T00:00:00Z");
+                assertThat(client.decide("Amazon", "Rekognition", "police", null, "US", july2021).allowed()).isFalse();
+
+                broker.close();
+                brokerUp = false;
+                Instant synced = client.staleness().lastSyncedAt();
+                Thread.sleep(3_000);
+                // no broker: the same answers from the last view, and a view no longer confirmed
+                assertThat(client.decide("Amazon", "Rekognition", "police", null, "US", july2021).allowed()).isFalse();
+                assertThat(client.decide("Amazon", "Rekognition", "police", null, "GB", july2021).allowed()).isTrue();
+                assertThat(client.staleness().lastSyncedAt()).isBeforeOrEqualTo(synced.plusSeconds(2));
+                assertThat(client.staleness().age(Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+            }
+        } finally {
+            if (brokerUp) {
+                broker.close();
+            }
+        }
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition within 30 s").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(String servers) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, String key, String value) throws Exception {
+        producer.send(new ProducerRecord<>(TOPIC, bytes(key), bytes(value))).get();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.moratorium.gateway;
+
+import static dev.moratorium.gateway.StateRecordsTest.AMAZON;
+import static dev.moratorium.gateway.StateRecordsTest.bytes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.openfeature.sdk.Client;
+import dev.openfeature.sdk.ErrorCode;
+import dev.openfeature.sdk.FlagEvaluationDetails;
+import dev.openfeature.sdk.MutableContext;
+import dev.openfeature.sdk.OpenFeatureAPI;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The flag moratorium.access through the OpenFeature API, as a gateway would ask it. */
+class MoratoriumFeatureProviderTest {
+
+    private static Client flags;
+
+    @BeforeAll
+    static void provider() {
+        Clock clock = Clock.fixed(Instant.parse("2020-12-01T00:00:00Z"), ZoneOffset.UTC);
+        MoratoriumGatewayClient client = MoratoriumGatewayClient.offline(clock);
+        client.apply("amazon-rekognition-police-2020", bytes(AMAZON));
+        OpenFeatureAPI.getInstance().setProviderAndWait("moratorium-test", new MoratoriumFeatureProvider(client, clock));
+        flags = OpenFeatureAPI.getInstance().getClient("moratorium-test");
+    }
+
+    @AfterAll
+    static void shutdown() {
+        OpenFeatureAPI.getInstance().shutdown();
+    }
+
+    private static MutableContext caller(String segment) {
+        return new MutableContext().add("vendor", "Amazon").add("product", "Rekognition").add("segment", segment);
+    }
+
+    @Test
+    void answersTheAccessDecision() {
+        FlagEvaluationDetails<Boolean> police = flags.getBooleanDetails("moratorium.access", true, caller("police"));
+        assertThat(police.getValue()).isFalse();
+        assertThat(police.getVariant()).isEqualTo("denied");
+        assertThat(police.getErrorCode()).isNull();
+        assertThat(police.getFlagMetadata().getString("policyId")).isEqualTo("amazon-rekognition-police-2020");
+        assertThat(police.getFlagMetadata().getString("until")).isEqualTo("2021-06-10T00:00:00Z");
+        assertThat(flags.getBooleanValue("moratorium.access", false, caller("police").add("organization", "Thorn")))
+                .isTrue();
+        assertThat(flags.getBooleanValue("moratorium.access", false, caller("police").add("jurisdiction", "GB")))
+                .isTrue();
+        assertThat(flags.getBooleanValue("moratorium.access", false, caller("police").add("jurisdiction", "US-CA")))
+                .isFalse();
+        assertThat(flags.getBooleanValue("moratorium.access", false, caller("police").add("at", "2021-06-10")))
+                .isTrue();
+        assertThat(flags.getBooleanValue("moratorium.access", false,
+                caller("police").add("at", Instant.parse("2021-06-09T23:59:59Z")))).isFalse();
+        assertThat(flags.getBooleanValue("moratorium.access", false, caller("retail"))).isTrue();
+    }
+
+    @Test
+    void aBadContextOrAnotherFlagAnswersTheDefault() {
+        FlagEvaluationDetails<Boolean> noSegment = flags.getBooleanDetails("moratorium.access", false,
+                new MutableContext().add("vendor", "Amazon").add("product", "Rekognition"));
+        assertThat(noSegment.getValue()).isFalse();
+        assertThat(noSegment.getErrorCode()).isEqualTo(ErrorCode.INVALID_CONTEXT);
+        assertThat(flags.getBooleanDetails("moratorium.access", true, caller("police").add("jurisdiction", "XX"))
+                .getErrorCode()).isEqualTo(ErrorCode.INVALID_CONTEXT);
+        assertThat(flags.getBooleanDetails("moratorium.access", true, caller("police").add("at", "soon"))
+                .getErrorCode()).isEqualTo(ErrorCode.INVALID_CONTEXT);
+        assertThat(flags.getBooleanDetails("other.flag", true, caller("police")).getErrorCode())
+                .isEqualTo(ErrorCode.FLAG_NOT_FOUND);
+        assertThat(flags.getStringDetails("moratorium.access", "x", caller("police")).getErrorCode())
+                .isEqualTo(ErrorCode.TYPE_MISMATCH);
+    }
+}
