@@ -14,7 +14,7 @@ import org.jboss.logging.Logger;
  * <p>Why it exists: {@code pg_ctl start} puts the server in its own session, so it outlives a
  * {@code kill -9} of the JVM (and of Maven's process group) and keeps the port and the data
  * directory; the next start would fail. Nothing else can own that server, so stopping it is safe.
- * Only a live postgres process whose command line names our data directory counts: a pid file
+ * Only a live postgres process serving our data directory counts: a pid file
  * whose pid is dead or belongs to another program is left to PostgreSQL, which ignores it.
  */
 final class LeftoverPostgres {
@@ -55,26 +55,35 @@ final class LeftoverPostgres {
                 .map(LeftoverPostgres::new);
     }
 
-    /** A recycled pid may belong to anything: require a postgres executable started on this very directory. */
+    /** A recycled pid may belong to anything: require a postgres executable serving this very directory. */
     private static boolean servesDirectory(ProcessHandle process, Path dataDir, Path pidFileDir) {
         if (!sameDirectory(pidFileDir, dataDir)) {
             return false;
         }
         Optional<String> command = process.info().command();
-        Optional<String[]> arguments = process.info().arguments();
-        if (command.isEmpty() || arguments.isEmpty()) {
+        if (command.isEmpty() || !Path.of(command.get()).getFileName().toString().equals("postgres")) {
             return false;
         }
-        if (!Path.of(command.get()).getFileName().toString().equals("postgres")) {
-            return false;
-        }
-        String[] args = arguments.get();
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals("-D") && sameDirectory(Path.of(args[i + 1]), dataDir)) {
-                return true;
+        return servedDirectory(process).map(served -> sameDirectory(served, dataDir)).orElse(false);
+    }
+
+    /**
+     * The directory a postgres process serves: its working directory (the postmaster changes into
+     * its data directory at start), else its {@code -D} argument when that is absolute (a relative
+     * one is relative to a directory we cannot know).
+     */
+    private static Optional<Path> servedDirectory(ProcessHandle process) {
+        try {
+            return Optional.of(Path.of("/proc", String.valueOf(process.pid()), "cwd").toRealPath());
+        } catch (IOException | SecurityException e) {
+            String[] args = process.info().arguments().orElse(new String[0]);
+            for (int i = 0; i + 1 < args.length; i++) {
+                if (args[i].equals("-D") && Path.of(args[i + 1]).isAbsolute()) {
+                    return Optional.of(Path.of(args[i + 1]));
+                }
             }
+            return Optional.empty();
         }
-        return false;
     }
 
     private static boolean sameDirectory(Path a, Path b) {
