@@ -20,8 +20,18 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         this.postgres = postgres;
     }
 
-    /** @param port the port, 0 for any free one */
+    /**
+     * @param port the port, 0 for any free one
+     * @throws Ports.PortTakenException if {@code port} is held by anything but a server we left on {@code dataDir}
+     */
     public static EmbeddedPostgresServer start(int port, Path dataDir) throws IOException {
+        try {
+            // A JVM killed with SIGKILL leaves its server running (see LeftoverPostgres): ours to stop.
+            LeftoverPostgres.stopIfRunning(dataDir, port);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping the PostgreSQL left running on " + dataDir, e);
+        }
         int chosen = port == 0 ? Ports.free() : Ports.requireFree(port, "embedded PostgreSQL",
                 "moratorium.embedded.postgres-port (environment MORATORIUM_EMBEDDED_POSTGRES_PORT)");
         Files.createDirectories(dataDir);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 
 /** Finding free ports, and saying plainly when a wanted one is taken. */
 public final class Ports {
@@ -26,6 +27,18 @@ public final class Ports {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** Waits until nothing listens on {@code port} any more (a stopped server may take a moment to let go). */
+    static boolean awaitFree(int port, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!isFree(port)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
     }
 
     /**

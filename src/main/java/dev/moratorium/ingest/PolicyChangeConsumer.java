@@ -35,7 +35,8 @@ import org.jboss.logging.Logger;
 public class PolicyChangeConsumer {
 
     private static final Logger LOG = Logger.getLogger(PolicyChangeConsumer.class);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    /** Bounds the wait after the database is back: the batch is retried within 5 s of its return. */
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     @Inject
     PolicyChangeIngestor ingestor;

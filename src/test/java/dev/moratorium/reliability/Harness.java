@@ -49,6 +49,14 @@ final class Harness implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
 
     Harness(int partitions) throws Exception {
+        this(partitions, Duration.ofSeconds(180));
+    }
+
+    /**
+     * @param producerPatience how long the producer keeps a record it cannot deliver (and how long a
+     *                         send may block) before failing: longer than any broker outage a test makes
+     */
+    Harness(int partitions, Duration producerPatience) throws Exception {
         this.dir = Files.createTempDirectory("moratorium-reliability-");
         this.kafkaPort = Ports.free();
         this.postgresPort = Ports.free();
@@ -62,7 +70,12 @@ final class Harness implements AutoCloseable {
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 180_000);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) producerPatience.toMillis());
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, producerPatience.toMillis());
+        // Keep the topics' metadata while the broker is down, so that a send during an outage is
+        // buffered at once, as events keep coming; by default (rebootstrap) the client drops the
+        // metadata and send() blocks until the broker is back.
+        p.put("metadata.recovery.strategy", "none");
         producer = new KafkaProducer<>(p);
     }
 
@@ -127,6 +140,26 @@ final class Harness implements AutoCloseable {
                         + ", rejected " + rejected + "/" + w.rejected() + ", outbox " + outbox);
             }
             Thread.sleep(250);
+        }
+    }
+
+    /**
+     * Waits until the store holds {@code applied} events and {@code rejected} rejections (what the
+     * records sent so far lead to); returns how long that took.
+     */
+    Duration awaitStored(long applied, long rejected, Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        while (true) {
+            long a = safeCount("SELECT count(*) FROM policy_event");
+            long r = safeCount("SELECT count(*) FROM rejection");
+            if (a >= applied && r >= rejected) {
+                return Duration.ofNanos(System.nanoTime() - start);
+            }
+            if (System.nanoTime() - start > timeout.toNanos()) {
+                throw new AssertionError("not stored within " + timeout + ": applied " + a + "/" + applied
+                        + ", rejected " + r + "/" + rejected);
+            }
+            Thread.sleep(100);
         }
     }
 
