@@ -7,6 +7,7 @@ import dev.moratorium.policy.AccessExplainer;
 import dev.moratorium.policy.AccessRules;
 import dev.moratorium.readmodel.PolicyIndex;
 import dev.moratorium.policy.Policy;
+import dev.moratorium.wire.ApiError;
 import io.smallrye.common.annotation.NonBlocking;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;

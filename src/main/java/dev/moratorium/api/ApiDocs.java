@@ -1,5 +1,6 @@
 package dev.moratorium.api;
 
+import dev.moratorium.wire.ApiError;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.OASFactory;
 import org.eclipse.microprofile.openapi.OASFilter;

@@ -1,7 +1,9 @@
 package dev.moratorium.api;
 
-import dev.moratorium.security.AccessRule;
+import dev.moratorium.security.CallerPermissions;
+import dev.moratorium.security.HttpErrors;
 import dev.moratorium.store.WriterLockTimeout;
+import dev.moratorium.wire.ApiError;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -47,7 +49,7 @@ public class ErrorMapper {
     /** {@code @RolesAllowed} with a token that lacks the role. */
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
-        return json(403, "forbidden", "this needs role " + AccessRule.ADMIN);
+        return json(403, "forbidden", "this needs role " + CallerPermissions.ADMIN);
     }
 
     /** Another writer held the writers' lock too long: the service is briefly unavailable, not the request wrong. */

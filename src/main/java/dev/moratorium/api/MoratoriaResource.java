@@ -1,7 +1,8 @@
 package dev.moratorium.api;
 
 import dev.moratorium.config.MoratoriumConfig;
-import dev.moratorium.ingest.Sanitize;
+import dev.moratorium.wire.ApiError;
+import dev.moratorium.wire.Sanitize;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyIds;
 import dev.moratorium.policy.PolicyStatus;

@@ -2,6 +2,7 @@ package dev.moratorium.api;
 
 import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.readmodel.NotificationFeed;
+import dev.moratorium.wire.ApiError;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;

@@ -1,7 +1,7 @@
 package dev.moratorium.api;
 
-import dev.moratorium.ingest.EventTimes;
-import dev.moratorium.ingest.Sanitize;
+import dev.moratorium.wire.EventTimes;
+import dev.moratorium.wire.Sanitize;
 import dev.moratorium.policy.Jurisdictions;
 import java.time.Instant;
 

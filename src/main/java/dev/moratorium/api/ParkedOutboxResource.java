@@ -2,8 +2,9 @@ package dev.moratorium.api;
 
 import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.outbox.ParkedRowsGauge;
-import dev.moratorium.security.AccessRule;
+import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.ParkedOutbox;
+import dev.moratorium.wire.ApiError;
 import dev.moratorium.wire.HeaderCodec;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -57,13 +58,13 @@ public class ParkedOutboxResource {
     }
 
     /**
-     * Admin only; AccessPolicy already requires it for every write, this says so where the write is.
+     * Admin only; CallerPermissionCheck already requires it for every write, this says so where the write is.
      * The row goes back to the outbox under a new id, so it is published after every row queued
      * before now — also after newer records of its policy.
      */
     @POST
     @Path("/{id}/redrive")
-    @RolesAllowed(AccessRule.ADMIN)
+    @RolesAllowed(CallerPermissions.ADMIN)
     @Operation(operationId = "redriveParkedOutboxRow", summary = "Queues a parked row for publishing again")
     @APIResponse(responseCode = "200", description = "The row is back in the outbox")
     @APIResponse(responseCode = "400", description = "The id is not a number", content = @Content(schema = @Schema(implementation = ApiError.class)))

@@ -1,9 +1,10 @@
 package dev.moratorium.api;
 
 import dev.moratorium.ingest.RejectionRetry;
-import dev.moratorium.security.AccessRule;
+import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.RejectionEntity;
 import dev.moratorium.store.RejectionReads;
+import dev.moratorium.wire.ApiError;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -51,10 +52,10 @@ public class RejectionsResource {
         return rows.stream().map(r -> RejectionView.of(r, null)).toList();
     }
 
-    /** Admin only; AccessPolicy already requires it for every write, this says so where the write is. */
+    /** Admin only; CallerPermissionCheck already requires it for every write, this says so where the write is. */
     @POST
     @Path("/{id}/retry")
-    @RolesAllowed(AccessRule.ADMIN)
+    @RolesAllowed(CallerPermissions.ADMIN)
     @Operation(operationId = "retryRejection", summary = "Re-runs a rejected record, e.g. once its policy exists")
     @APIResponse(responseCode = "200", description = "The rejection after the retry, with its outcome")
     @APIResponse(responseCode = "400", description = "The id is not a number", content = @Content(schema = @Schema(implementation = ApiError.class)))

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.util.Arrays;
-import dev.moratorium.security.AccessRule;
+import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.WebhookSubscriptionEntity;
 import dev.moratorium.webhook.InvalidSubscription;
 import dev.moratorium.webhook.Subscriptions;
@@ -50,7 +50,7 @@ public class SubscriptionsResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @RolesAllowed(AccessRule.ADMIN)
+    @RolesAllowed(CallerPermissions.ADMIN)
     @Operation(summary = "Subscribe a URL; the answer carries the signing secret, shown this once")
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = SubscriptionRequest.class)))
     @APIResponse(responseCode = "201", description = "Created, with its secret",
@@ -82,7 +82,7 @@ public class SubscriptionsResource {
     @PATCH
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @RolesAllowed(AccessRule.ADMIN)
+    @RolesAllowed(CallerPermissions.ADMIN)
     @Operation(summary = "Pause or resume (paused), change URL or filters, or rotate the secret (rotateSecret)")
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = SubscriptionPatch.class)))
     @APIResponse(responseCode = "200", description = "The subscription; secret only when rotated",
@@ -99,7 +99,7 @@ public class SubscriptionsResource {
 
     @DELETE
     @Path("/{id}")
-    @RolesAllowed(AccessRule.ADMIN)
+    @RolesAllowed(CallerPermissions.ADMIN)
     @Operation(summary = "Unsubscribe; its delivery log goes with it")
     @APIResponse(responseCode = "204", description = "Deleted")
     public Response delete(@PathParam("id") String id) {
@@ -119,7 +119,7 @@ public class SubscriptionsResource {
 
     @POST
     @Path("/{id}/replay")
-    @RolesAllowed(AccessRule.ADMIN)
+    @RolesAllowed(CallerPermissions.ADMIN)
     @Operation(summary = "Deliver again every matching notification after sequence `after` (0: from the start)")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SubscriptionJson.class)))
     public SubscriptionJson replay(@PathParam("id") String id, @QueryParam("after") String after) {

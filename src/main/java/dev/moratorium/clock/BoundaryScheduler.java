@@ -1,6 +1,6 @@
 package dev.moratorium.clock;
 
-import dev.moratorium.ingest.Sanitize;
+import dev.moratorium.wire.Sanitize;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

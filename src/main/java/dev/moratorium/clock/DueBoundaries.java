@@ -1,6 +1,6 @@
 package dev.moratorium.clock;
 
-import dev.moratorium.ingest.Sanitize;
+import dev.moratorium.wire.Sanitize;
 import dev.moratorium.policy.Outcome;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyDecider;

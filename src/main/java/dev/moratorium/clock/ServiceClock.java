@@ -28,7 +28,7 @@ public class ServiceClock {
             return system;
         }
         String text = config.clock().start().get().strip();
-        Instant start = dev.moratorium.ingest.EventTimes.parse(text).orElseThrow(() -> new IllegalArgumentException(
+        Instant start = dev.moratorium.wire.EventTimes.parse(text).orElseThrow(() -> new IllegalArgumentException(
                 "moratorium.clock.start (MORATORIUM_CLOCK_START) \"" + text
                         + "\" is not an RFC 3339 instant such as 2020-06-09T00:00:00Z"));
         Duration offset = Duration.between(system.instant(), start);

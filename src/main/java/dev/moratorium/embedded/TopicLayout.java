@@ -1,6 +1,6 @@
 package dev.moratorium.embedded;
 
-import dev.moratorium.config.Topics;
+import dev.moratorium.wire.Topics;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;

@@ -5,6 +5,8 @@ import dev.moratorium.policy.Jurisdictions;
 import dev.moratorium.policy.Names;
 import dev.moratorium.policy.PolicyIds;
 import dev.moratorium.policy.PolicyEvent.ExemptionGrant;
+import dev.moratorium.wire.EventTimes;
+import dev.moratorium.wire.Sanitize;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,8 @@ package dev.moratorium.ingest;
 
 import dev.moratorium.policy.AsKnownBy.RecordedEvent;
 import dev.moratorium.store.PolicyEventEntity;
+import dev.moratorium.wire.RawHeader;
+import dev.moratorium.wire.RawRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;

@@ -4,6 +4,8 @@ import dev.moratorium.policy.Decision;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.policy.PolicyEvent;
 import dev.moratorium.store.PolicyEventEntity;
+import dev.moratorium.wire.RawHeader;
+import dev.moratorium.wire.RawRecord;
 import dev.moratorium.wire.TraceContext;
 import dev.moratorium.write.UnitOfWork;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,7 +1,10 @@
 package dev.moratorium.ingest;
 
-import dev.moratorium.config.Topics;
+import dev.moratorium.wire.Topics;
 import dev.moratorium.store.TableStatistics;
+import dev.moratorium.wire.RawHeader;
+import dev.moratorium.wire.RawRecord;
+import dev.moratorium.wire.Sanitize;
 import dev.moratorium.write.Isolation;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;

@@ -5,6 +5,8 @@ import dev.moratorium.policy.Rejection;
 import dev.moratorium.policy.RejectionReason;
 import dev.moratorium.store.RejectionEntity;
 import dev.moratorium.wire.HeaderCodec;
+import dev.moratorium.wire.RawRecord;
+import dev.moratorium.wire.Sanitize;
 import dev.moratorium.write.PolicyWrites;
 import dev.moratorium.write.StoreFault;
 import dev.moratorium.write.UnitOfWork;

@@ -2,6 +2,7 @@ package dev.moratorium.ingest;
 
 import dev.moratorium.policy.Outcome;
 import dev.moratorium.policy.Rejection;
+import dev.moratorium.wire.RawRecord;
 
 /** What became of one record. */
 public sealed interface RecordResult {

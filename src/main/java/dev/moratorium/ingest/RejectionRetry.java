@@ -3,6 +3,8 @@ package dev.moratorium.ingest;
 import dev.moratorium.policy.RejectionReason;
 import dev.moratorium.store.RejectionEntity;
 import dev.moratorium.wire.HeaderCodec;
+import dev.moratorium.wire.RawRecord;
+import dev.moratorium.wire.Sanitize;
 import dev.moratorium.write.PolicyWrites;
 import dev.moratorium.write.StoreFault;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,6 +1,6 @@
 package dev.moratorium.ops;
 
-import dev.moratorium.config.Topics;
+import dev.moratorium.wire.Topics;
 import dev.moratorium.ingest.PolicyChangeConsumer;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;

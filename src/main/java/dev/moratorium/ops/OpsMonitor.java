@@ -1,6 +1,6 @@
 package dev.moratorium.ops;
 
-import dev.moratorium.ingest.Sanitize;
+import dev.moratorium.wire.Sanitize;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;

@@ -1,9 +1,9 @@
 package dev.moratorium.outbox;
 
 import dev.moratorium.config.MoratoriumConfig;
-import dev.moratorium.config.Topics;
-import dev.moratorium.ingest.RawHeader;
-import dev.moratorium.ingest.Sanitize;
+import dev.moratorium.wire.Topics;
+import dev.moratorium.wire.RawHeader;
+import dev.moratorium.wire.Sanitize;
 import dev.moratorium.store.OutboxEntity;
 import dev.moratorium.store.ParkedOutbox;
 import dev.moratorium.wire.HeaderCodec;

@@ -1,9 +1,9 @@
 package dev.moratorium.outbox;
 
 import dev.moratorium.config.MoratoriumConfig;
-import dev.moratorium.config.Topics;
-import dev.moratorium.ingest.RawHeader;
-import dev.moratorium.ingest.RawRecord;
+import dev.moratorium.wire.Topics;
+import dev.moratorium.wire.RawHeader;
+import dev.moratorium.wire.RawRecord;
 import dev.moratorium.policy.Notification;
 import dev.moratorium.policy.Outcome;
 import dev.moratorium.policy.Policy;

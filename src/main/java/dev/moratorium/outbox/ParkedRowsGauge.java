@@ -1,6 +1,6 @@
 package dev.moratorium.outbox;
 
-import dev.moratorium.ingest.Sanitize;
+import dev.moratorium.wire.Sanitize;
 import dev.moratorium.store.ParkedOutbox;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

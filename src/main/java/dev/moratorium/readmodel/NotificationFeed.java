@@ -1,7 +1,7 @@
 package dev.moratorium.readmodel;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.moratorium.ingest.Sanitize;
+import dev.moratorium.wire.Sanitize;
 import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.store.NotificationEntity;
 import dev.moratorium.wire.WireJson;

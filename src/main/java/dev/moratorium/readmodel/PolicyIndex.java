@@ -1,7 +1,7 @@
 package dev.moratorium.readmodel;
 
 import dev.moratorium.config.MoratoriumConfig;
-import dev.moratorium.ingest.Sanitize;
+import dev.moratorium.wire.Sanitize;
 import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.policy.Names;
 import dev.moratorium.policy.Policy;

@@ -1,6 +1,5 @@
 package dev.moratorium.security;
 
-import dev.moratorium.api.HttpErrors;
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.request.AuthenticationRequest;

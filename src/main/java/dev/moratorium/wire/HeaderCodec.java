@@ -2,7 +2,6 @@ package dev.moratorium.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.moratorium.ingest.RawHeader;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;

@@ -1,6 +1,5 @@
 package dev.moratorium.wire;
 
-import dev.moratorium.ingest.RawHeader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

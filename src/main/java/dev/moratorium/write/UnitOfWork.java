@@ -1,6 +1,6 @@
 package dev.moratorium.write;
 
-import dev.moratorium.ingest.RawHeader;
+import dev.moratorium.wire.RawHeader;
 import dev.moratorium.outbox.OutboxWriter;
 import dev.moratorium.policy.Outcome;
 import dev.moratorium.policy.Policy;

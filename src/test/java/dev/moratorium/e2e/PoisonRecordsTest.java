@@ -7,8 +7,8 @@ import static org.hamcrest.Matchers.equalTo;
 
 import dev.moratorium.ingest.PolicyChangeIngestor;
 import dev.moratorium.ingest.PolicyChangeReader;
-import dev.moratorium.ingest.RawHeader;
-import dev.moratorium.ingest.RawRecord;
+import dev.moratorium.wire.RawHeader;
+import dev.moratorium.wire.RawRecord;
 import dev.moratorium.ingest.ReadResult;
 import dev.moratorium.ingest.RecordResult;
 import dev.moratorium.testing.Events;

@@ -2,7 +2,7 @@ package dev.moratorium.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.moratorium.config.Topics;
+import dev.moratorium.wire.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moratorium.policy.RejectionReason;
 import dev.moratorium.testing.RecordMutator;
+import dev.moratorium.wire.RawHeader;
+import dev.moratorium.wire.RawRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;

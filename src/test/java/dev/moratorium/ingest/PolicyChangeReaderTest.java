@@ -18,6 +18,8 @@ import dev.moratorium.policy.PolicyEvent.ProductWithdrawn;
 import dev.moratorium.policy.Rejection;
 import dev.moratorium.policy.RejectionReason;
 import dev.moratorium.policy.TimeDrivenChanges;
+import dev.moratorium.wire.RawHeader;
+import dev.moratorium.wire.RawRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

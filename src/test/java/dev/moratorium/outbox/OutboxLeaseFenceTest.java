@@ -3,8 +3,8 @@ package dev.moratorium.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.moratorium.config.Topics;
-import dev.moratorium.ingest.RawHeader;
+import dev.moratorium.wire.Topics;
+import dev.moratorium.wire.RawHeader;
 import dev.moratorium.store.OutboxEntity;
 import dev.moratorium.store.SequenceBlock;
 import dev.moratorium.store.WriterLock;

@@ -31,12 +31,12 @@ class DevTokenScriptTest {
         assumeTrue(available("openssl", "version"), "openssl is not installed");
         String publicKey = run("public-key");
         assertThat(publicKey).startsWith("MII").doesNotContain("PRIVATE");
-        String token = run(AccessRule.ADMIN, AccessRule.VIEWER);
+        String token = run(CallerPermissions.ADMIN, CallerPermissions.VIEWER);
 
         JWTAuthContextInfo verification = new JWTAuthContextInfo(KeyUtils.decodePublicKey(publicKey), "urn:moratorium");
         verification.setMaxTimeToLiveSecs(86400L);
         JsonWebToken jwt = new DefaultJWTParser(verification).parse(token);
-        assertThat(jwt.getGroups()).containsExactlyInAnyOrder(AccessRule.ADMIN, AccessRule.VIEWER);
+        assertThat(jwt.getGroups()).containsExactlyInAnyOrder(CallerPermissions.ADMIN, CallerPermissions.VIEWER);
         assertThat(jwt.getExpirationTime() - jwt.getIssuedAtTime()).isEqualTo(3600);
         assertThat(Files.list(keys).map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("private.pem",
                 "public.pem");

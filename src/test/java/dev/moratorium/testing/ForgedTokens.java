@@ -1,6 +1,6 @@
 package dev.moratorium.testing;
 
-import dev.moratorium.security.AccessRule;
+import dev.moratorium.security.CallerPermissions;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -32,7 +32,7 @@ public final class ForgedTokens {
     /** Label → the Authorization header value. None of them may get a write through. */
     public static Map<String, String> all() {
         long now = Instant.now().getEpochSecond();
-        String admin = payload(TestTokens.ISSUER, AccessRule.ADMIN, now, now + 300);
+        String admin = payload(TestTokens.ISSUER, CallerPermissions.ADMIN, now, now + 300);
         KeyPair mallory = TestTokens.generateKeyPair();
         byte[] servicePublicKey = publicKeyOfService();
         Map<String, String> tokens = new LinkedHashMap<>();
@@ -65,31 +65,31 @@ public final class ForgedTokens {
         tokens.put("HS256 with kid path traversal", bearer(hmac(
                 "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"../../../../../../dev/null\"}", admin, new byte[] {0})));
         tokens.put("expired 10 minutes ago", bearer(rs256(TestTokens.privateKey(), header(),
-                payload(TestTokens.ISSUER, AccessRule.ADMIN, now - 3600, now - 600))));
+                payload(TestTokens.ISSUER, CallerPermissions.ADMIN, now - 3600, now - 600))));
         tokens.put("not valid before an hour from now (nbf)", bearer(rs256(TestTokens.privateKey(), header(),
-                "{\"iss\":\"" + TestTokens.ISSUER + "\",\"upn\":\"mallory\",\"groups\":[\"" + AccessRule.ADMIN
+                "{\"iss\":\"" + TestTokens.ISSUER + "\",\"upn\":\"mallory\",\"groups\":[\"" + CallerPermissions.ADMIN
                         + "\"],\"iat\":" + now + ",\"nbf\":" + (now + 3600) + ",\"exp\":" + (now + 7200) + "}")));
         tokens.put("valid for ten years", bearer(rs256(TestTokens.privateKey(), header(),
-                payload(TestTokens.ISSUER, AccessRule.ADMIN, now, now + 10L * 365 * 24 * 3600))));
+                payload(TestTokens.ISSUER, CallerPermissions.ADMIN, now, now + 10L * 365 * 24 * 3600))));
         tokens.put("expiring before it was issued", bearer(rs256(TestTokens.privateKey(), header(),
-                payload(TestTokens.ISSUER, AccessRule.ADMIN, now + 600, now + 300))));
+                payload(TestTokens.ISSUER, CallerPermissions.ADMIN, now + 600, now + 300))));
         tokens.put("without expiry", bearer(rs256(TestTokens.privateKey(), header(),
-                "{\"iss\":\"" + TestTokens.ISSUER + "\",\"upn\":\"mallory\",\"groups\":[\"" + AccessRule.ADMIN
+                "{\"iss\":\"" + TestTokens.ISSUER + "\",\"upn\":\"mallory\",\"groups\":[\"" + CallerPermissions.ADMIN
                         + "\"],\"iat\":" + now + "}")));
         tokens.put("wrong issuer", bearer(rs256(TestTokens.privateKey(), header(),
-                payload("urn:someone-else", AccessRule.ADMIN, now, now + 300))));
+                payload("urn:someone-else", CallerPermissions.ADMIN, now, now + 300))));
         tokens.put("issuer with a trailing space", bearer(rs256(TestTokens.privateKey(), header(),
-                payload(TestTokens.ISSUER + " ", AccessRule.ADMIN, now, now + 300))));
+                payload(TestTokens.ISSUER + " ", CallerPermissions.ADMIN, now, now + 300))));
         tokens.put("no issuer", bearer(rs256(TestTokens.privateKey(), header(),
-                "{\"upn\":\"mallory\",\"groups\":[\"" + AccessRule.ADMIN + "\"],\"iat\":" + now + ",\"exp\":" + (now + 300) + "}")));
+                "{\"upn\":\"mallory\",\"groups\":[\"" + CallerPermissions.ADMIN + "\"],\"iat\":" + now + ",\"exp\":" + (now + 300) + "}")));
         tokens.put("viewer token, payload swapped for admin", bearer(tamper(TestTokens.viewer(), admin)));
         tokens.put(VIEWER, bearer(TestTokens.viewer()));
         tokens.put("valid signature, no groups", bearer(TestTokens.withGroups()));
         tokens.put("valid signature, role in upper case", bearer(TestTokens.withGroups("MORATORIUM-ADMIN")));
-        tokens.put("valid signature, role with a suffix", bearer(TestTokens.withGroups(AccessRule.ADMIN + "s")));
+        tokens.put("valid signature, role with a suffix", bearer(TestTokens.withGroups(CallerPermissions.ADMIN + "s")));
         tokens.put("valid signature, groups as one string", bearer(rs256(TestTokens.privateKey(), header(),
                 "{\"iss\":\"" + TestTokens.ISSUER + "\",\"upn\":\"mallory\",\"groups\":\"moratorium-viewer,"
-                        + AccessRule.ADMIN.substring(0, 5) + "\",\"iat\":" + now + ",\"exp\":" + (now + 300) + "}")));
+                        + CallerPermissions.ADMIN.substring(0, 5) + "\",\"iat\":" + now + ",\"exp\":" + (now + 300) + "}")));
         tokens.put("admin token with its signature cut", bearer(cutSignature(TestTokens.admin())));
         tokens.put("admin token in lower-case scheme, signature cut", "bearer " + cutSignature(TestTokens.admin()));
         tokens.put("a 12 KiB token", "Bearer " + "A".repeat(12 * 1024));

@@ -1,6 +1,6 @@
 package dev.moratorium.testing;
 
-import dev.moratorium.security.AccessRule;
+import dev.moratorium.security.CallerPermissions;
 import io.smallrye.jwt.build.Jwt;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -41,11 +41,11 @@ public final class TestTokens {
     }
 
     public static String admin() {
-        return withGroups(AccessRule.ADMIN);
+        return withGroups(CallerPermissions.ADMIN);
     }
 
     public static String viewer() {
-        return withGroups(AccessRule.VIEWER);
+        return withGroups(CallerPermissions.VIEWER);
     }
 
     /** A valid token of the service's issuer, for five minutes, with these roles. */

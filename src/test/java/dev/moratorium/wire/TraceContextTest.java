@@ -2,7 +2,6 @@ package dev.moratorium.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.moratorium.ingest.RawHeader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

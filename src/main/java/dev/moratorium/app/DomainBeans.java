@@ -1,5 +1,6 @@
-package dev.moratorium.config;
+package dev.moratorium.app;
 
+import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.ingest.PolicyChangeReader;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.policy.TimeDrivenChanges;

@@ -1,4 +1,4 @@
-package dev.moratorium.config;
+package dev.moratorium.app;
 
 import dev.moratorium.ingest.PolicyChangeConsumer;
 import dev.moratorium.outbox.OutboxRelay;

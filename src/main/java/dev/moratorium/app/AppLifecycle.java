@@ -1,6 +1,7 @@
-package dev.moratorium.config;
+package dev.moratorium.app;
 
-import dev.moratorium.security.AccessRule;
+import dev.moratorium.config.MoratoriumConfig;
+import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.security.VerificationKey;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -48,8 +49,8 @@ public class AppLifecycle {
                 .append("  Kafka     ").append(bootstrapServers).append("\n")
                 .append("  Clock     ").append(clock.instant()).append(config.clock().start().isPresent()
                         ? "  (moratorium.clock.start)" : "  (real time)").append("\n")
-                .append("  Security  writes need role ").append(AccessRule.ADMIN).append(", reads ")
-                .append(config.security().restrictReads() ? "need " + AccessRule.VIEWER + " or " + AccessRule.ADMIN
+                .append("  Security  writes need role ").append(CallerPermissions.ADMIN).append(", reads ")
+                .append(config.security().restrictReads() ? "need " + CallerPermissions.VIEWER + " or " + CallerPermissions.ADMIN
                         : "are open").append("; token key ")
                 .append(verificationKey.configured() ? "configured" : "NOT configured (every write answers 401)")
                 .append("\n");

@@ -1,4 +1,4 @@
-package dev.moratorium.config;
+package dev.moratorium.wire;
 
 /** The topic names of CONTRACT.md; the channels are named after them. */
 public final class Topics {

@@ -1,4 +1,4 @@
-package dev.moratorium.ingest;
+package dev.moratorium.wire;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -1,5 +1,6 @@
-package dev.moratorium.ingest;
+package dev.moratorium.wire;
 
+import dev.moratorium.wire.Sanitize;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;

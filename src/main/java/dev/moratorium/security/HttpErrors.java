@@ -1,8 +1,8 @@
-package dev.moratorium.api;
+package dev.moratorium.security;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.moratorium.ingest.Sanitize;
-import dev.moratorium.security.AccessRule;
+import dev.moratorium.wire.ApiError;
+import dev.moratorium.wire.Sanitize;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.security.AuthenticationException;
@@ -21,7 +21,7 @@ import org.jboss.logging.Logger;
 
 /**
  * JSON errors for what fails before (or outside) a REST endpoint: the security checks (401, 403),
- * the body limit (413), paths nothing serves (404), and anything unexpected. {@link ErrorMapper} does
+ * the body limit (413), paths nothing serves (404), and anything unexpected. {@code api.ErrorMapper} does
  * the same inside the REST layer. Without this, Quarkus answers such failures with an empty body
  * or its own error page, which may carry a stack trace.
  */
@@ -75,9 +75,9 @@ public class HttpErrors {
         }
         Throwable failure = context.failure();
         if (failure instanceof ForbiddenException) {
-            send(response, 403, "forbidden", AccessRule.isRead(context.request().method().name())
-                    ? "reading needs role " + AccessRule.VIEWER + " or " + AccessRule.ADMIN
-                    : "this needs role " + AccessRule.ADMIN);
+            send(response, 403, "forbidden", CallerPermissions.isRead(context.request().method().name())
+                    ? "reading needs role " + CallerPermissions.VIEWER + " or " + CallerPermissions.ADMIN
+                    : "this needs role " + CallerPermissions.ADMIN);
         } else if (failure instanceof UnauthorizedException || failure instanceof AuthenticationException) {
             sendUnauthorized(context);
         } else {
@@ -98,7 +98,7 @@ public class HttpErrors {
                 unauthorizedMessage(context.request().headers().contains("Authorization")));
     }
 
-    static String unauthorizedMessage(boolean tokenSent) {
+    public static String unauthorizedMessage(boolean tokenSent) {
         return tokenSent
                 ? "the bearer token was not accepted; send a valid, unexpired JWT from the configured issuer"
                 : "this request needs a bearer token (JWT) with the right role; see the README's Security section";

@@ -16,7 +16,7 @@ import java.util.Set;
  *
  * The write check comes first and ignores the path, so no path trick turns a write into a probe.
  */
-public final class AccessRule {
+public final class CallerPermissions {
 
     /** May retry rejections (and any later admin action); may read. */
     public static final String ADMIN = "moratorium-admin";
@@ -26,7 +26,7 @@ public final class AccessRule {
     private static final Set<String> READ_METHODS = Set.of("GET", "HEAD", "OPTIONS");
     private static final Set<String> OPEN_PATHS = Set.of("/q/health", "/q/metrics");
 
-    private AccessRule() {
+    private CallerPermissions() {
     }
 
     /**

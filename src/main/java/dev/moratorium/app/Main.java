@@ -1,4 +1,4 @@
-package dev.moratorium.config;
+package dev.moratorium.app;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;

@@ -1,7 +1,8 @@
-package dev.moratorium.ingest;
+package dev.moratorium.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.moratorium.wire.Sanitize;
 import org.junit.jupiter.api.Test;
 
 /** Outside text in a log line or a sentence stays on one line and short. */

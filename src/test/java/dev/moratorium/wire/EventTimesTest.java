@@ -1,7 +1,8 @@
-package dev.moratorium.ingest;
+package dev.moratorium.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.moratorium.wire.EventTimes;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;

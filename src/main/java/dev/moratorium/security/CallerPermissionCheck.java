@@ -9,13 +9,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 /**
- * Applies {@link AccessRule} to every HTTP request, before any endpoint or static file is reached
+ * Applies {@link CallerPermissions} to every HTTP request, before any endpoint or static file is reached
  * ({@code quarkus.http.auth.permission.moratorium.paths=/*} in application.properties). A denied
  * anonymous caller gets 401, a denied authenticated one 403; both as JSON (see
  * {@link JsonBearerChallenge} and {@code api.HttpErrors}).
  */
 @ApplicationScoped
-public class AccessPolicy implements HttpSecurityPolicy {
+public class CallerPermissionCheck implements HttpSecurityPolicy {
 
     @Inject
     MoratoriumConfig config;
@@ -25,7 +25,7 @@ public class AccessPolicy implements HttpSecurityPolicy {
             AuthorizationRequestContext context) {
         String method = request.request().method().name();
         String path = request.normalizedPath();
-        return identity.map(id -> AccessRule.permits(method, path, id.getRoles(), config.security().restrictReads())
+        return identity.map(id -> CallerPermissions.permits(method, path, id.getRoles(), config.security().restrictReads())
                 ? CheckResult.PERMIT
                 : CheckResult.DENY);
     }

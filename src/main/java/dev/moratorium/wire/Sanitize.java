@@ -1,4 +1,4 @@
-package dev.moratorium.ingest;
+package dev.moratorium.wire;
 
 /** Keeps text from records safe to echo in a rejection sentence or a log line. */
 public final class Sanitize {

@@ -8,7 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Who may do what, as a table: method, path, the caller's roles, restrict-reads, allowed. */
-class AccessRuleTest {
+class CallerPermissionsTest {
 
     @ParameterizedTest(name = "{0} {1} as [{2}], restrict-reads={3}: {4}")
     @CsvSource(delimiter = '|', textBlock = """
@@ -53,6 +53,6 @@ class AccessRuleTest {
             """)
     void permits(String method, String path, String roles, boolean restrictReads, boolean allowed) {
         Set<String> roleSet = roles == null ? Set.of() : Set.copyOf(Arrays.asList(roles.trim().split("\\s+")));
-        assertThat(AccessRule.permits(method, path, roleSet, restrictReads)).isEqualTo(allowed);
+        assertThat(CallerPermissions.permits(method, path, roleSet, restrictReads)).isEqualTo(allowed);
     }
 }

@@ -1,4 +1,4 @@
-package dev.moratorium.api;
+package dev.moratorium.wire;
 
 /** The body of every error answer: {@code {"error": code, "message": sentence}}. */
 public record ApiError(String error, String message) {
