@@ -19,7 +19,7 @@ public class BoundaryScheduler {
     @Inject
     DueBoundaries dueBoundaries;
 
-    @Scheduled(every = "${moratorium.clock.tick:1s}", delayed = "1s",
+    @Scheduled(every = "${moratorium.clock.tick}", delayed = "1s",
             skipExecutionIf = Scheduled.ApplicationNotRunning.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {

@@ -170,13 +170,13 @@ public interface MoratoriumConfig {
         @WithDefault("false")
         boolean enabled();
 
-        @WithDefault("9092")
+        @WithDefault(EmbeddedDefaults.KAFKA_PORT)
         int kafkaPort();
 
-        @WithDefault("15432")
+        @WithDefault(EmbeddedDefaults.POSTGRES_PORT)
         int postgresPort();
 
-        @WithDefault("3")
+        @WithDefault(EmbeddedDefaults.PARTITIONS)
         int partitions();
 
         /** Where broker and database keep their data; default {@code target/embedded}. */

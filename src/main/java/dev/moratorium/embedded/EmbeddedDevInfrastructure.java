@@ -1,5 +1,6 @@
 package dev.moratorium.embedded;
 
+import dev.moratorium.config.EmbeddedDefaults;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,10 +36,10 @@ final class EmbeddedDevInfrastructure {
     }
 
     private static Map<String, String> start(Function<String, String> setting) {
-        int kafkaPort = intSetting(setting, "moratorium.embedded.kafka-port", 9092);
-        int postgresPort = intSetting(setting, "moratorium.embedded.postgres-port", 15432);
+        int kafkaPort = intSetting(setting, "moratorium.embedded.kafka-port", Integer.parseInt(EmbeddedDefaults.KAFKA_PORT));
+        int postgresPort = intSetting(setting, "moratorium.embedded.postgres-port", Integer.parseInt(EmbeddedDefaults.POSTGRES_PORT));
         int httpPort = intSetting(setting, "quarkus.http.port", 8080);
-        int partitions = intSetting(setting, "moratorium.embedded.partitions", 3);
+        int partitions = intSetting(setting, "moratorium.embedded.partitions", Integer.parseInt(EmbeddedDefaults.PARTITIONS));
         String dir = setting.apply("moratorium.embedded.data-dir");
         Path dataDir = Path.of(dir == null || dir.isBlank() ? "target/embedded" : dir);
         try {

@@ -30,7 +30,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -94,7 +93,6 @@ public class OutboxRelay {
     private final String holder = holderName();
     private volatile KafkaProducer<byte[], byte[]> producer;
     private volatile RelayTimeouts timeouts;
-    private final AtomicLong published = new AtomicLong();
     /** Rows that met a {@link SendFailure.Kind#SUSPECT} error, and how many rounds in a row they did. */
     private final Map<Long, Integer> suspects = new ConcurrentHashMap<>();
     /**
@@ -173,9 +171,6 @@ public class OutboxRelay {
         return config;
     }
 
-    public long publishedCount() {
-        return published.get();
-    }
 
     /** This relay's name in {@code outbox_lease.holder}. */
     public String holder() {
@@ -336,7 +331,7 @@ public class OutboxRelay {
         }
         outcome.published.forEach(r -> suspects.remove(r.id));
         publishedUpTo = last;
-        published.addAndGet(outcome.published.size());
+
     }
 
     private static String holderName() {

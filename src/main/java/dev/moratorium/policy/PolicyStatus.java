@@ -11,10 +11,5 @@ public enum PolicyStatus {
     /** A moratorium ended early by {@code moratorium.lifted}. */
     LIFTED,
     /** A product withdrawal in force; a withdrawal never ends. */
-    WITHDRAWN;
-
-    /** An ended policy accepts no further event (reason {@code policy-closed}). */
-    public boolean isClosed() {
-        return this == EXPIRED || this == LIFTED || this == WITHDRAWN;
-    }
+    WITHDRAWN
 }

@@ -39,7 +39,7 @@ public class Retention {
     @Inject
     MeterRegistry registry;
 
-    @Scheduled(every = "${moratorium.retention.interval:10m}", delayed = "30s",
+    @Scheduled(every = "${moratorium.retention.interval}", delayed = "30s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void prune() {

@@ -59,7 +59,7 @@ class ArchitectureTest {
                 layer(order[i], higher);
             }
         }
-        layer("embedded", "config", "store", "outbox", "write", "ingest", "clock", "webhook", "readmodel", "security",
+        layer("embedded", "store", "outbox", "write", "ingest", "clock", "webhook", "readmodel", "security",
                 "api", "ops", "app");
     }
 
