@@ -1,5 +1,6 @@
 package dev.moratorium.ops;
 
+import dev.moratorium.store.SqlValues;
 import dev.moratorium.wire.Sanitize;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -80,21 +81,10 @@ public class OpsMonitor {
                 .getSingleResult();
         double lag = 0;
         if (nextDue != null) {
-            Instant due = toInstant(nextDue);
+            Instant due = SqlValues.instant(nextDue);
             lag = Math.max(0, Duration.between(due, now).toMillis() / 1000.0);
         }
         return new OpsSnapshot(((Number) outbox[0]).longValue(), ((Number) outbox[1]).doubleValue(),
                 ((Number) counts[0]).longValue(), ((Number) counts[1]).longValue(), lag, now);
-    }
-
-    private static Instant toInstant(Object value) {
-        if (value instanceof Instant i) {
-            return i;
-        } else if (value instanceof OffsetDateTime o) {
-            return o.toInstant();
-        } else if (value instanceof java.sql.Timestamp t) {
-            return t.toInstant();
-        }
-        return Instant.parse(value.toString());
     }
 }

@@ -54,7 +54,7 @@ public class ParkedOutbox {
         List<Parked> parked = new ArrayList<>(rows.size());
         for (Object[] r : rows) {
             parked.add(new Parked(((Number) r[0]).longValue(), (String) r[1], (byte[]) r[2], (String) r[3],
-                    instant(r[4]), (String) r[5], instant(r[6]), ((Number) r[7]).longValue(), (byte[]) r[8]));
+                    SqlValues.instant(r[4]), (String) r[5], SqlValues.instant(r[6]), ((Number) r[7]).longValue(), (byte[]) r[8]));
         }
         return parked;
     }
@@ -83,16 +83,5 @@ public class ParkedOutbox {
         }
         em.createNativeQuery("DELETE FROM outbox_parked WHERE id = :id").setParameter("id", id).executeUpdate();
         return Optional.of(newId);
-    }
-
-    private static Instant instant(Object value) {
-        if (value instanceof Instant i) {
-            return i;
-        } else if (value instanceof OffsetDateTime o) {
-            return o.toInstant();
-        } else if (value instanceof java.sql.Timestamp t) {
-            return t.toInstant();
-        }
-        return value == null ? null : Instant.parse(value.toString());
     }
 }

@@ -1,5 +1,6 @@
 package dev.moratorium.webhook;
 
+import dev.moratorium.store.SqlValues;
 import dev.moratorium.store.WebhookSubscriptionEntity;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -84,7 +85,7 @@ public class WebhookMetrics {
             for (Object[] row : rows) {
                 Tags tags = Tags.of("subscription", (String) row[0], "status", (String) row[1]);
                 backlogs.add(MultiGauge.Row.of(tags, ((Number) row[2]).doubleValue()));
-                Instant oldestAt = instant(row[3]);
+                Instant oldestAt = SqlValues.instant(row[3]);
                 ages.add(MultiGauge.Row.of(tags, oldestAt == null ? 0 : Math.max(0,
                         Duration.between(oldestAt, now).toMillis() / 1000.0)));
                 int i = statuses.indexOf((String) row[1]);
@@ -101,18 +102,5 @@ public class WebhookMetrics {
             byStatus.register(statusRows, true);
             failing.set(counts[2]);
         });
-    }
-
-    private static Instant instant(Object value) {
-        if (value instanceof Instant i) {
-            return i;
-        }
-        if (value instanceof OffsetDateTime o) {
-            return o.toInstant();
-        }
-        if (value instanceof Timestamp t) {
-            return t.toInstant();
-        }
-        return null;
     }
 }

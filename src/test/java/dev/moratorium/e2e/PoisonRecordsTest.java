@@ -12,6 +12,7 @@ import dev.moratorium.wire.RawRecord;
 import dev.moratorium.ingest.ReadResult;
 import dev.moratorium.ingest.RecordResult;
 import dev.moratorium.testing.Events;
+import dev.moratorium.testing.Sql;
 import dev.moratorium.testing.RecordMutator;
 import dev.moratorium.testing.TestKafka;
 import io.quarkus.test.junit.QuarkusTest;
@@ -20,9 +21,6 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -269,16 +267,11 @@ class PoisonRecordsTest {
     }
 
     private void execute(String sql) throws Exception {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
+        Sql.execute(dataSource, sql);
     }
 
     private long count(String sql) throws Exception {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return Sql.count(dataSource, sql);
     }
 
     private static byte[] bytes(String s) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.moratorium.store.Retention;
 import dev.moratorium.testing.Events;
+import dev.moratorium.testing.Sql;
 import dev.moratorium.testing.TestKafka;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -18,9 +19,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -125,15 +123,10 @@ class StreamsAndRetentionTest {
     }
 
     private void execute(String sql) throws Exception {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
+        Sql.execute(dataSource, sql);
     }
 
     private long count(String sql) throws Exception {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return Sql.count(dataSource, sql);
     }
 }
