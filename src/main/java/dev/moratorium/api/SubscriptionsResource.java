@@ -8,6 +8,7 @@ import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.WebhookSubscriptionEntity;
 import dev.moratorium.webhook.InvalidSubscription;
 import dev.moratorium.webhook.Subscriptions;
+import dev.moratorium.wire.ApiError;
 import dev.moratorium.wire.WireJson;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -51,11 +52,12 @@ public class SubscriptionsResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(CallerPermissions.ADMIN)
-    @Operation(summary = "Subscribe a URL; the answer carries the signing secret, shown this once")
+    @Operation(operationId = "createSubscription", summary = "Subscribe a URL; the answer carries the signing secret, shown this once")
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = SubscriptionRequest.class)))
     @APIResponse(responseCode = "201", description = "Created, with its secret",
             content = @Content(schema = @Schema(implementation = SubscriptionJson.class)))
-    @APIResponse(responseCode = "400", description = "invalid-field: a field (the URL, a type...) is not acceptable")
+    @APIResponse(responseCode = "400", description = "invalid-field: a field (the URL, a type...) is not acceptable",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response create(String body) {
         SubscriptionRequest request = read(body, SubscriptionRequest.class);
         Subscriptions.Created created = valid(() -> subscriptions.create(request.url(), request.types(),
@@ -65,16 +67,17 @@ public class SubscriptionsResource {
     }
 
     @GET
-    @Operation(summary = "Every subscription, oldest first (without secrets)")
+    @Operation(operationId = "listSubscriptions", summary = "Every subscription, oldest first (without secrets)")
     public List<SubscriptionJson> list() {
         return subscriptions.list().stream().map(s -> SubscriptionJson.of(s, null)).toList();
     }
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "One subscription: its filters, status and delivery cursor")
+    @Operation(operationId = "getSubscription", summary = "One subscription: its filters, status and delivery cursor")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SubscriptionJson.class)))
-    @APIResponse(responseCode = "404", description = "unknown-subscription")
+    @APIResponse(responseCode = "404", description = "unknown-subscription",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     public SubscriptionJson get(@PathParam("id") String id) {
         return SubscriptionJson.of(known(id, () -> subscriptions.find(id)), null);
     }
@@ -83,7 +86,7 @@ public class SubscriptionsResource {
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(CallerPermissions.ADMIN)
-    @Operation(summary = "Pause or resume (paused), change URL or filters, or rotate the secret (rotateSecret)")
+    @Operation(operationId = "changeSubscription", summary = "Pause or resume (paused), change URL or filters, or rotate the secret (rotateSecret)")
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = SubscriptionPatch.class)))
     @APIResponse(responseCode = "200", description = "The subscription; secret only when rotated",
             content = @Content(schema = @Schema(implementation = SubscriptionJson.class)))
@@ -100,7 +103,7 @@ public class SubscriptionsResource {
     @DELETE
     @Path("/{id}")
     @RolesAllowed(CallerPermissions.ADMIN)
-    @Operation(summary = "Unsubscribe; its delivery log goes with it")
+    @Operation(operationId = "deleteSubscription", summary = "Unsubscribe; its delivery log goes with it")
     @APIResponse(responseCode = "204", description = "Deleted")
     public Response delete(@PathParam("id") String id) {
         known(id, () -> subscriptions.delete(id) ? Optional.of(true) : Optional.empty());
@@ -109,7 +112,7 @@ public class SubscriptionsResource {
 
     @GET
     @Path("/{id}/deliveries")
-    @Operation(summary = "Delivery attempts, oldest first; after = the last attempt id seen")
+    @Operation(operationId = "listSubscriptionDeliveries", summary = "Delivery attempts, oldest first; after = the last attempt id seen")
     public List<DeliveryJson> deliveries(@PathParam("id") String id, @QueryParam("after") String after,
             @QueryParam("limit") String limit) {
         long cursor = Params.cursor("after", after);
@@ -120,7 +123,7 @@ public class SubscriptionsResource {
     @POST
     @Path("/{id}/replay")
     @RolesAllowed(CallerPermissions.ADMIN)
-    @Operation(summary = "Deliver again every matching notification after sequence `after` (0: from the start)")
+    @Operation(operationId = "replaySubscription", summary = "Deliver again every matching notification after sequence `after` (0: from the start)")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SubscriptionJson.class)))
     public SubscriptionJson replay(@PathParam("id") String id, @QueryParam("after") String after) {
         long from = Params.cursor("after", after);

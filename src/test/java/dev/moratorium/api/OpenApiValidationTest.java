@@ -103,6 +103,18 @@ class OpenApiValidationTest {
         check("GET", "/moratoria", Map.of("size", "1"), null);
         String next = given().get("/moratoria?size=1").then().extract().jsonPath().getString("next");
         check("GET", "/moratoria", Map.of("size", "1", "after", next), null);
+        String subscription = given().auth().oauth2(TestTokens.admin()).contentType("application/json")
+                .body("{\"url\":\"http://127.0.0.1:9/hook\",\"types\":[\"access.restored\"]}")
+                .post("/subscriptions").then().statusCode(201).extract().jsonPath().getString("id");
+        check("POST", "/subscriptions", Map.of(), TestTokens.admin(), "{\"url\":\"ftp://example.com\"}");
+        check("POST", "/subscriptions", Map.of(), TestTokens.admin(), "{\"url\":\"http://127.0.0.1:9/other\"}");
+        check("GET", "/subscriptions", Map.of(), null);
+        check("GET", "/subscriptions/" + subscription, Map.of(), null);
+        check("GET", "/subscriptions/00000000-0000-0000-0000-000000000000", Map.of(), null);
+        check("PATCH", "/subscriptions/" + subscription, Map.of(), TestTokens.admin(), "{\"paused\":true}");
+        check("GET", "/subscriptions/" + subscription + "/deliveries", Map.of(), null);
+        check("POST", "/subscriptions/" + subscription + "/replay", Map.of("after", "0"), TestTokens.admin());
+        check("DELETE", "/subscriptions/" + subscription, Map.of(), TestTokens.admin());
         assertThat(problems).as("answers that do not match /q/openapi").isEmpty();
     }
 
@@ -141,13 +153,27 @@ class OpenApiValidationTest {
     }
 
     private void check(String method, String path, Map<String, String> query, String token) {
+        check(method, path, query, token, null);
+    }
+
+    private void check(String method, String path, Map<String, String> query, String token, String body) {
         RequestSpecification request = given().queryParams(query);
         if (token != null) {
             request = request.auth().oauth2(token);
         }
-        Response response = "POST".equals(method) ? request.post(path) : request.get(path);
-        SimpleResponse.Builder real = SimpleResponse.Builder.status(response.statusCode())
-                .withContentType(response.contentType()).withBody(response.asString());
+        if (body != null) {
+            request = request.contentType("application/json").body(body);
+        }
+        Response response = switch (method) {
+            case "POST" -> request.post(path);
+            case "PATCH" -> request.patch(path);
+            case "DELETE" -> request.delete(path);
+            default -> request.get(path);
+        };
+        SimpleResponse.Builder real = SimpleResponse.Builder.status(response.statusCode());
+        if (!response.contentType().isEmpty()) { // a 204 has none
+            real = real.withContentType(response.contentType()).withBody(response.asString());
+        }
         ValidationReport report = validator.validateResponse(path, Request.Method.valueOf(method), real.build());
         for (ValidationReport.Message m : report.getMessages()) {
             if (m.getLevel() == ValidationReport.Level.ERROR) {

@@ -245,6 +245,30 @@ class PoisonRecordsTest {
         assertThat(accepted).isGreaterThan(100);
     }
 
+    @Test
+    @Order(7)
+    void aPolicyWhoseTimeDrivenChangeTheStoreRefusesDoesNotHoldBackTheOthers() throws Exception {
+        // Two moratoria end a few seconds from now; the store refuses the one's end (a trigger raising
+        // a data exception), so the scheduler must set it aside and still end the other.
+        execute("CREATE FUNCTION refuse_expiry() RETURNS trigger AS $$ BEGIN"
+                + " IF NEW.policy_id = 'stuck-expiry' AND NEW.status = 'EXPIRED' THEN"
+                + " RAISE EXCEPTION 'refused for the test' USING ERRCODE = '22023'; END IF; RETURN NEW; END $$"
+                + " LANGUAGE plpgsql");
+        execute("CREATE TRIGGER refuse_expiry BEFORE UPDATE ON policy FOR EACH ROW EXECUTE FUNCTION refuse_expiry()");
+        String until = Instant.now().plusSeconds(4).toString();
+        for (String id : List.of("stuck-expiry", "free-expiry")) {
+            TestKafka.sendStructured(id, Events.announce(id + "-announced", id, "2020-01-01", until));
+        }
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                given().get("/moratoria/free-expiry").then().body("status", equalTo("EXPIRED")));
+        given().get("/moratoria/stuck-expiry").then().body("status", equalTo("ACTIVE"));
+        assertThat(count("SELECT count(*) FROM policy WHERE policy_id = 'stuck-expiry'"
+                + " AND next_due_at > now() + interval '30 seconds'")).as("set aside for a while").isEqualTo(1);
+        assertThat(given().get("/q/metrics").then().extract().asString())
+                .containsPattern("moratorium_time_driven_set_aside_total(\\{[^}]*\\})? [1-9]");
+        execute("DROP TRIGGER refuse_expiry ON policy");
+    }
+
     private static RawRecord raw(int partition, long offset, String key, String structuredEvent) {
         return raw(partition, offset, key, bytes(structuredEvent), STRUCTURED);
     }
