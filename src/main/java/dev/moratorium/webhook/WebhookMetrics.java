@@ -67,7 +67,8 @@ public class WebhookMetrics {
         return registry.counter("moratorium.webhook.deliveries", "result", result, "subscription", subscriptionId);
     }
 
-    @Scheduled(every = "5s", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "5s", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void refresh() {
         QuarkusTransaction.requiringNew().run(() -> {
             @SuppressWarnings("unchecked")
