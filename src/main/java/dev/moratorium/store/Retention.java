@@ -18,8 +18,9 @@ import org.jboss.logging.Logger;
  * {@code GET /notifications} and the live stream) and rejections resolved longer ago than
  * {@code moratorium.retention.resolved-rejections}. Open rejections and the history — the audit
  * trail — are never pruned. Rows go a chunk at a time, each in its own short transaction, so a
- * large backlog never holds locks or a connection for long. Every replica may run it: deleting the
- * same old rows twice is harmless.
+ * large backlog never holds locks or a connection for long. A notification a webhook subscriber
+ * (not disabled) has yet to receive is kept. Every replica may run it: deleting the same old rows
+ * twice is harmless.
  */
 @ApplicationScoped
 public class Retention {
@@ -52,11 +53,14 @@ public class Retention {
 
     /** @return rows deleted: notifications, then resolved rejections */
     public long[] pruneNow() {
-        // Notifications are written with the wall clock (created_at), rejections resolved on the service clock.
+        // Both are stamped with the service clock (a replayed clock stamps 2020 rows): compare with it, not the wall clock.
         Duration keepNotifications = config.retention().notifications();
         long notifications = keepNotifications.isZero() ? 0 : deleteAll(
                 "DELETE FROM notification WHERE seq IN (SELECT seq FROM notification WHERE created_at < ?1"
-                        + " ORDER BY created_at LIMIT " + CHUNK + ")", Instant.now().minus(keepNotifications));
+                        // a webhook subscriber that is paused or failing still needs what it has not received
+                        + " AND seq <= (SELECT coalesce(min(delivered_up_to), 9223372036854775807)"
+                        + " FROM webhook_subscription WHERE status <> 'DISABLED')"
+                        + " ORDER BY created_at LIMIT " + CHUNK + ")", clock.instant().minus(keepNotifications));
         Duration keepRejections = config.retention().resolvedRejections();
         long rejections = keepRejections.isZero() ? 0 : deleteAll(
                 "DELETE FROM rejection WHERE id IN (SELECT id FROM rejection WHERE status = 'RESOLVED'"
