@@ -16,6 +16,8 @@ const EXPOSED = new Set([
   "moratorium_webhook_deliveries_total", "moratorium_webhook_backlog",
   "moratorium_webhook_oldest_undelivered_seconds", "moratorium_webhook_subscriptions_failing",
   "moratorium_webhook_subscriptions",
+  "moratorium_index_age_seconds", "moratorium_index_refresh_failures_total", "moratorium_index_policies",
+  "moratorium_outbox_parked_total", "moratorium_outbox_parked_rows", "moratorium_time_driven_set_aside_total",
 ]);
 // "metric  reason" lines; # starts a comment.
 const PENDING = new Set((process.argv[3] ? readFileSync(process.argv[3], "utf8") : "").split("\n")
