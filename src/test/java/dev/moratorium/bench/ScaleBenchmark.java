@@ -48,8 +48,12 @@ public final class ScaleBenchmark {
                     first.awaitReady(Duration.ofMinutes(3));
                 }
                 long populateMs = populate(env, size);
-                BenchEnv.figure(size + " policies: written with SQL", populateMs + " ms");
-                figures.put("populate_ms", populateMs);
+                long databaseMb;
+                try (Connection c = env.jdbc()) {
+                    databaseMb = env.count(c, "SELECT pg_database_size(current_database())") / 1_000_000;
+                }
+                BenchEnv.figure(size + " policies: written with SQL", populateMs + " ms; database " + databaseMb + " MB");
+                figures.put("populate_ms", populateMs).put("database_mb", databaseMb);
                 try (BenchService service = env.service("scale-" + size, Map.of())) {
                     service.start();
                     long ready = service.awaitReady(Duration.ofMinutes(10));
@@ -57,6 +61,14 @@ public final class ScaleBenchmark {
                     long rssMb = Math.round(service.memoryKb()[0] * 1024 / 1e6);
                     BenchEnv.figure(size + " policies: ready after restart", ready + " ms; RSS idle " + rssMb + " MB");
                     figures.put("ready_ms", ready).put("rss_idle_mb", rssMb);
+                    String index = service.get("/q/metrics").lines().filter(l -> l.startsWith("moratorium_index_policies"))
+                            .findFirst().orElse("?");
+                    BenchEnv.figure(size + " policies: access index", index);
+                    double heapMb = service.get("/q/metrics").lines()
+                            .filter(l -> l.startsWith("jvm_memory_used_bytes{area=\"heap\""))
+                            .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum() / 1e6;
+                    BenchEnv.figure(size + " policies: heap used", Math.round(heapMb) + " MB");
+                    figures.put("heap_used_mb", Math.round(heapMb));
                     String deep = String.format("p-%07d", size * 9 / 10);
                     Map<String, String> reads = new LinkedHashMap<>();
                     reads.put("first_page", "/moratoria?size=50");
