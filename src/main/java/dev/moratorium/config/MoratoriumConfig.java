@@ -150,11 +150,13 @@ public interface MoratoriumConfig {
         @WithDefault("200")
         int maxStreams();
         /**
-         * {@code GET /moratoria} counts matching policies only up to this many (a bounded read);
+         * {@code GET /moratoria} counts matching policies only up to this many (a bounded read: at
+         * 10,000 a filter that one policy in seven matches cost a 33 ms p99 at a million policies,
+         * at 1,000 it costs 8 ms; bench/scale);
          * beyond it {@code total} is this cap and {@code totalExact} false. Without filters, or
          * with {@code status} only, the count is exact and free (kept per status by the database).
          */
-        @WithDefault("10000")
+        @WithDefault("1000")
         int countCap();
 
         /**
