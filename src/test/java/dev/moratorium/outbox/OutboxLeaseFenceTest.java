@@ -20,6 +20,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,6 +73,54 @@ class OutboxLeaseFenceTest {
                     .stream().filter(x -> "fence-1".equals(TestKafka.text(x.key())))).hasSize(1);
             assertThat(tx(() -> lease.renewIfStillHeld(me, LENGTH))).as("the relay holds it again").isTrue();
         } finally {
+            setLease("nobody", "-1 second");
+        }
+    }
+
+    /**
+     * A replica frozen inside its lease transaction (a GC pause, a stopped VM) keeps the lease row
+     * locked. The others must neither wait for it — their relays would freeze with it — nor wait
+     * longer than the lease: PostgreSQL ends the frozen session once it has been idle that long.
+     */
+    @Test
+    void aHolderFrozenInsideItsLeaseTransactionNeitherBlocksNorOutlastsItsLease() throws Exception {
+        String me = relay.holder();
+        Duration frozenLease = Duration.ofSeconds(3);
+        setLease("frozen-replica", "3 seconds");
+        CountDownLatch locked = new CountDownLatch(1);
+        AtomicReference<Throwable> frozenOutcome = new AtomicReference<>();
+        Thread frozen = new Thread(() -> {
+            try {
+                QuarkusTransaction.requiringNew().run(() -> {
+                    assertThat(lease.acquire("frozen-replica", frozenLease)).isTrue();
+                    locked.countDown();
+                    try {
+                        Thread.sleep(30_000); // frozen: the transaction stays open, the row locked
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            } catch (Throwable t) {
+                frozenOutcome.set(t);
+            }
+        }, "frozen-lease-holder");
+        try {
+            frozen.start();
+            assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
+
+            // answered at once (the row is skipped), well before a wait would end in the lock timeout
+            CompletableFuture<Boolean> attempt = CompletableFuture.supplyAsync(() -> tx(() -> lease.acquire(me,
+                    LENGTH)));
+            assertThat(attempt.get(OutboxLease.LOCK_TIMEOUT.toMillis() * 3 / 4, TimeUnit.MILLISECONDS))
+                    .as("taken while the frozen holder's lease is valid").isFalse();
+
+            // the frozen session is ended after the lease's length idle, and its lease has run out
+            await().atMost(Duration.ofSeconds(20)).until(() -> tx(() -> lease.acquire(me, LENGTH)));
+            frozen.interrupt();
+            frozen.join(10_000);
+            assertThat(frozenOutcome.get()).as("the frozen holder's transaction did not commit").isNotNull();
+        } finally {
+            frozen.interrupt();
             setLease("nobody", "-1 second");
         }
     }

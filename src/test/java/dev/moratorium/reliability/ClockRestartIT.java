@@ -24,15 +24,9 @@ class ClockRestartIT {
     @Test
     void aRestartWithTheSameClockStartSendsNoReminderTwiceAndTimeDrivenWorkGoesOn() throws Exception {
         try (Harness h = new Harness(1)) {
-            ServiceProcess service = new ServiceProcess("clock-restart", h.kafka.bootstrapServers(),
-                    h.postgres.jdbcUrl(), Map.of("MORATORIUM_CLOCK_START", CLOCK_START));
-            try {
-                restartWithTheSameClock(h, service);
-            } finally {
-                if (service.isAlive()) {
-                    service.kill(); // a failed check must not leave the service running after the test
-                }
-            }
+            ServiceProcess service = h.service("clock-restart", h.postgres.jdbcUrl(),
+                    Map.of("MORATORIUM_CLOCK_START", CLOCK_START));
+            restartWithTheSameClock(h, service); // a failed check leaves no service running: the harness kills it
         }
     }
 

@@ -47,6 +47,7 @@ final class Harness implements AutoCloseable {
     EmbeddedKafkaBroker kafka;
     EmbeddedPostgresServer postgres;
     private final KafkaProducer<byte[], byte[]> producer;
+    private final List<ServiceProcess> services = new ArrayList<>();
 
     Harness(int partitions) throws Exception {
         this(partitions, Duration.ofSeconds(180));
@@ -88,7 +89,18 @@ final class Harness implements AutoCloseable {
     }
 
     ServiceProcess service(String name) throws Exception {
-        return new ServiceProcess(name, kafka.bootstrapServers(), postgres.jdbcUrl(), Map.of());
+        return service(name, postgres.jdbcUrl(), Map.of());
+    }
+
+    /**
+     * A service process owned by this harness: {@link #close()} kills it if the test left it
+     * running. A test that fails half-way must not leave replicas behind that keep reconnecting to
+     * ports the next test's broker or database may be given.
+     */
+    ServiceProcess service(String name, String jdbcUrl, Map<String, String> extraEnv) throws Exception {
+        ServiceProcess service = new ServiceProcess(name, kafka.bootstrapServers(), jdbcUrl, extraEnv);
+        services.add(service);
+        return service;
     }
 
     /** Sends every record and waits for the broker's acknowledgements. */
@@ -126,7 +138,7 @@ final class Harness implements AutoCloseable {
     }
 
     /** Until every expected event is applied, every rejection kept and the outbox empty. */
-    void awaitCaughtUp(Workload w, Duration timeout) throws Exception {
+    void awaitCaughtUp(Workload w, Duration timeout, ServiceProcess... services) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long applied = safeCount("SELECT count(*) FROM policy_event");
@@ -137,7 +149,9 @@ final class Harness implements AutoCloseable {
             }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("not caught up within " + timeout + ": applied " + applied + "/" + w.applied
-                        + ", rejected " + rejected + "/" + w.rejected() + ", outbox " + outbox);
+                        + ", rejected " + rejected + "/" + w.rejected() + ", outbox " + outbox
+                        + java.util.Arrays.stream(services).map(s -> "\n" + s.diagnose())
+                                .collect(java.util.stream.Collectors.joining()));
             }
             Thread.sleep(250);
         }
@@ -147,7 +161,8 @@ final class Harness implements AutoCloseable {
      * Waits until the store holds {@code applied} events and {@code rejected} rejections (what the
      * records sent so far lead to); returns how long that took.
      */
-    Duration awaitStored(long applied, long rejected, Duration timeout) throws InterruptedException {
+    Duration awaitStored(long applied, long rejected, Duration timeout, ServiceProcess service)
+            throws InterruptedException {
         long start = System.nanoTime();
         while (true) {
             long a = safeCount("SELECT count(*) FROM policy_event");
@@ -157,7 +172,7 @@ final class Harness implements AutoCloseable {
             }
             if (System.nanoTime() - start > timeout.toNanos()) {
                 throw new AssertionError("not stored within " + timeout + ": applied " + a + "/" + applied
-                        + ", rejected " + r + "/" + rejected);
+                        + ", rejected " + r + "/" + rejected + "\n" + service.diagnose());
             }
             Thread.sleep(100);
         }
@@ -302,6 +317,11 @@ final class Harness implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        for (ServiceProcess service : services) {
+            if (service.isAlive()) {
+                service.kill();
+            }
+        }
         producer.close(Duration.ofSeconds(5));
         if (kafka != null) {
             kafka.close();

@@ -58,7 +58,7 @@ class ReliabilityIT {
                 service.start();
             }
             service.awaitReady(READY);
-            h.awaitCaughtUp(w, CATCH_UP);
+            h.awaitCaughtUp(w, CATCH_UP, service);
             System.out.println("reliability crash (seed " + SEED + "): " + h.verify(w, List.of(service)));
             service.terminate(Duration.ofSeconds(20));
         }
@@ -74,6 +74,8 @@ class ReliabilityIT {
             service.start();
             service.awaitReady(READY);
             h.produce(slices.get(0));
+            // normal operation first: the outage begins with the consumer in its group and caught up
+            h.awaitStored(applied(slices, 1), rejected(slices, 1), CATCH_UP, service);
 
             h.kafka.close();
             // events keep coming during the whole outage: the producer holds them until the broker is back
@@ -81,7 +83,7 @@ class ReliabilityIT {
             HealthWatch kafka = HealthWatch.during(service, OUTAGE);
             duringBroker.join(Duration.ofSeconds(30));
             h.startKafka();
-            Duration kafkaCatchUp = h.awaitStored(applied(slices, 2), rejected(slices, 2), CATCH_UP);
+            Duration kafkaCatchUp = h.awaitStored(applied(slices, 2), rejected(slices, 2), CATCH_UP, service);
             service.awaitReady(READY);
 
             h.produce(slices.get(2));
@@ -91,11 +93,11 @@ class ReliabilityIT {
             duringDatabase.join(Duration.ofSeconds(30));
             h.flush();
             h.startPostgres();
-            Duration databaseCatchUp = h.awaitStored(applied(slices, 4), rejected(slices, 4), CATCH_UP);
+            Duration databaseCatchUp = h.awaitStored(applied(slices, 4), rejected(slices, 4), CATCH_UP, service);
             service.awaitReady(READY);
 
             h.produce(slices.get(4));
-            h.awaitCaughtUp(w, CATCH_UP);
+            h.awaitCaughtUp(w, CATCH_UP, service);
             String figures = h.verify(w, List.of(service));
             System.out.printf("reliability outages: broker down %d s (%s; %d events sent meanwhile, all applied"
                     + " %.1f s after it was back), database down %d s (%s; %d events sent meanwhile, all applied"
@@ -197,7 +199,7 @@ class ReliabilityIT {
             }
             a.kill();
             Workload both = Workload.merge(first, second, soon.size());
-            h.awaitCaughtUp(both, CATCH_UP);
+            h.awaitCaughtUp(both, CATCH_UP, b);
             System.out.println("reliability replicas after SIGKILL of one: " + h.verify(both, List.of(b)));
             b.terminate(Duration.ofSeconds(20));
         }
@@ -240,7 +242,7 @@ class ReliabilityIT {
 
             service.start();
             service.awaitReady(READY);
-            h.awaitCaughtUp(w, CATCH_UP);
+            h.awaitCaughtUp(w, CATCH_UP, service);
             double reread = service.metric("moratorium_events_consumed_total{result=\"duplicate\"}")
                     - 0; // every duplicate seen after restart, intentional ones included
             System.out.println("reliability SIGTERM restart (seed " + SEED + "): " + h.verify(w, List.of(service))

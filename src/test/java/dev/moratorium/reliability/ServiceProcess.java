@@ -26,6 +26,7 @@ final class ServiceProcess {
     private final int port;
     private Process process;
     private int starts;
+    private Path log;
 
     ServiceProcess(String name, String bootstrapServers, String jdbcUrl, Map<String, String> extraEnv) throws IOException {
         if (!Files.exists(JAR)) {
@@ -38,7 +39,7 @@ final class ServiceProcess {
 
     void start() throws IOException {
         starts++;
-        Path log = Path.of("target/reliability", name + "-" + starts + ".log");
+        log = Path.of("target/reliability", name + "-" + starts + ".log");
         Files.createDirectories(log.getParent());
         List<String> command = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-jar", JAR.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -129,6 +130,38 @@ final class ServiceProcess {
             }
         }
         return sum;
+    }
+
+    /**
+     * What a failing test needs to say why: whether the process lives, its readiness answer and the
+     * last warnings and errors it logged (the broker client's reconnect chatter and the health
+     * check's repeated DOWN reports left out), so that a failure in CI explains itself.
+     */
+    String diagnose() {
+        StringBuilder out = new StringBuilder(name).append(": ");
+        if (process == null) {
+            return out.append("never started").toString();
+        }
+        out.append(process.isAlive() ? "alive" : "exited " + process.exitValue());
+        if (process.isAlive()) {
+            try {
+                out.append("; ready: ").append(get("/q/health/ready"));
+            } catch (IOException | InterruptedException e) {
+                out.append("; ready: no answer (").append(e).append(')');
+            }
+        }
+        try {
+            List<String> lines = Files.readAllLines(log).stream()
+                    .filter(l -> l.contains("\"level\":\"WARN\"") || l.contains("\"level\":\"ERROR\""))
+                    .filter(l -> !l.contains("NetworkClient") && !l.contains("SRHCK01001"))
+                    .toList();
+            out.append("; last warnings of ").append(log).append(':');
+            lines.subList(Math.max(0, lines.size() - 12), lines.size()).forEach(l -> out.append("\n  ")
+                    .append(l.length() > 600 ? l.substring(0, 600) + "…" : l));
+        } catch (IOException e) {
+            out.append("; no log: ").append(e);
+        }
+        return out.toString();
     }
 
     private HttpRequest request(String path) {
