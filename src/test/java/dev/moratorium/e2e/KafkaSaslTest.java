@@ -1,5 +1,6 @@
 package dev.moratorium.e2e;
 
+import dev.moratorium.testing.OwnInfrastructureProfile;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,12 +11,10 @@ import dev.moratorium.testing.Events;
 import dev.moratorium.testing.SeedStory;
 import dev.moratorium.testing.TestKafka;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.MethodOrderer;
@@ -35,16 +34,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 class KafkaSaslTest {
 
     /** Its own broker, with a SCRAM listener over TLS, instead of the plain one every other test uses. */
-    public static class Profile implements QuarkusTestProfile {
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
-        }
-
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(EmbeddedInfrastructureResource.class,
-                    Map.of(EmbeddedInfrastructureResource.KAFKA_SECURITY, "SASL_SSL")));
+    public static class Profile extends OwnInfrastructureProfile {
+        public Profile() {
+            super(Map.of(EmbeddedInfrastructureResource.KAFKA_SECURITY, "SASL_SSL"));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.moratorium.e2e;
 
+import dev.moratorium.testing.OwnInfrastructureProfile;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,7 +11,6 @@ import dev.moratorium.testing.EmbeddedInfrastructureResource;
 import dev.moratorium.testing.SeedStory;
 import dev.moratorium.testing.TestKafka;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,17 +40,10 @@ import org.junit.jupiter.api.Test;
 @TestProfile(KafkaSaslWrongCredentialsTest.Profile.class)
 class KafkaSaslWrongCredentialsTest {
 
-    public static class Profile implements QuarkusTestProfile {
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
-        }
-
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(EmbeddedInfrastructureResource.class,
-                    Map.of(EmbeddedInfrastructureResource.KAFKA_SECURITY, "SASL_SSL",
-                            EmbeddedInfrastructureResource.KAFKA_PASSWORD, EmbeddedInfrastructureResource.WRONG)));
+    public static class Profile extends OwnInfrastructureProfile {
+        public Profile() {
+            super(Map.of(EmbeddedInfrastructureResource.KAFKA_SECURITY, "SASL_SSL",
+                    EmbeddedInfrastructureResource.KAFKA_PASSWORD, EmbeddedInfrastructureResource.WRONG));
         }
 
         /** The log also goes to a file of its own (a fresh name per run), which the test reads. */

@@ -1,5 +1,6 @@
 package dev.moratorium.security;
 
+import dev.moratorium.testing.OwnInfrastructureProfile;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -7,10 +8,8 @@ import static org.hamcrest.Matchers.equalTo;
 import dev.moratorium.testing.EmbeddedInfrastructureResource;
 import dev.moratorium.testing.TestTokens;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -22,16 +21,9 @@ import org.junit.jupiter.api.Test;
 @TestProfile(NoVerificationKeyTest.Profile.class)
 class NoVerificationKeyTest {
 
-    public static class Profile implements QuarkusTestProfile {
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
-        }
-
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(EmbeddedInfrastructureResource.class,
-                    Map.of(EmbeddedInfrastructureResource.JWT_KEY, "none")));
+    public static class Profile extends OwnInfrastructureProfile {
+        public Profile() {
+            super(Map.of(EmbeddedInfrastructureResource.JWT_KEY, "none"));
         }
     }
 
