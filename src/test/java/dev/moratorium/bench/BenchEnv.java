@@ -4,9 +4,9 @@ import dev.moratorium.embedded.EmbeddedKafkaBroker;
 import dev.moratorium.embedded.EmbeddedPostgresServer;
 import dev.moratorium.embedded.Ports;
 import dev.moratorium.embedded.TopicLayout;
+import dev.moratorium.testing.TestKafka;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -31,7 +30,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * What every benchmark runs against: a real Kafka broker (KRaft, in this JVM) and a real
@@ -53,15 +51,8 @@ final class BenchEnv implements AutoCloseable {
         this.kafka = kafka;
         this.jdbcUrl = jdbcUrl;
         this.postgres = postgres;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 180_000);
-        producer = new KafkaProducer<>(p);
+        producer = TestKafka.producer(kafka.bootstrapServers(), Map.of(ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 180_000));
     }
 
     static BenchEnv start() throws Exception {
@@ -145,10 +136,7 @@ final class BenchEnv implements AutoCloseable {
     }
 
     static ProducerRecord<byte[], byte[]> record(BenchWorkload.Rec r) {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("policy-changes",
-                r.key().getBytes(StandardCharsets.UTF_8), r.value());
-        record.headers().add("content-type", "application/cloudevents+json".getBytes(StandardCharsets.UTF_8));
-        return record;
+        return TestKafka.structured(r.key(), r.value());
     }
 
     Connection jdbc() throws SQLException {

@@ -1,13 +1,7 @@
 package dev.moratorium.bench;
 
-import dev.moratorium.embedded.Ports;
-import dev.moratorium.testing.PackagedServiceEnv;
-import java.io.File;
+import dev.moratorium.testing.PackagedService;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,24 +14,17 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The packaged service ({@code target/quarkus-app/quarkus-run.jar}) as its own process with
- * production settings, as the reliability harness runs it: the standard environment variables
- * point it at the benchmark's broker and database. JVM options come from {@code SERVICE_JAVA_OPTS}
+ * The packaged service as a benchmark runs it ({@link PackagedService}, as the reliability tests
+ * do), with its RSS sampled and, on request, a JFR recording. JVM options come from {@code SERVICE_JAVA_OPTS}
  * (default {@code -Xmx512m}, as the reliability harness); {@code BENCH_PROFILE=1} adds a JFR
  * recording written to {@code target/bench/<name>.jfr}.
  */
-final class BenchService implements AutoCloseable {
+final class BenchService extends PackagedService implements AutoCloseable {
 
     /** The packaged service; {@code SERVICE_JAR} chooses another build (e.g. a copy made before a change, for A/B runs). */
     static final Path JAR = Path.of(System.getenv().getOrDefault("SERVICE_JAR", "target/quarkus-app/quarkus-run.jar"));
     static final Path OUT = Path.of("target/bench");
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    final String name;
-    final int port;
-    private final Map<String, String> env;
-    private Process process;
-    private long startedNanos;
     private ScheduledExecutorService sampler;
     private volatile long maxRssKb;
     private volatile long maxHwmKb;
@@ -45,12 +32,7 @@ final class BenchService implements AutoCloseable {
     private final List<String> extraJvmOptions = new ArrayList<>();
 
     BenchService(String name, String bootstrapServers, String jdbcUrl, Map<String, String> extraEnv) throws IOException {
-        if (!Files.exists(JAR)) {
-            throw new IllegalStateException(JAR + " is missing: run ./mvnw -B -q package -DskipTests first");
-        }
-        this.name = name;
-        this.port = Ports.free();
-        this.env = PackagedServiceEnv.of(bootstrapServers, jdbcUrl, port, extraEnv);
+        super(name, JAR, OUT, bootstrapServers, jdbcUrl, extraEnv);
     }
 
     static String javaOpts() {
@@ -63,24 +45,18 @@ final class BenchService implements AutoCloseable {
     }
 
     void start() throws IOException {
-        Files.createDirectories(OUT);
-        List<String> command = new ArrayList<>();
-        command.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+        List<String> options = new ArrayList<>();
         if (!javaOpts().isEmpty()) {
-            command.addAll(Arrays.asList(javaOpts().split("\\s+")));
+            options.addAll(Arrays.asList(javaOpts().split("\\s+")));
         }
-        command.addAll(extraJvmOptions);
+        options.addAll(extraJvmOptions);
         if (profiling()) {
+            Files.createDirectories(OUT);
             jfr = OUT.resolve(name + ".jfr").toAbsolutePath();
             Files.deleteIfExists(jfr);
-            command.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
+            options.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
         }
-        command.addAll(List.of("-jar", JAR.toString()));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(OUT.resolve(name + ".log").toFile());
-        builder.environment().putAll(env);
-        startedNanos = System.nanoTime();
-        process = builder.start();
+        start(options);
     }
 
     /** JVM options added after {@code SERVICE_JAVA_OPTS} (e.g. a class-data-sharing archive). */
@@ -89,49 +65,8 @@ final class BenchService implements AutoCloseable {
         return this;
     }
 
-    long pid() {
-        return process.pid();
-    }
-
     Path jfrFile() {
         return jfr;
-    }
-
-    /** Milliseconds from the process start to {@code /q/health/ready} answering 200 with status UP. */
-    long awaitReady(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + " before it was ready"
-                        + " (see " + OUT.resolve(name + ".log") + ")");
-            }
-            try {
-                HttpResponse<String> r = HTTP.send(request("/q/health/ready"), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200 && r.body().contains("\"UP\"")) {
-                    return (System.nanoTime() - startedNanos) / 1_000_000;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(10);
-        }
-        throw new IllegalStateException(name + " was not ready within " + timeout);
-    }
-
-    String get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = HTTP.send(request(path), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException("GET " + path + " answered " + r.statusCode() + ": " + r.body());
-        }
-        return r.body();
-    }
-
-    String baseUrl() {
-        return "http://127.0.0.1:" + port;
-    }
-
-    private HttpRequest request(String path) {
-        return HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(5)).build();
     }
 
     // --- memory ---------------------------------------------------------------------------------
@@ -162,7 +97,7 @@ final class BenchService implements AutoCloseable {
         long rss = 0;
         long hwm = 0;
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
                 if (line.startsWith("VmRSS:")) {
                     rss = Long.parseLong(line.replaceAll("\\D", ""));
                 } else if (line.startsWith("VmHWM:")) {
@@ -181,11 +116,11 @@ final class BenchService implements AutoCloseable {
         if (sampler != null) {
             sampler.shutdownNow();
         }
-        if (process != null && process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor();
+        if (isAlive()) {
+            try {
+                terminate(Duration.ofSeconds(30));
+            } catch (IllegalStateException e) {
+                kill(); // did not exit in time: it was sent SIGKILL
             }
         }
     }

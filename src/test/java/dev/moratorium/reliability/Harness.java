@@ -4,6 +4,7 @@ import dev.moratorium.embedded.EmbeddedKafkaBroker;
 import dev.moratorium.embedded.EmbeddedPostgresServer;
 import dev.moratorium.embedded.Ports;
 import dev.moratorium.embedded.TopicLayout;
+import dev.moratorium.testing.TestKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,11 +28,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * A real broker and a real PostgreSQL that can be stopped and restarted on the same ports and
@@ -65,19 +64,13 @@ final class Harness implements AutoCloseable {
         startKafka();
         kafka.createTopics(TopicLayout.topics(partitions));
         startPostgres();
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) producerPatience.toMillis());
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, producerPatience.toMillis());
-        // Keep the topics' metadata while the broker is down, so that a send during an outage is
-        // buffered at once, as events keep coming; by default (rebootstrap) the client drops the
-        // metadata and send() blocks until the broker is back.
-        p.put("metadata.recovery.strategy", "none");
-        producer = new KafkaProducer<>(p);
+        producer = TestKafka.producer(kafka.bootstrapServers(), Map.of(ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) producerPatience.toMillis(),
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, producerPatience.toMillis(),
+                // Keep the topics' metadata while the broker is down, so that a send during an outage is
+                // buffered at once, as events keep coming; by default (rebootstrap) the client drops the
+                // metadata and send() blocks until the broker is back.
+                "metadata.recovery.strategy", "none"));
     }
 
     void startKafka() throws Exception {
@@ -115,10 +108,7 @@ final class Harness implements AutoCloseable {
     }
 
     Future<RecordMetadata> send(Workload.Rec r) {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("policy-changes",
-                r.key().getBytes(StandardCharsets.UTF_8), r.value());
-        record.headers().add("content-type", "application/cloudevents+json".getBytes(StandardCharsets.UTF_8));
-        return producer.send(record);
+        return producer.send(TestKafka.structured(r.key(), r.value()));
     }
 
     void flush() {

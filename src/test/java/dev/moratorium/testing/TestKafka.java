@@ -58,13 +58,29 @@ public final class TestKafka {
     }
 
     public static KafkaProducer<byte[], byte[]> producer() {
+        return producer(bootstrapServers, Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024));
+    }
+
+    /**
+     * A producer of raw bytes that waits for every replica ({@code acks=all}), as a careful
+     * producer of policy changes would, with the caller's settings on top.
+     */
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers, Map<String, Object> settings) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(2 * 1024 * 1024));
         p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.putAll(settings);
         return new KafkaProducer<>(p);
+    }
+
+    /** A structured CloudEvent for {@code policy-changes}, keyed by its policy. */
+    public static ProducerRecord<byte[], byte[]> structured(String key, byte[] cloudEventJson) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("policy-changes",
+                key.getBytes(StandardCharsets.UTF_8), cloudEventJson);
+        record.headers().add("content-type", "application/cloudevents+json".getBytes(StandardCharsets.UTF_8));
+        return record;
     }
 
     /** Everything on the topic from the beginning, read until {@code done} holds or the timeout passes. */
