@@ -4,7 +4,12 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Finding free ports, and saying plainly when a wanted one is taken. */
 public final class Ports {
@@ -12,10 +17,46 @@ public final class Ports {
     private Ports() {
     }
 
+    /** The lowest port {@link #free()} hands out: above the registered ports most services use. */
+    static final int LOWEST = 20_000;
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A free port below the kernel's ephemeral range, chosen at random.
+     *
+     * <p>Not {@code bind(0)}: that port comes from the ephemeral range, which every outgoing
+     * connection draws its local port from, sequentially. A port chosen there and bound a few
+     * seconds later — or left unbound while its server is stopped to simulate an outage — is soon
+     * the local port of some client connection (in TIME_WAIT for a minute after it closes), and
+     * the server cannot bind it, or a client connecting to it connects to itself. Seen in the
+     * reliability tests, whose clients open thousands of connections a minute: an embedded
+     * PostgreSQL's port taken before it started, a restarted broker given another controller port.
+     * Below the ephemeral range only another server can take the port.
+     */
     public static int free() throws IOException {
+        int below = ephemeralLow();
+        if (below - LOWEST >= 1_000) {
+            for (int attempt = 0; attempt < 200; attempt++) {
+                int port = LOWEST + ThreadLocalRandom.current().nextInt(below - LOWEST);
+                // never the same port twice in one process: one chosen earlier may not be bound yet
+                if (isFree(port) && HANDED_OUT.add(port)) {
+                    return port;
+                }
+            }
+        }
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
+        }
+    }
+
+    /** The first port of the kernel's ephemeral range (Linux default 32768; 49152 per IANA elsewhere). */
+    static int ephemeralLow() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Integer.parseInt(range.split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 

@@ -4,6 +4,7 @@ import dev.moratorium.policy.Decision;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.policy.PolicyEvent;
 import dev.moratorium.store.PolicyEventEntity;
+import dev.moratorium.store.SequenceBlock;
 import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.RawRecord;
 import dev.moratorium.wire.TraceContext;
@@ -31,6 +32,9 @@ public class PolicyChangeApplier {
 
     @Inject
     PolicyDecider decider;
+
+    @Inject
+    SequenceBlock sequences;
 
     public List<RecordResult> apply(UnitOfWork unit, List<RawRecord> records) {
         List<ReadResult> reads = records.stream().map(reader::read).toList();
@@ -73,7 +77,13 @@ public class PolicyChangeApplier {
             history.add(historyRow(event, r.dataJson(), record, unit.now()));
             results.add(new RecordResult.Applied(record, eventId, event.type().wireName(), ok.outcome()));
         }
-        PolicyEventEntity.persist(history);
+        if (!history.isEmpty()) {
+            long[] ids = sequences.next("policy_event_seq", history.size());
+            for (int i = 0; i < ids.length; i++) {
+                history.get(i).id = ids[i];
+            }
+            PolicyEventEntity.persist(history);
+        }
         return results;
     }
 

@@ -3,10 +3,7 @@ package dev.moratorium.store;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import org.hibernate.annotations.ColumnTransformer;
@@ -16,9 +13,13 @@ import org.hibernate.annotations.ColumnTransformer;
 @Table(name = "policy_event")
 public class PolicyEventEntity extends PanacheEntityBase {
 
+    /**
+     * Assigned from {@code policy_event_seq} under the writers' lock (see SequenceBlock), so that a
+     * policy's history in id order is the order its events were applied in. A pooled generator
+     * reserves ids ahead, per replica: after a partition moved between replicas, a policy's later
+     * event could get a lower id than its announcement (seen in FrozenReplicaIT).
+     */
     @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "policy_event_seq")
-    @SequenceGenerator(name = "policy_event_seq", sequenceName = "policy_event_seq", allocationSize = 50)
     public Long id;
 
     @Column(name = "event_id")
