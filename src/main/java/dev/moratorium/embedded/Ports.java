@@ -53,7 +53,8 @@ public final class Ports {
     /** The first port of the kernel's ephemeral range (Linux default 32768; 49152 per IANA elsewhere). */
     static int ephemeralLow() {
         try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            // readAllLines, not readString: /proc files say they are empty, and readString then reads one byte
+            String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
             return Integer.parseInt(range.split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 32_768;
