@@ -45,14 +45,14 @@ class WebhookCrashIT {
     @Test
     void sigkillWhileADeliveryIsInFlightLosesNothingAndResendsWithTheSameIdAndBody() throws Exception {
         long started = System.nanoTime();
-        Workload w = Workload.generate(400, 40, SEED, "webhook-crash");
+        Workload w = Workload.generate(300, 30, SEED, "webhook-crash");
         KeyPair keys = TestTokens.generateKeyPair();
         Map<String, String> env = new HashMap<>(SubscriptionsClient.env(keys));
         // A killed worker's lease must run out before another worker takes its subscription (60 s by
-        // default); 5 s here so the restarted service resumes at once. It must exceed the request timeout.
-        env.put("MORATORIUM_WEBHOOKS_REQUEST_TIMEOUT", "4s");
-        env.put("MORATORIUM_WEBHOOKS_LEASE", "5s");
-        try (Harness h = new Harness(3); RecordingReceiver receiver = new RecordingReceiver(Duration.ofMillis(20))) {
+        // default); 4 s here so the restarted service resumes at once. It must exceed the request timeout.
+        env.put("MORATORIUM_WEBHOOKS_REQUEST_TIMEOUT", "3s");
+        env.put("MORATORIUM_WEBHOOKS_LEASE", "4s");
+        try (Harness h = new Harness(3); RecordingReceiver receiver = new RecordingReceiver(Duration.ofMillis(10))) {
             ServiceProcess service = new ServiceProcess("webhook-crash", h.kafka.bootstrapServers(),
                     h.postgres.jdbcUrl(), env);
             try {
@@ -99,7 +99,7 @@ class WebhookCrashIT {
 
                 System.out.printf("reliability webhook crash (seed %d): %d notifications (%d to the filtered"
                         + " subscriber); SIGKILL with delivery %s in flight after %d requests; all delivered %.1f s"
-                        + " after the restart was ready (lease 5 s); lost 0; duplicates after the crash: %d to 'all',"
+                        + " after the restart was ready (lease 4 s); lost 0; duplicates after the crash: %d to 'all',"
                         + " %d to 'grants' (at least once: allowed after a crash); wall time %.0f s%n", SEED,
                         rows.size(), grantRows.size(), inFlight.webhookId(), receivedBeforeKill, resumeSeconds,
                         duplicatesAll, duplicatesGrants, (System.nanoTime() - started) / 1e9);
@@ -115,7 +115,7 @@ class WebhookCrashIT {
     @Test
     void twoReplicasOnOneDatabaseDeliverEveryNotificationExactlyOnce() throws Exception {
         long started = System.nanoTime();
-        Workload w = Workload.generate(400, 40, SEED + 1, "webhook-replicas");
+        Workload w = Workload.generate(300, 30, SEED + 1, "webhook-replicas");
         KeyPair keys = TestTokens.generateKeyPair();
         // production settings otherwise: the normal operation whose promise is "no double delivery"
         Map<String, String> env = SubscriptionsClient.env(keys);
