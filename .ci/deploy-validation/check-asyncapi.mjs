@@ -3,7 +3,8 @@
 // their schemas, so this does, with Ajv, and it also checks the project's seed story
 // (examples/seed-story.kcat: key|structured CloudEvent per line) against the documented schemas.
 // Given the Strimzi topics (k8s/base/kafka-topics.yaml), each channel's Kafka binding must name
-// the same partition count as the KafkaTopic of its address.
+// the same partition count as the KafkaTopic of its address. The one HTTP channel, webhook
+// deliveries, must carry exactly the notification's payload and the Standard Webhooks headers.
 //   node check-asyncapi.mjs asyncapi.yaml [examples/seed-story.kcat [k8s/base/kafka-topics.yaml]]
 import { existsSync, readFileSync } from "node:fs";
 import { Parser } from "@asyncapi/parser";
@@ -23,9 +24,23 @@ const errors = diagnostics.filter((d) => d.severity === ERROR);
 if (errors.length || !document) fail(errors.map((d) => `error ${show(d)}`));
 
 const TOPICS = ["policy-changes", "moratorium-notifications", "moratorium-state", "policy-changes-dlq"];
-const addresses = document.channels().all().map((c) => c.address()).sort();
+// Kafka channels are those with a Kafka binding; the webhook channel is HTTP (a subscriber's URL).
+const kafkaChannels = document.channels().all().filter((c) => c.bindings().has("kafka"));
+const addresses = kafkaChannels.map((c) => c.address()).sort();
 if (JSON.stringify(addresses) !== JSON.stringify([...TOPICS].sort())) {
-  fail([`channels are ${addresses.join(", ")}; the contract has ${TOPICS.join(", ")}`]);
+  fail([`Kafka channels are ${addresses.join(", ")}; the contract has ${TOPICS.join(", ")}`]);
+}
+const byName = (name) => document.messages().all().find((m) => m.name() === name);
+const webhook = byName("webhook");
+if (!webhook) fail(["no webhook message: webhook deliveries are part of the contract"]);
+// the parser names each schema it meets (x-parser-schema-id): compare without those names
+const plain = (schema) => JSON.stringify(schema, (k, v) => (k.startsWith("x-parser-") ? undefined : v));
+if (plain(webhook.payload().json()) !== plain(byName("notification").payload().json())) {
+  fail(["the webhook body must be the notification's payload, exactly"]);
+}
+const webhookHeaders = webhook.headers().json().required ?? [];
+for (const h of ["webhook-id", "webhook-timestamp", "webhook-signature"]) {
+  if (!webhookHeaders.includes(h)) fail([`the webhook message does not require header ${h}`]);
 }
 
 // strict: false because AsyncAPI schemas carry keywords Ajv does not know (x-parser-*, examples).
@@ -62,7 +77,7 @@ let topicsChecked = 0;
 if (kafkaTopics) {
   const declared = new Map(parseAllDocuments(readFileSync(kafkaTopics, "utf8")).map((d) => d.toJS())
     .filter((o) => o?.kind === "KafkaTopic").map((o) => [o.spec.topicName ?? o.metadata.name, o.spec.partitions]));
-  for (const channel of document.channels().all()) {
+  for (const channel of kafkaChannels) {
     const binding = channel.bindings().get("kafka")?.value() ?? {};
     topicsChecked++;
     if (!declared.has(channel.address())) problems.push(`${kafkaTopics} has no KafkaTopic ${channel.address()}`);
@@ -73,7 +88,7 @@ if (kafkaTopics) {
 }
 if (problems.length) fail(problems);
 
-console.log(`AsyncAPI ${document.version()} valid: ${addresses.length} channels, ${messages.length} messages, `
+console.log(`AsyncAPI ${document.version()} valid: ${addresses.length} Kafka channels and the webhook channel, ${messages.length} messages, `
   + `${document.operations().all().length} operations, ${warnings.length} warnings; ${examples} examples`
   + (seedStory ? ` and ${seeds} seed-story records` : "") + " match their schemas"
   + (kafkaTopics ? `; partitions of ${topicsChecked} channels as in ${kafkaTopics}` : ""));

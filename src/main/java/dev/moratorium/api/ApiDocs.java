@@ -16,7 +16,8 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponses;
  * The error answers every operation can give, added to each one in the served document rather than
  * written on every method: 401 and 403 (writes need {@code moratorium-admin}; reads need a role when
  * {@code moratorium.security.restrict-reads} is on), 413/414/431 for a request past the HTTP limits,
- * and 500 — all with the JSON error body, and writes marked with the bearer scheme.
+ * and 500 — all with the JSON error body, and writes marked with the bearer scheme. It also adds
+ * the request the service makes to webhook subscribers ({@link WebhookDocs}).
  */
 public class ApiDocs implements OASFilter {
 
@@ -27,6 +28,7 @@ public class ApiDocs implements OASFilter {
 
     @Override
     public void filterOpenAPI(OpenAPI openAPI) {
+        WebhookDocs.addTo(openAPI);
         if (openAPI.getPaths() == null || openAPI.getPaths().getPathItems() == null) {
             return;
         }

@@ -19,8 +19,10 @@ import org.jboss.logging.Logger;
  * {@code moratorium.retention.resolved-rejections}. Open rejections and the history — the audit
  * trail — are never pruned. Rows go a chunk at a time, each in its own short transaction, so a
  * large backlog never holds locks or a connection for long. A notification a webhook subscriber
- * (not disabled) has yet to receive is kept. Every replica may run it: deleting the same old rows
- * twice is harmless.
+ * (not disabled) has yet to receive is kept. The webhook delivery log (every attempt, behind
+ * {@code GET /subscriptions/{id}/deliveries}) is kept as long as the notifications, except the
+ * attempts at what a subscription has not received yet: they say why it is behind. Every replica
+ * may run it: deleting the same old rows twice is harmless.
  */
 @ApplicationScoped
 public class Retention {
@@ -51,7 +53,7 @@ public class Retention {
         }
     }
 
-    /** @return rows deleted: notifications, then resolved rejections */
+    /** @return rows deleted: notifications, resolved rejections, then webhook delivery attempts */
     public long[] pruneNow() {
         // Both are stamped with the service clock (a replayed clock stamps 2020 rows): compare with it, not the wall clock.
         Duration keepNotifications = config.retention().notifications();
@@ -66,12 +68,23 @@ public class Retention {
                 "DELETE FROM rejection WHERE id IN (SELECT id FROM rejection WHERE status = 'RESOLVED'"
                         + " AND last_retried_at < ?1 ORDER BY last_retried_at LIMIT " + CHUNK + ")",
                 clock.instant().minus(keepRejections));
-        if (notifications + rejections > 0) {
-            LOG.infof("Retention removed %d notifications and %d resolved rejections", notifications, rejections);
+        // Attempts are stamped with the wall clock (WebhookSender: when the request went out), not the
+        // service clock, so they are compared with it: under a replayed clock the service clock says
+        // 2020 and would keep every attempt. By id, the order they were written in: the primary key
+        // finds each chunk without an index of its own.
+        long attempts = keepNotifications.isZero() ? 0 : deleteAll(
+                "DELETE FROM webhook_delivery WHERE id IN (SELECT d.id FROM webhook_delivery d WHERE d.attempted_at < ?1"
+                        + " AND d.notification_seq <= (SELECT s.delivered_up_to FROM webhook_subscription s"
+                        + " WHERE s.id = d.subscription_id) ORDER BY d.id LIMIT " + CHUNK + ")",
+                Instant.now().minus(keepNotifications));
+        if (notifications + rejections + attempts > 0) {
+            LOG.infof("Retention removed %d notifications, %d resolved rejections and %d webhook delivery attempts",
+                    notifications, rejections, attempts);
             registry.counter("moratorium.retention.deleted", "table", "notification").increment(notifications);
             registry.counter("moratorium.retention.deleted", "table", "rejection").increment(rejections);
+            registry.counter("moratorium.retention.deleted", "table", "webhook_delivery").increment(attempts);
         }
-        return new long[] {notifications, rejections};
+        return new long[] {notifications, rejections, attempts};
     }
 
     private long deleteAll(String sql, Instant before) {

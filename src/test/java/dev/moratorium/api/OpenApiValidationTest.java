@@ -152,6 +152,31 @@ class OpenApiValidationTest {
         assertThat(missing).isEmpty();
     }
 
+    /** The request made to webhook subscribers: its headers, and a body that is the notification without the cursor. */
+    @Test
+    void theWebhookRequestIsDescribed() throws Exception {
+        readTheDocument();
+        assertThat(document.get("openapi").asText()).startsWith("3.1"); // `webhooks` is OpenAPI 3.1
+        JsonNode post = document.path("webhooks").path("notification").path("post");
+        List<String> headers = new ArrayList<>();
+        post.path("parameters").forEach(p -> {
+            assertThat(p.get("in").asText()).isEqualTo("header");
+            assertThat(p.get("required").asBoolean()).as(p.get("name").asText()).isTrue();
+            headers.add(p.get("name").asText());
+        });
+        assertThat(headers).containsExactlyInAnyOrder("webhook-id", "webhook-timestamp", "webhook-signature");
+        assertThat(post.path("requestBody").path("content").path("application/json").path("schema").path("$ref")
+                .asText()).isEqualTo("#/components/schemas/WebhookNotification");
+        assertThat(post.path("responses").has("410")).isTrue();
+        JsonNode schemas = document.path("components").path("schemas");
+        List<String> view = new ArrayList<>();
+        schemas.path("Notification").path("properties").fieldNames().forEachRemaining(view::add);
+        view.remove("sequence");
+        List<String> body = new ArrayList<>();
+        schemas.path("WebhookNotification").path("properties").fieldNames().forEachRemaining(body::add);
+        assertThat(body).isNotEmpty().containsExactlyElementsOf(view);
+    }
+
     private void check(String method, String path, Map<String, String> query, String token) {
         check(method, path, query, token, null);
     }

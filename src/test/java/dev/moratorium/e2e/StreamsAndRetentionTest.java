@@ -100,7 +100,32 @@ class StreamsAndRetentionTest {
         assertThat(deleted[1]).isEqualTo(1);
         assertThat(count("SELECT count(*) FROM notification WHERE notification_id = 'recent-1'")).isEqualTo(1);
         assertThat(count("SELECT count(*) FROM rejection WHERE id IN (900002, 900003)")).isEqualTo(2);
-        assertThat(retention.pruneNow()).containsExactly(0, 0);
+        assertThat(retention.pruneNow()).containsExactly(0, 0, 0);
+    }
+
+    @Test
+    void retentionPrunesOldWebhookAttemptsButKeepsThoseAtWhatASubscriberHasNotReceived() throws Exception {
+        String id = "00000000-0000-0000-0000-00000000aaaa";
+        // DISABLED: the delivery workers leave it alone, and the notifications' retention ignores its cursor
+        execute("INSERT INTO webhook_subscription (id, url, secret, types, vendors, status, delivered_up_to,"
+                + " next_attempt_at, created_at, updated_at) VALUES ('" + id + "', 'https://hooks.example.com/r',"
+                + " 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '[]', '[]', 'DISABLED', 100, now(), now(), now())");
+        String attempts = "INSERT INTO webhook_delivery (id, subscription_id, notification_seq, webhook_id, attempt,"
+                + " status_code, duration_ms, attempted_at) ";
+        // delivered (seq <= the cursor) and older than the notifications' 30 days: pruned
+        execute(attempts + "SELECT 5000000 + g, '" + id + "', 1 + g % 100, 'old-' || g, 1, 200, 5,"
+                + " now() - interval '40 days' FROM generate_series(1, 12000) g");
+        // delivered recently: kept
+        execute(attempts + "VALUES (6000001, '" + id + "', 100, 'recent', 1, 200, 5, now() - interval '1 day')");
+        // old, but at a notification the subscriber has not received (after its cursor): kept, it says why
+        execute(attempts + "VALUES (6000002, '" + id + "', 101, 'behind', 7, 503, 5, now() - interval '40 days')");
+
+        long[] deleted = retention.pruneNow();
+        assertThat(deleted[2]).isEqualTo(12_000); // three chunks of at most 5,000
+        given().get("/subscriptions/" + id + "/deliveries?limit=500").then().statusCode(200)
+                .body("webhookId", org.hamcrest.Matchers.containsInAnyOrder("recent", "behind"));
+        assertThat(retention.pruneNow()[2]).isZero();
+        execute("DELETE FROM webhook_subscription WHERE id = '" + id + "'");
     }
 
     private HttpResponse<InputStream> openStream() throws Exception {
