@@ -95,6 +95,16 @@ class GatewayClientCatchUpTest {
             if (broker != null) {
                 broker.close();
             }
+            deleteQuietly(data);
+        }
+    }
+
+    /** The broker's log and metadata: a temp directory left behind is harmless, but not kept on purpose. */
+    private static void deleteQuietly(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // nothing to clean up, or already gone
         }
     }
 
