@@ -14,8 +14,9 @@
 -- ms between requests (pacing: about connections * 1000 / pause requests per second); optional
 -- endpoint instead of /access (bench/decisions sends the same requests to /ops/ping, so that the
 -- baseline costs wrk, which shares the CPU, as much per request as the /access rounds do);
--- optional asOf value added to every request (bench/decisions' "as known by" round: the answer
--- is replayed from each policy's history in the database instead of read from memory).
+-- optional asOf value added to every request (bench/decisions' "as known by" rounds: the answer
+-- is replayed from each policy's history, read from the database once and then kept in memory,
+-- instead of read from the access index).
 
 local policies = 20000
 local pause = 0

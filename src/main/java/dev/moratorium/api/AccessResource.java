@@ -48,8 +48,9 @@ public class AccessResource {
      * serialised here (AccessDecisionJson: the bytes Jackson would write) and returned as a
      * string: Jackson's body writer, with its output-stream path, cost more than the decision
      * itself (async-profiler, bench/decisions). Nothing here blocks (memory and the clock only), so
-     * it runs on the event loop, without a hop to a worker thread — except with {@code asOf}, which
-     * replays history from the database on a worker thread.
+     * it runs on the event loop, without a hop to a worker thread — with {@code asOf} too while the
+     * product's histories are kept in memory (PoliciesAsKnown); otherwise they are read from the
+     * database on a worker thread.
      */
     @GET
     @NonBlocking
@@ -94,6 +95,10 @@ public class AccessResource {
         boolean explained = Params.flag("explain", explain);
         if (known == null) {
             return Uni.createFrom().item(answer(index.policiesFor(v, p), s, o, j, instant, null, explained));
+        }
+        var kept = asKnown.keptPoliciesFor(v, p, known);
+        if (kept.isPresent()) {
+            return Uni.createFrom().item(answer(kept.get(), s, o, j, instant, known, explained));
         }
         return Uni.createFrom().item(() -> answer(asKnown.policiesFor(v, p, known), s, o, j, instant, known, explained))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());

@@ -17,20 +17,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Policies as they were known at an instant ({@code asOf}): each one's history rows with an event
- * time at or before it, replayed through the domain ({@link AsKnownBy}). The policies of a product
- * come from the in-memory index (a policy's vendor and product never change, so the current index
- * names every policy that product ever had); their rows are read through
- * {@code policy_event_policy_idx (policy_id, id)}, so a request reads only its product's history,
- * never the whole table.
+ * Policies as they were known at an instant ({@code asOf}): each one's history rows replayed
+ * through the domain ({@link AsKnownBy}), which keeps only the events with an event time at or
+ * before it. The policies of a product come from the in-memory index (a policy's vendor and
+ * product never change, so the current index names every policy that product ever had); their
+ * rows are read through {@code policy_event_policy_idx (policy_id, id)}, so a request reads only
+ * its product's history, never the whole table.
+ *
+ * <p>The rows read are kept, decoded, per policy, tagged with the index's state of the policy they
+ * were read for: every applied event writes the policy, so the index's state is replaced and the
+ * next request reads the rows again. While the tag still matches, an as-of answer is a replay in
+ * memory without a database query or a worker thread (bench/decisions: the database round trip
+ * made as-of requests a tenth as fast as plain ones). At most {@value #MAX_CACHED} policies are kept.
  */
 @ApplicationScoped
 public class PoliciesAsKnown {
 
     /** Far below PostgreSQL's 65,535 bind parameters; a product has a handful of policies. */
     private static final int IDS_PER_QUERY = 500;
+    /** Bounds the memory kept for histories; past it the kept ones are dropped and read again on demand. */
+    static final int MAX_CACHED = 100_000;
 
     @Inject
     PolicyIndex index;
@@ -41,22 +50,54 @@ public class PoliciesAsKnown {
     @Inject
     PolicyChangeReader reader;
 
+    /** A policy's decoded history, read while the index held {@code current} for it. */
+    private record History(Policy current, List<RecordedEvent> events) {
+    }
+
+    private final Map<String, History> histories = new ConcurrentHashMap<>();
+
+    /**
+     * The policies on this vendor's product as known at {@code asOf}, from the kept histories only;
+     * empty when one of them is not kept for the index's current state (then {@link #policiesFor}
+     * reads the database).
+     */
+    public Optional<List<Policy>> keptPoliciesFor(String vendor, String product, Instant asOf) {
+        List<Policy> current = index.policiesFor(vendor, product);
+        List<Policy> known = new ArrayList<>(current.size());
+        for (Policy p : current) {
+            History h = histories.get(p.policyId());
+            if (h == null || h.current() != p) {
+                return Optional.empty();
+            }
+            AsKnownBy.replay(decider, h.events(), asOf).ifPresent(known::add);
+        }
+        return Optional.of(known);
+    }
+
     /** The policies on this vendor's product as known at {@code asOf}, in the index's order. */
     @Transactional
     public List<Policy> policiesFor(String vendor, String product, Instant asOf) {
-        List<String> ids = index.policiesFor(vendor, product).stream().map(Policy::policyId).toList();
-        Map<String, List<RecordedEvent>> histories = new LinkedHashMap<>();
-        ids.forEach(id -> histories.put(id, new ArrayList<>()));
+        // the index's states before the rows: a write committed meanwhile makes the tag stale, never the rows
+        List<Policy> current = index.policiesFor(vendor, product);
+        List<String> ids = current.stream().map(Policy::policyId).toList();
+        Map<String, List<RecordedEvent>> read = new LinkedHashMap<>();
+        ids.forEach(id -> read.put(id, new ArrayList<>()));
         for (int i = 0; i < ids.size(); i += IDS_PER_QUERY) {
-            List<PolicyEventEntity> rows = PolicyEventEntity.list(
-                    "policyId in ?1 and eventTime <= ?2 order by id", ids.subList(i, Math.min(ids.size(), i + IDS_PER_QUERY)),
-                    asOf);
+            List<PolicyEventEntity> rows = PolicyEventEntity.list("policyId in ?1 order by id",
+                    ids.subList(i, Math.min(ids.size(), i + IDS_PER_QUERY)));
             for (PolicyEventEntity row : rows) {
-                HistoryEvents.recorded(reader, row).ifPresent(e -> histories.get(row.policyId).add(e));
+                HistoryEvents.recorded(reader, row).ifPresent(e -> read.get(row.policyId).add(e));
             }
         }
+        if (histories.size() + current.size() > MAX_CACHED) {
+            histories.clear();
+        }
         List<Policy> known = new ArrayList<>(ids.size());
-        histories.values().forEach(history -> AsKnownBy.replay(decider, history, asOf).ifPresent(known::add));
+        for (Policy p : current) {
+            List<RecordedEvent> events = List.copyOf(read.get(p.policyId()));
+            histories.put(p.policyId(), new History(p, events));
+            AsKnownBy.replay(decider, events, asOf).ifPresent(known::add);
+        }
         return known;
     }
 

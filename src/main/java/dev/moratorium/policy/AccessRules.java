@@ -33,8 +33,11 @@ public final class AccessRules {
             String jurisdiction, Instant at) {
         String segmentKey = Names.key(segment);
         String organizationKey = Names.key(organization);
+        // Ties are broken by the policies' own fields, never by their order in the collection: the
+        // service's index and a gateway client's view list a product's policies in different orders
+        // (load order, topic partitions), and both must name the same policy (GatewayClientEquivalenceTest).
         Policy decisive = null; // the restricting policy, not exempted, that restricts longest
-        Policy exempting = null; // the first restricting policy, when every one exempts the caller
+        Policy exempting = null; // when every restricting policy exempts the caller: the exemption that ends first
         Exemption exemption = null;
         Policy next = null; // the earliest policy that starts after the instant
         for (Policy p : policies) {
@@ -44,16 +47,16 @@ public final class AccessRules {
             if (p.restrictsAt(at)) {
                 Exemption held = organizationKey == null ? null : p.exemptionHeldAtKey(organizationKey, at);
                 if (held == null) {
-                    if (decisive == null || endOrMax(p).compareTo(endOrMax(decisive)) > 0) {
+                    if (decisive == null || restrictsLonger(p, decisive)) {
                         decisive = p;
                     }
-                } else if (exempting == null) {
+                } else if (exempting == null || endsFirst(p, held, exempting, exemption)) {
                     exempting = p;
                     exemption = held;
                 }
             } else if (p.effectiveFrom().isAfter(at)
                     && (p.effectiveUntil() == null || p.effectiveUntil().isAfter(p.effectiveFrom()))
-                    && (next == null || p.effectiveFrom().isBefore(next.effectiveFrom()))) {
+                    && (next == null || startsFirst(p, next))) {
                 next = p;
             }
         }
@@ -99,6 +102,30 @@ public final class AccessRules {
 
     private static Instant endOrMax(Policy p) {
         return p.effectiveUntil() == null ? Instant.MAX : p.effectiveUntil();
+    }
+
+    /** Ends later; on the same end, started earlier; then the smaller policyId. */
+    private static boolean restrictsLonger(Policy p, Policy current) {
+        int byEnd = endOrMax(p).compareTo(endOrMax(current));
+        if (byEnd != 0) {
+            return byEnd > 0;
+        }
+        int byStart = p.effectiveFrom().compareTo(current.effectiveFrom());
+        return byStart != 0 ? byStart < 0 : p.policyId().compareTo(current.policyId()) < 0;
+    }
+
+    /** The exemption's answer holds for a shorter time (its revocation or the policy's end); then the smaller policyId. */
+    private static boolean endsFirst(Policy p, Exemption held, Policy current, Exemption currentHeld) {
+        Instant end = earliest(held.revokedAt(), p.effectiveUntil());
+        Instant currentEnd = earliest(currentHeld.revokedAt(), current.effectiveUntil());
+        int byEnd = (end == null ? Instant.MAX : end).compareTo(currentEnd == null ? Instant.MAX : currentEnd);
+        return byEnd != 0 ? byEnd < 0 : p.policyId().compareTo(current.policyId()) < 0;
+    }
+
+    /** Starts earlier; on the same start, the smaller policyId. */
+    private static boolean startsFirst(Policy p, Policy current) {
+        int byStart = p.effectiveFrom().compareTo(current.effectiveFrom());
+        return byStart != 0 ? byStart < 0 : p.policyId().compareTo(current.policyId()) < 0;
     }
 
     private static Instant earliest(Instant a, Instant b) {

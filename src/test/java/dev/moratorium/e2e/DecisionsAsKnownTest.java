@@ -124,6 +124,30 @@ class DecisionsAsKnownTest {
         given().get(july + "&asOf=last week").then().statusCode(400).body("error", equalTo("invalid-parameter"));
     }
 
+    /**
+     * As-of answers come from histories kept in memory once read (PoliciesAsKnown): an event applied
+     * after that must reach the next as-of answer, and an as-of day before it must still leave it out.
+     */
+    @Test
+    void asOfAnswersSeeEventsAppliedAfterAnEarlierAnswer() {
+        String id = "kept-history";
+        String access = "/access?vendor=Kept&product=History&segment=police";
+        TestKafka.sendStructured(id, Events.timedEvent("kept-1", "moratorium.announced", "2020-06-01T00:00:00Z",
+                "{\"policyId\":\"" + id + "\",\"vendor\":\"Kept\",\"product\":\"History\",\"segments\":[\"police\"],"
+                        + "\"effectiveFrom\":\"2020-06-01\",\"effectiveUntil\":\"2021-06-10\"}"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get(access + "&at=2021-01-01&asOf=2020-07-01").then().statusCode(200)
+                        .body("allowed", equalTo(false)).body("until", equalTo("2021-06-10T00:00:00Z")));
+        given().get(access + "&at=2021-07-01&asOf=2020-07-01").then().body("allowed", equalTo(true))
+                .body("policyId", nullValue());
+        TestKafka.sendStructured(id, Events.timedEvent("kept-2", "moratorium.extended", "2020-08-01T00:00:00Z",
+                "{\"policyId\":\"" + id + "\",\"effectiveUntil\":null}"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get(access + "&at=2021-07-01&asOf=2020-09-01").then().statusCode(200)
+                        .body("allowed", equalTo(false)).body("until", nullValue()));
+        given().get(access + "&at=2021-07-01&asOf=2020-07-01").then().body("allowed", equalTo(true));
+    }
+
     @Test
     void aPolicyAsAnnouncedByADay() {
         given().get("/moratoria/" + AMAZON + "?asOf=2021-05-01").then().statusCode(200)

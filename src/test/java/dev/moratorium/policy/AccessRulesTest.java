@@ -65,4 +65,38 @@ class AccessRulesTest {
             assertThat(d.reason()).as("the reason names the deciding policy").contains(policyId);
         }
     }
+
+    /**
+     * Ties are decided by the policies' fields, not by their order: the service's index and a
+     * gateway client's view hold a product's policies in different orders.
+     */
+    @org.junit.jupiter.api.Test
+    void tiesDoNotDependOnTheOrderOfThePolicies() {
+        Instant later = Instant.parse("2020-08-01T00:00:00Z");
+        Instant revoke = Instant.parse("2021-01-01T00:00:00Z");
+        Policy a = policy("tie-a", FROM, UNTIL, List.of(Exemption.fromStart("Thorn", null)));
+        Policy b = policy("tie-b", later, UNTIL, List.of(new Exemption("Thorn", null, FROM, revoke)));
+        Policy c = policy("tie-c", FROM, UNTIL, List.of(Exemption.fromStart("Thorn", null)));
+        Policy d = policy("tie-d", Instant.parse("2023-01-01T00:00:00Z"), null, List.of());
+        Policy e = policy("tie-e", Instant.parse("2023-01-01T00:00:00Z"), null, List.of());
+        Instant at = Instant.parse("2020-12-01T00:00:00Z");
+        for (List<Policy> order : List.of(List.of(a, b, c, d, e), List.of(e, d, c, b, a), List.of(b, c, a, e, d))) {
+            // same end: the one that started first, then the smaller id
+            assertThat(AccessRules.decide(order, "police", null, at).policyId()).isEqualTo("tie-a");
+            // exempt from all: the exemption that ends first (revoked on 2021-01-01)
+            AccessDecision exempt = AccessRules.decide(order, "police", "Thorn", at);
+            assertThat(exempt.policyId()).isEqualTo("tie-b");
+            assertThat(exempt.until()).isEqualTo(revoke);
+            // two start on the same day: the smaller id
+            assertThat(AccessRules.decide(order, "police", null, Instant.parse("2019-01-01T00:00:00Z")).policyId())
+                    .isEqualTo("tie-a");
+            assertThat(AccessRules.decide(order, "police", null, Instant.parse("2022-01-01T00:00:00Z")).policyId())
+                    .isEqualTo("tie-d");
+        }
+    }
+
+    private static Policy policy(String id, Instant from, Instant until, List<Exemption> exemptions) {
+        return new Policy(id, PolicyKind.MORATORIUM, "Acme", "Vision", List.of("police"),
+                PolicyStatus.SCHEDULED, from, until, null, exemptions, null, null, null, FROM);
+    }
 }
