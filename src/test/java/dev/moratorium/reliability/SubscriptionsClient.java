@@ -10,14 +10,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The subscriptions API of a packaged service, called as an operator would: writes carry a bearer
@@ -28,28 +24,19 @@ import java.util.regex.Pattern;
 final class SubscriptionsClient {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final Pattern LISTENING = Pattern.compile("Listening on: http://[^\\s\"]*?:(\\d+)");
 
     private final String base;
     private final String token;
 
-    private SubscriptionsClient(int port, KeyPair keys) {
-        this.base = "http://localhost:" + port;
+    private SubscriptionsClient(String baseUrl, KeyPair keys) {
+        this.base = baseUrl;
         this.token = Jwt.issuer(TestTokens.ISSUER).upn("webhook-reliability").groups(Set.of(CallerPermissions.ADMIN))
                 .expiresIn(600).sign(keys.getPrivate());
     }
 
-    /**
-     * For a service started (and ready) with {@code name}: its port is read from the log it wrote,
-     * since {@link ServiceProcess} chose the port and keeps it to itself.
-     */
-    static SubscriptionsClient of(String serviceName, KeyPair keys) throws IOException {
-        Path log = Path.of("target/reliability", serviceName + "-1.log");
-        Matcher m = LISTENING.matcher(Files.readString(log));
-        if (!m.find()) {
-            throw new IllegalStateException(log + " does not say which port the service listens on");
-        }
-        return new SubscriptionsClient(Integer.parseInt(m.group(1)), keys);
+    /** For a started (and ready) service whose verification key is the public half of {@code keys}. */
+    static SubscriptionsClient of(ServiceProcess service, KeyPair keys) {
+        return new SubscriptionsClient(service.baseUrl(), keys);
     }
 
     /** The environment that lets the service verify this client's tokens and deliver to loopback receivers. */

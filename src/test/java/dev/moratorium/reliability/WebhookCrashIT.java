@@ -53,12 +53,11 @@ class WebhookCrashIT {
         env.put("MORATORIUM_WEBHOOKS_REQUEST_TIMEOUT", "3s");
         env.put("MORATORIUM_WEBHOOKS_LEASE", "4s");
         try (Harness h = new Harness(3); RecordingReceiver receiver = new RecordingReceiver(Duration.ofMillis(10))) {
-            ServiceProcess service = new ServiceProcess("webhook-crash", h.kafka.bootstrapServers(),
-                    h.postgres.jdbcUrl(), env);
+            ServiceProcess service = h.service("webhook-crash", h.postgres.jdbcUrl(), env);
             try {
                 service.start();
                 service.awaitReady(READY);
-                SubscriptionsClient api = SubscriptionsClient.of("webhook-crash", keys);
+                SubscriptionsClient api = SubscriptionsClient.of(service, keys);
                 Subscriber all = subscribe(api, receiver, "all", "[]");
                 Subscriber grants = subscribe(api, receiver, "grants", "[\"exemption.granted\"]");
                 // Paused while the events are ingested, so that the kill falls on deliveries and not on
@@ -120,14 +119,14 @@ class WebhookCrashIT {
         // production settings otherwise: the normal operation whose promise is "no double delivery"
         Map<String, String> env = SubscriptionsClient.env(keys);
         try (Harness h = new Harness(3); RecordingReceiver receiver = new RecordingReceiver(Duration.ofMillis(5))) {
-            ServiceProcess a = new ServiceProcess("webhook-replica-a", h.kafka.bootstrapServers(), h.postgres.jdbcUrl(), env);
-            ServiceProcess b = new ServiceProcess("webhook-replica-b", h.kafka.bootstrapServers(), h.postgres.jdbcUrl(), env);
+            ServiceProcess a = h.service("webhook-replica-a", h.postgres.jdbcUrl(), env);
+            ServiceProcess b = h.service("webhook-replica-b", h.postgres.jdbcUrl(), env);
             try {
                 a.start();
                 b.start();
                 a.awaitReady(READY);
                 b.awaitReady(READY);
-                SubscriptionsClient api = SubscriptionsClient.of("webhook-replica-a", keys);
+                SubscriptionsClient api = SubscriptionsClient.of(a, keys);
                 // more subscribers than one replica has delivery workers (4), so both replicas deliver at once
                 List<Subscriber> subscribers = new ArrayList<>();
                 for (int i = 0; i < 6; i++) {
