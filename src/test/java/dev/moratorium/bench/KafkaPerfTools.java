@@ -39,12 +39,14 @@ final class KafkaPerfTools {
         out.put("producer_records_per_s", Json.round(Double.parseDouble(m.group(1)), 0));
         String consumed = tool("org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", bootstrap,
                 "--topic", TOPIC, "--messages", String.valueOf(records), "--timeout", "60000");
-        // a header line of comma-separated names, then one line of values
-        String[] lines = consumed.lines().filter(l -> !l.isBlank() && !l.startsWith("WARNING")).toArray(String[]::new);
-        for (int i = 0; i + 1 < lines.length; i++) {
-            if (lines[i].startsWith("start.time")) {
-                String[] names = lines[i].split(",\\s*");
-                String[] values = lines[i + 1].split(",\\s*");
+        // a header line of comma-separated names, then (among any log lines) one line of values
+        String[] lines = consumed.lines().filter(l -> !l.isBlank()).toArray(String[]::new);
+        String[] names = null;
+        for (String line : lines) {
+            if (line.startsWith("start.time")) {
+                names = line.split(",\\s*");
+            } else if (names != null && line.matches("^\\d{4}-\\d\\d-\\d\\d .*")) {
+                String[] values = line.split(",\\s*");
                 for (int k = 0; k < names.length && k < values.length; k++) {
                     if (names[k].equals("nMsg.sec")) {
                         out.put("consumer_records_per_s", Json.round(Double.parseDouble(values[k]), 0));
@@ -62,7 +64,8 @@ final class KafkaPerfTools {
 
     private static String tool(String mainClass, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(System.getProperty("java.home") + File.separator + "bin"
-                + File.separator + "java", "-Xmx512m", "-cp", System.getProperty("java.class.path"), mainClass));
+                + File.separator + "java", "-Xmx512m",
+                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -48,9 +48,9 @@ public final class LatencyBenchmark {
         int preload = Integer.getInteger("preload", 20_000);
         // then under load: a replay of `replay` events by a second service on the same cores
         int replay = Integer.getInteger("replay", 200_000);
-        int grace = replay > 0 ? Integer.getInteger("replayGrace", 10) : 0;
         int loadSeconds = replay > 0 ? Integer.getInteger("loadSeconds", seconds) : 0;
-        int total = rate * (warmup + seconds + grace + loadSeconds);
+        // room for the replay's service to start (it loads the cores too) before the window opens
+        int total = rate * (warmup + seconds + (replay > 0 ? 240 : 0));
         List<BenchWorkload.Rec> records = BenchWorkload.ingest(total, Math.max(1, total / 10), 7, 1_000_000);
         ObjectMapper json = new ObjectMapper();
         out.put("preload_events", preload).put("warmup_s", warmup);
@@ -106,12 +106,36 @@ public final class LatencyBenchmark {
             List<String> measuredUnderLoad = new ArrayList<>();
             Json cpuSteady = null;
             int steadyEnd = rate * (warmup + seconds);
-            int loadStart = rate * (warmup + seconds + grace);
             java.util.concurrent.CompletableFuture<Void> replayStarted = null;
-            java.util.concurrent.CompletableFuture<Long> replayAppliedAtLoadStart = null;
+            // the replay's applied events, polled off the sending thread
+            java.util.concurrent.atomic.AtomicLong replayApplied = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.ScheduledExecutorService poller = java.util.concurrent.Executors
+                    .newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "replay-poller");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            int loadFrom = -1;
+            long replayAppliedAtLoadStart = 0;
+            int sent = 0;
             try (KafkaProducer<byte[], byte[]> producer = producer(env)) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < records.size(); i++) {
+                    if (i >= steadyEnd) {
+                        if (replayEnv == null) {
+                            break;
+                        }
+                        // The window under load opens once the replay applies events, and closes after
+                        // loadSeconds or when the replay is done, whichever comes first.
+                        long applied = replayApplied.get();
+                        if (loadFrom < 0 && applied > 0) {
+                            loadFrom = i;
+                            replayAppliedAtLoadStart = applied;
+                        }
+                        if (loadFrom >= 0 && (i - loadFrom >= rate * loadSeconds || applied >= replay)) {
+                            break;
+                        }
+                    }
                     if (i == rate * warmup) {
                         cpu.start();
                     }
@@ -126,11 +150,9 @@ public final class LatencyBenchmark {
                                     throw new java.io.UncheckedIOException(e);
                                 }
                             });
+                            poller.scheduleWithFixedDelay(() -> replayApplied.set(appliedOrMinus1(replayEnv)), 250, 250,
+                                    java.util.concurrent.TimeUnit.MILLISECONDS);
                         }
-                    }
-                    if (i == loadStart && replayEnv != null) {
-                        replayAppliedAtLoadStart = java.util.concurrent.CompletableFuture
-                                .supplyAsync(() -> appliedOrMinus1(replayEnv));
                     }
                     long due = t0 + i * periodNanos;
                     long wait = due - System.nanoTime();
@@ -142,19 +164,25 @@ public final class LatencyBenchmark {
                     producer.send(BenchEnv.record(r));
                     if (i >= rate * warmup && i < steadyEnd) {
                         measured.add(r.eventId());
-                    } else if (i >= loadStart) {
+                    } else if (loadFrom >= 0) {
                         measuredUnderLoad.add(r.eventId());
                     }
+                    sent = i + 1;
                 }
                 double sendSeconds = (System.nanoTime() - t0) / 1e9;
-                out.put("achieved_send_rate", Json.round(records.size() / sendSeconds, 1));
+                out.put("achieved_send_rate", Json.round(sent / sendSeconds, 1));
+            }
+            long replayAppliedAtEnd = replayEnv == null ? 0 : replayApplied.get();
+            poller.shutdownNow();
+            if (replayEnv != null && loadFrom < 0) {
+                throw new IllegalStateException("the replay applied nothing within 240 s of its start (see "
+                        + BenchService.OUT.resolve("latency-replay.log") + ")");
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (latencyNanos.size() < records.size() && System.nanoTime() < deadline) {
+            while (latencyNanos.size() < sent && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             Json cpuUse = cpuSteady != null ? cpuSteady : cpu.stop();
-            long replayAppliedAtEnd = replayEnv == null ? 0 : appliedOrMinus1(replayEnv);
             stop.set(true);
             reader.join(5_000);
 
@@ -184,7 +212,7 @@ public final class LatencyBenchmark {
                     throw new IllegalStateException((measuredUnderLoad.size() - loaded.length) + " of "
                             + measuredUnderLoad.size() + " notifications not received under load");
                 }
-                long atStart = replayAppliedAtLoadStart.join();
+                long atStart = replayAppliedAtLoadStart;
                 double p99Loaded = percentile(loaded, 99);
                 BenchEnv.figure("event -> notification during a " + replay + "-event replay (" + loaded.length
                         + " events)", String.format("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; the replay"
@@ -235,12 +263,12 @@ public final class LatencyBenchmark {
         System.exit(0);
     }
 
-    /** Events the replay's service has applied so far (-1 if its database could not say). */
+    /** Events the replay's service has applied so far (0 while its schema is not there yet). */
     private static long appliedOrMinus1(BenchEnv env) {
         try (java.sql.Connection c = env.jdbc()) {
             return env.count(c, "SELECT count(*) FROM policy_event");
         } catch (java.sql.SQLException e) {
-            return -1;
+            return 0;
         }
     }
 
