@@ -3,6 +3,7 @@ package dev.moratorium.ingest;
 import dev.moratorium.policy.Decision;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.policy.PolicyEvent;
+import dev.moratorium.store.AppendOnlyRows;
 import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.RawRecord;
@@ -31,6 +32,9 @@ public class PolicyChangeApplier {
 
     @Inject
     PolicyDecider decider;
+
+    @Inject
+    AppendOnlyRows appendOnly;
 
     public List<RecordResult> apply(UnitOfWork unit, List<RawRecord> records) {
         List<ReadResult> reads = records.stream().map(reader::read).toList();
@@ -73,7 +77,7 @@ public class PolicyChangeApplier {
             history.add(historyRow(event, r.dataJson(), record, unit.now()));
             results.add(new RecordResult.Applied(record, eventId, event.type().wireName(), ok.outcome()));
         }
-        PolicyEventEntity.persist(history);
+        appendOnly.insertHistory(history);
         return results;
     }
 
