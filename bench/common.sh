@@ -20,12 +20,27 @@ bench_need_wrk() {
   fi
 }
 
+# The service's JVM options: SERVICE_JAVA_OPTS, else the Kubernetes deployment's
+# (GC_CONTAINER_OPTIONS and JAVA_OPTS_APPEND of k8s/base/deployment.yaml, less -Dquarkus.http.host;
+# BenchService reads the same when SERVICE_JAVA_OPTS is unset).
+bench_service_opts() {
+  if [ -n "${SERVICE_JAVA_OPTS+x}" ]; then
+    echo "$SERVICE_JAVA_OPTS"
+    return
+  fi
+  local v
+  v=$(for n in GC_CONTAINER_OPTIONS JAVA_OPTS_APPEND; do
+    grep -A1 -- "- name: $n\$" k8s/base/deployment.yaml | sed -n 's/^ *value: "\(.*\)"$/\1/p'
+  done | tr '\n' ' ')
+  echo "$v" | tr ' ' '\n' | grep -v '^-Dquarkus.http.host=' | grep -v '^$' | tr '\n' ' ' | sed 's/ $//'
+}
+
 # bench_run CLASS [-Dname=value ...]: the figures, then one JSON line, last.
 bench_run() {
   local class=$1
   shift
   echo "uptime: $(uptime)"
-  echo "service JVM options: ${SERVICE_JAVA_OPTS:--Xmx512m}${BENCH_PROFILE:+ (+ JFR recording)}"
+  echo "service JVM options: $(bench_service_opts)${BENCH_PROFILE:+ (+ JFR recording)}"
   java -Xmx2g -XX:+UseParallelGC "$@" \
     -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" "dev.moratorium.bench.$class"
 }

@@ -3,8 +3,8 @@ package dev.moratorium.ingest;
 import dev.moratorium.policy.Decision;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.policy.PolicyEvent;
+import dev.moratorium.store.AppendOnlyRows;
 import dev.moratorium.store.PolicyEventEntity;
-import dev.moratorium.store.SequenceBlock;
 import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.RawRecord;
 import dev.moratorium.wire.TraceContext;
@@ -34,7 +34,7 @@ public class PolicyChangeApplier {
     PolicyDecider decider;
 
     @Inject
-    SequenceBlock sequences;
+    AppendOnlyRows appendOnly;
 
     public List<RecordResult> apply(UnitOfWork unit, List<RawRecord> records) {
         List<ReadResult> reads = records.stream().map(reader::read).toList();
@@ -77,13 +77,7 @@ public class PolicyChangeApplier {
             history.add(historyRow(event, r.dataJson(), record, unit.now()));
             results.add(new RecordResult.Applied(record, eventId, event.type().wireName(), ok.outcome()));
         }
-        if (!history.isEmpty()) {
-            long[] ids = sequences.next("policy_event_seq", history.size());
-            for (int i = 0; i < ids.length; i++) {
-                history.get(i).id = ids[i];
-            }
-            PolicyEventEntity.persist(history);
-        }
+        appendOnly.insertHistory(history);
         return results;
     }
 

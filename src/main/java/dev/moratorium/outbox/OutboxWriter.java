@@ -8,6 +8,7 @@ import dev.moratorium.policy.Notification;
 import dev.moratorium.policy.Outcome;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.Rejection;
+import dev.moratorium.store.AppendOnlyRows;
 import dev.moratorium.store.NotificationEntity;
 import dev.moratorium.store.OutboxEntity;
 import dev.moratorium.store.SequenceBlock;
@@ -33,7 +34,7 @@ import java.util.UUID;
  * <p>A transaction collects its rows in a {@link Batch} and writes them at its end, under the
  * writers' lock: the ids come from one statement per sequence (not one round trip per row), in
  * the order the rows were written, so id order stays commit order; and the rows are inserted
- * table by table, so JDBC batching sends them in a few round trips.
+ * table by table as plain JDBC batches ({@link AppendOnlyRows}), a few round trips.
  */
 @ApplicationScoped
 public class OutboxWriter {
@@ -54,6 +55,9 @@ public class OutboxWriter {
 
     @Inject
     SequenceBlock sequences;
+
+    @Inject
+    AppendOnlyRows appendOnly;
 
     public Batch batch() {
         return new Batch();
@@ -132,14 +136,14 @@ public class OutboxWriter {
                 for (int i = 0; i < ids.length; i++) {
                     notifications.get(i).seq = ids[i];
                 }
-                NotificationEntity.persist(notifications);
+                appendOnly.insertNotifications(notifications);
             }
             if (!records.isEmpty()) {
                 long[] ids = sequences.next("outbox_seq", records.size());
                 for (int i = 0; i < ids.length; i++) {
                     records.get(i).id = ids[i];
                 }
-                OutboxEntity.persist(records);
+                appendOnly.insertOutbox(records);
             }
             notifications.clear();
             records.clear();

@@ -14,7 +14,7 @@ import org.hibernate.annotations.ColumnTransformer;
 public class PolicyEventEntity extends PanacheEntityBase {
 
     /**
-     * Assigned from {@code policy_event_seq} under the writers' lock (see SequenceBlock), so that a
+     * Assigned from {@code policy_event_seq} under the writers' lock (see AppendOnlyRows), so that a
      * policy's history in id order is the order its events were applied in. A pooled generator
      * reserves ids ahead, per replica: after a partition moved between replicas, a policy's later
      * event could get a lower id than its announcement (seen in FrozenReplicaIT).

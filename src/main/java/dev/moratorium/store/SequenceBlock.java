@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Takes {@code n} values of a sequence in one round trip. Used for history, notification and
- * outbox ids, which must follow commit order: the caller holds the writers' lock, so no other transaction
+ * Takes {@code n} values of a sequence in one round trip. Used for notification and outbox ids
+ * (history ids are taken by AppendOnlyRows' INSERT itself), which must follow commit order: the caller holds the writers' lock, so no other transaction
  * takes values between this one's, and the block is used at once (a pooled optimizer would hand
  * out values reserved earlier, out of commit order across replicas).
  */
@@ -17,7 +17,7 @@ import java.util.Set;
 public class SequenceBlock {
 
     /** Only these may be named: the name is part of the SQL text. */
-    private static final Set<String> SEQUENCES = Set.of("notification_seq", "outbox_seq", "policy_event_seq");
+    private static final Set<String> SEQUENCES = Set.of("notification_seq", "outbox_seq");
 
     @Inject
     EntityManager em;

@@ -60,6 +60,7 @@ final class BenchEnv implements AutoCloseable {
         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(Ports.free(), dir.resolve("kafka"));
         List<NewTopic> topics = new ArrayList<>(TopicLayout.topics(PARTITIONS));
         topics.add(new NewTopic(PassthroughBaseline.OUTPUT_TOPIC, PARTITIONS, (short) 1));
+        topics.add(new NewTopic(KafkaPerfTools.TOPIC, PARTITIONS, (short) 1));
         kafka.createTopics(topics);
         if (statementStatistics()) {
             // as EmbeddedPostgresServer, plus pg_stat_statements: which statements, how often, how long
@@ -155,6 +156,19 @@ final class BenchEnv implements AutoCloseable {
             rs.next();
             java.sql.Timestamp t = rs.getTimestamp(1);
             return t == null ? null : t.toInstant();
+        }
+    }
+
+    /** The earliest {@code policy_event.received_at} at or after {@code since} (null if none). */
+    Instant firstReceivedSince(Connection c, Instant since) throws SQLException {
+        try (java.sql.PreparedStatement s = c.prepareStatement(
+                "SELECT min(received_at) FROM policy_event WHERE received_at >= ?")) {
+            s.setTimestamp(1, java.sql.Timestamp.from(since));
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                java.sql.Timestamp t = rs.getTimestamp(1);
+                return t == null ? null : t.toInstant();
+            }
         }
     }
 

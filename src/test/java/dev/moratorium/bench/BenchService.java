@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The packaged service as a benchmark runs it ({@link PackagedService}, as the reliability tests
  * do), with its RSS sampled and, on request, a JFR recording. JVM options come from {@code SERVICE_JAVA_OPTS}
- * (default {@code -Xmx512m}, as the reliability harness); {@code BENCH_PROFILE=1} adds a JFR
+ * (default: the Kubernetes deployment's, {@link #deploymentJavaOpts()}); {@code BENCH_PROFILE=1} adds a JFR
  * recording written to {@code target/bench/<name>.jfr}.
  */
 final class BenchService extends PackagedService implements AutoCloseable {
@@ -35,9 +35,41 @@ final class BenchService extends PackagedService implements AutoCloseable {
         super(name, JAR, OUT, bootstrapServers, jdbcUrl, extraEnv);
     }
 
+    /** The Kubernetes deployment, whose JVM options the benchmarks run the service with by default. */
+    static final Path DEPLOYMENT = Path.of("k8s/base/deployment.yaml");
+
+    /** {@code SERVICE_JAVA_OPTS}, else {@link #deploymentJavaOpts()}. */
     static String javaOpts() {
         String opts = System.getenv("SERVICE_JAVA_OPTS");
-        return opts == null ? "-Xmx512m" : opts.trim();
+        return opts == null ? deploymentJavaOpts() : opts.trim();
+    }
+
+    /**
+     * The JVM options the pod runs with: the deployment's {@code GC_CONTAINER_OPTIONS} (the image's
+     * run-java.sh puts it in place of its default collector) and {@code JAVA_OPTS_APPEND}, less
+     * {@code -Dquarkus.http.host} (the benchmarks keep the service on localhost). bench/common.sh
+     * reads the same two values, to print them.
+     */
+    static String deploymentJavaOpts() {
+        try {
+            String yaml = Files.readString(DEPLOYMENT);
+            List<String> opts = new ArrayList<>();
+            for (String name : List.of("GC_CONTAINER_OPTIONS", "JAVA_OPTS_APPEND")) {
+                java.util.regex.Matcher m = java.util.regex.Pattern
+                        .compile("- name: " + name + "\\s*\\n\\s*value: \"([^\"]*)\"").matcher(yaml);
+                if (!m.find()) {
+                    throw new IllegalStateException(name + " is not set in " + DEPLOYMENT);
+                }
+                for (String o : m.group(1).trim().split("\\s+")) {
+                    if (!o.startsWith("-Dquarkus.http.host=")) {
+                        opts.add(o);
+                    }
+                }
+            }
+            return String.join(" ", opts);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static boolean profiling() {

@@ -46,10 +46,25 @@ public final class LatencyBenchmark {
         Json out = new Json().put("benchmark", "latency").put("rate", rate).put("seconds", seconds)
                 .put("service_java_opts", BenchService.javaOpts());
         int preload = Integer.getInteger("preload", 20_000);
-        int total = rate * (warmup + seconds);
+        // then under load: a replay of `replay` events by a second service on the same cores
+        int replay = Integer.getInteger("replay", 200_000);
+        int loadSeconds = replay > 0 ? Integer.getInteger("loadSeconds", seconds) : 0;
+        // room for the replay's service to start (it loads the cores too) before the window opens
+        int total = rate * (warmup + seconds + (replay > 0 ? 240 : 0));
         List<BenchWorkload.Rec> records = BenchWorkload.ingest(total, Math.max(1, total / 10), 7, 1_000_000);
         ObjectMapper json = new ObjectMapper();
         out.put("preload_events", preload).put("warmup_s", warmup);
+        // The concurrent replay runs in a second service with its own broker and database: a replay
+        // through this service's own topic would queue the live events behind it in their
+        // partitions (each policy's events stay in order), so what is measured here is what a
+        // replay elsewhere on the same two cores (another replica rebuilding, another tenant) costs
+        // the live path.
+        BenchEnv replayEnv = replay > 0 ? BenchEnv.start() : null;
+        if (replayEnv != null) {
+            replayEnv.produce(BenchWorkload.ingest(replay, Math.max(1, replay / 10), 11));
+            BenchEnv.figure("replay for the load phase", replay + " events produced to a second broker");
+        }
+        BenchService replayService = replayEnv == null ? null : replayEnv.service("latency-replay", Map.of());
         try (BenchEnv env = BenchEnv.start(); BenchService service = env.service("latency", Map.of())) {
             // a service that has been running: history in the database, its ingest path compiled
             env.produce(BenchWorkload.ingest(preload, Math.max(1, preload / 10), 3));
@@ -88,11 +103,56 @@ public final class LatencyBenchmark {
             double load1Before = BenchEnv.load1();
             long periodNanos = 1_000_000_000L / rate;
             List<String> measured = new ArrayList<>();
+            List<String> measuredUnderLoad = new ArrayList<>();
+            Json cpuSteady = null;
+            int steadyEnd = rate * (warmup + seconds);
+            java.util.concurrent.CompletableFuture<Void> replayStarted = null;
+            // the replay's applied events, polled off the sending thread
+            java.util.concurrent.atomic.AtomicLong replayApplied = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.ScheduledExecutorService poller = java.util.concurrent.Executors
+                    .newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "replay-poller");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            int loadFrom = -1;
+            long replayAppliedAtLoadStart = 0;
+            int sent = 0;
             try (KafkaProducer<byte[], byte[]> producer = producer(env)) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < records.size(); i++) {
+                    if (i >= steadyEnd) {
+                        if (replayEnv == null) {
+                            break;
+                        }
+                        // The window under load opens once the replay applies events, and closes after
+                        // loadSeconds or when the replay is done, whichever comes first.
+                        long applied = replayApplied.get();
+                        if (loadFrom < 0 && applied > 0) {
+                            loadFrom = i;
+                            replayAppliedAtLoadStart = applied;
+                        }
+                        if (loadFrom >= 0 && (i - loadFrom >= rate * loadSeconds || applied >= replay)) {
+                            break;
+                        }
+                    }
                     if (i == rate * warmup) {
                         cpu.start();
+                    }
+                    if (i == steadyEnd) {
+                        cpuSteady = cpu.stop();
+                        if (replayService != null) {
+                            // off this thread, so the schedule of sends is kept
+                            replayStarted = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                                try {
+                                    replayService.start();
+                                } catch (java.io.IOException e) {
+                                    throw new java.io.UncheckedIOException(e);
+                                }
+                            });
+                            poller.scheduleWithFixedDelay(() -> replayApplied.set(appliedOrMinus1(replayEnv)), 250, 250,
+                                    java.util.concurrent.TimeUnit.MILLISECONDS);
+                        }
                     }
                     long due = t0 + i * periodNanos;
                     long wait = due - System.nanoTime();
@@ -102,18 +162,27 @@ public final class LatencyBenchmark {
                     BenchWorkload.Rec r = records.get(i);
                     sentAt.put(r.eventId(), System.nanoTime());
                     producer.send(BenchEnv.record(r));
-                    if (i >= rate * warmup) {
+                    if (i >= rate * warmup && i < steadyEnd) {
                         measured.add(r.eventId());
+                    } else if (loadFrom >= 0) {
+                        measuredUnderLoad.add(r.eventId());
                     }
+                    sent = i + 1;
                 }
                 double sendSeconds = (System.nanoTime() - t0) / 1e9;
-                out.put("achieved_send_rate", Json.round(records.size() / sendSeconds, 1));
+                out.put("achieved_send_rate", Json.round(sent / sendSeconds, 1));
+            }
+            long replayAppliedAtEnd = replayEnv == null ? 0 : replayApplied.get();
+            poller.shutdownNow();
+            if (replayEnv != null && loadFrom < 0) {
+                throw new IllegalStateException("the replay applied nothing within 240 s of its start (see "
+                        + BenchService.OUT.resolve("latency-replay.log") + ")");
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (latencyNanos.size() < records.size() && System.nanoTime() < deadline) {
+            while (latencyNanos.size() < sent && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            Json cpuUse = cpu.stop();
+            Json cpuUse = cpuSteady != null ? cpuSteady : cpu.stop();
             stop.set(true);
             reader.join(5_000);
 
@@ -132,6 +201,36 @@ public final class LatencyBenchmark {
                     "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, mean %.2f ms", p50, p90, p99,
                     p999, max, Arrays.stream(ms).average().orElse(0)));
             BenchEnv.figure("CPU seconds while measuring", cpuUse.toString());
+            double cpuMsPerEvent = ((Number) cpuUse.get("service_cpu_s")).doubleValue() * 1000 / ms.length;
+            BenchEnv.figure("service CPU per event at " + rate + " events/s", String.format("%.3f ms", cpuMsPerEvent));
+            out.put("service_cpu_ms_per_event", Json.round(cpuMsPerEvent, 3));
+            if (replayEnv != null) {
+                replayStarted.join();
+                double[] loaded = measuredUnderLoad.stream().map(latencyNanos::get).filter(java.util.Objects::nonNull)
+                        .mapToDouble(n -> n / 1e6).sorted().toArray();
+                if (loaded.length < measuredUnderLoad.size()) {
+                    throw new IllegalStateException((measuredUnderLoad.size() - loaded.length) + " of "
+                            + measuredUnderLoad.size() + " notifications not received under load");
+                }
+                long atStart = replayAppliedAtLoadStart;
+                double p99Loaded = percentile(loaded, 99);
+                BenchEnv.figure("event -> notification during a " + replay + "-event replay (" + loaded.length
+                        + " events)", String.format("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; the replay"
+                        + " had applied %d events at the start of this window and %d at its end",
+                        percentile(loaded, 50), percentile(loaded, 90), p99Loaded, loaded[loaded.length - 1], atStart,
+                        replayAppliedAtEnd));
+                out.put("p99_ms_under_load", Json.round(p99Loaded, 2));
+                out.put("under_load", new Json().put("replay_events", replay).put("events_measured", loaded.length)
+                        .put("p50_ms", Json.round(percentile(loaded, 50), 2))
+                        .put("p90_ms", Json.round(percentile(loaded, 90), 2)).put("p99_ms", Json.round(p99Loaded, 2))
+                        .put("max_ms", Json.round(loaded[loaded.length - 1], 2))
+                        .put("replay_applied_at_window_start", atStart)
+                        .put("replay_applied_at_window_end", replayAppliedAtEnd)
+                        .put("replay_still_running_at_end", replayAppliedAtEnd < replay));
+                out.put("target_p99_under_load_25ms_met", p99Loaded <= 25);
+                System.out.printf("target event->notification p99 <= 25 ms during a replay: %s (%.2f ms)%n",
+                        p99Loaded <= 25 ? "MET" : "MISSED", p99Loaded);
+            }
             out.put("events_measured", ms.length);
             out.put("p50_ms", Json.round(p50, 2));
             out.put("p90_ms", Json.round(p90, 2));
@@ -141,20 +240,36 @@ public final class LatencyBenchmark {
             out.put("load1_before", load1Before);
             out.put("load1_after", BenchEnv.load1());
             out.put("cpu", cpuUse);
-            out.put("target_p99_25ms_met", p99 <= 25);
-            System.out.printf("target event->notification p99 <= 25 ms at %d events/s: %s (%.2f ms)%n", rate,
-                    p99 <= 25 ? "MET" : "MISSED", p99);
+            out.put("target_p99_10ms_met", p99 <= 10);
+            System.out.printf("target event->notification p99 <= 10 ms at %d events/s: %s (%.2f ms)%n", rate,
+                    p99 <= 10 ? "MET" : "MISSED", p99);
             System.out.print(env.statementReport());
             if (BenchService.profiling()) {
                 service.close();
                 System.out.print(JfrTop.summarize(service.jfrFile(), java.time.Instant.MIN, java.time.Instant.MAX, 30));
                 out.put("jfr", service.jfrFile().toString());
             }
+        } finally {
+            if (replayService != null) {
+                replayService.close();
+            }
+            if (replayEnv != null) {
+                replayEnv.close();
+            }
         }
         out.put("load_at_end", BenchEnv.load());
         out.put("machine", machine);
         System.out.println(out);
         System.exit(0);
+    }
+
+    /** Events the replay's service has applied so far (0 while its schema is not there yet). */
+    private static long appliedOrMinus1(BenchEnv env) {
+        try (java.sql.Connection c = env.jdbc()) {
+            return env.count(c, "SELECT count(*) FROM policy_event");
+        } catch (java.sql.SQLException e) {
+            return 0;
+        }
     }
 
     /** Nearest-rank percentile of sorted values. */
