@@ -25,6 +25,10 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -138,6 +142,29 @@ final class BenchEnv implements AutoCloseable {
 
     static ProducerRecord<byte[], byte[]> record(BenchWorkload.Rec r) {
         return TestKafka.structured(r.key(), r.value());
+    }
+
+    /** A reader of {@code moratorium-notifications} positioned at its current end: what is published from now on. */
+    KafkaConsumer<byte[], byte[]> notificationsFromNow() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p);
+        List<TopicPartition> tps = new ArrayList<>();
+        for (int i = 0; i < PARTITIONS; i++) {
+            tps.add(new TopicPartition("moratorium-notifications", i));
+        }
+        consumer.assign(tps);
+        consumer.seekToEnd(tps);
+        tps.forEach(consumer::position); // resolve the end offsets now, before anything is produced
+        return consumer;
+    }
+
+    /** An upstream producer that sends each event at once (no linger), acks=all: for latency, not throughput. */
+    KafkaProducer<byte[], byte[]> eagerProducer() {
+        return TestKafka.producer(kafka.bootstrapServers(), Map.of(ProducerConfig.LINGER_MS_CONFIG, 0));
     }
 
     Connection jdbc() throws SQLException {

@@ -6,18 +6,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * End-to-end latency: once the service has ingested {@code preload} (20,000) events, events produced
@@ -76,7 +70,7 @@ public final class LatencyBenchmark {
             Map<String, Long> sentAt = new ConcurrentHashMap<>();
             Map<String, Long> latencyNanos = new ConcurrentHashMap<>();
             AtomicBoolean stop = new AtomicBoolean();
-            KafkaConsumer<byte[], byte[]> consumer = consumer(env);
+            KafkaConsumer<byte[], byte[]> consumer = env.notificationsFromNow();
             Thread reader = new Thread(() -> {
                 while (!stop.get()) {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
@@ -118,7 +112,7 @@ public final class LatencyBenchmark {
             int loadFrom = -1;
             long replayAppliedAtLoadStart = 0;
             int sent = 0;
-            try (KafkaProducer<byte[], byte[]> producer = producer(env)) {
+            try (KafkaProducer<byte[], byte[]> producer = env.eagerProducer()) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < records.size(); i++) {
                     if (i >= steadyEnd) {
@@ -278,31 +272,4 @@ public final class LatencyBenchmark {
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
-    private static KafkaConsumer<byte[], byte[]> consumer(BenchEnv env) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.kafka.bootstrapServers());
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p);
-        List<TopicPartition> tps = new ArrayList<>();
-        for (int i = 0; i < BenchEnv.PARTITIONS; i++) {
-            tps.add(new TopicPartition("moratorium-notifications", i));
-        }
-        consumer.assign(tps);
-        consumer.seekToEnd(tps);
-        tps.forEach(consumer::position); // resolve the end offsets now, before anything is produced
-        return consumer;
-    }
-
-    /** An upstream producer that sends each event at once (no linger), acks=all. */
-    private static KafkaProducer<byte[], byte[]> producer(BenchEnv env) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.kafka.bootstrapServers());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        return new KafkaProducer<>(p);
-    }
 }

@@ -25,21 +25,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Webhook delivery from the packaged service to a receiver on loopback (in this JVM, answering 200
@@ -88,7 +82,7 @@ public final class WebhooksBenchmark {
             Map<String, Long> sentAt = new ConcurrentHashMap<>();
             Map<String, Long> kafkaAt = new ConcurrentHashMap<>();
             AtomicBoolean stop = new AtomicBoolean();
-            KafkaConsumer<byte[], byte[]> consumer = consumer(benchEnv);
+            KafkaConsumer<byte[], byte[]> consumer = benchEnv.notificationsFromNow();
             Thread reader = new Thread(() -> {
                 while (!stop.get()) {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
@@ -103,7 +97,7 @@ public final class WebhooksBenchmark {
             double load1Before = BenchEnv.load1();
             long periodNanos = 1_000_000_000L / rate;
             List<String> measured = new ArrayList<>();
-            try (KafkaProducer<byte[], byte[]> producer = producer(benchEnv)) {
+            try (KafkaProducer<byte[], byte[]> producer = benchEnv.eagerProducer()) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < records.size(); i++) {
                     long wait = t0 + i * periodNanos - System.nanoTime();
@@ -318,31 +312,4 @@ public final class WebhooksBenchmark {
         }
     }
 
-    private static KafkaConsumer<byte[], byte[]> consumer(BenchEnv env) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.kafka.bootstrapServers());
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p);
-        List<TopicPartition> tps = new ArrayList<>();
-        for (int i = 0; i < BenchEnv.PARTITIONS; i++) {
-            tps.add(new TopicPartition("moratorium-notifications", i));
-        }
-        consumer.assign(tps);
-        consumer.seekToEnd(tps);
-        tps.forEach(consumer::position); // resolve the end offsets now, before anything is produced
-        return consumer;
-    }
-
-    /** An upstream producer that sends each event at once (no linger), acks=all. */
-    private static KafkaProducer<byte[], byte[]> producer(BenchEnv env) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.kafka.bootstrapServers());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        return new KafkaProducer<>(p);
-    }
 }
