@@ -30,6 +30,7 @@ class FrozenReplicaIT {
     private static final Duration READY = Duration.ofSeconds(90);
     private static final Duration FREEZE = Duration.ofSeconds(40);
     private static final Duration LEASE = Duration.ofSeconds(12);
+    private static final String PUBLISHED = "moratorium_records_published_total";
     /** The advisory lock's key as pg_locks shows it: WriterLock.KEY fits in objid (classid 0). */
     private static final long WRITERS_LOCK_OBJID = dev.moratorium.store.WriterLock.KEY;
 
@@ -99,19 +100,25 @@ class FrozenReplicaIT {
             Duplicates whileFrozen = duplicates(h, frozenAt);
             frozen.thaw();
             long thawedAt = System.currentTimeMillis();
+            // what the frozen replica had published (settled) when it woke: it can publish more only
+            // by taking the lease back, which the other replica, renewing it every round, never lets lapse
+            double publishedByFrozenAtThaw = frozen.metric(PUBLISHED);
             frozen.awaitReady(READY);
 
             producer.join();
             h.awaitCaughtUp(w, Duration.ofMinutes(3), other, frozen);
             Duplicates atEnd = duplicates(h, frozenAt);
+            double publishedByFrozenAfterThaw = frozen.metric(PUBLISHED) - publishedByFrozenAtThaw;
             String figures = h.verify(w, List.of(other, frozen));
             System.out.printf("reliability frozen replica: froze the lease holder for %d s (holding the writers' lock:"
                     + " %s); other replica took over publishing after %d ms (lease %d s); writers' lock free after %d ms;"
                     + " outbox rows waiting at thaw: %d; duplicate ids before the freeze %d, both copies after the"
                     + " freeze began %d while frozen / %d at the end, redelivered from the frozen replica's last round"
-                    + " %d; ready again %d ms after SIGCONT; %s%n", FREEZE.toSeconds(), heldWritersLock, takeoverMs,
+                    + " %d; published by the frozen replica after SIGCONT %.0f; ready again %d ms after SIGCONT; %s%n",
+                    FREEZE.toSeconds(), heldWritersLock, takeoverMs,
                     LEASE.toSeconds(), writersLockFreedMs, outboxBeforeThaw, atEnd.beforeFreeze, whileFrozen.afterFreeze,
-                    atEnd.afterFreeze, atEnd.straddling, System.currentTimeMillis() - thawedAt, figures);
+                    atEnd.afterFreeze, atEnd.straddling, publishedByFrozenAfterThaw, System.currentTimeMillis() - thawedAt,
+                    figures);
 
             assertThat(takeoverMs).as("take-over while the holder is frozen\n%s", other.diagnose()).isBetween(0L,
                     LEASE.plusSeconds(8).toMillis());
@@ -120,7 +127,12 @@ class FrozenReplicaIT {
                         FREEZE.toMillis());
             }
             assertThat(atEnd.beforeFreeze).as("published twice while both ran").isZero();
-            assertThat(atEnd.afterFreeze).as("published by both replicas after the freeze began").isZero();
+            // Two copies sent after the freeze began are two replicas publishing at once only if the
+            // frozen one published after it woke. Otherwise both copies are the new holder's: a round
+            // whose acknowledgements came later than its lease is sent again, at least once with the
+            // same ids, as after a crash (seen once in CI, at the moment of SIGCONT).
+            assertThat(publishedByFrozenAfterThaw).as("published by the frozen replica after SIGCONT").isZero();
+            assertThat(whileFrozen.afterFreeze).as("published twice while the holder was frozen").isZero();
             other.terminate(Duration.ofSeconds(20));
             frozen.terminate(Duration.ofSeconds(20));
         }
