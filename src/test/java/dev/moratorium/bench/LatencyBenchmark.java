@@ -99,6 +99,12 @@ public final class LatencyBenchmark {
             List<String> measured = new ArrayList<>();
             List<String> measuredUnderLoad = new ArrayList<>();
             Json cpuSteady = null;
+            // what a batch of one costs: the service's threads, and the database transactions per event
+            ThreadCpu threads = new ThreadCpu(service.pid());
+            Json threadsSteady = null;
+            long xactStart = 0;
+            long xactSteady = -1;
+            java.sql.Connection stats = env.jdbc(); // opened now, not on the sending schedule
             int steadyEnd = rate * (warmup + seconds);
             java.util.concurrent.CompletableFuture<Void> replayStarted = null;
             // the replay's applied events, polled off the sending thread
@@ -132,9 +138,14 @@ public final class LatencyBenchmark {
                     }
                     if (i == rate * warmup) {
                         cpu.start();
+                        threads.start();
+                        xactStart = transactions(env, stats);
                     }
                     if (i == steadyEnd) {
                         cpuSteady = cpu.stop();
+                        threadsSteady = threads.stop();
+                        xactSteady = transactions(env, stats);
+                        stats.close();
                         if (replayService != null) {
                             // off this thread, so the schedule of sends is kept
                             replayStarted = java.util.concurrent.CompletableFuture.runAsync(() -> {
@@ -198,6 +209,14 @@ public final class LatencyBenchmark {
             double cpuMsPerEvent = ((Number) cpuUse.get("service_cpu_s")).doubleValue() * 1000 / ms.length;
             BenchEnv.figure("service CPU per event at " + rate + " events/s", String.format("%.3f ms", cpuMsPerEvent));
             out.put("service_cpu_ms_per_event", Json.round(cpuMsPerEvent, 3));
+            if (threadsSteady != null) {
+                BenchEnv.figure("service CPU seconds by thread", threadsSteady.toString());
+                out.put("service_cpu_s_by_thread", threadsSteady);
+                // pg_stat_database counts every transaction of the database: the service's, and none of the bench's in this window
+                double xactPerEvent = (xactSteady - xactStart) / (double) ms.length;
+                BenchEnv.figure("database transactions per event", String.format("%.2f", xactPerEvent));
+                out.put("db_transactions_per_event", Json.round(xactPerEvent, 2));
+            }
             if (replayEnv != null) {
                 replayStarted.join();
                 double[] loaded = measuredUnderLoad.stream().map(latencyNanos::get).filter(java.util.Objects::nonNull)
@@ -264,6 +283,16 @@ public final class LatencyBenchmark {
         } catch (java.sql.SQLException e) {
             return 0;
         }
+    }
+
+    /** Transactions the database has committed or rolled back (its statistics lag by up to half a second). */
+    private static long transactions(BenchEnv env, java.sql.Connection c) throws java.sql.SQLException {
+        c.setAutoCommit(true);
+        // a fresh snapshot of the statistics each time, not the one this transaction first saw
+        try (java.sql.Statement st = c.createStatement()) {
+            st.execute("SELECT pg_stat_clear_snapshot()");
+        }
+        return env.count(c, "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()");
     }
 
     /** Nearest-rank percentile of sorted values. */
