@@ -145,7 +145,6 @@ public final class LatencyBenchmark {
                         cpuSteady = cpu.stop();
                         threadsSteady = threads.stop();
                         xactSteady = transactions(env, stats);
-                        stats.close();
                         if (replayService != null) {
                             // off this thread, so the schedule of sends is kept
                             replayStarted = java.util.concurrent.CompletableFuture.runAsync(() -> {
@@ -188,6 +187,11 @@ public final class LatencyBenchmark {
                 Thread.sleep(50);
             }
             Json cpuUse = cpuSteady != null ? cpuSteady : cpu.stop();
+            if (threadsSteady == null) { // no replay: the window ended with the last send
+                threadsSteady = threads.stop();
+                xactSteady = transactions(env, stats);
+            }
+            stats.close();
             stop.set(true);
             reader.join(5_000);
 
