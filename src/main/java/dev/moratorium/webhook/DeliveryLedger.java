@@ -55,6 +55,12 @@ class DeliveryLedger {
         });
     }
 
+    /** Whether any subscription is ACTIVE: without one, commits need not wake a worker. */
+    boolean anyActive() {
+        return QuarkusTransaction.requiringNew().call(() -> (Boolean) em.createNativeQuery(
+                "SELECT EXISTS (SELECT 1 FROM webhook_subscription WHERE status = 'ACTIVE')").getSingleResult());
+    }
+
     /** The newest notification's seq (0 if none): the primary key's last entry. */
     long head() {
         Number max = (Number) em.createNativeQuery("SELECT coalesce(max(seq), 0) FROM notification").getSingleResult();

@@ -49,6 +49,13 @@ public class DeliveryWorkers {
 
     private final String holder = "webhooks-" + UUID.randomUUID();
     private final List<Thread> threads = new ArrayList<>();
+    private final IdleWorkers idle = new IdleWorkers();
+    /**
+     * Whether a subscription was ACTIVE when last looked (at most a poll interval ago): while none
+     * is, a commit wakes no worker, and each worker only looks again when its poll interval ends.
+     */
+    private volatile boolean anyActive = true;
+    private volatile long activeCheckedAt;
     private volatile boolean running;
     private WebhookSender sender;
     private Backoff backoff;
@@ -62,6 +69,11 @@ public class DeliveryWorkers {
         backoff = new Backoff(settings.initialBackoff(), settings.maxBackoff(),
                 () -> ThreadLocalRandom.current().nextDouble());
         running = true;
+        signal.onChange(() -> {
+            if (anyActive) {
+                idle.wakeOne();
+            }
+        });
         for (int i = 0; i < settings.workers(); i++) {
             Thread t = new Thread(this::loop, "webhook-delivery-" + i);
             t.setDaemon(true);
@@ -72,7 +84,6 @@ public class DeliveryWorkers {
 
     void stop(@Observes ShutdownEvent event) {
         running = false;
-        signal.changed();
         // A worker waiting on a receiver is interrupted; its subscription's lease is given back by it.
         threads.forEach(Thread::interrupt);
         for (Thread t : threads) {
@@ -88,9 +99,10 @@ public class DeliveryWorkers {
     private void loop() {
         while (running) {
             try {
-                long seen = signal.version();
-                if (!deliverOne()) {
-                    signal.awaitChangeAfter(seen, settings.poll());
+                if (subscriptionsActive() && deliverOne()) {
+                    idle.wakeOne(); // more may be due: let the next idle worker look
+                } else {
+                    idle.await(settings.poll());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -101,6 +113,21 @@ public class DeliveryWorkers {
                 sleep(settings.poll());
             }
         }
+    }
+
+    /** A subscription was created or resumed here: commits wake a worker again from now on. */
+    void subscriptionsMayBeActive() {
+        anyActive = true;
+    }
+
+    /** Looked up again once a poll interval has passed since the last look, by whichever worker comes first. */
+    private boolean subscriptionsActive() {
+        long now = System.nanoTime();
+        if (now - activeCheckedAt >= settings.poll().toNanos()) {
+            activeCheckedAt = now;
+            anyActive = ledger.anyActive();
+        }
+        return anyActive;
     }
 
     /** Claims one due subscription and delivers to it; false if none was due. */

@@ -44,6 +44,9 @@ public class Subscriptions {
     @Inject
     EntityManager em;
 
+    @Inject
+    DeliveryWorkers workers;
+
     /** A new subscription and its secret, which is shown this once. */
     public record Created(WebhookSubscriptionEntity subscription, String secret) {
     }
@@ -73,6 +76,7 @@ public class Subscriptions {
         s.createdAt = now;
         s.updatedAt = now;
         s.persist();
+        workers.subscriptionsMayBeActive();
         return new Created(s, s.secret);
     }
 
@@ -112,6 +116,7 @@ public class Subscriptions {
             newSecret = Optional.of(s.secret);
         }
         touch(s, now);
+        workers.subscriptionsMayBeActive();
         return Optional.of(new Changed(s, newSecret));
     }
 
@@ -141,6 +146,7 @@ public class Subscriptions {
             s.failingSince = null;
             s.nextAttemptAt = now;
             touch(s, now);
+            workers.subscriptionsMayBeActive();
         });
         return found;
     }
