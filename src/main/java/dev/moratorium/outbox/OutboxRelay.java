@@ -165,7 +165,9 @@ public class OutboxRelay {
         // A dead letter is an input record (up to Topics.INPUT_MAX_BYTES) plus one header; the output
         // topics accept Topics.OUTPUT_MAX_BYTES, and so may the producer.
         config.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.OUTPUT_MAX_BYTES);
-        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 2);
+        // A round hands the producer all its rows at once and then waits for their acknowledgements,
+        // so lingering batches nothing more; it only delayed every notification (Kafka 4's default is 5 ms).
+        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
         timeouts.applyTo(config);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "moratorium-outbox-relay");
         return config;
