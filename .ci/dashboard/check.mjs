@@ -95,9 +95,13 @@ try {
   await eventually(`the live list shows "${expected}"`, () =>
     page.locator(`#notifications li[data-policy-id="${id(1)}"] .message`).textContent({ timeout: 500 })
       .then((t) => t === expected, () => false));
-  const fromApi = (await api('/notifications?after=0&limit=500')).find((n) => n.policyId === id(2));
-  await eventually('the scheduled announcement\'s notification shows the API\'s message text', () =>
-    text(page, `#notifications li[data-policy-id="${id(2)}"] .message`).then((t) => t === fromApi?.message));
+  // Read the API again on each try: the second announcement may be committed (and reach the feed)
+  // a moment after the first one was shown.
+  await eventually('the scheduled announcement\'s notification shows the API\'s message text', async () => {
+    const fromApi = (await api('/notifications?after=0&limit=500')).find((n) => n.policyId === id(2));
+    return fromApi !== undefined
+      && text(page, `#notifications li[data-policy-id="${id(2)}"] .message`).then((t) => t === fromApi.message);
+  });
   // all three announcements arrive (on a loaded machine the third may trail the first two)
   const listed = () => page.locator('#notifications li').evaluateAll((lis) => lis.map((li) => Number(li.dataset.sequence)));
   await eventually('all three announcements are listed live', () =>
