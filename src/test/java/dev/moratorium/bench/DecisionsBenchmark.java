@@ -160,14 +160,15 @@ public final class DecisionsBenchmark {
                 out.put("access_as_of_rounds", asOfs.stream().map(Wrk.Result::json).toList());
                 out.put("ratio_asof_vs_access", Json.round(ratioAsOf, 3));
                 out.put("target_asof_ratio_0_5_met", ratioAsOf >= 0.5);
-                out.put("target_ratio_0_8_met", ratio >= 0.8);
-                out.put("target_half_rate_p99_2ms_met", half.p99Ms() <= 2.0);
-                System.out.printf("target /access >= 0.8 x ping requests/s (same requests): %s (%.3f; against the"
-                        + " static ping request %.3f)%n", ratio >= 0.8 ? "MET" : "MISSED", ratio, ratioStatic);
+                // the targets of "Performance II" (#12): 0.9 x the ping, p99 1 ms at half its rate
+                out.put("target_ratio_0_9_met", ratio >= 0.9);
+                out.put("target_half_rate_p99_1ms_met", half.p99Ms() <= 1.0);
+                System.out.printf("target /access >= 0.9 x ping requests/s (same requests): %s (%.3f; against the"
+                        + " static ping request %.3f)%n", ratio >= 0.9 ? "MET" : "MISSED", ratio, ratioStatic);
                 System.out.printf("target /access?asOf= >= 0.5 x /access requests/s: %s (%.3f: %.0f vs %.0f req/s)%n",
                         ratioAsOf >= 0.5 ? "MET" : "MISSED", ratioAsOf, asOfRps, accessRps);
-                System.out.printf("target /access p99 <= 2 ms at half the ping rate: %s (%.3f ms at %.0f req/s)%n",
-                        half.p99Ms() <= 2.0 ? "MET" : "MISSED", half.p99Ms(), half.requestsPerSecond());
+                System.out.printf("target /access p99 <= 1 ms at half the ping rate: %s (%.3f ms at %.0f req/s)%n",
+                        half.p99Ms() <= 1.0 ? "MET" : "MISSED", half.p99Ms(), half.requestsPerSecond());
             }
         }
         out.put("load_at_end", BenchEnv.load());
