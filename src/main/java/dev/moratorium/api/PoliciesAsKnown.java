@@ -1,5 +1,6 @@
 package dev.moratorium.api;
 
+import dev.moratorium.store.InLists;
 import dev.moratorium.ingest.HistoryEvents;
 import dev.moratorium.ingest.PolicyChangeReader;
 import dev.moratorium.policy.AsKnownBy;
@@ -83,8 +84,8 @@ public class PoliciesAsKnown {
         Map<String, List<RecordedEvent>> read = new LinkedHashMap<>();
         ids.forEach(id -> read.put(id, new ArrayList<>()));
         for (int i = 0; i < ids.size(); i += IDS_PER_QUERY) {
-            List<PolicyEventEntity> rows = PolicyEventEntity.list("policyId in ?1 order by id",
-                    ids.subList(i, Math.min(ids.size(), i + IDS_PER_QUERY)));
+            List<PolicyEventEntity> rows = InLists.select("from PolicyEventEntity where policyId in :ids order by id",
+                    PolicyEventEntity.class, ids.subList(i, Math.min(ids.size(), i + IDS_PER_QUERY))).list();
             for (PolicyEventEntity row : rows) {
                 HistoryEvents.recorded(reader, row).ifPresent(e -> read.get(row.policyId).add(e));
             }

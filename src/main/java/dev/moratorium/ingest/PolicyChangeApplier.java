@@ -1,5 +1,6 @@
 package dev.moratorium.ingest;
 
+import dev.moratorium.store.InLists;
 import dev.moratorium.policy.Decision;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.policy.PolicyEvent;
@@ -86,9 +87,8 @@ public class PolicyChangeApplier {
             return new HashSet<>();
         }
         // at most one id per record of a polled batch (max.poll.records), far below the driver's 65,535 parameters
-        List<String> found = PolicyEventEntity.getEntityManager()
-                .createQuery("select e.eventId from PolicyEventEntity e where e.eventId in :ids", String.class)
-                .setParameter("ids", eventIds).getResultList();
+        List<String> found = InLists.select("select e.eventId from PolicyEventEntity e where e.eventId in :ids",
+                String.class, eventIds).list();
         return new HashSet<>(found);
     }
 

@@ -1,5 +1,6 @@
 package dev.moratorium.outbox;
 
+import dev.moratorium.store.InLists;
 import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.wire.Topics;
 import dev.moratorium.wire.RawHeader;
@@ -304,7 +305,7 @@ public class OutboxRelay {
                 return false;
             }
             if (!ids.isEmpty()) {
-                OutboxEntity.delete("id in ?1", ids);
+                InLists.mutate("delete from OutboxEntity where id in :ids", ids);
             }
             outcome.refused.forEach((row, reason) -> parked.park(row.id, reason));
             return true;

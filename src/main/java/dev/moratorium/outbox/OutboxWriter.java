@@ -1,5 +1,6 @@
 package dev.moratorium.outbox;
 
+import dev.moratorium.store.InLists;
 import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.wire.Topics;
 import dev.moratorium.wire.RawHeader;
@@ -161,9 +162,9 @@ public class OutboxWriter {
                 return;
             }
             // at most a few per policy written in this transaction: far below the driver's parameter limit
-            List<String> stored = NotificationEntity.getEntityManager().createQuery(
-                    "select n.notificationId from NotificationEntity n where n.notificationId in :ids", String.class)
-                    .setParameter("ids", clockCaused.keySet()).getResultList();
+            List<String> stored = InLists.select(
+                    "select n.notificationId from NotificationEntity n where n.notificationId in :ids", String.class,
+                    clockCaused.keySet()).list();
             for (String id : stored) {
                 ClockCaused done = clockCaused.get(id);
                 notifications.remove(done.notification());

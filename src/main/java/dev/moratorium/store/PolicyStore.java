@@ -8,8 +8,6 @@ import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyKind;
 import dev.moratorium.policy.PolicyStatus;
 import dev.moratorium.wire.WireJson;
-import io.quarkus.panache.common.Page;
-import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.hibernate.jpa.HibernateHints;
 
 /** Policies and their exemptions in PostgreSQL, translated to and from the domain's {@link Policy}. */
 @ApplicationScoped
@@ -46,8 +43,8 @@ public class PolicyStore {
         if (policyIds.isEmpty()) {
             return Map.of();
         }
-        List<PolicyEntity> entities = PolicyEntity.<PolicyEntity>find("policyId in ?1", policyIds)
-                .withHint(HibernateHints.HINT_READ_ONLY, readOnly).list();
+        List<PolicyEntity> entities = InLists.select("from PolicyEntity where policyId in :ids",
+                PolicyEntity.class, policyIds).setReadOnly(readOnly).list();
         return toDomain(entities, readOnly);
     }
 
@@ -143,8 +140,9 @@ public class PolicyStore {
         }
         List<String> ids = entities.stream().map(e -> e.policyId).toList();
         Map<String, List<Exemption>> exemptions = new HashMap<>();
-        List<ExemptionEntity> rows = ExemptionEntity.<ExemptionEntity>find("policyId in ?1",
-                Sort.ascending("policyId", "position"), ids).withHint(HibernateHints.HINT_READ_ONLY, readOnly).list();
+        List<ExemptionEntity> rows = InLists.select(
+                "from ExemptionEntity where policyId in :ids order by policyId, position", ExemptionEntity.class, ids)
+                .setReadOnly(readOnly).list();
         for (ExemptionEntity row : rows) {
             exemptions.computeIfAbsent(row.policyId, k -> new ArrayList<>())
                     .add(new Exemption(row.organization, row.purpose, row.grantedAt, row.revokedAt));
