@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.moratorium.policy.AccessDecision;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +29,27 @@ class AccessDecisionJsonTest {
                     random.nextInt(10) == 0 ? null : text(random, alphabet),
                     random.nextInt(3) == 0 ? null : instant(random));
             assertThat(AccessDecisionJson.write(d)).as("%s", d).isEqualTo(JACKSON.writeValueAsString(d));
+        }
+    }
+
+    /** Instants at the edges of the calendar and of the hand-written range read as Instant.toString. */
+    @Test
+    void instantsAsTheJdkWritesThem() {
+        List<Instant> edges = new ArrayList<>(List.of(Instant.EPOCH, Instant.MIN, Instant.MAX,
+                Instant.parse("0001-01-01T00:00:00Z"), Instant.parse("0000-12-31T23:59:59Z"),
+                Instant.parse("9999-12-31T23:59:59Z"), Instant.parse("+10000-01-01T00:00:00Z"),
+                Instant.parse("1969-12-31T23:59:59Z"), Instant.parse("2024-02-29T12:00:00Z"),
+                Instant.parse("2100-02-28T23:59:59Z"), Instant.parse("2000-03-01T00:00:00Z"),
+                Instant.parse("1600-02-29T00:00:00Z"), Instant.parse("2021-06-10T00:00:00.5Z"),
+                Instant.ofEpochSecond(-1, 999_999_999)));
+        Random random = new Random(7);
+        for (int i = 0; i < 100_000; i++) {
+            edges.add(Instant.ofEpochSecond(random.nextLong(-62_135_596_800L - 86_400, 253_402_300_800L + 86_400)));
+        }
+        for (Instant t : edges) {
+            StringBuilder b = new StringBuilder();
+            AccessDecisionJson.instant(b, t);
+            assertThat(b.toString()).as("%s", t).isEqualTo(t.toString());
         }
     }
 
