@@ -37,17 +37,19 @@ public class WriterLock {
     /** Must run in the writer's transaction; the timeouts and the lock last until it ends. */
     public void acquire() {
         MoratoriumConfig.WriterSettings writers = config.writers();
-        // SET LOCAL takes no bind parameters; set_config(..., true) is the same, with them.
-        em.createNativeQuery("SELECT set_config('lock_timeout', :lock, true),"
-                + " set_config('statement_timeout', :statement, true),"
-                + " set_config('idle_in_transaction_session_timeout', :idle, true)")
-                .setParameter("lock", millis(writers.lockTimeout()))
-                .setParameter("statement", millis(writers.statementTimeout()))
-                .setParameter("idle", millis(writers.idleInTransactionTimeout()))
-                .setFlushMode(FlushModeType.COMMIT) // nothing pending concerns a setting
-                .getSingleResult();
+        // One round trip: SET LOCAL takes no bind parameters, set_config(..., true) is the same with
+        // them, and OFFSET 0 keeps the settings' subquery a separate step run before the lock is
+        // asked for, so the lock timeout bounds this very wait (WriterLockTimeoutTest).
         try {
-            em.createNativeQuery("SELECT pg_advisory_xact_lock(" + KEY + ")").getSingleResult();
+            em.createNativeQuery("SELECT pg_advisory_xact_lock(" + KEY + ") FROM ("
+                    + "SELECT set_config('lock_timeout', :lock, true),"
+                    + " set_config('statement_timeout', :statement, true),"
+                    + " set_config('idle_in_transaction_session_timeout', :idle, true) OFFSET 0) AS settings")
+                    .setParameter("lock", millis(writers.lockTimeout()))
+                    .setParameter("statement", millis(writers.statementTimeout()))
+                    .setParameter("idle", millis(writers.idleInTransactionTimeout()))
+                    .setFlushMode(FlushModeType.COMMIT) // nothing pending concerns a setting or the lock
+                    .getSingleResult();
         } catch (PersistenceException e) {
             if (LOCK_NOT_AVAILABLE.equals(sqlState(e))) {
                 throw new WriterLockTimeout(e);

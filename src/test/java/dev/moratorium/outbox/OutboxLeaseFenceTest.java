@@ -125,6 +125,49 @@ class OutboxLeaseFenceTest {
         }
     }
 
+    /**
+     * The fence waits for the lease row at most {@link OutboxLease#LOCK_TIMEOUT}: its lock timeout is
+     * set by the same statement (joined to it), and must be in force before the row is updated.
+     * Here the row is held by a transaction that stays open far longer than that.
+     */
+    @Test
+    void theFenceWaitsForTheLeaseRowNoLongerThanTheLockTimeout() throws Exception {
+        Duration longLease = Duration.ofSeconds(30);
+        setLease("stuck-renewer", "30 seconds");
+        CountDownLatch locked = new CountDownLatch(1);
+        Thread holder = new Thread(() -> {
+            try {
+                QuarkusTransaction.requiringNew().run(() -> {
+                    assertThat(lease.renewIfStillHeld("stuck-renewer", longLease)).isTrue();
+                    locked.countDown();
+                    try {
+                        Thread.sleep(20_000); // the row stays locked
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            } catch (Throwable t) {
+                // interrupted at the end of the test; its outcome is not what this test checks
+            }
+        }, "stuck-lease-renewer");
+        try {
+            holder.start();
+            assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
+            long started = System.nanoTime();
+            CompletableFuture<Boolean> fence = CompletableFuture.supplyAsync(
+                    () -> tx(() -> lease.renewIfStillHeld("stuck-renewer", longLease)));
+            assertThat(fence).failsWithin(Duration.ofSeconds(10));
+            Duration waited = Duration.ofNanos(System.nanoTime() - started);
+            System.out.println("lease fence: gave up after " + waited.toMillis() + " ms (lock timeout "
+                    + OutboxLease.LOCK_TIMEOUT.toMillis() + " ms)");
+            assertThat(waited).isGreaterThanOrEqualTo(OutboxLease.LOCK_TIMEOUT.minusMillis(100));
+        } finally {
+            holder.interrupt();
+            holder.join(30_000);
+            setLease("nobody", "-1 second");
+        }
+    }
+
     private void setLease(String holder, String fromNow) {
         QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("UPDATE outbox_lease SET holder = :holder,"
                 + " held_until = clock_timestamp() + CAST(:interval AS interval) WHERE id = 1")
