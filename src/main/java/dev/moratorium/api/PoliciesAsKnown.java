@@ -1,14 +1,14 @@
 package dev.moratorium.api;
 
-import dev.moratorium.store.InLists;
 import dev.moratorium.ingest.HistoryEvents;
 import dev.moratorium.ingest.PolicyChangeReader;
-import dev.moratorium.policy.AsKnownBy;
 import dev.moratorium.policy.AsKnownBy.RecordedEvent;
+import dev.moratorium.policy.AsKnownBy;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyDecider;
-import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.readmodel.PolicyIndex;
+import dev.moratorium.store.InLists;
+import dev.moratorium.store.PolicyEventEntity;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;

@@ -1,10 +1,10 @@
 package dev.moratorium.ingest;
 
-import dev.moratorium.store.InLists;
 import dev.moratorium.policy.Decision;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.policy.PolicyEvent;
 import dev.moratorium.store.AppendOnlyRows;
+import dev.moratorium.store.InLists;
 import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.RawRecord;

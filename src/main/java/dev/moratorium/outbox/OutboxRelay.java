@@ -1,13 +1,13 @@
 package dev.moratorium.outbox;
 
-import dev.moratorium.store.InLists;
 import dev.moratorium.config.MoratoriumConfig;
-import dev.moratorium.wire.Topics;
-import dev.moratorium.wire.RawHeader;
-import dev.moratorium.wire.Sanitize;
+import dev.moratorium.store.InLists;
 import dev.moratorium.store.OutboxEntity;
 import dev.moratorium.store.ParkedOutbox;
 import dev.moratorium.wire.HeaderCodec;
+import dev.moratorium.wire.RawHeader;
+import dev.moratorium.wire.Sanitize;
+import dev.moratorium.wire.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.panache.common.Page;

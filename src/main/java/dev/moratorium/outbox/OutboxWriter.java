@@ -1,19 +1,19 @@
 package dev.moratorium.outbox;
 
-import dev.moratorium.store.InLists;
 import dev.moratorium.config.MoratoriumConfig;
-import dev.moratorium.wire.Topics;
-import dev.moratorium.wire.RawHeader;
-import dev.moratorium.wire.RawRecord;
 import dev.moratorium.policy.Notification;
 import dev.moratorium.policy.Outcome;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.Rejection;
 import dev.moratorium.store.AppendOnlyRows;
+import dev.moratorium.store.InLists;
 import dev.moratorium.store.NotificationEntity;
 import dev.moratorium.store.OutboxEntity;
 import dev.moratorium.store.SequenceBlock;
 import dev.moratorium.wire.HeaderCodec;
+import dev.moratorium.wire.RawHeader;
+import dev.moratorium.wire.RawRecord;
+import dev.moratorium.wire.Topics;
 import dev.moratorium.wire.TraceContext;
 import dev.moratorium.wire.WireJson;
 import jakarta.enterprise.context.ApplicationScoped;

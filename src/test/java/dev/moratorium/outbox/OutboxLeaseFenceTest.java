@@ -89,21 +89,8 @@ class OutboxLeaseFenceTest {
         setLease("frozen-replica", "3 seconds");
         CountDownLatch locked = new CountDownLatch(1);
         AtomicReference<Throwable> frozenOutcome = new AtomicReference<>();
-        Thread frozen = new Thread(() -> {
-            try {
-                QuarkusTransaction.requiringNew().run(() -> {
-                    assertThat(lease.acquire("frozen-replica", frozenLease)).isTrue();
-                    locked.countDown();
-                    try {
-                        Thread.sleep(30_000); // frozen: the transaction stays open, the row locked
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-            } catch (Throwable t) {
-                frozenOutcome.set(t);
-            }
-        }, "frozen-lease-holder");
+        Thread frozen = holdingTheLeaseRow("frozen-lease-holder", () -> lease.acquire("frozen-replica", frozenLease),
+                Duration.ofSeconds(30), locked, frozenOutcome);
         try {
             frozen.start();
             assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
@@ -135,21 +122,9 @@ class OutboxLeaseFenceTest {
         Duration longLease = Duration.ofSeconds(30);
         setLease("stuck-renewer", "30 seconds");
         CountDownLatch locked = new CountDownLatch(1);
-        Thread holder = new Thread(() -> {
-            try {
-                QuarkusTransaction.requiringNew().run(() -> {
-                    assertThat(lease.renewIfStillHeld("stuck-renewer", longLease)).isTrue();
-                    locked.countDown();
-                    try {
-                        Thread.sleep(20_000); // the row stays locked
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-            } catch (Throwable t) {
-                // interrupted at the end of the test; its outcome is not what this test checks
-            }
-        }, "stuck-lease-renewer");
+        // its outcome (interrupted at the end of the test) is not what this test checks
+        Thread holder = holdingTheLeaseRow("stuck-lease-renewer", () -> lease.renewIfStillHeld("stuck-renewer", longLease),
+                Duration.ofSeconds(20), locked, new AtomicReference<>());
         try {
             holder.start();
             assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
@@ -166,6 +141,30 @@ class OutboxLeaseFenceTest {
             holder.join(30_000);
             setLease("nobody", "-1 second");
         }
+    }
+
+    /**
+     * A thread whose transaction takes the lease row ({@code take} must answer true), counts down
+     * {@code locked}, then stays open for {@code open} — as a frozen replica would — unless
+     * interrupted; what ended its transaction goes to {@code outcome}.
+     */
+    private static Thread holdingTheLeaseRow(String name, java.util.function.BooleanSupplier take, Duration open,
+            CountDownLatch locked, AtomicReference<Throwable> outcome) {
+        return new Thread(() -> {
+            try {
+                QuarkusTransaction.requiringNew().run(() -> {
+                    assertThat(take.getAsBoolean()).isTrue();
+                    locked.countDown();
+                    try {
+                        Thread.sleep(open.toMillis()); // the transaction stays open, the row locked
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            } catch (Throwable t) {
+                outcome.set(t);
+            }
+        }, name);
     }
 
     private void setLease(String holder, String fromNow) {
