@@ -4,12 +4,37 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bench_build() {
-  if [ "${BENCH_SKIP_BUILD:-0}" = 1 ] && [ -f target/bench.classpath ] && [ -f target/quarkus-app/quarkus-run.jar ]; then
+  if [ "${BENCH_SKIP_BUILD:-0}" = 1 ] && [ -f target/bench.classpath ] && [ -f target/quarkus-app/moratorium-service-runner.jar ] \
+      && [ -f target/quarkus-app/app-cds.jsa ]; then
     return
   fi
   echo "building: ./mvnw -B -q package -DskipTests (the packaged service and the benchmark classes)" >&2
   ./mvnw -B -q package -DskipTests >&2
+  bench_classpath
+  bench_record_class_list
+  bench_cds_archive
+}
+
+bench_classpath() {
   ./mvnw -B -q dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >&2
+}
+
+# The class list of the start-up archive: a real run of the packaged service (ClassListRecorder).
+bench_record_class_list() {
+  echo "recording the start-up archive's class list (a real run of the packaged service)" >&2
+  java -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" dev.moratorium.bench.ClassListRecorder >&2
+}
+
+# The start-up archive the image makes (docker/Dockerfile.jvm, the same command), here with this
+# JDK. BenchService points the deployment's -XX:SharedArchiveFile=/deployments/app-cds.jsa at it.
+# The class path is written as BenchService writes it (-jar target/quarkus-app/...): the JVM maps
+# the archive only for the class path it was made with.
+bench_cds_archive() {
+  rm -f target/quarkus-app/app-cds.jsa
+  java -Xshare:dump -XX:SharedClassListFile=target/quarkus-app/app-cds.classlist \
+    -XX:SharedArchiveFile=target/quarkus-app/app-cds.jsa -Xlog:cds=error \
+    -cp target/quarkus-app/moratorium-service-runner.jar >&2
+  echo "start-up archive: target/quarkus-app/app-cds.jsa ($(du -m target/quarkus-app/app-cds.jsa | cut -f1) MB)" >&2
 }
 
 bench_need_wrk() {

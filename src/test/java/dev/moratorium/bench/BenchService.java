@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 final class BenchService extends PackagedService implements AutoCloseable {
 
     /** The packaged service; {@code SERVICE_JAR} chooses another build (e.g. a copy made before a change, for A/B runs). */
-    static final Path JAR = Path.of(System.getenv().getOrDefault("SERVICE_JAR", "target/quarkus-app/quarkus-run.jar"));
+    static final Path JAR = Path.of(System.getenv().getOrDefault("SERVICE_JAR", "target/quarkus-app/moratorium-service-runner.jar"));
     static final Path OUT = Path.of("target/bench");
 
     private ScheduledExecutorService sampler;
@@ -34,6 +34,10 @@ final class BenchService extends PackagedService implements AutoCloseable {
     BenchService(String name, String bootstrapServers, String jdbcUrl, Map<String, String> extraEnv) throws IOException {
         super(name, JAR, OUT, bootstrapServers, jdbcUrl, extraEnv);
     }
+
+    /** The start-up archive the image's build makes, made by bench/common.sh with this JDK. */
+    static final Path LOCAL_ARCHIVE = Path.of("target/quarkus-app/app-cds.jsa");
+    static final String ARCHIVE_OPTION = "-XX:SharedArchiveFile=";
 
     /** The Kubernetes deployment, whose JVM options the benchmarks run the service with by default. */
     static final Path DEPLOYMENT = Path.of("k8s/base/deployment.yaml");
@@ -47,7 +51,8 @@ final class BenchService extends PackagedService implements AutoCloseable {
     /**
      * The JVM options the pod runs with: the deployment's {@code GC_CONTAINER_OPTIONS} (the image's
      * run-java.sh puts it in place of its default collector) and {@code JAVA_OPTS_APPEND}, less
-     * {@code -Dquarkus.http.host} (the benchmarks keep the service on localhost). bench/common.sh
+     * {@code -Dquarkus.http.host} (the benchmarks keep the service on localhost), with the image's
+     * start-up archive replaced by {@link #LOCAL_ARCHIVE}. bench/common.sh
      * reads the same two values, to print them.
      */
     static String deploymentJavaOpts() {
@@ -61,7 +66,9 @@ final class BenchService extends PackagedService implements AutoCloseable {
                     throw new IllegalStateException(name + " is not set in " + DEPLOYMENT);
                 }
                 for (String o : m.group(1).trim().split("\\s+")) {
-                    if (!o.startsWith("-Dquarkus.http.host=")) {
+                    if (o.startsWith(ARCHIVE_OPTION + "/deployments/")) {
+                        opts.add(ARCHIVE_OPTION + LOCAL_ARCHIVE); // the image's archive, made here (bench/common.sh)
+                    } else if (!o.startsWith("-Dquarkus.http.host=")) {
                         opts.add(o);
                     }
                 }

@@ -28,27 +28,14 @@ public final class FootprintBenchmark {
         List<String> loads = new ArrayList<>();
         long first;
         long idleRssKb = 0;
-        // -Dcds=true: the first start also writes an AppCDS archive of the classes it loaded
-        // (-XX:ArchiveClassesAtExit), and the restarts use it (-XX:SharedArchiveFile)
-        boolean cds = Boolean.getBoolean("cds");
-        java.nio.file.Path archive = BenchService.OUT.resolve("service-cds.jsa").toAbsolutePath();
-        out.put("app_cds", cds);
         try (BenchEnv env = BenchEnv.start()) {
             try (BenchService service = env.service("footprint-first", Map.of())) {
-                if (cds) {
-                    java.nio.file.Files.createDirectories(BenchService.OUT);
-                    java.nio.file.Files.deleteIfExists(archive);
-                    service.jvmOptions("-XX:ArchiveClassesAtExit=" + archive);
-                }
                 service.start();
                 first = service.awaitReady(Duration.ofMinutes(3));
                 BenchEnv.figure("ready, first start (migrations)", first + " ms");
             }
             for (int i = 1; i <= starts; i++) {
                 try (BenchService service = env.service("footprint-" + i, Map.of())) {
-                    if (cds) {
-                        service.jvmOptions("-XX:SharedArchiveFile=" + archive);
-                    }
                     service.start();
                     long ms = service.awaitReady(Duration.ofMinutes(3));
                     readyMs.add(ms);
@@ -61,6 +48,7 @@ public final class FootprintBenchmark {
                     }
                 }
             }
+            archiveShare(env, out);
         }
         List<Long> sorted = readyMs.stream().sorted().toList();
         long median = sorted.get(sorted.size() / 2);
@@ -88,5 +76,38 @@ public final class FootprintBenchmark {
         out.put("machine", machine);
         System.out.println(out);
         System.exit(0);
+    }
+
+    /**
+     * One more start, not timed, with the class-loading log: how many of the classes loaded until
+     * ready came from the start-up archive the JVM options name (0 when they name none, or one
+     * that does not fit this JDK and class path).
+     */
+    private static void archiveShare(BenchEnv env, Json out) throws Exception {
+        java.nio.file.Path log = BenchService.OUT.resolve("footprint-class-load.log").toAbsolutePath();
+        java.nio.file.Files.deleteIfExists(log);
+        try (BenchService service = env.service("footprint-archive-check", Map.of())) {
+            service.jvmOptions("-Xlog:class+load=info:file=" + log).start();
+            service.awaitReady(Duration.ofMinutes(3));
+        }
+        long loaded;
+        long shared;
+        try (var lines = java.nio.file.Files.lines(log)) {
+            long[] counts = lines.collect(() -> new long[2], (c, line) -> {
+                c[0]++;
+                if (line.contains("source: shared objects file")) {
+                    c[1]++;
+                }
+            }, (a, b) -> {
+                a[0] += b[0];
+                a[1] += b[1];
+            });
+            loaded = counts[0];
+            shared = counts[1];
+        }
+        BenchEnv.figure("classes from the start-up archive", String.format("%d of %d loaded until ready (%.0f %%)",
+                shared, loaded, 100.0 * shared / Math.max(1, loaded)));
+        out.put("archive_classes_shared", shared);
+        out.put("archive_classes_loaded", loaded);
     }
 }

@@ -9,7 +9,7 @@ import java.util.Map;
 /** The packaged service as the reliability tests run it: a 512 MiB heap, its logs in {@code target/reliability}. */
 final class ServiceProcess extends PackagedService {
 
-    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+    private static final Path JAR = Path.of("target/quarkus-app/moratorium-service-runner.jar");
 
     ServiceProcess(String name, String bootstrapServers, String jdbcUrl, Map<String, String> extraEnv) throws IOException {
         super(name, JAR, Path.of("target/reliability"), bootstrapServers, jdbcUrl, extraEnv);

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The packaged service ({@code target/quarkus-app/quarkus-run.jar}, or another build) as a process
+ * The packaged service ({@code target/quarkus-app/moratorium-service-runner.jar}, or another build) as a process
  * of its own with production settings, pointed at a real broker and database by the standard
  * environment variables: what the reliability tests break and the benchmarks measure. Each start
  * logs to a file of its own in {@code logDir}.
