@@ -4,8 +4,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bench_build() {
-  if [ "${BENCH_SKIP_BUILD:-0}" = 1 ] && [ -f target/bench.classpath ] && [ -f target/quarkus-app/moratorium-service-runner.jar ] \
-      && [ -f target/quarkus-app/app-cds.jsa ]; then
+  if [ "${BENCH_SKIP_BUILD:-0}" = 1 ] && [ -f target/bench.classpath ] && [ -f target/quarkus-app/moratorium-service-runner.jar ]; then
+    # an archive older than the jar would be ignored without a word (the JVM checks the jar's time)
+    [ -f target/quarkus-app/app-cds.classlist ] || bench_record_class_list
+    [ target/quarkus-app/app-cds.jsa -nt target/quarkus-app/moratorium-service-runner.jar ] || bench_cds_archive
     return
   fi
   echo "building: ./mvnw -B -q package -DskipTests (the packaged service and the benchmark classes)" >&2
