@@ -1,51 +1,90 @@
 package dev.moratorium.store;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.moratorium.policy.Exemption;
 import dev.moratorium.policy.Names;
 import dev.moratorium.policy.Policy;
-import dev.moratorium.policy.PolicyKind;
-import dev.moratorium.policy.PolicyStatus;
 import dev.moratorium.wire.WireJson;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.hibernate.Session;
 
-/** Policies and their exemptions in PostgreSQL, translated to and from the domain's {@link Policy}. */
+/**
+ * Policies and their exemptions in PostgreSQL, translated to and from the domain's {@link Policy},
+ * for the writers (in the unit of work's transaction) and for one policy's page.
+ *
+ * <p>Plain JDBC on the transaction's connection, not entities: a writer keeps the states it loaded
+ * in its {@code UnitOfWork} and saves each changed policy once, so a persistence context would only
+ * add copies (the entity, its snapshot, the domain object) and a dirty check at the flush. With a
+ * batch of one record, loading and translating the entities was a fifth of the consumer's
+ * transaction (BENCHMARKS.md, "Performance II, fourth pass"). The statements are the same two reads
+ * (policies, then their exemptions, each with one array parameter) and one write per changed row.
+ */
 @ApplicationScoped
 public class PolicyStore {
 
-    /**
-     * Loads the named policies for a writer, in two queries (policies, then their exemptions); the
-     * rows stay in the persistence context, where {@link #save} finds them.
-     */
+    /** The columns {@link #save} writes, in its parameters' order (policy_id last for the update). */
+    private static final String UPDATE = "UPDATE policy SET kind = ?, vendor = ?, product = ?, vendor_key = ?,"
+            + " product_key = ?, segments = ?::jsonb, segment_keys = ?, status = ?, effective_from = ?,"
+            + " effective_until = ?, lifted_at = ?, jurisdiction = ?, reason = ?, source_url = ?, evaluated_at = ?,"
+            + " next_due_at = ?, updated_at = ? WHERE policy_id = ?";
+    private static final String INSERT = "INSERT INTO policy (kind, vendor, product, vendor_key, product_key,"
+            + " segments, segment_keys, status, effective_from, effective_until, lifted_at, jurisdiction, reason,"
+            + " source_url, evaluated_at, next_due_at, updated_at, policy_id, created_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String INSERT_EXEMPTION = "INSERT INTO exemption (organization, organization_key, purpose,"
+            + " granted_at, revoked_at, policy_id, position) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    private static final String UPDATE_EXEMPTION = "UPDATE exemption SET organization = ?, organization_key = ?,"
+            + " purpose = ?, granted_at = ?, revoked_at = ? WHERE policy_id = ? AND position = ?";
+    private static final String DELETE_EXEMPTION = "DELETE FROM exemption WHERE policy_id = ? AND position = ?";
+
+    @Inject
+    EntityManager em;
+
+    /** The named policies with their exemptions, in two statements; absent ids are not in the map. */
     public Map<String, Policy> load(Collection<String> policyIds) {
-        return load(policyIds, false);
-    }
-
-    /**
-     * Reads the named policies for a reader: read-only rows, which Hibernate neither snapshots nor
-     * dirty-checks at commit. For a few ids only (one policy's page); lists go through
-     * {@link PolicyReads}, whose statements do not grow with the state.
-     */
-    public Map<String, Policy> read(Collection<String> policyIds) {
-        return load(policyIds, true);
-    }
-
-    private Map<String, Policy> load(Collection<String> policyIds, boolean readOnly) {
         if (policyIds.isEmpty()) {
             return Map.of();
         }
-        List<PolicyEntity> entities = InLists.select("from PolicyEntity where policyId in :ids",
-                PolicyEntity.class, policyIds).setReadOnly(readOnly).list();
-        return toDomain(entities, readOnly);
+        return em.unwrap(Session.class).doReturningWork(c -> {
+            List<Policy> rows = new ArrayList<>(policyIds.size());
+            PolicyRows.Shared shared = new PolicyRows.Shared();
+            Array ids = c.createArrayOf("text", policyIds.toArray());
+            try (PreparedStatement s = c.prepareStatement("SELECT " + PolicyRows.COLUMNS
+                    + " FROM policy WHERE policy_id = any(?)")) {
+                s.setArray(1, ids);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(PolicyRows.policy(rs, shared));
+                    }
+                }
+            } finally {
+                ids.free();
+            }
+            Map<String, Policy> policies = new LinkedHashMap<>();
+            for (Policy p : PolicyRows.withExemptions(c, rows, shared)) {
+                policies.put(p.policyId(), p);
+            }
+            return policies;
+        });
+    }
+
+    /** Reads the named policies for a reader (one policy's page); lists go through {@link PolicyReads}. */
+    public Map<String, Policy> read(Collection<String> policyIds) {
+        return load(policyIds);
     }
 
     public Optional<Policy> find(String policyId) {
@@ -65,99 +104,127 @@ public class PolicyStore {
     }
 
     /**
-     * Writes the policy's state and the exemption rows that changed. Call it at most once per policy
-     * in a transaction (every caller saves a batch's policies once each), after loading it there.
-     *
-     * @param previous the state it had when loaded, or {@code null} for a new policy
+     * A policy's state to write: {@code previous} is the state it had when loaded in this
+     * transaction, or {@code null} for a new policy.
      */
-    public void save(Policy policy, Policy previous, Instant nextDueAt, Instant now) {
-        PolicyEntity entity = previous == null ? null : PolicyEntity.findById(policy.policyId());
-        boolean isNew = entity == null;
-        if (isNew) {
-            entity = new PolicyEntity();
-            entity.policyId = policy.policyId();
-            entity.createdAt = now;
-        }
-        entity.kind = policy.kind().name();
-        entity.vendor = policy.vendor();
-        entity.product = policy.product();
-        entity.vendorKey = Names.key(policy.vendor());
-        entity.productKey = Names.key(policy.product());
-        ArrayNode segments = WireJson.MAPPER.createArrayNode();
-        policy.segments().forEach(segments::add);
-        entity.segments = WireJson.string(segments);
-        entity.segmentKeys = policy.segments().stream().map(Names::key).toArray(String[]::new);
-        entity.status = policy.status().name();
-        entity.effectiveFrom = policy.effectiveFrom();
-        entity.effectiveUntil = policy.effectiveUntil();
-        entity.liftedAt = policy.liftedAt();
-        entity.jurisdiction = policy.jurisdiction();
-        entity.reason = policy.reason();
-        entity.sourceUrl = policy.sourceUrl();
-        entity.evaluatedAt = policy.evaluatedAt();
-        entity.nextDueAt = nextDueAt;
-        entity.updatedAt = now;
-        if (isNew) {
-            entity.persist();
-        }
-        writeExemptions(policy.policyId(), previous == null ? List.of() : previous.exemptions(), policy.exemptions());
+    public record Save(Policy policy, Policy previous, Instant nextDueAt) {
     }
 
     /**
-     * Writes only the exemption rows that differ between the two lists, compared by position. The
-     * rows of a policy loaded in this transaction are already in the persistence context, so
-     * finding one costs no query.
+     * Writes these policies' states and the exemption rows that changed, in JDBC batches. Each
+     * policy at most once per transaction (every caller saves a batch's policies once each), after
+     * loading it there.
      */
-    private static void writeExemptions(String policyId, List<Exemption> before, List<Exemption> after) {
-        for (int position = 0; position < after.size(); position++) {
-            Exemption e = after.get(position);
-            if (position >= before.size()) {
-                ExemptionEntity row = new ExemptionEntity();
-                row.policyId = policyId;
-                row.position = position;
-                fill(row, e);
-                row.persist();
-            } else if (!before.get(position).equals(e)) {
-                fill(ExemptionEntity.findById(new ExemptionEntity.Key(policyId, position)), e);
-            }
+    public void save(List<Save> saves, Instant now) {
+        if (saves.isEmpty()) {
+            return;
         }
-        for (int position = after.size(); position < before.size(); position++) {
-            ExemptionEntity.findById(new ExemptionEntity.Key(policyId, position)).delete();
+        em.unwrap(Session.class).doWork(c -> {
+            try (PreparedStatement update = c.prepareStatement(UPDATE);
+                    PreparedStatement insert = c.prepareStatement(INSERT)) {
+                int updates = 0;
+                int inserts = 0;
+                for (Save save : saves) {
+                    boolean isNew = save.previous() == null;
+                    PreparedStatement s = isNew ? insert : update;
+                    bindPolicy(c, s, save.policy(), save.nextDueAt(), now);
+                    if (isNew) {
+                        SqlValues.setInstant(s, 19, now);
+                        inserts++;
+                    } else {
+                        updates++;
+                    }
+                    s.addBatch();
+                }
+                // new policies first: their exemption rows refer to them
+                if (inserts > 0) {
+                    insert.executeBatch();
+                }
+                if (updates > 0) {
+                    update.executeBatch();
+                }
+            }
+            writeExemptions(c, saves);
+        });
+    }
+
+    private static void bindPolicy(Connection c, PreparedStatement s, Policy policy, Instant nextDueAt, Instant now)
+            throws SQLException {
+        ArrayNode segments = WireJson.MAPPER.createArrayNode();
+        policy.segments().forEach(segments::add);
+        s.setString(1, policy.kind().name());
+        s.setString(2, policy.vendor());
+        s.setString(3, policy.product());
+        s.setString(4, Names.key(policy.vendor()));
+        s.setString(5, Names.key(policy.product()));
+        s.setString(6, WireJson.string(segments));
+        s.setArray(7, c.createArrayOf("text", policy.segments().stream().map(Names::key).toArray(String[]::new)));
+        s.setString(8, policy.status().name());
+        SqlValues.setInstant(s, 9, policy.effectiveFrom());
+        SqlValues.setInstant(s, 10, policy.effectiveUntil());
+        SqlValues.setInstant(s, 11, policy.liftedAt());
+        s.setString(12, policy.jurisdiction());
+        s.setString(13, policy.reason());
+        s.setString(14, policy.sourceUrl());
+        SqlValues.setInstant(s, 15, policy.evaluatedAt());
+        SqlValues.setInstant(s, 16, nextDueAt);
+        SqlValues.setInstant(s, 17, now);
+        s.setString(18, policy.policyId());
+    }
+
+    /**
+     * Writes only the exemption rows that differ between the two lists, compared by position: a
+     * grant appends a row, a revocation changes one.
+     */
+    private static void writeExemptions(Connection c, List<Save> saves) throws SQLException {
+        try (PreparedStatement insert = c.prepareStatement(INSERT_EXEMPTION);
+                PreparedStatement update = c.prepareStatement(UPDATE_EXEMPTION);
+                PreparedStatement delete = c.prepareStatement(DELETE_EXEMPTION)) {
+            int inserts = 0;
+            int updates = 0;
+            int deletes = 0;
+            for (Save save : saves) {
+                String policyId = save.policy().policyId();
+                List<Exemption> before = save.previous() == null ? List.of() : save.previous().exemptions();
+                List<Exemption> after = save.policy().exemptions();
+                for (int position = 0; position < after.size(); position++) {
+                    Exemption e = after.get(position);
+                    if (position >= before.size()) {
+                        bindExemption(insert, policyId, position, e);
+                        inserts++;
+                    } else if (!before.get(position).equals(e)) {
+                        bindExemption(update, policyId, position, e);
+                        updates++;
+                    }
+                }
+                for (int position = after.size(); position < before.size(); position++) {
+                    delete.setString(1, policyId);
+                    delete.setInt(2, position);
+                    delete.addBatch();
+                    deletes++;
+                }
+            }
+            if (deletes > 0) {
+                delete.executeBatch();
+            }
+            if (updates > 0) {
+                update.executeBatch();
+            }
+            if (inserts > 0) {
+                insert.executeBatch();
+            }
         }
     }
 
-    private static void fill(ExemptionEntity row, Exemption e) {
-        row.organization = e.organization();
-        row.organizationKey = Names.key(e.organization());
-        row.purpose = e.purpose();
-        row.grantedAt = e.grantedAt();
-        row.revokedAt = e.revokedAt();
-    }
-
-    private Map<String, Policy> toDomain(List<PolicyEntity> entities, boolean readOnly) {
-        if (entities.isEmpty()) {
-            return Map.of();
-        }
-        List<String> ids = entities.stream().map(e -> e.policyId).toList();
-        Map<String, List<Exemption>> exemptions = new HashMap<>();
-        List<ExemptionEntity> rows = InLists.select(
-                "from ExemptionEntity where policyId in :ids order by policyId, position", ExemptionEntity.class, ids)
-                .setReadOnly(readOnly).list();
-        for (ExemptionEntity row : rows) {
-            exemptions.computeIfAbsent(row.policyId, k -> new ArrayList<>())
-                    .add(new Exemption(row.organization, row.purpose, row.grantedAt, row.revokedAt));
-        }
-        Map<String, Policy> policies = new LinkedHashMap<>();
-        for (PolicyEntity e : entities) {
-            List<String> segments = new ArrayList<>();
-            for (JsonNode s : WireJson.parse(e.segments)) {
-                segments.add(s.asText());
-            }
-            policies.put(e.policyId, new Policy(e.policyId, PolicyKind.valueOf(e.kind), e.vendor, e.product, segments,
-                    PolicyStatus.valueOf(e.status), e.effectiveFrom, e.effectiveUntil, e.liftedAt,
-                    exemptions.getOrDefault(e.policyId, List.of()), e.jurisdiction, e.reason, e.sourceUrl,
-                    e.evaluatedAt));
-        }
-        return policies;
+    private static void bindExemption(PreparedStatement s, String policyId, int position, Exemption e)
+            throws SQLException {
+        s.setString(1, e.organization());
+        s.setString(2, Names.key(e.organization()));
+        s.setString(3, e.purpose());
+        SqlValues.setInstant(s, 4, e.grantedAt());
+        SqlValues.setInstant(s, 5, e.revokedAt());
+        s.setString(6, policyId);
+        s.setInt(7, position);
+        s.addBatch();
     }
 }

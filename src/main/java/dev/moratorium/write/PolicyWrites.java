@@ -9,6 +9,8 @@ import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -46,10 +48,12 @@ public class PolicyWrites {
         writerLock.acquire();
         UnitOfWork unit = new UnitOfWork(clock.instant(), store, outbox.batch());
         R result = work.apply(unit);
+        List<PolicyStore.Save> saves = new ArrayList<>();
         for (UnitOfWork.Change change : unit.changedPolicies()) {
-            store.save(change.after(), change.before(), decider.time().nextDueAt(change.after()).orElse(null),
-                    unit.now());
+            saves.add(new PolicyStore.Save(change.after(), change.before(),
+                    decider.time().nextDueAt(change.after()).orElse(null)));
         }
+        store.save(saves, unit.now());
         unit.outboxRows().persist();
         if (unit.changedAnything()) {
             committed.fire(WritesCommitted.INSTANCE); // delivered to AFTER_SUCCESS observers at commit
