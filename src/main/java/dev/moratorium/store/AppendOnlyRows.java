@@ -5,9 +5,6 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.sql.PreparedStatement;
 import java.sql.Types;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.hibernate.Session;
 
@@ -50,9 +47,9 @@ public class AppendOnlyRows {
                     ps.setString(2, r.policyId);
                     ps.setString(3, r.type);
                     ps.setString(4, r.source);
-                    ps.setObject(5, utc(r.eventTime));
+                    SqlValues.setInstant(ps, 5, r.eventTime);
                     ps.setString(6, r.data);
-                    ps.setObject(7, utc(r.receivedAt));
+                    SqlValues.setInstant(ps, 7, r.receivedAt);
                     if (r.kafkaPartition == null) {
                         ps.setNull(8, Types.INTEGER);
                     } else {
@@ -89,8 +86,8 @@ public class AppendOnlyRows {
                     ps.setString(2, r.notificationId);
                     ps.setString(3, r.type);
                     ps.setString(4, r.policyId);
-                    ps.setObject(5, utc(r.occurredAt));
-                    ps.setObject(6, utc(r.createdAt));
+                    SqlValues.setInstant(ps, 5, r.occurredAt);
+                    SqlValues.setInstant(ps, 6, r.createdAt);
                     ps.setString(7, r.payload);
                     ps.addBatch();
                     if (++n % BATCH == 0) {
@@ -119,7 +116,7 @@ public class AppendOnlyRows {
                     ps.setBytes(3, r.recordKey);
                     ps.setBytes(4, r.payload);
                     ps.setString(5, r.headers);
-                    ps.setObject(6, utc(r.createdAt));
+                    SqlValues.setInstant(ps, 6, r.createdAt);
                     ps.addBatch();
                     if (++n % BATCH == 0) {
                         ps.executeBatch();
@@ -130,9 +127,5 @@ public class AppendOnlyRows {
                 }
             }
         });
-    }
-
-    private static OffsetDateTime utc(Instant instant) {
-        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
     }
 }
