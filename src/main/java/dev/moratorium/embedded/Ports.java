@@ -36,8 +36,9 @@ public final class Ports {
     public static int free() throws IOException {
         int below = ephemeralLow();
         if (below - LOWEST >= 1_000) {
+            int[] slice = slice(LOWEST, below, System.getProperty(SLICE_PROPERTY));
             for (int attempt = 0; attempt < 200; attempt++) {
-                int port = LOWEST + ThreadLocalRandom.current().nextInt(below - LOWEST);
+                int port = slice[0] + ThreadLocalRandom.current().nextInt(slice[1] - slice[0]);
                 // never the same port twice in one process: one chosen earlier may not be bound yet
                 if (isFree(port) && HANDED_OUT.add(port)) {
                     return port;
@@ -48,6 +49,27 @@ public final class Ports {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
         }
+    }
+
+    /**
+     * Names this process's share of the ports {@link #free()} chooses from, as {@code k/n}: the k-th
+     * (1-based) of n equal parts. The reliability tests run in two JVMs at once (failsafe's forks);
+     * {@link #HANDED_OUT} keeps one process from handing a port out twice, but not two processes,
+     * and a port is chosen seconds before its server binds it, or left unbound for a whole outage.
+     */
+    static final String SLICE_PROPERTY = "moratorium.ports.slice";
+
+    /** {@code [first, end)} of the k-th of n parts of {@code [low, end)}; the whole range without a valid {@code k/n}. */
+    static int[] slice(int low, int end, String slice) {
+        if (slice != null && slice.matches("\\d+/\\d+")) {
+            int k = Integer.parseInt(slice.substring(0, slice.indexOf('/')));
+            int n = Integer.parseInt(slice.substring(slice.indexOf('/') + 1));
+            int size = (end - low) / Math.max(n, 1);
+            if (k >= 1 && k <= n && size >= 100) {
+                return new int[] {low + (k - 1) * size, low + k * size};
+            }
+        }
+        return new int[] {low, end};
     }
 
     /** The first port of the kernel's ephemeral range (Linux default 32768; 49152 per IANA elsewhere). */

@@ -24,6 +24,41 @@ class PortsTest {
         }
     }
 
+    /** Two failsafe forks choose at once: each from its own half, so neither takes a port the other chose. */
+    @Test
+    void aSliceIsItsShareOfTheRangeAndAnythingElseIsTheWholeRange() {
+        assertThat(Ports.slice(20_000, 32_768, "1/2")).containsExactly(20_000, 26_384);
+        assertThat(Ports.slice(20_000, 32_768, "2/2")).containsExactly(26_384, 32_768);
+        assertThat(Ports.slice(20_000, 32_768, "3/3")).containsExactly(28_512, 32_768);
+        for (String notASlice : new String[] {null, "", "0/2", "3/2", "1/0", "2", "a/b", "${surefire.forkNumber}/2",
+                "1/1000"}) {
+            assertThat(Ports.slice(20_000, 32_768, notASlice)).as(String.valueOf(notASlice))
+                    .containsExactly(20_000, 32_768);
+        }
+    }
+
+    @Test
+    void freePortsStayInTheSliceTheProcessWasGiven() throws Exception {
+        String before = System.getProperty(Ports.SLICE_PROPERTY);
+        System.setProperty(Ports.SLICE_PROPERTY, "2/2");
+        try {
+            int below = Ports.ephemeralLow();
+            int[] half = Ports.slice(Ports.LOWEST, below, "2/2");
+            for (int i = 0; i < 50; i++) {
+                int port = Ports.free();
+                if (below - Ports.LOWEST >= 1_000) {
+                    assertThat(port).isBetween(half[0], half[1] - 1);
+                }
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(Ports.SLICE_PROPERTY);
+            } else {
+                System.setProperty(Ports.SLICE_PROPERTY, before);
+            }
+        }
+    }
+
     /** What the choice protects against: an outgoing connection's local port is drawn from the ephemeral range. */
     @Test
     void outgoingConnectionsNeverUseAPortFreeHandsOut() throws Exception {
