@@ -12,9 +12,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Breaks things for real around the packaged service ({@code target/quarkus-app}, production
- * settings) and checks exactly-once effects: SIGKILL mid-stream, broker and database outages, two
- * replicas with a failover, graceful shutdown. Sizes come from system properties so CI runs a
- * smaller stream than {@code reliability/run-full} (100,000 events over 5,000 policies).
+ * settings) and checks exactly-once effects: SIGKILL mid-stream, two replicas with a failover,
+ * graceful shutdown ({@link OutagesIT}: the broker and the database down). Sizes come from system
+ * properties so CI runs a smaller stream than {@code reliability/run-full} (100,000 events over
+ * 5,000 policies).
  */
 class ReliabilityIT {
 
@@ -23,21 +24,6 @@ class ReliabilityIT {
     private static final long SEED = Long.getLong("reliability.seed", System.nanoTime());
     private static final Duration READY = Duration.ofSeconds(90);
     private static final Duration CATCH_UP = Duration.ofMinutes(5);
-    /**
-     * How long the broker and the database are each down: in CI 75 s, longer than every timeout of
-     * the service's that an outage could trip (the 60 s idle and unprocessed-record limits, the 45 s
-     * lease) and short enough to keep CI under 30 minutes; reliability/run-full makes it 300, past
-     * the consumer's 5-minute poll interval.
-     */
-    private static final Duration OUTAGE = Duration.ofSeconds(Integer.getInteger("reliability.outage.seconds", 75));
-    /**
-     * From a dependency being back to every event sent during its outage stored. The goal is 10 s
-     * (printed); the bound asserted is looser because the 2 shared cores of the machines this runs
-     * on make the figure noisy.
-     */
-    private static final Duration CATCH_UP_GOAL = Duration.ofSeconds(10);
-    private static final Duration CATCH_UP_BOUND = Duration.ofSeconds(
-            Integer.getInteger("reliability.catch-up-bound.seconds", 30));
 
     @Test
     void sigkillAtThreeRandomPointsLosesNothingAndAppliesNothingTwice() throws Exception {
@@ -67,81 +53,6 @@ class ReliabilityIT {
             System.out.println("reliability crash (seed " + SEED + "): " + h.verify(w, List.of(service)));
             service.terminate(Duration.ofSeconds(20));
         }
-    }
-
-    @Test
-    void brokerAndDatabaseOutagesTurnReadinessDownAndLoseNothing() throws Exception {
-        Workload w = Workload.generate(Math.min(EVENTS, 6_000), Math.min(POLICIES, 300), SEED + 1, "outage");
-        // before, during the broker outage, between, during the database outage, after
-        List<List<Workload.Rec>> slices = slices(w.records, 0.2, 0.3, 0.1, 0.3);
-        try (Harness h = new Harness(3, OUTAGE.plus(Duration.ofMinutes(3)))) {
-            ServiceProcess service = h.service("outage");
-            service.start();
-            service.awaitReady(READY);
-            h.produce(slices.get(0));
-            // normal operation first: the outage begins with the consumer in its group and caught up
-            h.awaitStored(applied(slices, 1), rejected(slices, 1), CATCH_UP, service);
-
-            h.kafka.close();
-            // events keep coming during the whole outage: the producer holds them until the broker is back
-            PacedSender duringBroker = PacedSender.start(h, slices.get(1), OUTAGE.multipliedBy(9).dividedBy(10));
-            HealthWatch kafka = HealthWatch.during(service, OUTAGE);
-            duringBroker.join(Duration.ofSeconds(30));
-            h.startKafka();
-            Duration kafkaCatchUp = h.awaitStored(applied(slices, 2), rejected(slices, 2), CATCH_UP, service);
-            service.awaitReady(READY);
-
-            h.produce(slices.get(2));
-            h.postgres.close();
-            PacedSender duringDatabase = PacedSender.start(h, slices.get(3), OUTAGE.multipliedBy(9).dividedBy(10));
-            HealthWatch database = HealthWatch.during(service, OUTAGE);
-            duringDatabase.join(Duration.ofSeconds(30));
-            h.flush();
-            h.startPostgres();
-            Duration databaseCatchUp = h.awaitStored(applied(slices, 4), rejected(slices, 4), CATCH_UP, service);
-            service.awaitReady(READY);
-
-            h.produce(slices.get(4));
-            h.awaitCaughtUp(w, CATCH_UP, service);
-            String figures = h.verify(w, List.of(service));
-            System.out.printf("reliability outages: broker down %d s (%s; %d events sent meanwhile, all applied"
-                    + " %.1f s after it was back), database down %d s (%s; %d events sent meanwhile, all applied"
-                    + " %.1f s after it was back); catch-up goal %d s, bound %d s; %s%n", OUTAGE.toSeconds(), kafka,
-                    slices.get(1).size(), kafkaCatchUp.toMillis() / 1000.0, OUTAGE.toSeconds(), database,
-                    slices.get(3).size(), databaseCatchUp.toMillis() / 1000.0, CATCH_UP_GOAL.toSeconds(),
-                    CATCH_UP_BOUND.toSeconds(), figures);
-            assertThat(kafka.readinessWentDown()).as("readiness DOWN while the broker is down").isTrue();
-            assertThat(database.readinessWentDown()).as("readiness DOWN while the database is down").isTrue();
-            assertThat(kafka.livenessAlwaysUp()).as("liveness UP all through the broker outage").isTrue();
-            assertThat(database.livenessAlwaysUp()).as("liveness UP all through the database outage").isTrue();
-            assertThat(kafkaCatchUp).as("catch-up after the broker outage").isLessThanOrEqualTo(CATCH_UP_BOUND);
-            assertThat(databaseCatchUp).as("catch-up after the database outage").isLessThanOrEqualTo(CATCH_UP_BOUND);
-            service.terminate(Duration.ofSeconds(20));
-        }
-    }
-
-    /** Consecutive slices of {@code records} with the given fractions; the last slice takes the rest. */
-    private static List<List<Workload.Rec>> slices(List<Workload.Rec> records, double... fractions) {
-        List<List<Workload.Rec>> slices = new ArrayList<>();
-        int from = 0;
-        for (double fraction : fractions) {
-            int to = Math.min(records.size(), from + (int) Math.round(records.size() * fraction));
-            slices.add(records.subList(from, to));
-            from = to;
-        }
-        slices.add(records.subList(from, records.size()));
-        return slices;
-    }
-
-    /** How many of the records in the first {@code n} slices are applied (each policy's records are in order). */
-    private static long applied(List<List<Workload.Rec>> slices, int n) {
-        return slices.subList(0, n).stream().flatMap(List::stream).filter(r -> r.expectation().equals("applied"))
-                .count();
-    }
-
-    private static long rejected(List<List<Workload.Rec>> slices, int n) {
-        return slices.subList(0, n).stream().flatMap(List::stream)
-                .filter(r -> r.expectation().startsWith("rejected:")).count();
     }
 
     @Test
