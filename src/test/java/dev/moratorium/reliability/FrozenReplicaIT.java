@@ -1,5 +1,7 @@
 package dev.moratorium.reliability;
 
+import static dev.moratorium.reliability.RunSettings.READY;
+import static dev.moratorium.reliability.RunSettings.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -26,8 +28,6 @@ import org.junit.jupiter.api.Test;
  */
 class FrozenReplicaIT {
 
-    private static final long SEED = Long.getLong("reliability.seed", System.nanoTime());
-    private static final Duration READY = Duration.ofSeconds(90);
     private static final Duration FREEZE = Duration.ofSeconds(40);
     private static final Duration LEASE = Duration.ofSeconds(12);
     private static final String PUBLISHED = "moratorium_records_published_total";

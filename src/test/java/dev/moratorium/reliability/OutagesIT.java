@@ -1,5 +1,10 @@
 package dev.moratorium.reliability;
 
+import static dev.moratorium.reliability.RunSettings.CATCH_UP;
+import static dev.moratorium.reliability.RunSettings.EVENTS;
+import static dev.moratorium.reliability.RunSettings.POLICIES;
+import static dev.moratorium.reliability.RunSettings.READY;
+import static dev.moratorium.reliability.RunSettings.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -16,11 +21,6 @@ import org.junit.jupiter.api.Test;
  */
 class OutagesIT {
 
-    private static final int EVENTS = Integer.getInteger("reliability.events", 6_000);
-    private static final int POLICIES = Integer.getInteger("reliability.policies", 300);
-    private static final long SEED = Long.getLong("reliability.seed", System.nanoTime());
-    private static final Duration READY = Duration.ofSeconds(90);
-    private static final Duration CATCH_UP = Duration.ofMinutes(5);
     /**
      * How long the broker and the database are each down: in CI 75 s, longer than every timeout of
      * the service's that an outage could trip (the 60 s idle and unprocessed-record limits, the 45 s
@@ -72,10 +72,12 @@ class OutagesIT {
             h.produce(slices.get(4));
             h.awaitCaughtUp(w, CATCH_UP, service);
             String figures = h.verify(w, List.of(service));
-            System.out.printf("reliability outages: broker down %d s (%s; %d events sent meanwhile, all applied"
-                    + " %.1f s after it was back), database down %d s (%s; %d events sent meanwhile, all applied"
-                    + " %.1f s after it was back); catch-up goal %d s, bound %d s; %s%n", OUTAGE.toSeconds(), kafka,
-                    slices.get(1).size(), kafkaCatchUp.toMillis() / 1000.0, OUTAGE.toSeconds(), database,
+            // the seed printed is -Dreliability.seed's value, which runs this workload again
+            System.out.printf("reliability outages (seed %d): broker down %d s (%s; %d events sent meanwhile,"
+                    + " all applied %.1f s after it was back), database down %d s (%s; %d events sent meanwhile,"
+                    + " all applied %.1f s after it was back); catch-up goal %d s, bound %d s; %s%n", SEED,
+                    OUTAGE.toSeconds(), kafka, slices.get(1).size(), kafkaCatchUp.toMillis() / 1000.0,
+                    OUTAGE.toSeconds(), database,
                     slices.get(3).size(), databaseCatchUp.toMillis() / 1000.0, CATCH_UP_GOAL.toSeconds(),
                     CATCH_UP_BOUND.toSeconds(), figures);
             assertThat(kafka.readinessWentDown()).as("readiness DOWN while the broker is down").isTrue();

@@ -1,5 +1,10 @@
 package dev.moratorium.reliability;
 
+import static dev.moratorium.reliability.RunSettings.CATCH_UP;
+import static dev.moratorium.reliability.RunSettings.EVENTS;
+import static dev.moratorium.reliability.RunSettings.POLICIES;
+import static dev.moratorium.reliability.RunSettings.READY;
+import static dev.moratorium.reliability.RunSettings.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -19,11 +24,6 @@ import org.junit.jupiter.api.Test;
  */
 class ReliabilityIT {
 
-    private static final int EVENTS = Integer.getInteger("reliability.events", 6_000);
-    private static final int POLICIES = Integer.getInteger("reliability.policies", 300);
-    private static final long SEED = Long.getLong("reliability.seed", System.nanoTime());
-    private static final Duration READY = Duration.ofSeconds(90);
-    private static final Duration CATCH_UP = Duration.ofMinutes(5);
 
     @Test
     void sigkillAtThreeRandomPointsLosesNothingAndAppliesNothingTwice() throws Exception {

@@ -1,5 +1,7 @@
 package dev.moratorium.reliability;
 
+import static dev.moratorium.reliability.RunSettings.READY;
+import static dev.moratorium.reliability.RunSettings.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -31,8 +33,6 @@ import org.junit.jupiter.api.Test;
  */
 class WebhookCrashIT {
 
-    private static final long SEED = Long.getLong("reliability.seed", System.nanoTime());
-    private static final Duration READY = Duration.ofSeconds(90);
     private static final Duration ALL_DELIVERED = Duration.ofSeconds(120);
 
     /** A notification as the service stored it: what every subscriber must receive, byte for byte. */
