@@ -216,11 +216,25 @@ final class BenchEnv implements AutoCloseable {
      */
     Instant awaitApplied(long expected, Duration timeout, Duration every) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (Connection c = jdbc()) {
+        try (Connection c = jdbc(); java.sql.PreparedStatement firstOutboxRow = c.prepareStatement(
+                "SELECT id FROM outbox WHERE id >= ? ORDER BY id LIMIT 1")) {
             long applied = 0;
+            long outboxFrom = 0;
             while (true) {
-                // cheap while the outbox has rows; policy_event is counted only when it might be done
-                boolean outboxEmpty = count(c, "SELECT count(*) FROM (SELECT 1 FROM outbox LIMIT 1) o") == 0;
+                // The first outbox row from the last one seen, by the primary key: the relay deletes rows
+                // in id order and ids are commit order, so none appears below it. A plain "any row?"
+                // (SELECT 1 FROM outbox LIMIT 1) scans the heap from its start, through every row the
+                // relay deleted since the last vacuum: 14.5 ms a poll, a fifth of PostgreSQL's time in
+                // a replay (pg_stat_statements), taken from the service it measures.
+                // policy_event is counted only when it might be done.
+                firstOutboxRow.setLong(1, outboxFrom);
+                boolean outboxEmpty;
+                try (ResultSet rs = firstOutboxRow.executeQuery()) {
+                    outboxEmpty = !rs.next();
+                    if (!outboxEmpty) {
+                        outboxFrom = rs.getLong(1);
+                    }
+                }
                 if (outboxEmpty) {
                     applied = count(c, "SELECT count(*) FROM policy_event");
                     if (applied >= expected) {
