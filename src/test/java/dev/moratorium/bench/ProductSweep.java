@@ -61,13 +61,13 @@ final class ProductSweep {
             pool.shutdownNow();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        Arrays.sort(nanos);
-        return new Wrk.Result(policies / seconds, percentileMs(nanos, 0.50), percentileMs(nanos, 0.90),
-                percentileMs(nanos, 0.99), policies, errors.get(), BenchEnv.load(), "");
-    }
-
-    private static double percentileMs(long[] sorted, double p) {
-        int i = Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1);
-        return sorted[Math.max(0, i)] / 1e6;
+        if (errors.get() > 0) {
+            // as for every wrk round: a warm-up that was answered with errors warmed nothing
+            throw new IllegalStateException("the sweep saw " + errors.get() + " answers other than 200");
+        }
+        double[] ms = Arrays.stream(nanos).mapToDouble(t -> t / 1e6).sorted().toArray();
+        return new Wrk.Result(policies / seconds, LatencyBenchmark.percentile(ms, 50),
+                LatencyBenchmark.percentile(ms, 90), LatencyBenchmark.percentile(ms, 99), policies, 0,
+                BenchEnv.load(), "");
     }
 }
