@@ -208,20 +208,42 @@ class LargeStateTest {
                 .body("find { it.id == 1000000 }.reason", notNullValue());
     }
 
-    /** The per-status counts (V5's triggers) follow status changes and deletes, and skip other updates. */
+    /**
+     * The per-status counts (V5's triggers, V10's for updates) follow status changes and deletes,
+     * whether a statement changes many rows or a JDBC batch (as the writers send) one row each, and
+     * skip updates that keep the status.
+     */
     @Test
     @Order(8)
     void theCountsPerStatusFollowEveryWrite() throws SQLException {
         int active = count(i -> status(i).equals("ACTIVE"));
+        int scheduled = count(i -> status(i).equals("SCHEDULED"));
+        int expired = count(i -> status(i).equals("EXPIRED"));
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE policy SET status = 'LIFTED' WHERE policy_id IN ('bulk-000003', 'bulk-000006', 'bulk-000009')");
             s.executeUpdate("UPDATE policy SET reason = 'same status' WHERE policy_id = 'bulk-000012'");
+            s.executeUpdate("UPDATE policy SET status = status, reason = 'status set, not changed' WHERE policy_id = 'bulk-000018'");
+            // one statement moving rows both ways: two SCHEDULED become EXPIRED, one EXPIRED becomes SCHEDULED
+            s.executeUpdate("UPDATE policy SET status = CASE status WHEN 'SCHEDULED' THEN 'EXPIRED' ELSE 'SCHEDULED' END"
+                    + " WHERE policy_id IN ('bulk-000001', 'bulk-000004', 'bulk-000002')");
             s.executeUpdate("DELETE FROM exemption WHERE policy_id = 'bulk-000015'");
             s.executeUpdate("DELETE FROM policy WHERE policy_id = 'bulk-000015'");
+            try (PreparedStatement batch = c.prepareStatement("UPDATE policy SET status = ? WHERE policy_id = ?")) {
+                // a batch of single-row updates: to LIFTED and back (no net change), and one EXPIRED lifted
+                for (String[] row : new String[][] {{"LIFTED", "bulk-000021"}, {"ACTIVE", "bulk-000021"},
+                        {"LIFTED", "bulk-000005"}}) {
+                    batch.setString(1, row[0]);
+                    batch.setString(2, row[1]);
+                    batch.addBatch();
+                }
+                batch.executeBatch();
+            }
         }
         given().get("/moratoria?status=ACTIVE&size=1").then().body("total", equalTo(active - 4))
                 .body("totalExact", equalTo(true));
-        given().get("/moratoria?status=LIFTED&size=1").then().body("total", equalTo(3));
+        given().get("/moratoria?status=LIFTED&size=1").then().body("total", equalTo(4));
+        given().get("/moratoria?status=SCHEDULED&size=1").then().body("total", equalTo(scheduled - 1));
+        given().get("/moratoria?status=EXPIRED&size=1").then().body("total", equalTo(expired));
         given().get("/moratoria?size=1").then().body("total", equalTo(POLICIES - 1));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                 given().get("/ops/status").then().body("activeMoratoria", equalTo(active - 4)));
