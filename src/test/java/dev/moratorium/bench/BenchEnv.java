@@ -88,19 +88,23 @@ final class BenchEnv implements AutoCloseable {
         return "1".equals(System.getenv("BENCH_PG_STATEMENTS"));
     }
 
-    /** The statements PostgreSQL ran most often and longest (with BENCH_PG_STATEMENTS=1), else "". */
+    /**
+     * The statements PostgreSQL spent the most time on (with BENCH_PG_STATEMENTS=1), else "": by time,
+     * not by calls, so a rare statement that reads a whole table is not left below the frequent ones.
+     */
     String statementReport() throws SQLException {
         if (!statementStatistics()) {
             return "";
         }
-        StringBuilder b = new StringBuilder("-- PostgreSQL statements (pg_stat_statements): calls, rows, total ms, query\n");
+        StringBuilder b = new StringBuilder("-- PostgreSQL statements (pg_stat_statements): calls, rows, total ms, ms per call, query\n");
         try (Connection c = jdbc(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT calls, rows, round(total_exec_time::numeric, 0), left(regexp_replace(query, '\\s+', ' ', 'g'), 150)"
+                "SELECT calls, rows, round(total_exec_time::numeric, 0), round(mean_exec_time::numeric, 3),"
+                        + " left(regexp_replace(query, '\\s+', ' ', 'g'), 150)"
                         + " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
-                        + " ORDER BY calls DESC LIMIT 25")) {
+                        + " ORDER BY total_exec_time DESC LIMIT 30")) {
             while (rs.next()) {
-                b.append(String.format("%9d %9d %8s ms  %s%n", rs.getLong(1), rs.getLong(2), rs.getString(3),
-                        rs.getString(4)));
+                b.append(String.format("%9d %9d %8s ms %8s  %s%n", rs.getLong(1), rs.getLong(2), rs.getString(3),
+                        rs.getString(4), rs.getString(5)));
             }
         }
         try (Connection c = jdbc(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
