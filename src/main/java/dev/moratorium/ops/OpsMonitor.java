@@ -14,7 +14,7 @@ import jakarta.persistence.EntityManager;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
@@ -26,6 +26,9 @@ import org.jboss.logging.Logger;
 public class OpsMonitor {
 
     private static final Logger LOG = Logger.getLogger(OpsMonitor.class);
+
+    /** Up to this span of ids the backlog is counted row by row (see {@link #outboxBacklog()}). */
+    static final int EXACT_BACKLOG_UP_TO = 10_000;
 
     @Inject
     EntityManager em;
@@ -69,8 +72,7 @@ public class OpsMonitor {
 
     private OpsSnapshot read() {
         Instant now = clock.instant();
-        Object[] outbox = (Object[]) em.createNativeQuery(
-                "SELECT count(*), coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0) FROM outbox").getSingleResult();
+        OutboxBacklog outbox = outboxBacklog();
         // Counts per status are kept by the database (V5): two rows read, however many policies.
         Object[] counts = (Object[]) em.createNativeQuery("SELECT"
                 + " coalesce(sum(policies) FILTER (WHERE status = 'ACTIVE'), 0),"
@@ -84,7 +86,40 @@ public class OpsMonitor {
             Instant due = SqlValues.instant(nextDue);
             lag = Math.max(0, Duration.between(due, now).toMillis() / 1000.0);
         }
-        return new OpsSnapshot(((Number) outbox[0]).longValue(), ((Number) outbox[1]).doubleValue(),
+        return new OpsSnapshot(outbox.rows(), outbox.oldestAgeSeconds(),
                 ((Number) counts[0]).longValue(), ((Number) counts[1]).longValue(), lag, now);
+    }
+
+    /**
+     * The outbox's backlog from the ends of its primary key, not from a count of the table: in an
+     * outage the outbox holds every change since Kafka went away, and every row the relay deleted
+     * stays in the heap until a vacuum (a count(*) took 23 ms with an empty outbox after a
+     * 120,000-event replay). The first row by id is the oldest unpublished one (ids are commit
+     * order, the relay deletes in id order). The rows are counted, by the index, while the ids
+     * span at most {@link #EXACT_BACKLOG_UP_TO}; beyond that the backlog is the span itself, an
+     * upper bound off only by the ids of rolled-back writes and parked rows.
+     */
+    OutboxBacklog outboxBacklog() {
+        @SuppressWarnings("unchecked")
+        List<Object[]> first = em.createNativeQuery("SELECT o.id, (SELECT max(id) FROM outbox),"
+                + " extract(epoch FROM clock_timestamp() - o.created_at) FROM outbox o ORDER BY o.id LIMIT 1")
+                .getResultList();
+        if (first.isEmpty()) {
+            return new OutboxBacklog(0, 0);
+        }
+        long min = ((Number) first.get(0)[0]).longValue();
+        long max = ((Number) first.get(0)[1]).longValue();
+        double age = Math.max(0, ((Number) first.get(0)[2]).doubleValue());
+        long span = max - min + 1;
+        if (span > EXACT_BACKLOG_UP_TO) {
+            return new OutboxBacklog(span, age);
+        }
+        long rows = ((Number) em.createNativeQuery("SELECT count(*) FROM outbox WHERE id BETWEEN :min AND :max")
+                .setParameter("min", min).setParameter("max", max).getSingleResult()).longValue();
+        return new OutboxBacklog(rows, age);
+    }
+
+    /** Outbox rows committed and not yet published, and how long the first of them has waited. */
+    record OutboxBacklog(long rows, double oldestAgeSeconds) {
     }
 }

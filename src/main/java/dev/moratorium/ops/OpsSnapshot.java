@@ -5,7 +5,8 @@ import java.time.Instant;
 /**
  * Operational figures read from the database every few seconds (not per metrics scrape).
  *
- * @param outboxBacklog        rows committed but not yet acknowledged by Kafka
+ * @param outboxBacklog        rows committed but not yet acknowledged by Kafka (counted while their ids
+ *                             span at most 10,000; beyond that the span, see OpsMonitor)
  * @param outboxOldestAgeSeconds age of the oldest such row, 0 when none
  * @param activeMoratoria      policies in status ACTIVE
  * @param scheduledMoratoria   policies in status SCHEDULED
