@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.moratorium.readmodel.NotificationFeed;
 import dev.moratorium.readmodel.PolicyCatalog;
 import dev.moratorium.readmodel.PolicyIndex;
 import io.quarkus.test.junit.QuarkusTest;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -64,6 +66,9 @@ class LargeStateTest {
 
     @Inject
     PolicyIndex index;
+
+    @Inject
+    NotificationFeed feed;
 
     @BeforeAll
     void writeSeventyThousandPolicies() throws SQLException {
@@ -247,6 +252,41 @@ class LargeStateTest {
         given().get("/moratoria?size=1").then().body("total", equalTo(POLICIES - 1));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                 given().get("/ops/status").then().body("activeMoratoria", equalTo(active - 4)));
+    }
+
+    /**
+     * A live client further behind than the feed keeps in memory catches up from the database, a
+     * page at a time, with neither gaps nor repeats where memory takes over.
+     */
+    @Test
+    @Order(9)
+    void aClientFurtherBehindThanMemoryCatchesUpFromTheDatabase() throws SQLException {
+        int written = NotificationFeed.KEPT + 300;
+        long first;
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO notification (seq, notification_id, type, policy_id, occurred_at, created_at, payload)"
+                    + " SELECT nextval('notification_seq'), 'feed-' || i, 'moratorium.announced', 'bulk-000001', now(),"
+                    + " now(), json_build_object('n', i) FROM generate_series(1, " + written + ") AS i");
+            try (var rs = s.executeQuery("SELECT min(seq) FROM notification WHERE notification_id LIKE 'feed-%'")) {
+                rs.next();
+                first = rs.getLong(1);
+            }
+        }
+        long last = first + written - 1;
+        await().atMost(Duration.ofSeconds(20)).until(() -> feed.latest() >= last);
+
+        List<Long> caughtUp = new ArrayList<>();
+        long cursor = first - 1;
+        while (cursor < last) {
+            List<NotificationFeed.Item> page = feed.after(cursor, 200); // from the database, then from memory
+            assertThat(page).isNotEmpty();
+            page.forEach(item -> caughtUp.add(item.sequence()));
+            cursor = page.get(page.size() - 1).sequence();
+        }
+        assertThat(caughtUp).containsExactlyElementsOf(LongStream.rangeClosed(first, last).boxed().toList());
+        NotificationFeed.Item oldest = feed.after(first - 1, 1).get(0);
+        assertThat(JsonPath.from(oldest.json()).getInt("n")).isEqualTo(1);
+        assertThat(JsonPath.from(oldest.json()).getLong("sequence")).isEqualTo(first);
     }
 
     private static long usedHeapAfterGc() {
