@@ -5,8 +5,9 @@
 -- capturing its old and new rows, queuing the trigger and running its GROUP BY upsert -- also the
 -- three statements in four that leave the status as it was. A row-level trigger with a WHEN
 -- condition is tested by the executor itself, without calling the function: an update that keeps
--- the status costs nothing here. Measured on the writer's statement (500-row batches of 6,000
--- policies, one in ten changing status): the UPDATE's time -20 to -25 % (BENCHMARKS.md, seventh pass).
+-- the status costs nothing here. Measured (BENCHMARKS.md, seventh pass): a writer's 500-row batch
+-- takes 1.15 x as long under V5's trigger (bench/policy-update); in a replay the UPDATE's statement
+-- time fell by 13 %.
 -- INSERT and DELETE keep V5's statement-level triggers: those come as multi-row statements.
 DROP TRIGGER policy_status_count_update ON policy;
 
