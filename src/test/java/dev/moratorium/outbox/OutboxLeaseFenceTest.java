@@ -4,21 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.moratorium.wire.Topics;
-import dev.moratorium.wire.RawHeader;
 import dev.moratorium.store.OutboxEntity;
-import dev.moratorium.store.SequenceBlock;
-import dev.moratorium.store.WriterLock;
+import dev.moratorium.testing.OutboxRows;
 import dev.moratorium.testing.ShortTimeoutsProfile;
 import dev.moratorium.testing.TestKafka;
-import dev.moratorium.wire.HeaderCodec;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -43,13 +38,7 @@ class OutboxLeaseFenceTest {
     OutboxRelay relay;
 
     @Inject
-    WriterLock writerLock;
-
-    @Inject
-    SequenceBlock sequences;
-
-    @Inject
-    EntityManager em;
+    OutboxRows outbox;
 
     @Test
     void aLostLeaseCannotBeRenewedAndNothingIsPublishedWithoutIt() throws Exception {
@@ -168,25 +157,11 @@ class OutboxLeaseFenceTest {
     }
 
     private void setLease(String holder, String fromNow) {
-        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("UPDATE outbox_lease SET holder = :holder,"
-                + " held_until = clock_timestamp() + CAST(:interval AS interval) WHERE id = 1")
-                .setParameter("holder", holder).setParameter("interval", fromNow).executeUpdate());
+        outbox.setLease(holder, fromNow);
     }
 
     private long enqueue(String key) {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            writerLock.acquire();
-            OutboxEntity row = new OutboxEntity();
-            row.id = sequences.next("outbox_seq", 1)[0];
-            row.topic = Topics.NOTIFICATIONS;
-            row.recordKey = key.getBytes(StandardCharsets.UTF_8);
-            row.payload = "{}".getBytes(StandardCharsets.UTF_8);
-            row.headers = HeaderCodec.encode(List.of(new RawHeader("ce_type",
-                    "test.fence".getBytes(StandardCharsets.UTF_8))));
-            row.createdAt = Instant.now();
-            row.persist();
-            return row.id;
-        });
+        return outbox.enqueue(key, "test.fence", List.of("{}".getBytes(StandardCharsets.UTF_8))).get(0);
     }
 
     private static <T> T tx(java.util.concurrent.Callable<T> work) {

@@ -7,9 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import dev.moratorium.wire.Topics;
 import dev.moratorium.wire.RawHeader;
-import dev.moratorium.store.OutboxEntity;
-import dev.moratorium.store.SequenceBlock;
-import dev.moratorium.store.WriterLock;
+import dev.moratorium.testing.OutboxRows;
 import dev.moratorium.testing.ShortTimeoutsProfile;
 import dev.moratorium.testing.TestKafka;
 import dev.moratorium.testing.TestTokens;
@@ -22,8 +20,6 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,10 +37,7 @@ class ParkedOutboxTest {
     private static final int THREE_MIB = 3 * 1024 * 1024;
 
     @Inject
-    WriterLock writerLock;
-
-    @Inject
-    SequenceBlock sequences;
+    OutboxRows outbox;
 
     @Inject
     EntityManager em;
@@ -115,28 +108,11 @@ class ParkedOutboxTest {
 
     /** Outbox rows as a writer makes them: ids taken under the writers' lock, one transaction. */
     private List<Long> enqueue(String key, List<byte[]> payloads) {
-        List<Long> ids = QuarkusTransaction.requiringNew().call(() -> {
-            writerLock.acquire();
-            long[] next = sequences.next("outbox_seq", payloads.size());
-            List<Long> taken = new ArrayList<>();
-            for (int i = 0; i < payloads.size(); i++) {
-                OutboxEntity row = new OutboxEntity();
-                row.id = next[i];
-                row.topic = Topics.NOTIFICATIONS;
-                row.recordKey = key.getBytes(StandardCharsets.UTF_8);
-                row.payload = payloads.get(i);
-                row.headers = HeaderCodec.encode(List.of(header("ce_type", "test.parking")));
-                row.createdAt = Instant.now();
-                row.persist();
-                taken.add(row.id);
-            }
-            return taken;
-        });
-        return ids;
+        return outbox.enqueue(key, "test.parking", payloads);
     }
 
     private long outboxRows() {
-        return QuarkusTransaction.requiringNew().call(() -> OutboxEntity.count());
+        return outbox.count();
     }
 
     private static List<String> values(List<ConsumerRecord<byte[], byte[]>> records, String key) {
