@@ -36,12 +36,15 @@ import org.hibernate.Session;
 @ApplicationScoped
 public class PolicyStore {
 
-    /** The columns {@link #save} writes, in its parameters' order (policy_id last for the update). */
-    private static final String UPDATE = "UPDATE policy SET kind = ?, vendor = ?, product = ?, vendor_key = ?,"
+    /**
+     * The columns {@link #save} writes, in its parameters' order (policy_id last for the update);
+     * public for bench/policy-update, which measures PostgreSQL's side of these statements.
+     */
+    public static final String UPDATE = "UPDATE policy SET kind = ?, vendor = ?, product = ?, vendor_key = ?,"
             + " product_key = ?, segments = ?::jsonb, segment_keys = ?, status = ?, effective_from = ?,"
             + " effective_until = ?, lifted_at = ?, jurisdiction = ?, reason = ?, source_url = ?, evaluated_at = ?,"
             + " next_due_at = ?, updated_at = ? WHERE policy_id = ?";
-    private static final String INSERT = "INSERT INTO policy (kind, vendor, product, vendor_key, product_key,"
+    public static final String INSERT = "INSERT INTO policy (kind, vendor, product, vendor_key, product_key,"
             + " segments, segment_keys, status, effective_from, effective_until, lifted_at, jurisdiction, reason,"
             + " source_url, evaluated_at, next_due_at, updated_at, policy_id, created_at)"
             + " VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";

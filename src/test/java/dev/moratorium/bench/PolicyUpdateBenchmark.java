@@ -1,6 +1,7 @@
 package dev.moratorium.bench;
 
 import dev.moratorium.embedded.EmbeddedPostgresServer;
+import dev.moratorium.store.PolicyStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -35,14 +36,8 @@ import org.flywaydb.core.Flyway;
  */
 public final class PolicyUpdateBenchmark {
 
-    private static final String UPDATE = "UPDATE policy SET kind = ?, vendor = ?, product = ?, vendor_key = ?,"
-            + " product_key = ?, segments = ?::jsonb, segment_keys = ?, status = ?, effective_from = ?,"
-            + " effective_until = ?, lifted_at = ?, jurisdiction = ?, reason = ?, source_url = ?, evaluated_at = ?,"
-            + " next_due_at = ?, updated_at = ? WHERE policy_id = ?";
-    private static final String INSERT = "INSERT INTO policy (kind, vendor, product, vendor_key, product_key,"
-            + " segments, segment_keys, status, effective_from, effective_until, lifted_at, jurisdiction, reason,"
-            + " source_url, evaluated_at, next_due_at, updated_at, policy_id, created_at)"
-            + " VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String UPDATE = PolicyStore.UPDATE;
+    private static final String INSERT = PolicyStore.INSERT;
     private static final List<String> VARIANTS = List.of("v5", "v10", "no-version-index", "side-table");
     private static final int BATCH = 500;
 
