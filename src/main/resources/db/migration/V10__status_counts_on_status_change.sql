@@ -13,7 +13,9 @@ DROP TRIGGER policy_status_count_update ON policy;
 
 CREATE FUNCTION policy_status_count_move() RETURNS trigger AS $$
 BEGIN
-    -- both rows in one statement, in status order, so two writers never wait for each other in a cycle
+    -- both rows in one statement, in status order, so one move never takes them in the other order;
+    -- transactions that move many rows can still meet in a cycle (PostgreSQL then aborts one), but
+    -- the service's writers never run side by side: they hold the writers' lock
     INSERT INTO policy_status_count AS c (status, policies)
         SELECT status, delta FROM (VALUES (OLD.status, -1), (NEW.status, 1)) AS moves (status, delta)
         ORDER BY status

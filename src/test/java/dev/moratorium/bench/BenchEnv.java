@@ -227,8 +227,8 @@ final class BenchEnv implements AutoCloseable {
             long outboxFrom = 0;
             while (true) {
                 // The first outbox row from the last one seen, by the primary key: the relay deletes rows
-                // in id order and ids are commit order, so none appears below it (a parked row re-driven
-                // keeps its old id, but no benchmark parks or re-drives one). A plain "any row?"
+                // in id order and ids are commit order, so none appears below it (a re-driven parked row
+                // too: ParkedOutbox gives it a new id under the writers' lock). A plain "any row?"
                 // (SELECT 1 FROM outbox LIMIT 1) scans the heap from its start, through every row the
                 // relay deleted since the last vacuum: 14.5 ms a poll, a fifth of PostgreSQL's time in
                 // a replay (pg_stat_statements), taken from the service it measures.
