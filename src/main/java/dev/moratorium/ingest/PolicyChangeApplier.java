@@ -4,8 +4,8 @@ import dev.moratorium.policy.Decision;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.policy.PolicyEvent;
 import dev.moratorium.store.AppendOnlyRows;
-import dev.moratorium.store.InLists;
 import dev.moratorium.store.PolicyEventEntity;
+import dev.moratorium.store.RedeliveryChecks;
 import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.RawRecord;
 import dev.moratorium.wire.TraceContext;
@@ -37,6 +37,9 @@ public class PolicyChangeApplier {
     @Inject
     AppendOnlyRows appendOnly;
 
+    @Inject
+    RedeliveryChecks redelivery;
+
     public List<RecordResult> apply(UnitOfWork unit, List<RawRecord> records) {
         List<ReadResult> reads = records.stream().map(reader::read).toList();
         Set<String> policyIds = new LinkedHashSet<>();
@@ -48,7 +51,7 @@ public class PolicyChangeApplier {
             }
         }
         unit.load(policyIds);
-        Set<String> applied = alreadyApplied(eventIds);
+        Set<String> applied = redelivery.appliedEventIds(eventIds);
 
         List<RecordResult> results = new ArrayList<>(records.size());
         List<PolicyEventEntity> history = new ArrayList<>();
@@ -80,16 +83,6 @@ public class PolicyChangeApplier {
         }
         appendOnly.insertHistory(history);
         return results;
-    }
-
-    private static Set<String> alreadyApplied(Set<String> eventIds) {
-        if (eventIds.isEmpty()) {
-            return new HashSet<>();
-        }
-        // at most one id per record of a polled batch (max.poll.records), far below the driver's 65,535 parameters
-        List<String> found = InLists.select("select e.eventId from PolicyEventEntity e where e.eventId in :ids",
-                String.class, eventIds).list();
-        return new HashSet<>(found);
     }
 
     /** Only W3C-valid trace headers are carried on (see TraceContext). */

@@ -3,6 +3,7 @@ package dev.moratorium.ingest;
 import dev.moratorium.outbox.OutboxWriter;
 import dev.moratorium.policy.Rejection;
 import dev.moratorium.policy.RejectionReason;
+import dev.moratorium.store.RedeliveryChecks;
 import dev.moratorium.store.RejectionEntity;
 import dev.moratorium.wire.HeaderCodec;
 import dev.moratorium.wire.RawRecord;
@@ -43,6 +44,9 @@ public class PolicyChangeIngestor {
 
     @Inject
     PolicyChangeReader reader;
+
+    @Inject
+    RedeliveryChecks redelivery;
 
     public List<RecordResult> ingest(List<RawRecord> records) {
         return writes.write(unit -> {
@@ -131,26 +135,21 @@ public class PolicyChangeIngestor {
      * Rejections already kept for these records, by where they were read: one indexed range per
      * topic and partition (the rejection table's unique key), whatever the table holds.
      */
-    private static Set<String> keptRejections(List<RawRecord> records) {
+    private Set<String> keptRejections(List<RawRecord> records) {
         Map<String, long[]> ranges = new HashMap<>();
+        Map<String, RawRecord> partitions = new HashMap<>();
         for (RawRecord r : records) {
-            long[] range = ranges.computeIfAbsent(r.topic() + "\u0000" + r.partition(),
-                    k -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE});
+            String partition = r.topic() + "-" + r.partition();
+            partitions.putIfAbsent(partition, r);
+            long[] range = ranges.computeIfAbsent(partition, k -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE});
             range[0] = Math.min(range[0], r.offset());
             range[1] = Math.max(range[1], r.offset());
         }
         Set<String> kept = new HashSet<>();
         for (Map.Entry<String, long[]> e : ranges.entrySet()) {
-            String[] topicPartition = e.getKey().split("\u0000");
-            List<Object[]> rows = RejectionEntity.getEntityManager().createQuery(
-                    "select r.topic, r.kafkaPartition, r.kafkaOffset from RejectionEntity r where r.topic = :topic"
-                            + " and r.kafkaPartition = :partition and r.kafkaOffset between :min and :max", Object[].class)
-                    .setParameter("topic", topicPartition[0])
-                    .setParameter("partition", Integer.parseInt(topicPartition[1]))
-                    .setParameter("min", e.getValue()[0]).setParameter("max", e.getValue()[1])
-                    .getResultList();
-            for (Object[] row : rows) {
-                kept.add(row[0] + "-" + row[1] + "@" + row[2]);
+            RawRecord first = partitions.get(e.getKey());
+            for (long offset : redelivery.keptOffsets(first.topic(), first.partition(), e.getValue()[0], e.getValue()[1])) {
+                kept.add(e.getKey() + "@" + offset);
             }
         }
         return kept;

@@ -3,8 +3,9 @@ package dev.moratorium.outbox;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.Query;
+import java.sql.PreparedStatement;
 import java.time.Duration;
+import org.hibernate.Session;
 
 /**
  * The right to publish the outbox, held by one replica at a time: the single row of
@@ -35,17 +36,24 @@ public class OutboxLease {
      * round trip of its own. OFFSET 0 keeps it a separate step, computed before the joined row is
      * updated, so the lock timeout bounds that update's wait (OutboxLeaseFenceTest).
      */
-    private static final String BOUNDS = "(SELECT set_config('lock_timeout', :lock, true) AS lock_timeout,"
-            + " set_config('idle_in_transaction_session_timeout', :idle, true) AS idle_timeout OFFSET 0) AS bounds";
+    private static final String BOUNDS = "(SELECT set_config('lock_timeout', ?, true) AS lock_timeout,"
+            + " set_config('idle_in_transaction_session_timeout', ?, true) AS idle_timeout OFFSET 0) AS bounds";
+
+    /** Parameters: the holder, the lease's length in seconds, BOUNDS' two, the holder. */
+    private static final String ACQUIRE = "UPDATE outbox_lease SET holder = ?,"
+            + " held_until = clock_timestamp() + make_interval(secs => ?) FROM " + BOUNDS
+            + " WHERE outbox_lease.id = (SELECT id FROM outbox_lease WHERE id = 1 AND (holder = ?"
+            + " OR held_until IS NULL OR held_until < clock_timestamp()) FOR UPDATE SKIP LOCKED)";
+
+    /** Parameters: the lease's length in seconds, BOUNDS' two, the holder. */
+    private static final String RENEW = "UPDATE outbox_lease"
+            + " SET held_until = clock_timestamp() + make_interval(secs => ?) FROM " + BOUNDS
+            + " WHERE outbox_lease.id = 1 AND outbox_lease.holder = ?"
+            + " AND outbox_lease.held_until > clock_timestamp()";
 
     /** Takes or renews the lease for {@code length}; false if another holder's lease is still valid. */
     boolean acquire(String holder, Duration length) {
-        return bounded(em.createNativeQuery("UPDATE outbox_lease SET holder = :holder,"
-                + " held_until = clock_timestamp() + make_interval(secs => :seconds) FROM " + BOUNDS
-                + " WHERE outbox_lease.id = (SELECT id FROM outbox_lease WHERE id = 1 AND (holder = :holder"
-                + " OR held_until IS NULL OR held_until < clock_timestamp()) FOR UPDATE SKIP LOCKED)"), length)
-                .setParameter("holder", holder)
-                .executeUpdate() == 1;
+        return update(ACQUIRE, length, holder, true);
     }
 
     /**
@@ -54,18 +62,28 @@ public class OutboxLease {
      * no other replica takes over in between.
      */
     boolean renewIfStillHeld(String holder, Duration length) {
-        return bounded(em.createNativeQuery("UPDATE outbox_lease"
-                + " SET held_until = clock_timestamp() + make_interval(secs => :seconds) FROM " + BOUNDS
-                + " WHERE outbox_lease.id = 1 AND outbox_lease.holder = :holder"
-                + " AND outbox_lease.held_until > clock_timestamp()"), length)
-                .setParameter("holder", holder)
-                .executeUpdate() == 1;
+        return update(RENEW, length, holder, false);
     }
 
-    private static Query bounded(Query update, Duration lease) {
-        return update.setParameter("lock", LOCK_TIMEOUT.toMillis() + "ms")
-                .setParameter("idle", lease.toMillis() + "ms")
-                .setParameter("seconds", seconds(lease));
+    /**
+     * Plain JDBC on the transaction's connection: the relay runs two of these per round, and as
+     * Hibernate native queries they allocated 17 kB a round (BENCHMARKS.md, "eighth pass").
+     * Positional parameters, in the order the statements above name them.
+     */
+    private boolean update(String sql, Duration lease, String holder, boolean holderTwice) {
+        return em.unwrap(Session.class).doReturningWork(c -> {
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                int i = 1;
+                if (holderTwice) {
+                    s.setString(i++, holder);
+                }
+                s.setDouble(i++, seconds(lease));
+                s.setString(i++, LOCK_TIMEOUT.toMillis() + "ms");
+                s.setString(i++, lease.toMillis() + "ms");
+                s.setString(i, holder);
+                return s.executeUpdate() == 1;
+            }
+        });
     }
 
     private static double seconds(Duration d) {

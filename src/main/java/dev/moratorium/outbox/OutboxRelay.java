@@ -1,17 +1,15 @@
 package dev.moratorium.outbox;
 
 import dev.moratorium.config.MoratoriumConfig;
-import dev.moratorium.store.InLists;
 import dev.moratorium.store.OutboxEntity;
 import dev.moratorium.store.ParkedOutbox;
+import dev.moratorium.store.PendingOutbox;
 import dev.moratorium.wire.HeaderCodec;
 import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.wire.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.panache.common.Page;
-import io.quarkus.panache.common.Sort;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,7 +35,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.hibernate.jpa.HibernateHints;
 import org.jboss.logging.Logger;
 
 /**
@@ -80,6 +77,9 @@ public class OutboxRelay {
 
     @Inject
     OutboxLease lease;
+
+    @Inject
+    PendingOutbox pending;
 
     @Inject
     ParkedOutbox parked;
@@ -228,10 +228,7 @@ public class OutboxRelay {
                 publishedUpTo = 0;
                 return List.of();
             }
-            // read-only: sent and deleted by id, never changed, so not worth snapshotting
-            return OutboxEntity.<OutboxEntity>find("id > ?1", Sort.ascending("id"), publishedUpTo)
-                    .withHint(HibernateHints.HINT_READ_ONLY, true)
-                    .page(Page.ofSize(config.outbox().batchSize())).list();
+            return pending.after(publishedUpTo, config.outbox().batchSize());
         });
         if (rows.isEmpty()) {
             return Round.NOTHING;
@@ -317,9 +314,7 @@ public class OutboxRelay {
             if (!lease.renewIfStillHeld(holder, timeouts.lease())) {
                 return false;
             }
-            if (!ids.isEmpty()) {
-                InLists.mutate("delete from OutboxEntity where id in :ids", ids);
-            }
+            pending.delete(ids);
             outcome.refused.forEach((row, reason) -> parked.park(row.id, reason));
             return true;
         });

@@ -20,9 +20,4 @@ public final class InLists {
     public static <T> SelectionQuery<T> select(String hql, Class<T> type, Collection<?> ids) {
         return Panache.getSession().createSelectionQuery(hql, type).setParameterList("ids", ids);
     }
-
-    /** {@code hql} is a delete or update naming the list {@code :ids}; the number of rows it touched. */
-    public static int mutate(String hql, Collection<?> ids) {
-        return Panache.getSession().createMutationQuery(hql).setParameterList("ids", ids).executeUpdate();
-    }
 }

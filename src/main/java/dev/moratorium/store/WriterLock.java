@@ -4,10 +4,11 @@ import dev.moratorium.config.MoratoriumConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.FlushModeType;
 import jakarta.persistence.PersistenceException;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import org.hibernate.Session;
 
 /**
  * One writer at a time, across every replica: each transaction that changes policies first takes
@@ -20,6 +21,10 @@ import java.time.Duration;
  * ({@link WriterLockTimeout}, an outage to retry), and the holder's transaction runs with a
  * statement timeout and an idle-in-transaction timeout, so a holder that freezes is cut off by
  * PostgreSQL — its session ended, its lock released — in bounded time.
+ *
+ * <p>Sent as plain JDBC on the transaction's connection: as a Hibernate native query this one
+ * statement allocated 14 kB per transaction (the query object, its plan, bindings and result
+ * list), the largest share of a batch of one's (BENCHMARKS.md, "eighth pass").
  */
 @ApplicationScoped
 public class WriterLock {
@@ -27,6 +32,13 @@ public class WriterLock {
     /** An arbitrary constant naming this lock among the database's advisory locks. */
     public static final long KEY = 0x6d6f7261L; // "mora"
     private static final String LOCK_NOT_AVAILABLE = "55P03";
+    // One round trip: SET LOCAL takes no bind parameters, set_config(..., true) is the same with
+    // them, and OFFSET 0 keeps the settings' subquery a separate step run before the lock is asked
+    // for, so the lock timeout bounds this very wait (WriterLockTimeoutTest).
+    private static final String LOCK = "SELECT pg_advisory_xact_lock(" + KEY + ") FROM ("
+            + "SELECT set_config('lock_timeout', ?, true),"
+            + " set_config('statement_timeout', ?, true),"
+            + " set_config('idle_in_transaction_session_timeout', ?, true) OFFSET 0) AS settings";
 
     @Inject
     EntityManager em;
@@ -37,19 +49,16 @@ public class WriterLock {
     /** Must run in the writer's transaction; the timeouts and the lock last until it ends. */
     public void acquire() {
         MoratoriumConfig.WriterSettings writers = config.writers();
-        // One round trip: SET LOCAL takes no bind parameters, set_config(..., true) is the same with
-        // them, and OFFSET 0 keeps the settings' subquery a separate step run before the lock is
-        // asked for, so the lock timeout bounds this very wait (WriterLockTimeoutTest).
         try {
-            em.createNativeQuery("SELECT pg_advisory_xact_lock(" + KEY + ") FROM ("
-                    + "SELECT set_config('lock_timeout', :lock, true),"
-                    + " set_config('statement_timeout', :statement, true),"
-                    + " set_config('idle_in_transaction_session_timeout', :idle, true) OFFSET 0) AS settings")
-                    .setParameter("lock", millis(writers.lockTimeout()))
-                    .setParameter("statement", millis(writers.statementTimeout()))
-                    .setParameter("idle", millis(writers.idleInTransactionTimeout()))
-                    .setFlushMode(FlushModeType.COMMIT) // nothing pending concerns a setting or the lock
-                    .getSingleResult();
+            // a JDBCException (a PersistenceException) when it fails, as a query's failure would be
+            em.unwrap(Session.class).doWork(c -> {
+                try (PreparedStatement s = c.prepareStatement(LOCK)) {
+                    s.setString(1, millis(writers.lockTimeout()));
+                    s.setString(2, millis(writers.statementTimeout()));
+                    s.setString(3, millis(writers.idleInTransactionTimeout()));
+                    s.executeQuery().close();
+                }
+            });
         } catch (PersistenceException e) {
             if (LOCK_NOT_AVAILABLE.equals(sqlState(e))) {
                 throw new WriterLockTimeout(e);

@@ -220,6 +220,32 @@ class PoisonRecordsTest {
     }
 
     @Test
+    @Order(5)
+    void eventIdsThatAnArrayLiteralCouldMisreadAreRecognisedWhenRedelivered() throws Exception {
+        // The already-applied check sends the batch's ids as one text[] parameter: an id that spells
+        // NULL, quotes, backslashes, braces or commas must come back as itself, and one of the
+        // column's full 512 characters must match. Partition 78 is not one the consumer reads.
+        List<String> jsonIds = List.of("NULL", "null", "a\\\"b\\\\c", "{x,y}", "a,b", "a b", "x".repeat(512));
+        List<RawRecord> records = new ArrayList<>();
+        for (int i = 0; i < jsonIds.size(); i++) {
+            records.add(raw(78, i, "array-" + i, Events.announce(jsonIds.get(i), "array-" + i, "2026-01-01", "2030-01-01")));
+        }
+        List<RecordResult> first = ingestor.ingest(records);
+        assertThat(first).as("all applied the first time").allMatch(r -> r instanceof RecordResult.Applied);
+        long history = count("select count(*) from policy_event where policy_id like 'array-%'");
+        long notifications = count("select count(*) from notification where policy_id like 'array-%'");
+        assertThat(count("select count(*) from policy_event where event_id in ('NULL', 'null', 'a\"b\\c', '{x,y}', 'a,b', 'a b')"))
+                .as("the ids stored as sent").isEqualTo(6);
+
+        for (int redelivery = 0; redelivery < 2; redelivery++) {
+            List<RecordResult> again = ingestor.ingest(records);
+            assertThat(again).as("each recognised as applied").allMatch(r -> r instanceof RecordResult.Duplicate);
+        }
+        assertThat(count("select count(*) from policy_event where policy_id like 'array-%'")).isEqualTo(history);
+        assertThat(count("select count(*) from notification where policy_id like 'array-%'")).isEqualTo(notifications);
+    }
+
+    @Test
     @Order(6)
     void everyRecordTheReaderAcceptsCanBeStored() {
         List<RawRecord> records = new ArrayList<>();

@@ -42,6 +42,6 @@ class InListQueriesTest {
                 }
             }
         }
-        assertThat(offenders).as("use InLists.select/mutate for in-lists").isEmpty();
+        assertThat(offenders).as("use InLists.select for in-lists").isEmpty();
     }
 }

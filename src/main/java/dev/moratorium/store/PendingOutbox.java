@@ -1,0 +1,68 @@
+package dev.moratorium.store;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.sql.Array;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.hibernate.Session;
+
+/**
+ * The outbox as the relay reads it: the next rows to publish in id order, and the published ones
+ * deleted. Both run in the caller's transaction as plain JDBC on its connection, the counterpart of
+ * {@link AppendOnlyRows#insertOutbox}: the rows are sent and deleted by id, never changed, so they
+ * need no persistence context, and a round runs at least once per committed write — through
+ * Panache and an HQL {@code in} list the two statements allocated 19 kB a round at 200 events/s
+ * (BENCHMARKS.md, "eighth pass"). The rows come back as unmanaged {@link OutboxEntity} objects,
+ * with what a Kafka record needs (not {@code createdAt}).
+ */
+@ApplicationScoped
+public class PendingOutbox {
+
+    @Inject
+    EntityManager em;
+
+    /** Up to {@code limit} rows with ids above {@code afterId}, oldest first (by the primary key). */
+    public List<OutboxEntity> after(long afterId, int limit) {
+        return em.unwrap(Session.class).doReturningWork(c -> {
+            List<OutboxEntity> rows = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT id, topic, record_key, payload, headers"
+                    + " FROM outbox WHERE id > ? ORDER BY id LIMIT ?")) {
+                s.setLong(1, afterId);
+                s.setInt(2, limit);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        OutboxEntity row = new OutboxEntity();
+                        row.id = rs.getLong(1);
+                        row.topic = rs.getString(2);
+                        row.recordKey = rs.getBytes(3);
+                        row.payload = rs.getBytes(4);
+                        row.headers = rs.getString(5);
+                        rows.add(row);
+                    }
+                }
+            }
+            return rows;
+        });
+    }
+
+    /** Deletes the rows with these ids (those still there); the number deleted. */
+    public int delete(Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return em.unwrap(Session.class).doReturningWork(c -> {
+            Array array = c.createArrayOf("bigint", ids.toArray());
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM outbox WHERE id = any(?)")) {
+                s.setArray(1, array);
+                return s.executeUpdate();
+            } finally {
+                array.free();
+            }
+        });
+    }
+}
