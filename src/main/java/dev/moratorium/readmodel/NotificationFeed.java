@@ -1,13 +1,11 @@
 package dev.moratorium.readmodel;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.store.NotificationEntity;
+import dev.moratorium.store.NotificationReads;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.panache.common.Page;
-import io.quarkus.panache.common.Sort;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -50,6 +48,9 @@ public class NotificationFeed {
 
     @Inject
     ChangeSignal signal;
+
+    @Inject
+    NotificationReads reads;
 
     private final ArrayDeque<Item> recent = new ArrayDeque<>();
     /** The highest sequence read (or present at start); {@code -1} until started. */
@@ -141,14 +142,12 @@ public class NotificationFeed {
         return items.size();
     }
 
-    private static List<Item> read(long cursor, int limit) {
-        List<NotificationEntity> rows = QuarkusTransaction.requiringNew().call(() -> NotificationEntity
-                .<NotificationEntity>find("seq > ?1", Sort.ascending("seq"), cursor).page(Page.ofSize(limit)).list());
+    private List<Item> read(long cursor, int limit) {
+        List<NotificationReads.Row> rows = QuarkusTransaction.requiringNew().call(() -> reads.after(cursor, limit));
         List<Item> items = new ArrayList<>(rows.size());
-        for (NotificationEntity row : rows) {
-            ObjectNode node = (ObjectNode) WireJson.parse(row.payload);
-            node.put("sequence", row.seq);
-            items.add(new Item(row.seq, row.type, WireJson.string(node)));
+        for (NotificationReads.Row row : rows) {
+            // the stored data is the object WireJson wrote; a client gets it with its cursor added
+            items.add(new Item(row.seq(), row.type(), WireJson.withLastField(row.payload(), "sequence", row.seq())));
         }
         return items;
     }

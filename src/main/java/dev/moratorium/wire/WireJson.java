@@ -92,6 +92,33 @@ public final class WireJson {
         return new String(bytes(node), StandardCharsets.UTF_8);
     }
 
+    /**
+     * {@code object} (a JSON object's text) with {@code "name": value} added as its last field —
+     * what parsing it, putting the field and writing it again gives for the text {@link #string}
+     * writes, without a tree (the live feed does this to every notification it reads). {@code name}
+     * is written as it is: a plain field name.
+     *
+     * @throws IllegalArgumentException if {@code object} does not end with {@code }}
+     */
+    public static String withLastField(String object, String name, long value) {
+        int end = object.length();
+        while (end > 0 && Character.isWhitespace(object.charAt(end - 1))) {
+            end--;
+        }
+        if (end == 0 || object.charAt(end - 1) != '}') {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        int before = end - 2;
+        while (before >= 0 && Character.isWhitespace(object.charAt(before))) {
+            before--;
+        }
+        boolean empty = before >= 0 && object.charAt(before) == '{';
+        StringBuilder out = new StringBuilder(end + name.length() + 24);
+        out.append(object, 0, end - 1).append(empty ? "" : ",").append('"').append(name).append("\":").append(value)
+                .append('}');
+        return out.toString();
+    }
+
     public static JsonNode parse(String json) {
         try {
             return MAPPER.readTree(json);
