@@ -117,6 +117,16 @@ public interface MoratoriumConfig {
         /** How often the outbox is checked when nothing wakes the relay. */
         @WithDefault("1s")
         Duration poll();
+
+        /**
+         * How long published rows may wait for the next round's transaction to delete them: a
+         * round settles the previous one's rows together with its own read, so a trickle of events
+         * costs one relay transaction per round, not two. When no commit wakes the relay within this
+         * delay, a round runs for them alone. A crash meanwhile publishes them again (at least once,
+         * same ids), as a crash between a send and its deletion always did.
+         */
+        @WithDefault("50ms")
+        Duration settleDelay();
     }
 
     /**

@@ -46,6 +46,12 @@ import org.jboss.logging.Logger;
  * batch at shutdown, and the outbox is drained before the process exits. A crash after the send and before the delete publishes the rows again,
  * with the same ids — at-least-once delivery, de-duplicable by subscribers.
  *
+ * <p>One round is one transaction: it deletes what the previous round published (and sets aside
+ * what the broker refused), then reads the next rows. At a trickle of events that halves the
+ * relay's transactions, each with its connection, its lease statement and its commit (BENCHMARKS.md,
+ * "tenth pass"). When no commit follows within {@code moratorium.outbox.settle-delay}, a round
+ * runs anyway, so published rows never linger longer than that.
+ *
  * <p>One replica at a time holds the publishing lease ({@link OutboxLease}), so rows of one policy
  * always leave in order, and the lease is fenced: a round is sent only while the lease has more
  * than the acknowledgement wait left, every record's fate is known within that wait
@@ -58,7 +64,7 @@ import org.jboss.logging.Logger;
  * in the same transaction as the deletion, and the relay goes on with the next rows, so one bad
  * row never stops publication; rows of the same policy after it still leave in id order. An
  * outage (a retriable error, no acknowledgement in time) stops the round at the first row it
- * affects: the rows before it are settled, the rest are sent again after a backoff.
+ * affects: the rows before it are settled by the next round, the rest are sent again after a backoff.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -97,13 +103,16 @@ public class OutboxRelay {
     /** Rows that met a {@link SendFailure.Kind#SUSPECT} error, and how many rounds in a row they did. */
     private final Map<Long, Integer> suspects = new ConcurrentHashMap<>();
     /**
-     * The highest id this relay has published and deleted while holding the lease. Rows are
-     * deleted as soon as they are published, so the head of the outbox's primary-key index is a
-     * run of dead entries until vacuum removes them; a query from the start walks all of them
-     * (measured 0.7 ms a round at 200 events/s). Ids follow commit order (they are taken under
-     * the writers' lock), so no row below this one can still appear, and the query starts after it.
+     * The highest id this relay has published (or set aside) while holding the lease; the next
+     * round deletes it. Rows are deleted as soon as they are settled, so the head of the outbox's
+     * primary-key index is a run of dead entries until vacuum removes them; a query from the start
+     * walks all of them (measured 0.7 ms a round at 200 events/s). Ids follow commit order (they
+     * are taken under the writers' lock), so no row below this one can still appear, and the query
+     * starts after it.
      */
     private volatile long publishedUpTo;
+    /** What the last round published or set aside, settled in the next round's transaction. */
+    private volatile Settlement unsettled = Settlement.NONE;
     private volatile boolean running;
     private volatile Thread thread;
 
@@ -191,7 +200,10 @@ public class OutboxRelay {
                     // A commit after the round's read signals after `seen`, so this returns at once
                     // for it; a round that read everything need not read again to find nothing (at
                     // a trickle of events that empty round was a third of the relay's transactions).
-                    signal.awaitChangeAfter(seen, config.outbox().poll());
+                    // Rows it published wait for the next round's transaction, at most the settle delay.
+                    Duration poll = config.outbox().poll();
+                    Duration settle = config.outbox().settleDelay();
+                    signal.awaitChangeAfter(seen, unsettled.isEmpty() || poll.compareTo(settle) < 0 ? poll : settle);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -207,29 +219,73 @@ public class OutboxRelay {
     }
 
     /**
-     * What a round did: how many rows went out or were set aside, and whether it read and settled
-     * every row there was (fewer than a batch, none left unsent), so the next round can wait for a
-     * commit.
+     * What a round did: how many rows went out or were set aside (deleted by the next round), and
+     * whether it read and settled every row there was (fewer than a batch, none left unsent), so
+     * the next round can wait for a commit.
      */
     record Round(int settled, boolean readAll) {
         static final Round NOTHING = new Round(0, true);
     }
 
-    /** Publishes one batch. */
+    /**
+     * Rows whose fate the broker told: published (to delete) and refused (to set aside). The
+     * next round's transaction settles them under the lease's fence.
+     */
+    private record Settlement(List<OutboxEntity> published, Map<OutboxEntity, String> refused) {
+        static final Settlement NONE = new Settlement(List.of(), Map.of());
+
+        boolean isEmpty() {
+            return published.isEmpty() && refused.isEmpty();
+        }
+    }
+
+    /** How a round's transaction began: the lease, the previous round's settlement, the rows read. */
+    private record RoundStart(boolean held, boolean settled, boolean lostWhileUnsettled, List<OutboxEntity> rows) {
+    }
+
+    /** Settles the previous round and publishes one batch. */
     Round publishRound() {
         Duration leaseLength = timeouts.lease();
         // Taken before the lease is: this process's idea of when the lease ends is never later than
         // the database's (a monotonic clock, which also runs on while the JVM is paused).
         long leaseEnds = System.nanoTime() + leaseLength.toNanos();
         long sendUntil = leaseEnds - timeouts.ackTimeout().toNanos();
-        List<OutboxEntity> rows = QuarkusTransaction.requiringNew().call(() -> {
-            if (!lease.acquire(holder, leaseLength)) {
-                // another replica publishes; when this one takes over, it starts from the head
-                publishedUpTo = 0;
-                return List.of();
+        Settlement settling = unsettled;
+        long readAfter = publishedUpTo;
+        RoundStart start = QuarkusTransaction.requiringNew().call(() -> {
+            boolean settled = false;
+            boolean lost = false;
+            if (!settling.isEmpty()) {
+                // the fence of the previous round's rows, and this round's lease, in one statement
+                settled = lease.renewIfStillHeld(holder, leaseLength);
+                lost = !settled;
+                if (settled) {
+                    pending.delete(settling.published().stream().map(r -> r.id).toList());
+                    settling.refused().forEach((row, reason) -> parked.park(row.id, reason));
+                }
             }
-            return pending.after(publishedUpTo, config.outbox().batchSize());
+            if (!settled && !lease.acquire(holder, leaseLength)) {
+                return new RoundStart(false, false, lost, List.of());
+            }
+            // a lease lost and taken again: whoever held it meanwhile may have left rows unsent
+            return new RoundStart(true, settled, lost,
+                    pending.after(lost ? 0 : readAfter, config.outbox().batchSize()));
         });
+        unsettled = Settlement.NONE; // settled, or void with the lease it was published under
+        if (start.settled()) {
+            afterSettling(settling);
+        }
+        if (start.lostWhileUnsettled()) {
+            publishedUpTo = 0;
+            LOG.warnf("Outbox lease lost during a round (a slow broker or a paused process): %d published rows"
+                    + " not deleted; the replica holding the lease publishes them again", settling.published().size());
+        }
+        if (!start.held()) {
+            // another replica publishes; when this one takes over, it starts from the head
+            publishedUpTo = 0;
+            return Round.NOTHING;
+        }
+        List<OutboxEntity> rows = start.rows();
         if (rows.isEmpty()) {
             return Round.NOTHING;
         }
@@ -248,7 +304,16 @@ public class OutboxRelay {
         }
         Outcome outcome = await(rows.subList(0, acks.size()), acks, leaseEnds);
         if (!outcome.published.isEmpty() || !outcome.refused.isEmpty()) {
-            settle(outcome);
+            unsettled = new Settlement(outcome.published, outcome.refused);
+            // ids are commit order: the next read starts after these, which stay until it settles them
+            long last = 0;
+            for (OutboxEntity row : outcome.published) {
+                last = Math.max(last, row.id);
+            }
+            for (OutboxEntity row : outcome.refused.keySet()) {
+                last = Math.max(last, row.id);
+            }
+            publishedUpTo = last;
         }
         if (outcome.outage != null) {
             throw new IllegalStateException("Kafka did not acknowledge the outbox batch: " + outcome.outage);
@@ -303,46 +368,22 @@ public class OutboxRelay {
         return outcome;
     }
 
-    /**
-     * One transaction: the fence (is the lease still ours?), then the published rows deleted and
-     * the refused ones set aside. Without the lease nothing is deleted: the holder that took over
-     * publishes these rows again, and this relay starts from the head when it gets the lease back.
-     */
-    private void settle(Outcome outcome) {
-        List<Long> ids = outcome.published.stream().map(r -> r.id).toList();
-        boolean held = QuarkusTransaction.requiringNew().call(() -> {
-            if (!lease.renewIfStillHeld(holder, timeouts.lease())) {
-                return false;
-            }
-            pending.delete(ids);
-            outcome.refused.forEach((row, reason) -> parked.park(row.id, reason));
-            return true;
-        });
-        if (!held) {
-            publishedUpTo = 0;
-            LOG.warnf("Outbox lease lost during a round (a slow broker or a paused process): %d published rows"
-                    + " not deleted; the replica holding the lease publishes them again", ids.size());
-            return;
-        }
-        long last = 0;
-        for (OutboxEntity row : outcome.published) {
-            last = Math.max(last, row.id);
+    /** After the transaction that deleted the published rows and set the refused ones aside. */
+    private void afterSettling(Settlement settled) {
+        for (OutboxEntity row : settled.published()) {
+            suspects.remove(row.id);
             registry.counter("moratorium.records.published", "topic", row.topic, "type", typeOf(row)).increment();
         }
-        for (Map.Entry<OutboxEntity, String> e : outcome.refused.entrySet()) {
+        for (Map.Entry<OutboxEntity, String> e : settled.refused().entrySet()) {
             OutboxEntity row = e.getKey();
-            last = Math.max(last, row.id);
             suspects.remove(row.id);
             registry.counter("moratorium.outbox.parked", "topic", row.topic).increment();
             LOG.warnf("Outbox row %d for %s set aside (GET /outbox/parked): the broker refused it: %s", row.id,
                     row.topic, Sanitize.forLog(e.getValue()));
         }
-        if (!outcome.refused.isEmpty()) {
+        if (!settled.refused().isEmpty()) {
             parkedRows.refresh();
         }
-        outcome.published.forEach(r -> suspects.remove(r.id));
-        publishedUpTo = last;
-
     }
 
     private static String holderName() {
