@@ -229,14 +229,39 @@ public class OutboxRelay {
 
     /**
      * Rows whose fate the broker told: published (to delete) and refused (to set aside). The
-     * next round's transaction settles them under the lease's fence.
+     * next round's transaction settles them under the lease's fence. Only what that needs is kept,
+     * not the rows: a round's payloads (a dead letter can be 2 MiB) are not held into the next one.
      */
-    private record Settlement(List<OutboxEntity> published, Map<OutboxEntity, String> refused) {
-        static final Settlement NONE = new Settlement(List.of(), Map.of());
+    private record Settlement(List<Settled> published, List<Settled> refused) {
+        static final Settlement NONE = new Settlement(List.of(), List.of());
+
+        static Settlement of(Outcome outcome) {
+            List<Settled> published = new ArrayList<>(outcome.published.size());
+            for (OutboxEntity row : outcome.published) {
+                published.add(new Settled(row.id, row.topic, typeOf(row), null));
+            }
+            List<Settled> refused = new ArrayList<>(outcome.refused.size());
+            outcome.refused.forEach((row, reason) -> refused.add(new Settled(row.id, row.topic, null, reason)));
+            return new Settlement(published, refused);
+        }
 
         boolean isEmpty() {
             return published.isEmpty() && refused.isEmpty();
         }
+
+        long lastId() {
+            long last = 0;
+            for (List<Settled> rows : List.of(published, refused)) {
+                for (Settled row : rows) {
+                    last = Math.max(last, row.id());
+                }
+            }
+            return last;
+        }
+    }
+
+    /** A settled row: its id, topic and ce_type (published) or the broker's reason (refused). */
+    private record Settled(long id, String topic, String type, String reason) {
     }
 
     /** How a round's transaction began: the lease, the previous round's settlement, the rows read. */
@@ -260,8 +285,8 @@ public class OutboxRelay {
                 settled = lease.renewIfStillHeld(holder, leaseLength);
                 lost = !settled;
                 if (settled) {
-                    pending.delete(settling.published().stream().map(r -> r.id).toList());
-                    settling.refused().forEach((row, reason) -> parked.park(row.id, reason));
+                    pending.delete(settling.published().stream().map(Settled::id).toList());
+                    settling.refused().forEach(row -> parked.park(row.id(), row.reason()));
                 }
             }
             if (!settled && !lease.acquire(holder, leaseLength)) {
@@ -304,16 +329,9 @@ public class OutboxRelay {
         }
         Outcome outcome = await(rows.subList(0, acks.size()), acks, leaseEnds);
         if (!outcome.published.isEmpty() || !outcome.refused.isEmpty()) {
-            unsettled = new Settlement(outcome.published, outcome.refused);
+            unsettled = Settlement.of(outcome);
             // ids are commit order: the next read starts after these, which stay until it settles them
-            long last = 0;
-            for (OutboxEntity row : outcome.published) {
-                last = Math.max(last, row.id);
-            }
-            for (OutboxEntity row : outcome.refused.keySet()) {
-                last = Math.max(last, row.id);
-            }
-            publishedUpTo = last;
+            publishedUpTo = unsettled.lastId();
         }
         if (outcome.outage != null) {
             throw new IllegalStateException("Kafka did not acknowledge the outbox batch: " + outcome.outage);
@@ -370,16 +388,15 @@ public class OutboxRelay {
 
     /** After the transaction that deleted the published rows and set the refused ones aside. */
     private void afterSettling(Settlement settled) {
-        for (OutboxEntity row : settled.published()) {
-            suspects.remove(row.id);
-            registry.counter("moratorium.records.published", "topic", row.topic, "type", typeOf(row)).increment();
+        for (Settled row : settled.published()) {
+            suspects.remove(row.id());
+            registry.counter("moratorium.records.published", "topic", row.topic(), "type", row.type()).increment();
         }
-        for (Map.Entry<OutboxEntity, String> e : settled.refused().entrySet()) {
-            OutboxEntity row = e.getKey();
-            suspects.remove(row.id);
-            registry.counter("moratorium.outbox.parked", "topic", row.topic).increment();
-            LOG.warnf("Outbox row %d for %s set aside (GET /outbox/parked): the broker refused it: %s", row.id,
-                    row.topic, Sanitize.forLog(e.getValue()));
+        for (Settled row : settled.refused()) {
+            suspects.remove(row.id());
+            registry.counter("moratorium.outbox.parked", "topic", row.topic()).increment();
+            LOG.warnf("Outbox row %d for %s set aside (GET /outbox/parked): the broker refused it: %s", row.id(),
+                    row.topic(), Sanitize.forLog(row.reason()));
         }
         if (!settled.refused().isEmpty()) {
             parkedRows.refresh();
