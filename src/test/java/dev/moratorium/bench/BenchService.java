@@ -1,5 +1,6 @@
 package dev.moratorium.bench;
 
+import dev.moratorium.testing.DeploymentJvmOptions;
 import dev.moratorium.testing.PackagedService;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,10 +38,6 @@ final class BenchService extends PackagedService implements AutoCloseable {
 
     /** The start-up archive the image's build makes, made by bench/common.sh with this JDK. */
     static final Path LOCAL_ARCHIVE = Path.of("target/quarkus-app/app-cds.jsa");
-    static final String ARCHIVE_OPTION = "-XX:SharedArchiveFile=";
-
-    /** The Kubernetes deployment, whose JVM options the benchmarks run the service with by default. */
-    static final Path DEPLOYMENT = Path.of("k8s/base/deployment.yaml");
 
     /** {@code SERVICE_JAVA_OPTS}, else {@link #deploymentJavaOpts()}. */
     static String javaOpts() {
@@ -49,34 +46,11 @@ final class BenchService extends PackagedService implements AutoCloseable {
     }
 
     /**
-     * The JVM options the pod runs with: the deployment's {@code GC_CONTAINER_OPTIONS} (the image's
-     * run-java.sh puts it in place of its default collector) and {@code JAVA_OPTS_APPEND}, less
-     * {@code -Dquarkus.http.host} (the benchmarks keep the service on localhost), with the image's
-     * start-up archive replaced by {@link #LOCAL_ARCHIVE}. bench/common.sh
-     * reads the same two values, to print them.
+     * The JVM options the pod runs with ({@link DeploymentJvmOptions}), the image's start-up
+     * archive replaced by {@link #LOCAL_ARCHIVE}. bench/common.sh reads the same two values, to print them.
      */
     static String deploymentJavaOpts() {
-        try {
-            String yaml = Files.readString(DEPLOYMENT);
-            List<String> opts = new ArrayList<>();
-            for (String name : List.of("GC_CONTAINER_OPTIONS", "JAVA_OPTS_APPEND")) {
-                java.util.regex.Matcher m = java.util.regex.Pattern
-                        .compile("- name: " + name + "\\s*\\n\\s*value: \"([^\"]*)\"").matcher(yaml);
-                if (!m.find()) {
-                    throw new IllegalStateException(name + " is not set in " + DEPLOYMENT);
-                }
-                for (String o : m.group(1).trim().split("\\s+")) {
-                    if (o.startsWith(ARCHIVE_OPTION + "/deployments/")) {
-                        opts.add(ARCHIVE_OPTION + LOCAL_ARCHIVE); // the image's archive, made here (bench/common.sh)
-                    } else if (!o.startsWith("-Dquarkus.http.host=")) {
-                        opts.add(o);
-                    }
-                }
-            }
-            return String.join(" ", opts);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return String.join(" ", DeploymentJvmOptions.withArchive(LOCAL_ARCHIVE));
     }
 
     static boolean profiling() {

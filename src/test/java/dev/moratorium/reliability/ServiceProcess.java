@@ -1,12 +1,13 @@
 package dev.moratorium.reliability;
 
+import dev.moratorium.testing.DeploymentJvmOptions;
 import dev.moratorium.testing.PackagedService;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** The packaged service as the reliability tests run it: a 512 MiB heap, its logs in {@code target/reliability}. */
+/** The packaged service as the reliability tests run it: a 512 MiB heap (or the deployment's options), its logs in {@code target/reliability}. */
 final class ServiceProcess extends PackagedService {
 
     private static final Path JAR = Path.of("target/quarkus-app/moratorium-service-runner.jar");
@@ -17,5 +18,10 @@ final class ServiceProcess extends PackagedService {
 
     void start() throws IOException {
         start(List.of("-Xmx512m"));
+    }
+
+    /** With the Kubernetes deployment's JVM options (its 160 MiB heap, exit on OutOfMemoryError), no start-up archive. */
+    void startAsDeployed() throws IOException {
+        start(DeploymentJvmOptions.withArchive(null));
     }
 }
