@@ -1,5 +1,6 @@
 package dev.moratorium.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -94,9 +95,19 @@ public interface MoratoriumConfig {
     }
 
     interface OutboxSettings {
-        /** Rows published per round. */
+        /** Rows published per round, at most. */
         @WithDefault("500")
         int batchSize();
+
+        /**
+         * Payload bytes read per round, at most (a round always reads its first row): notifications
+         * are about a kilobyte, so a round of them is bound by {@link #batchSize()}; dead letters
+         * can be 2 MiB each, and a batch of them would be more than the pod's heap. The driver may
+         * hold a payload more than once while reading it (as hex text, then as bytes), and the
+         * producer copies it into its buffer, so a round needs a few times this much heap.
+         */
+        @WithDefault("4M")
+        MemorySize roundBytes();
 
         /**
          * How long one replica holds the right to publish before another may take it over (when it

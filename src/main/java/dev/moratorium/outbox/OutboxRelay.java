@@ -50,7 +50,9 @@ import org.jboss.logging.Logger;
  * what the broker refused), then reads the next rows. At a trickle of events that halves the
  * relay's transactions, each with its connection, its lease statement and its commit (BENCHMARKS.md,
  * "tenth pass"). When no commit follows within {@code moratorium.outbox.settle-delay}, a round
- * runs anyway, so published rows never linger longer than that.
+ * runs anyway, so published rows never linger longer than that. A round reads at most
+ * {@code moratorium.outbox.batch-size} rows and, of large ones (dead letters of up to 2 MiB), only
+ * what fits {@code moratorium.outbox.round-bytes}: the pod's heap bounds a round, not the backlog.
  *
  * <p>One replica at a time holds the publishing lease ({@link OutboxLease}), so rows of one policy
  * always leave in order, and the lease is fenced: a round is sent only while the lease has more
@@ -220,8 +222,8 @@ public class OutboxRelay {
 
     /**
      * What a round did: how many rows went out or were set aside (deleted by the next round), and
-     * whether it read and settled every row there was (fewer than a batch, none left unsent), so
-     * the next round can wait for a commit.
+     * whether it read and settled every row there was (neither the batch nor the byte budget filled,
+     * none left unsent), so the next round can wait for a commit.
      */
     record Round(int settled, boolean readAll) {
         static final Round NOTHING = new Round(0, true);
@@ -294,7 +296,8 @@ public class OutboxRelay {
             }
             // a lease lost and taken again: whoever held it meanwhile may have left rows unsent
             return new RoundStart(true, settled, lost,
-                    pending.after(lost ? 0 : readAfter, config.outbox().batchSize()));
+                    pending.after(lost ? 0 : readAfter, config.outbox().batchSize(),
+                            config.outbox().roundBytes().asLongValue()));
         });
         unsettled = Settlement.NONE; // settled, or void with the lease it was published under
         if (start.settled()) {
@@ -337,7 +340,22 @@ public class OutboxRelay {
             throw new IllegalStateException("Kafka did not acknowledge the outbox batch: " + outcome.outage);
         }
         int settled = outcome.published.size() + outcome.refused.size();
-        return new Round(settled, rows.size() < config.outbox().batchSize() && settled == rows.size());
+        return new Round(settled, settled == rows.size() && !cutShort(rows));
+    }
+
+    /**
+     * Whether the read may have left rows behind: it filled the batch, or its payloads reached the
+     * byte budget (a row after them would have been left for the next round).
+     */
+    private boolean cutShort(List<OutboxEntity> rows) {
+        if (rows.size() >= config.outbox().batchSize()) {
+            return true;
+        }
+        long bytes = 0;
+        for (OutboxEntity row : rows) {
+            bytes += row.payload == null ? 0 : row.payload.length;
+        }
+        return bytes >= config.outbox().roundBytes().asLongValue();
     }
 
     private Future<RecordMetadata> send(OutboxEntity row) {

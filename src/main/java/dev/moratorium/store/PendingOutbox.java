@@ -26,14 +26,25 @@ public class PendingOutbox {
     @Inject
     EntityManager em;
 
-    /** Up to {@code limit} rows with ids above {@code afterId}, oldest first (by the primary key). */
-    public List<OutboxEntity> after(long afterId, int limit) {
+    /**
+     * The next rows after {@code afterId}, oldest first (by the primary key): up to {@code limit}
+     * rows, and only as many as start within {@code maxBytes} of payload — the first row always, the
+     * others while the payloads before them sum to less. A dead letter can be 2 MiB: 500 of them are
+     * more than the pod's whole heap, and a round that read them all died on OutOfMemoryError at
+     * every start. The sizes are summed in PostgreSQL ({@code octet_length} of a stored value reads
+     * its length, not the value), so only the payloads a round publishes cross the network.
+     */
+    public List<OutboxEntity> after(long afterId, int limit, long maxBytes) {
         return em.unwrap(Session.class).doReturningWork(c -> {
             List<OutboxEntity> rows = new ArrayList<>();
-            try (PreparedStatement s = c.prepareStatement("SELECT id, topic, record_key, payload, headers"
-                    + " FROM outbox WHERE id > ? ORDER BY id LIMIT ?")) {
+            try (PreparedStatement s = c.prepareStatement("SELECT id, topic, record_key, payload, headers FROM"
+                    + " (SELECT id, topic, record_key, payload, headers, coalesce(sum(coalesce(octet_length(payload), 0))"
+                    + " OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS bytes_before"
+                    + " FROM (SELECT id, topic, record_key, payload, headers FROM outbox WHERE id > ? ORDER BY id LIMIT ?) AS next)"
+                    + " AS sized WHERE bytes_before < ? ORDER BY id")) {
                 s.setLong(1, afterId);
                 s.setInt(2, limit);
+                s.setLong(3, Math.max(1, maxBytes));
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
                         OutboxEntity row = new OutboxEntity();

@@ -101,6 +101,18 @@ class DeferredSettlementTest {
         assertThat(copies.get(1).value()).isEqualTo(copies.get(0).value());
     }
 
+    @Test
+    void aRoundCutShortByTheByteBudgetIsFollowedAtOnce() {
+        String key = key("budget");
+        byte[] large = new byte[1_500_000]; // three of them reach the 4 MiB budget of a round; the fourth is left
+        long start = System.nanoTime();
+        outbox.enqueue(key, "test.settle", List.of(large, large, large, large));
+        signal.changed();
+        assertThat(awaitPublished(key, 4)).hasSize(4);
+        // a round that took itself for the last would have waited for the settle delay before the next
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(SETTLE_DELAY);
+    }
+
     private long enqueue(String key) {
         long id = outbox.enqueue(key, "test.settle", List.of(("{\"k\":\"" + key + "\"}").getBytes(StandardCharsets.UTF_8)))
                 .get(0);
