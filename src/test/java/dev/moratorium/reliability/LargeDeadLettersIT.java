@@ -2,6 +2,7 @@ package dev.moratorium.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.moratorium.testing.TestKafka;
 import dev.moratorium.wire.HeaderCodec;
 import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.Topics;
@@ -13,11 +14,14 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
@@ -28,7 +32,9 @@ import org.junit.jupiter.api.Test;
  * the deployment's JVM options, in order, without running out of memory. Such a backlog is what a
  * day of oversized records leaves while the relay cannot publish. When a round read its 500 rows
  * whatever their size, the service exited on OutOfMemoryError at every start (a crash loop that
- * published nothing); a round now stops reading at a byte budget.
+ * published nothing); a round now stops reading at a byte budget. And a topic full of the largest
+ * records a producer can send (each rejected too-large, kept and dead-lettered) is worked through
+ * with the same heap.
  */
 class LargeDeadLettersIT {
 
@@ -57,6 +63,37 @@ class LargeDeadLettersIT {
             assertThat(log).doesNotContain("OutOfMemoryError");
             System.out.println("reliability large dead letters: " + ROWS + " records of " + PAYLOAD_BYTES
                     + " bytes published in order with the deployment's heap, service up");
+            service.terminate(Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
+    void aTopicFullOfTheLargestRecordsIsDeadLetteredWithTheDeploymentsHeap() throws Exception {
+        try (Harness h = new Harness(1)) {
+            byte[] value = new byte[Topics.INPUT_MAX_BYTES - 16 * 1024]; // the largest the topic takes, with its key and headers
+            java.util.Arrays.fill(value, (byte) '{');
+            try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer(h.kafka.bootstrapServers(),
+                    Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.INPUT_MAX_BYTES))) {
+                for (int i = 1; i <= ROWS; i++) {
+                    producer.send(TestKafka.structured("oversized-" + i, value));
+                }
+                producer.flush();
+            }
+            ServiceProcess service = h.service("large-input");
+            service.startAsDeployed();
+            service.awaitReady(Duration.ofSeconds(90));
+            long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+            while (h.count("SELECT count(*) FROM rejection") < ROWS || h.count("SELECT count(*) FROM outbox") > 0) {
+                assertThat(service.isAlive()).as("the service exited while ingesting:\n" + service.diagnose()).isTrue();
+                assertThat(System.nanoTime()).as("all rejected and dead-lettered in time:\n" + service.diagnose())
+                        .isLessThan(deadline);
+                Thread.sleep(250);
+            }
+            assertThat(h.count("SELECT count(*) FROM rejection WHERE reason_code = 'too-large'")).isEqualTo(ROWS);
+            assertThat(h.count("SELECT count(*) FROM policy_event")).isZero();
+            assertThat(Files.readString(Path.of("target/reliability/large-input.log"))).doesNotContain("OutOfMemoryError");
+            System.out.println("reliability large input: " + ROWS + " records of " + value.length
+                    + " bytes rejected and dead-lettered with the deployment's heap, service up");
             service.terminate(Duration.ofSeconds(20));
         }
     }
