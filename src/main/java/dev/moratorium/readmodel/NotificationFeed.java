@@ -2,7 +2,6 @@ package dev.moratorium.readmodel;
 
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.outbox.ChangeSignal;
-import dev.moratorium.store.NotificationEntity;
 import dev.moratorium.store.NotificationReads;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -62,11 +61,7 @@ public class NotificationFeed {
     }
 
     void start(@Observes StartupEvent event) {
-        long max = QuarkusTransaction.requiringNew().call(() -> {
-            Long seq = NotificationEntity.getEntityManager()
-                    .createQuery("select max(n.seq) from NotificationEntity n", Long.class).getSingleResult();
-            return seq == null ? 0L : seq;
-        });
+        long max = QuarkusTransaction.requiringNew().call(reads::latestSeq);
         synchronized (recent) {
             latest = max;
         }

@@ -20,18 +20,38 @@ class WebhookSender {
 
     private static final int MAX_ERROR = 300;
 
-    private final HttpClient client;
+    private final Duration connectTimeout;
     private final Duration requestTimeout;
     private final TargetGuard guard;
+    /**
+     * Built by the first delivery, not at start: building a JDK HTTP client (its TLS context, its
+     * selector thread) took 80 ms of the start's main thread, and a replica with no subscriber
+     * never needs one.
+     */
+    private volatile HttpClient client;
 
     WebhookSender(WebhookSettings settings, TargetGuard guard) {
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(settings.connectTimeout())
-                .build();
+        this.connectTimeout = settings.connectTimeout();
         this.requestTimeout = settings.requestTimeout();
         this.guard = guard;
+    }
+
+    private HttpClient client() {
+        HttpClient c = client;
+        if (c == null) {
+            synchronized (this) {
+                c = client;
+                if (c == null) {
+                    c = HttpClient.newBuilder()
+                            .version(HttpClient.Version.HTTP_1_1)
+                            .followRedirects(HttpClient.Redirect.NEVER)
+                            .connectTimeout(connectTimeout)
+                            .build();
+                    client = c;
+                }
+            }
+        }
+        return c;
     }
 
     Attempt send(Claim claim, String webhookId, byte[] body) throws InterruptedException {
@@ -54,7 +74,7 @@ class WebhookSender {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         try {
-            HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response = client().send(request, HttpResponse.BodyHandlers.discarding());
             long ms = elapsedMs(started);
             Optional<Duration> retryAfter = Backoff.parseRetryAfter(
                     response.headers().firstValue("retry-after").orElse(null), Instant.now());
