@@ -29,6 +29,8 @@ final class BenchService extends PackagedService implements AutoCloseable {
     private ScheduledExecutorService sampler;
     private volatile long maxRssKb;
     private volatile long maxHwmKb;
+    private volatile long maxAnonKb;
+    private volatile long fileKbAtMaxRss;
     private Path jfr;
     private final List<String> extraJvmOptions = new ArrayList<>();
 
@@ -93,34 +95,45 @@ final class BenchService extends PackagedService implements AutoCloseable {
         });
         sampler.scheduleAtFixedRate(() -> {
             long[] m = memoryKb();
-            maxRssKb = Math.max(maxRssKb, m[0]);
+            if (m[0] > maxRssKb) {
+                maxRssKb = m[0];
+                fileKbAtMaxRss = m[3];
+            }
             maxHwmKb = Math.max(maxHwmKb, m[1]);
+            maxAnonKb = Math.max(maxAnonKb, m[2]);
         }, 0, 100, TimeUnit.MILLISECONDS);
     }
 
-    /** {max VmRSS seen while sampling, VmHWM} in KiB. */
+    /**
+     * {max VmRSS seen while sampling, VmHWM, max RssAnon, RssFile in the sample of max VmRSS} in
+     * KiB. RssFile is the resident part of mapped files — the start-up archive, the JDK's
+     * libraries, the jars — which the kernel can drop and read again; RssAnon (heap, code,
+     * metaspace, threads, malloc) it cannot.
+     */
     long[] stopSampling() {
         sampler.shutdownNow();
         long[] m = memoryKb();
-        return new long[] {Math.max(maxRssKb, m[0]), Math.max(maxHwmKb, m[1])};
+        boolean last = m[0] > maxRssKb;
+        return new long[] {Math.max(maxRssKb, m[0]), Math.max(maxHwmKb, m[1]), Math.max(maxAnonKb, m[2]),
+            last ? m[3] : fileKbAtMaxRss};
     }
 
-    /** {VmRSS, VmHWM} in KiB from /proc/PID/status. */
+    /** {VmRSS, VmHWM, RssAnon, RssFile} in KiB from /proc/PID/status. */
     long[] memoryKb() {
-        long rss = 0;
-        long hwm = 0;
+        long[] m = new long[4];
+        String[] keys = {"VmRSS:", "VmHWM:", "RssAnon:", "RssFile:"};
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    rss = Long.parseLong(line.replaceAll("\\D", ""));
-                } else if (line.startsWith("VmHWM:")) {
-                    hwm = Long.parseLong(line.replaceAll("\\D", ""));
+                for (int i = 0; i < keys.length; i++) {
+                    if (line.startsWith(keys[i])) {
+                        m[i] = Long.parseLong(line.replaceAll("\\D", ""));
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {
             // the process has gone
         }
-        return new long[] {rss, hwm};
+        return m;
     }
 
     /** SIGTERM, and waits for the exit (a JFR recording is written at exit). */

@@ -71,8 +71,8 @@ final class CpuMeter {
         }
     }
 
-    /** {busy, idle} CPU seconds of the whole machine. */
-    private static double[] machine() {
+    /** {busy, idle} CPU seconds of the whole machine since boot. */
+    static double[] machine() {
         try {
             String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
             long total = 0;
@@ -84,6 +84,28 @@ final class CpuMeter {
         } catch (IOException | RuntimeException e) {
             return new double[] {0, 0};
         }
+    }
+
+    /**
+     * Waits until the whole machine spends under {@code maxBusyShare} of its cores in each of two
+     * consecutive 1 s windows, or until {@code maxWait} has passed; returns the seconds waited.
+     * A benchmark that times a start calls it first, so that what it times is the service's start
+     * and not the tail of the previous benchmark (its databases and brokers shutting down, their
+     * files deleted) — the 1-minute load average lags by minutes and says nothing of the moment.
+     */
+    static double awaitQuiet(double maxBusyShare, java.time.Duration maxWait) throws InterruptedException {
+        long start = System.nanoTime();
+        int quietWindows = 0;
+        double[] before = machine();
+        while (quietWindows < 2 && System.nanoTime() - start < maxWait.toNanos()) {
+            Thread.sleep(1_000);
+            double[] now = machine();
+            double busy = now[0] - before[0];
+            double total = busy + now[1] - before[1];
+            quietWindows = total > 0 && busy / total < maxBusyShare ? quietWindows + 1 : 0;
+            before = now;
+        }
+        return (System.nanoTime() - start) / 1e9;
     }
 
     /** The process and its living descendants. */

@@ -10,8 +10,18 @@ import java.util.Map;
  * — the first start on an empty database (Flyway migrates it) and {@code starts} (3) restarts on
  * the migrated one, whose median is the figure — with VmRSS once idle; then VmRSS (sampled every
  * 100 ms) and VmHWM from /proc/PID/status while the service ingests the ingest benchmark's load.
+ *
+ * <p>Each timed restart waits first for a quiet machine ({@link CpuMeter#awaitQuiet}: under 15 % of
+ * the cores busy for 2 s, at most 60 s), and reports the CPU seconds spent during it by the
+ * service, its database, this JVM (the broker) and anything else: in {@code bench/run-all} the
+ * restarts come right after the latency benchmark, whose two brokers and databases are still
+ * going away.
  */
 public final class FootprintBenchmark {
+
+    /** A machine is quiet when under this share of its cores is busy (15 %: 0.3 of 2 cores). */
+    private static final double QUIET_SHARE = 0.15;
+    private static final Duration QUIET_WAIT_MAX = Duration.ofSeconds(60);
 
     private FootprintBenchmark() {
     }
@@ -26,6 +36,8 @@ public final class FootprintBenchmark {
         Json out = new Json().put("benchmark", "footprint").put("service_java_opts", BenchService.javaOpts());
         List<Long> readyMs = new ArrayList<>();
         List<String> loads = new ArrayList<>();
+        List<Double> quietWaits = new ArrayList<>();
+        List<Json> startCpu = new ArrayList<>();
         long first;
         long idleRssKb = 0;
         try (BenchEnv env = BenchEnv.start()) {
@@ -36,11 +48,21 @@ public final class FootprintBenchmark {
             }
             for (int i = 1; i <= starts; i++) {
                 try (BenchService service = env.service("footprint-" + i, Map.of())) {
+                    double waited = CpuMeter.awaitQuiet(QUIET_SHARE, QUIET_WAIT_MAX);
+                    CpuMeter cpu = new CpuMeter()
+                            .group("service", () -> service.isAlive() ? List.of(service.pid()) : List.of())
+                            .group("postgres", () -> env.postgresProcesses().stream().map(ProcessHandle::pid).toList())
+                            .group("bench_jvm", () -> List.of(ProcessHandle.current().pid()));
+                    cpu.start();
                     service.start();
                     long ms = service.awaitReady(Duration.ofMinutes(3));
+                    Json used = cpu.stop();
                     readyMs.add(ms);
                     loads.add(BenchEnv.load());
-                    BenchEnv.figure("ready, restart " + i, ms + " ms");
+                    quietWaits.add(Json.round(waited, 1));
+                    startCpu.add(used);
+                    BenchEnv.figure("ready, restart " + i, ms + " ms (after " + Math.round(waited)
+                            + " s waiting for a quiet machine; CPU during the start " + used + ")");
                     if (i == starts) {
                         Thread.sleep(5_000);
                         idleRssKb = service.memoryKb()[0];
@@ -60,6 +82,8 @@ public final class FootprintBenchmark {
         out.put("ready_ms", median);
         out.put("ready_ms_restarts", readyMs);
         out.put("ready_loads", loads);
+        out.put("ready_quiet_wait_s", quietWaits);
+        out.put("ready_cpu", startCpu);
         out.put("ready_ms_first_start", first);
         out.put("rss_idle_mb", Math.round(idleRssKb * 1024 / 1e6));
         out.put("rss_max_mb_under_ingest", rss);

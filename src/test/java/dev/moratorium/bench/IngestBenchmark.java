@@ -172,8 +172,10 @@ public final class IngestBenchmark {
             BenchEnv.figure("service ingest", String.format("%.0f events/s (%d events in %.2f s, first batch read"
                     + " to all applied and the outbox empty)", rate, events, seconds));
             BenchEnv.figure("service ingest incl. start-up", String.format("%.0f events/s", rateWithStart));
-            BenchEnv.figure("service RSS under ingest load", String.format("max VmRSS %d MB, VmHWM %d MB",
-                    Math.round(memory[0] * 1024 / 1e6), Math.round(memory[1] * 1024 / 1e6)));
+            BenchEnv.figure("service RSS under ingest load", String.format(
+                    "max VmRSS %d MB (of it file-backed %d MB), VmHWM %d MB, max RssAnon %d MB",
+                    Math.round(memory[0] * 1024 / 1e6), Math.round(memory[3] * 1024 / 1e6),
+                    Math.round(memory[1] * 1024 / 1e6), Math.round(memory[2] * 1024 / 1e6)));
             BenchEnv.figure("CPU seconds during the service run", cpuUse.toString());
             if (applied != events || rejected != 0 || notifications != events || states != events) {
                 throw new IllegalStateException("the run is not what it should be: applied " + applied + ", rejected "
@@ -204,6 +206,8 @@ public final class IngestBenchmark {
             out.put("ready_ms_under_load", readyMs);
             out.put("rss_max_mb", Math.round(memory[0] * 1024 / 1e6));
             out.put("vmhwm_mb", Math.round(memory[1] * 1024 / 1e6));
+            out.put("rss_anon_max_mb", Math.round(memory[2] * 1024 / 1e6));
+            out.put("rss_file_at_max_mb", Math.round(memory[3] * 1024 / 1e6));
             out.put("notifications_published", notifications);
             out.put("service_load1_before", load1Before);
             out.put("service_load1_after", load1After);
