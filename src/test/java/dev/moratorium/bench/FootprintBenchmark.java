@@ -88,6 +88,8 @@ public final class FootprintBenchmark {
         out.put("rss_idle_mb", Math.round(idleRssKb * 1024 / 1e6));
         out.put("rss_max_mb_under_ingest", rss);
         out.put("vmhwm_mb_under_ingest", hwm);
+        out.put("rss_anon_max_mb_under_ingest", ingest.get("rss_anon_max_mb"));
+        out.put("rss_file_mb_at_max_under_ingest", ingest.get("rss_file_at_max_mb"));
         out.put("ingest_events_per_s", ingest.get("events_per_s"));
         out.put("ingest_load1_after", ingest.get("service_load1_after"));
         out.put("target_ready_2s_met", median <= 2000);
