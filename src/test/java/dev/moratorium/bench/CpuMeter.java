@@ -90,8 +90,8 @@ final class CpuMeter {
      * Waits until the whole machine spends under {@code maxBusyShare} of its cores in each of two
      * consecutive 1 s windows, or until {@code maxWait} has passed; returns the seconds waited.
      * A benchmark that times a start calls it first, so that what it times is the service's start
-     * and not the tail of the previous benchmark (its databases and brokers shutting down, their
-     * files deleted) — the 1-minute load average lags by minutes and says nothing of the moment.
+     * and not whatever else still runs (the previous benchmark's processes going away); the
+     * 1-minute load average cannot say: it lags by minutes.
      */
     static double awaitQuiet(double maxBusyShare, java.time.Duration maxWait) throws InterruptedException {
         long start = System.nanoTime();

@@ -14,8 +14,7 @@ import java.util.Map;
  * <p>Each timed restart waits first for a quiet machine ({@link CpuMeter#awaitQuiet}: under 15 % of
  * the cores busy for 2 s, at most 60 s), and reports the CPU seconds spent during it by the
  * service, its database, this JVM (the broker) and anything else: in {@code bench/run-all} the
- * restarts come right after the latency benchmark, whose two brokers and databases are still
- * going away.
+ * restarts come right after the latency benchmark and its second broker, database and service.
  */
 public final class FootprintBenchmark {
 
