@@ -20,12 +20,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -38,6 +43,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * did with what the workload says it must do.
  */
 final class Harness implements AutoCloseable {
+
+    /** The consumer group of the service (mp.messaging.incoming.policy-changes.group.id). */
+    static final String SERVICE_GROUP = "moratorium-service";
 
     final Path dir;
     final int kafkaPort;
@@ -199,6 +207,38 @@ final class Harness implements AutoCloseable {
             }
         }
         return all;
+    }
+
+    /**
+     * Per partition of {@code policy-changes}: the first offset a restart would read that the store
+     * has not already taken (one past the last record applied or rejected), and the offset the
+     * service's consumer group has committed. A stop that commits what it applied has the second
+     * at least the first everywhere; a partition with no stored record is left out.
+     */
+    Map<Integer, long[]> storedVersusCommitted() throws Exception {
+        Map<Integer, long[]> out = new TreeMap<>();
+        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl()); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT kafka_partition, max(kafka_offset) FROM ("
+                        + " SELECT kafka_partition, kafka_offset FROM policy_event WHERE kafka_offset IS NOT NULL"
+                        + " UNION ALL SELECT kafka_partition, kafka_offset FROM rejection WHERE topic = 'policy-changes'"
+                        + ") AS stored GROUP BY kafka_partition")) {
+            while (rs.next()) {
+                out.put(rs.getInt(1), new long[] {rs.getLong(2) + 1, -1});
+            }
+        }
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (Admin admin = Admin.create(p)) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(SERVICE_GROUP)
+                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            committed.forEach((tp, o) -> {
+                long[] pair = out.get(tp.partition());
+                if (tp.topic().equals("policy-changes") && pair != null && o != null) {
+                    pair[1] = o.offset();
+                }
+            });
+        }
+        return out;
     }
 
     /** Compares history, state, notifications and rejections with the workload; returns the figures line. */

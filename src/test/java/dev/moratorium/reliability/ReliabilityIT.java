@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -125,10 +126,13 @@ class ReliabilityIT {
     void sigtermTurnsReadinessDownDrainsAndExitsWithin20Seconds() throws Exception {
         Workload w = Workload.generate(Math.min(EVENTS, 10_000), Math.min(POLICIES, 500), SEED + 4, "term");
         try (Harness h = new Harness(3)) {
-            h.produce(w.records);
+            int half = w.records.size() / 2;
+            h.produce(w.records.subList(0, half));
             ServiceProcess service = h.service("graceful");
             service.start();
             service.awaitReady(READY);
+            // the rest keeps coming during the stop, so that the consumer is stopped with records to read
+            PacedSender rest = PacedSender.start(h, w.records.subList(half, w.records.size()), Duration.ofSeconds(10));
             while (h.appliedCount() < w.applied / 3) {
                 Thread.sleep(20);
             }
@@ -148,6 +152,8 @@ class ReliabilityIT {
             watcher.start();
             Duration exit = service.terminate(Duration.ofSeconds(20));
             watcher.join();
+            rest.join(Duration.ofSeconds(30));
+            h.flush();
             long outboxLeft = h.count("SELECT count(*) FROM outbox");
             long appliedAtExit = h.appliedCount();
             System.out.printf("reliability SIGTERM: exited in %d ms, readiness DOWN before exit: %s, outbox rows left:"
@@ -155,6 +161,15 @@ class ReliabilityIT {
                     w.applied);
             assertThat(sawNotReady.get()).as("readiness reported DOWN during shutdown").isTrue();
             assertThat(outboxLeft).as("outbox flushed at shutdown").isZero();
+            // The offsets of everything applied before the stop are committed by it, so the restart
+            // reads nothing again that the store already holds.
+            Map<Integer, long[]> offsets = h.storedVersusCommitted();
+            System.out.printf("reliability SIGTERM: per partition, next offset not stored / committed: %s%n",
+                    offsets.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()[0] + "/" + e.getValue()[1])
+                            .toList());
+            assertThat(offsets).as("records stored before the stop").isNotEmpty();
+            offsets.forEach((partition, pair) -> assertThat(pair[1])
+                    .as("offset committed at shutdown, partition %d", partition).isGreaterThanOrEqualTo(pair[0]));
 
             service.start();
             service.awaitReady(READY);
@@ -163,7 +178,12 @@ class ReliabilityIT {
                     - 0; // every duplicate seen after restart, intentional ones included
             System.out.println("reliability SIGTERM restart (seed " + SEED + "): " + h.verify(w, List.of(service))
                     + " duplicates_seen_after_restart=" + (long) reread);
-            service.terminate(Duration.ofSeconds(20));
+            // an idle stop: nothing in flight, every partition assigned
+            Duration idleExit = service.terminate(Duration.ofSeconds(20));
+            Map<Integer, long[]> idleOffsets = h.storedVersusCommitted();
+            System.out.printf("reliability SIGTERM when idle: exited in %d ms%n", idleExit.toMillis());
+            idleOffsets.forEach((partition, pair) -> assertThat(pair[1])
+                    .as("offset committed by an idle stop, partition %d", partition).isGreaterThanOrEqualTo(pair[0]));
         }
     }
 }
