@@ -68,6 +68,8 @@ bench_run() {
   shift
   echo "uptime: $(uptime)"
   echo "service JVM options: $(bench_service_opts)${BENCH_PROFILE:+ (+ JFR recording)}"
-  java -Xmx2g -XX:+UseParallelGC "$@" \
+  # BENCH_JVM_OPTS: more options for the bench JVM (it hosts the brokers), e.g. -Xlog:gc:file=...
+  # shellcheck disable=SC2086
+  java -Xmx2g -XX:+UseParallelGC ${BENCH_JVM_OPTS:-} "$@" \
     -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" "dev.moratorium.bench.$class"
 }

@@ -96,15 +96,15 @@ final class BenchEnv implements AutoCloseable {
         if (!statementStatistics()) {
             return "";
         }
-        StringBuilder b = new StringBuilder("-- PostgreSQL statements (pg_stat_statements): calls, rows, total ms, ms per call, query\n");
+        StringBuilder b = new StringBuilder("-- PostgreSQL statements (pg_stat_statements): calls, rows, total ms, ms per call, slowest call (ms), query\n");
         try (Connection c = jdbc(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
                 "SELECT calls, rows, round(total_exec_time::numeric, 0), round(mean_exec_time::numeric, 3),"
-                        + " left(regexp_replace(query, '\\s+', ' ', 'g'), 150)"
+                        + " round(max_exec_time::numeric, 1), left(regexp_replace(query, '\\s+', ' ', 'g'), 150)"
                         + " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
                         + " ORDER BY total_exec_time DESC LIMIT 30")) {
             while (rs.next()) {
-                b.append(String.format("%9d %9d %8s ms %8s  %s%n", rs.getLong(1), rs.getLong(2), rs.getString(3),
-                        rs.getString(4), rs.getString(5)));
+                b.append(String.format("%9d %9d %8s ms %8s %8s  %s%n", rs.getLong(1), rs.getLong(2), rs.getString(3),
+                        rs.getString(4), rs.getString(5), rs.getString(6)));
             }
         }
         try (Connection c = jdbc(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(

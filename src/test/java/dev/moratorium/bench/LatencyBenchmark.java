@@ -69,6 +69,7 @@ public final class LatencyBenchmark {
 
             Map<String, Long> sentAt = new ConcurrentHashMap<>();
             Map<String, Long> latencyNanos = new ConcurrentHashMap<>();
+            LatencyStages stages = new LatencyStages();
             AtomicBoolean stop = new AtomicBoolean();
             KafkaConsumer<byte[], byte[]> consumer = env.notificationsFromNow();
             Thread reader = new Thread(() -> {
@@ -80,6 +81,7 @@ public final class LatencyBenchmark {
                             Long sent = sentAt.get(causedBy);
                             if (sent != null) {
                                 latencyNanos.putIfAbsent(causedBy, now - sent);
+                                stages.received(causedBy, r.timestamp());
                             }
                         } catch (java.io.IOException e) {
                             throw new IllegalStateException(e);
@@ -102,6 +104,15 @@ public final class LatencyBenchmark {
             // what a batch of one costs: the service's threads, and the database transactions per event
             ThreadCpu threads = new ThreadCpu(service.pid());
             Json threadsSteady = null;
+            // and how long the service's threads and its database waited for a core, quiet and under load
+            RunQueueWait serviceWaits = new RunQueueWait(() -> List.of(service.pid()), true);
+            RunQueueWait postgresWaits = new RunQueueWait(
+                    () -> env.postgresProcesses().stream().map(ProcessHandle::pid).toList(), false);
+            Json waitsSteady = null;
+            RunQueueWait serviceWaitsLoaded = new RunQueueWait(() -> List.of(service.pid()), true);
+            RunQueueWait postgresWaitsLoaded = new RunQueueWait(
+                    () -> env.postgresProcesses().stream().map(ProcessHandle::pid).toList(), false);
+            Json waitsLoaded = null;
             long xactStart = 0;
             long xactSteady = -1;
             java.sql.Connection stats = env.jdbc(); // opened now, not on the sending schedule
@@ -130,6 +141,8 @@ public final class LatencyBenchmark {
                         long applied = replayApplied.get();
                         if (loadFrom < 0 && applied > 0) {
                             loadFrom = i;
+                            serviceWaitsLoaded.start();
+                            postgresWaitsLoaded.start();
                             replayAppliedAtLoadStart = applied;
                         }
                         if (loadFrom >= 0 && (i - loadFrom >= rate * loadSeconds || applied >= replay)) {
@@ -139,11 +152,14 @@ public final class LatencyBenchmark {
                     if (i == rate * warmup) {
                         cpu.start();
                         threads.start();
+                        serviceWaits.start();
+                        postgresWaits.start();
                         xactStart = transactions(env, stats);
                     }
                     if (i == steadyEnd) {
                         cpuSteady = cpu.stop();
                         threadsSteady = threads.stop();
+                        waitsSteady = waits(serviceWaits, postgresWaits);
                         xactSteady = transactions(env, stats);
                         if (replayService != null) {
                             // off this thread, so the schedule of sends is kept
@@ -167,6 +183,7 @@ public final class LatencyBenchmark {
                     }
                     BenchWorkload.Rec r = records.get(i);
                     sentAt.put(r.eventId(), System.nanoTime());
+                    stages.sent(r.eventId());
                     producer.send(BenchEnv.record(r));
                     if (i >= rate * warmup && i < steadyEnd) {
                         measured.add(r.eventId());
@@ -174,6 +191,9 @@ public final class LatencyBenchmark {
                         measuredUnderLoad.add(r.eventId());
                     }
                     sent = i + 1;
+                }
+                if (loadFrom >= 0) {
+                    waitsLoaded = waits(serviceWaitsLoaded, postgresWaitsLoaded);
                 }
                 double sendSeconds = (System.nanoTime() - t0) / 1e9;
                 out.put("achieved_send_rate", Json.round(sent / sendSeconds, 1));
@@ -191,6 +211,7 @@ public final class LatencyBenchmark {
             Json cpuUse = cpuSteady != null ? cpuSteady : cpu.stop();
             if (threadsSteady == null) { // no replay: the window ended with the last send
                 threadsSteady = threads.stop();
+                waitsSteady = waits(serviceWaits, postgresWaits);
                 xactSteady = transactions(env, stats);
             }
             stats.close();
@@ -215,9 +236,21 @@ public final class LatencyBenchmark {
             double cpuMsPerEvent = ((Number) cpuUse.get("service_cpu_s")).doubleValue() * 1000 / ms.length;
             BenchEnv.figure("service CPU per event at " + rate + " events/s", String.format("%.3f ms", cpuMsPerEvent));
             out.put("service_cpu_ms_per_event", Json.round(cpuMsPerEvent, 3));
+            try (java.sql.Connection c = env.jdbc()) {
+                Json steadyStages = stages.report(c, measured);
+                BenchEnv.figure("where the time goes (stages)", steadyStages.toString());
+                out.put("stages", steadyStages);
+                if (replayEnv != null) {
+                    Json loadedStages = stages.report(c, measuredUnderLoad);
+                    BenchEnv.figure("where the time goes under load (stages)", loadedStages.toString());
+                    out.put("stages_under_load", loadedStages);
+                }
+            }
             if (threadsSteady != null) {
                 BenchEnv.figure("service CPU seconds by thread", threadsSteady.toString());
                 out.put("service_cpu_s_by_thread", threadsSteady);
+                BenchEnv.figure("seconds waiting for a core", waitsSteady.toString());
+                out.put("runqueue_wait_s", waitsSteady);
                 // pg_stat_database counts every transaction of the database: the service's, and none of the bench's in this window
                 double xactPerEvent = (xactSteady - xactStart) / (double) ms.length;
                 BenchEnv.figure("database transactions per event", String.format("%.2f", xactPerEvent));
@@ -245,7 +278,9 @@ public final class LatencyBenchmark {
                         .put("max_ms", Json.round(loaded[loaded.length - 1], 2))
                         .put("replay_applied_at_window_start", atStart)
                         .put("replay_applied_at_window_end", replayAppliedAtEnd)
-                        .put("replay_still_running_at_end", replayAppliedAtEnd < replay));
+                        .put("replay_still_running_at_end", replayAppliedAtEnd < replay)
+                        .put("runqueue_wait_s", waitsLoaded));
+                BenchEnv.figure("seconds waiting for a core under load", String.valueOf(waitsLoaded));
                 out.put("target_p99_under_load_25ms_met", p99Loaded <= 25);
                 System.out.printf("target event->notification p99 <= 25 ms during a replay: %s (%.2f ms)%n",
                         p99Loaded <= 25 ? "MET" : "MISSED", p99Loaded);
@@ -280,6 +315,10 @@ public final class LatencyBenchmark {
         out.put("machine", machine);
         System.out.println(out);
         System.exit(0);
+    }
+
+    private static Json waits(RunQueueWait service, RunQueueWait postgres) {
+        return new Json().put("service", service.stop()).put("postgres", postgres.stop());
     }
 
     /** Events the replay's service has applied so far (0 while its schema is not there yet). */
