@@ -59,12 +59,24 @@ public final class LatencyBenchmark {
             BenchEnv.figure("replay for the load phase", replay + " events produced to a second broker");
         }
         BenchService replayService = replayEnv == null ? null : replayEnv.service("latency-replay", Map.of());
+        // BENCH_PODS=1: each service with its database in a CPU cgroup of its own, as Kubernetes places pods
+        boolean pods = "1".equals(System.getenv("BENCH_PODS"));
+        if (pods && !CpuGroups.available()) {
+            throw new IllegalStateException("BENCH_PODS=1 needs a writable cgroup file system with the cpu controller");
+        }
+        out.put("cpu_groups", pods);
+        CpuGroups groups = new CpuGroups();
         try (BenchEnv env = BenchEnv.start(); BenchService service = env.service("latency", Map.of())) {
             // a service that has been running: history in the database, its ingest path compiled
             env.produce(BenchWorkload.ingest(preload, Math.max(1, preload / 10), 3));
             service.start();
             service.awaitReady(Duration.ofMinutes(3));
             env.awaitApplied(preload, Duration.ofMinutes(10), Duration.ofMillis(200));
+            if (pods) {
+                groups.place("measured", pids(service, env));
+                // the brokers: other machines in production
+                groups.place("bench", List.of(ProcessHandle.current().pid()));
+            }
             BenchEnv.figure("preloaded", preload + " events applied and published");
 
             Map<String, Long> sentAt = new ConcurrentHashMap<>();
@@ -166,6 +178,9 @@ public final class LatencyBenchmark {
                             replayStarted = java.util.concurrent.CompletableFuture.runAsync(() -> {
                                 try {
                                     replayService.start();
+                                    if (pods) {
+                                        groups.place("replay", pids(replayService, replayEnv));
+                                    }
                                 } catch (java.io.IOException e) {
                                     throw new java.io.UncheckedIOException(e);
                                 }
@@ -311,10 +326,17 @@ public final class LatencyBenchmark {
                 replayEnv.close();
             }
         }
+        groups.close();
         out.put("load_at_end", BenchEnv.load());
         out.put("machine", machine);
         System.out.println(out);
         System.exit(0);
+    }
+
+    private static List<Long> pids(BenchService service, BenchEnv env) {
+        List<Long> pids = new ArrayList<>(List.of(service.pid()));
+        env.postgresProcesses().forEach(p -> pids.add(p.pid()));
+        return pids;
     }
 
     private static Json waits(RunQueueWait service, RunQueueWait postgres) {
