@@ -24,8 +24,16 @@ final class CpuGroups implements AutoCloseable {
 
     /** Whether this machine lets the benchmark make groups (a writable cpu controller). */
     static boolean available() {
-        return Files.isWritable(V1.resolve("cgroup.procs"))
-                || (Files.isWritable(V2.resolve("cgroup.procs")) && Files.exists(V2.resolve("cgroup.controllers")));
+        if (Files.isDirectory(V1)) {
+            return Files.isWritable(V1.resolve("cgroup.procs"));
+        }
+        // under cgroup v2 a child group has cpu.weight only if the root hands the cpu controller down
+        try {
+            return Files.isWritable(V2.resolve("cgroup.procs"))
+                    && List.of(Files.readString(V2.resolve("cgroup.subtree_control")).strip().split("\\s+")).contains("cpu");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Puts these processes into the group of this name, made on first use. */
@@ -38,6 +46,9 @@ final class CpuGroups implements AutoCloseable {
                 Files.writeString(group.resolve("cpu.shares"), "1024");
             } else if (Files.exists(group.resolve("cpu.weight"))) {
                 Files.writeString(group.resolve("cpu.weight"), "100");
+            } else {
+                // a group without the cpu controller would share nothing: the run would not be what it says
+                throw new IOException(group + " has neither cpu.shares nor cpu.weight");
             }
         }
         for (long pid : pids) {

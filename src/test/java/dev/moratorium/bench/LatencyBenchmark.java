@@ -325,8 +325,8 @@ public final class LatencyBenchmark {
             if (replayEnv != null) {
                 replayEnv.close();
             }
+            groups.close(); // also when the run failed: no group left behind
         }
-        groups.close();
         out.put("load_at_end", BenchEnv.load());
         out.put("machine", machine);
         System.out.println(out);
