@@ -71,7 +71,8 @@ final class BenchEnv implements AutoCloseable {
             EmbeddedPostgres pg = EmbeddedPostgres.builder().setPort(Ports.free())
                     .setDataDirectory(dir.resolve("postgres")).setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false).setServerConfig("max_connections", "100")
-                    .setServerConfig("fsync", "on").setServerConfig("shared_preload_libraries", "pg_stat_statements")
+                    .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("shared_preload_libraries", "pg_stat_statements")
                     .start();
             String url = pg.getJdbcUrl(EmbeddedPostgresServer.USER, EmbeddedPostgresServer.DATABASE);
             try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
