@@ -16,7 +16,7 @@ import org.hibernate.annotations.ColumnTransformer;
 @Table(name = "outbox")
 public class OutboxEntity extends PanacheEntityBase {
 
-    /** Assigned from its sequence under the writers' lock, in commit order (see SequenceBlock). */
+    /** Assigned from its sequence under the writers' lock, in commit order (see AppendOnlyRows). */
     @Id
     public Long id;
 
