@@ -66,22 +66,36 @@ final class BenchEnv implements AutoCloseable {
         topics.add(new NewTopic(PassthroughBaseline.OUTPUT_TOPIC, PARTITIONS, (short) 1));
         topics.add(new NewTopic(KafkaPerfTools.TOPIC, PARTITIONS, (short) 1));
         kafka.createTopics(topics);
-        if (statementStatistics()) {
-            // as EmbeddedPostgresServer, plus pg_stat_statements: which statements, how often, how long
-            EmbeddedPostgres pg = EmbeddedPostgres.builder().setPort(Ports.free())
+        if (statementStatistics() || !synchronousCommit()) {
+            // as EmbeddedPostgresServer, plus pg_stat_statements (which statements, how often, how long)
+            // or, to measure what the durable commit costs, the asynchronous commit zonky defaults to
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setPort(Ports.free())
                     .setDataDirectory(dir.resolve("postgres")).setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false).setServerConfig("max_connections", "100")
-                    .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
-                    .setServerConfig("shared_preload_libraries", "pg_stat_statements")
-                    .start();
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", synchronousCommit() ? "on" : "off");
+            if (statementStatistics()) {
+                builder.setServerConfig("shared_preload_libraries", "pg_stat_statements");
+            }
+            EmbeddedPostgres pg = builder.start();
             String url = pg.getJdbcUrl(EmbeddedPostgresServer.USER, EmbeddedPostgresServer.DATABASE);
-            try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
-                st.execute("CREATE EXTENSION pg_stat_statements");
+            if (statementStatistics()) {
+                try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+                    st.execute("CREATE EXTENSION pg_stat_statements");
+                }
             }
             return new BenchEnv(dir, kafka, url, pg);
         }
         EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(Ports.free(), dir.resolve("postgres"));
         return new BenchEnv(dir, kafka, postgres.jdbcUrl(), postgres);
+    }
+
+    /**
+     * {@code BENCH_PG_SYNCHRONOUS_COMMIT=off}: PostgreSQL acknowledges a commit before its WAL is
+     * flushed, as the embedded server did before a40e8f8; for comparing with the passes before it.
+     */
+    static boolean synchronousCommit() {
+        return !"off".equals(System.getenv("BENCH_PG_SYNCHRONOUS_COMMIT"));
     }
 
     /** {@code BENCH_PG_STATEMENTS=1}: PostgreSQL keeps pg_stat_statements, printed by {@link #statementReport()}. */
@@ -319,6 +333,7 @@ final class BenchEnv implements AutoCloseable {
         m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         m.put("date", Instant.now().toString());
         m.put("load_at_start", load());
+        m.put("pg_synchronous_commit", synchronousCommit()); // every figure moves with it (BENCHMARKS.md, fourteenth pass)
         return m;
     }
 
