@@ -3,6 +3,7 @@ package dev.moratorium.ingest;
 import dev.moratorium.policy.Decision;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.policy.PolicyEvent;
+import dev.moratorium.store.AppendOnlyRows;
 import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.store.RedeliveryChecks;
 import dev.moratorium.wire.RawHeader;
@@ -20,9 +21,9 @@ import java.util.Set;
 
 /**
  * Decides a list of records in a unit of work: reads each, de-duplicates by event id, lets the
- * domain decide against the state this unit of work holds, and records history rows (the unit of
- * work writes them at its end, with its outbox rows). Policies and known event ids are loaded once
- * for the list. Rejections are returned to the caller, which decides how to keep them.
+ * domain decide against the state this unit of work holds, and writes history rows. Policies and
+ * known event ids are loaded once for the list. Rejections are returned to the caller, which
+ * decides how to keep them.
  */
 @ApplicationScoped
 public class PolicyChangeApplier {
@@ -32,6 +33,9 @@ public class PolicyChangeApplier {
 
     @Inject
     PolicyDecider decider;
+
+    @Inject
+    AppendOnlyRows appendOnly;
 
     @Inject
     RedeliveryChecks redelivery;
@@ -50,6 +54,7 @@ public class PolicyChangeApplier {
         Set<String> applied = redelivery.appliedEventIds(eventIds);
 
         List<RecordResult> results = new ArrayList<>(records.size());
+        List<PolicyEventEntity> history = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
             RawRecord record = records.get(i);
             ReadResult read = reads.get(i);
@@ -73,9 +78,10 @@ public class PolicyChangeApplier {
             }
             Decision.Applied ok = (Decision.Applied) decision;
             unit.apply(ok.outcome(), traceContext(record));
-            unit.recordHistory(historyRow(event, r.dataJson(), record, unit.now()));
+            history.add(historyRow(event, r.dataJson(), record, unit.now()));
             results.add(new RecordResult.Applied(record, eventId, event.type().wireName(), ok.outcome()));
         }
+        appendOnly.insertHistory(history);
         return results;
     }
 

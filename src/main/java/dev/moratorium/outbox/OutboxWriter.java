@@ -9,7 +9,7 @@ import dev.moratorium.store.AppendOnlyRows;
 import dev.moratorium.store.InLists;
 import dev.moratorium.store.NotificationEntity;
 import dev.moratorium.store.OutboxEntity;
-import dev.moratorium.store.PolicyEventEntity;
+import dev.moratorium.store.SequenceBlock;
 import dev.moratorium.wire.HeaderCodec;
 import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.RawRecord;
@@ -33,8 +33,9 @@ import java.util.UUID;
  * with the same ids) for one that commits.
  *
  * <p>A transaction collects its rows in a {@link Batch} and writes them at its end, under the
- * writers' lock, with its history rows in one statement ({@link AppendOnlyRows}): the ids are
- * taken there, in the order the rows were written, so id order stays commit order.
+ * writers' lock: the ids come from one statement per sequence (not one round trip per row), in
+ * the order the rows were written, so id order stays commit order; and the rows are inserted
+ * table by table as plain JDBC batches ({@link AppendOnlyRows}), a few round trips.
  */
 @ApplicationScoped
 public class OutboxWriter {
@@ -52,6 +53,9 @@ public class OutboxWriter {
 
     @Inject
     MoratoriumConfig config;
+
+    @Inject
+    SequenceBlock sequences;
 
     @Inject
     AppendOnlyRows appendOnly;
@@ -125,14 +129,23 @@ public class OutboxWriter {
             enqueue(Topics.DEAD_LETTER, record.key(), record.value(), headers);
         }
 
-        /**
-         * Writes the transaction's append-only rows — the history rows given, this batch's
-         * notifications and outbox rows — in one statement ({@link AppendOnlyRows}). Must run in
-         * the transaction, after the writers' lock was taken: the rows take their ids there.
-         */
-        public void persist(List<PolicyEventEntity> history) {
+        /** Must run in the transaction, after the writers' lock was taken. */
+        public void persist() {
             dropTimeDrivenAlreadyStored();
-            appendOnly.insert(history, notifications, records);
+            if (!notifications.isEmpty()) {
+                long[] ids = sequences.next("notification_seq", notifications.size());
+                for (int i = 0; i < ids.length; i++) {
+                    notifications.get(i).seq = ids[i];
+                }
+                appendOnly.insertNotifications(notifications);
+            }
+            if (!records.isEmpty()) {
+                long[] ids = sequences.next("outbox_seq", records.size());
+                for (int i = 0; i < ids.length; i++) {
+                    records.get(i).id = ids[i];
+                }
+                appendOnly.insertOutbox(records);
+            }
             notifications.clear();
             records.clear();
             clockCaused.clear();

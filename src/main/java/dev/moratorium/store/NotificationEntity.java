@@ -13,7 +13,7 @@ import org.hibernate.annotations.ColumnTransformer;
 @Table(name = "notification")
 public class NotificationEntity extends PanacheEntityBase {
 
-    /** Assigned from its sequence under the writers' lock, in commit order (see AppendOnlyRows). */
+    /** Assigned from its sequence under the writers' lock, in commit order (see SequenceBlock). */
     @Id
     public Long seq;
 

@@ -16,7 +16,7 @@ import org.hibernate.annotations.ColumnTransformer;
 @Table(name = "outbox")
 public class OutboxEntity extends PanacheEntityBase {
 
-    /** Assigned from its sequence under the writers' lock, in commit order (see AppendOnlyRows). */
+    /** Assigned from its sequence under the writers' lock, in commit order (see SequenceBlock). */
     @Id
     public Long id;
 

@@ -14,7 +14,7 @@ import org.hibernate.Session;
 /**
  * The outbox as the relay reads it: the next rows to publish in id order, and the published ones
  * deleted. Both run in the caller's transaction as plain JDBC on its connection, the counterpart of
- * {@link AppendOnlyRows#insert}: the rows are sent and deleted by id, never changed, so they
+ * {@link AppendOnlyRows#insertOutbox}: the rows are sent and deleted by id, never changed, so they
  * need no persistence context, and a round runs at least once per committed write — through
  * Panache and an HQL {@code in} list the two statements allocated 19 kB a round at 200 events/s
  * (BENCHMARKS.md, "eighth pass"). The rows come back as unmanaged {@link OutboxEntity} objects,

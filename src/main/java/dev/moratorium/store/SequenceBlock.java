@@ -10,12 +10,13 @@ import java.util.Set;
 import org.hibernate.Session;
 
 /**
- * Takes {@code n} values of a sequence in one round trip, for an outbox id taken outside
- * {@link AppendOnlyRows} (a parked row put back, see ParkedOutbox; the write path's rows take theirs
- * in their INSERT). It must follow commit order: the caller holds the writers' lock, so no other
- * transaction takes values between this one's, and the block is used at once (a pooled optimizer
- * would hand out values reserved earlier, out of commit order across replicas). Plain JDBC on the
- * transaction's connection, like the rows that use the values.
+ * Takes {@code n} values of a sequence in one round trip. Used for notification and outbox ids
+ * (history ids are taken by AppendOnlyRows' INSERT itself), which must follow commit order: the
+ * caller holds the writers' lock, so no other transaction takes values between this one's, and the
+ * block is used at once (a pooled optimizer would hand out values reserved earlier, out of commit
+ * order across replicas). Plain JDBC on the transaction's connection, like the rows that use the
+ * values: it runs twice in every write transaction, and a Hibernate native query allocated 10 kB
+ * each time.
  */
 @ApplicationScoped
 public class SequenceBlock {

@@ -54,7 +54,7 @@ public class PolicyWrites {
                     decider.time().nextDueAt(change.after()).orElse(null)));
         }
         store.save(saves, unit.now());
-        unit.outboxRows().persist(unit.history());
+        unit.outboxRows().persist();
         if (unit.changedAnything()) {
             committed.fire(WritesCommitted.INSTANCE); // delivered to AFTER_SUCCESS observers at commit
         }

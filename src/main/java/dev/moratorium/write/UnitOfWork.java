@@ -4,7 +4,6 @@ import dev.moratorium.wire.RawHeader;
 import dev.moratorium.outbox.OutboxWriter;
 import dev.moratorium.policy.Outcome;
 import dev.moratorium.policy.Policy;
-import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.store.PolicyStore;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,7 +28,6 @@ public final class UnitOfWork {
     /** As loaded in this transaction; {@code null} values are policies that did not exist. */
     private final Map<String, Policy> loaded = new HashMap<>();
     private final Map<String, Policy> current = new LinkedHashMap<>();
-    private final List<PolicyEventEntity> history = new ArrayList<>();
     private boolean changed;
 
     UnitOfWork(Instant now, PolicyStore store, OutboxWriter.Batch outbox) {
@@ -96,15 +94,6 @@ public final class UnitOfWork {
         current.put(outcome.state().policyId(), outcome.state());
         outbox.write(outcome, now, trace);
         changed = true;
-    }
-
-    /** An applied event's history row, written with the outbox rows at the end (one statement). */
-    public void recordHistory(PolicyEventEntity row) {
-        history.add(row);
-    }
-
-    List<PolicyEventEntity> history() {
-        return history;
     }
 
     /** The outbox rows of this transaction, for writers that publish more than outcomes (dead letters). */
