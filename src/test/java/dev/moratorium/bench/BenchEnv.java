@@ -5,7 +5,6 @@ import dev.moratorium.embedded.EmbeddedPostgresServer;
 import dev.moratorium.embedded.Ports;
 import dev.moratorium.embedded.TopicLayout;
 import dev.moratorium.testing.TestKafka;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
@@ -66,27 +66,21 @@ final class BenchEnv implements AutoCloseable {
         topics.add(new NewTopic(PassthroughBaseline.OUTPUT_TOPIC, PARTITIONS, (short) 1));
         topics.add(new NewTopic(KafkaPerfTools.TOPIC, PARTITIONS, (short) 1));
         kafka.createTopics(topics);
-        if (statementStatistics() || !synchronousCommit()) {
-            // as EmbeddedPostgresServer, plus pg_stat_statements (which statements, how often, how long)
-            // or, to measure what the durable commit costs, the asynchronous commit zonky defaults to
-            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setPort(Ports.free())
-                    .setDataDirectory(dir.resolve("postgres")).setCleanDataDirectory(false)
-                    .setRegisterShutdownHook(false).setServerConfig("max_connections", "100")
-                    .setServerConfig("fsync", "on")
-                    .setServerConfig("synchronous_commit", synchronousCommit() ? "on" : "off");
-            if (statementStatistics()) {
-                builder.setServerConfig("shared_preload_libraries", "pg_stat_statements");
-            }
-            EmbeddedPostgres pg = builder.start();
-            String url = pg.getJdbcUrl(EmbeddedPostgresServer.USER, EmbeddedPostgresServer.DATABASE);
-            if (statementStatistics()) {
-                try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
-                    st.execute("CREATE EXTENSION pg_stat_statements");
-                }
-            }
-            return new BenchEnv(dir, kafka, url, pg);
+        Map<String, String> settings = new HashMap<>();
+        if (statementStatistics()) {
+            // which statements, how often, how long
+            settings.put("shared_preload_libraries", "pg_stat_statements");
         }
-        EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(Ports.free(), dir.resolve("postgres"));
+        if (!synchronousCommit()) {
+            // to measure what the durable commit costs: the asynchronous commit zonky defaults to
+            settings.put("synchronous_commit", "off");
+        }
+        EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(Ports.free(), dir.resolve("postgres"), settings);
+        if (statementStatistics()) {
+            try (Connection c = DriverManager.getConnection(postgres.jdbcUrl()); Statement st = c.createStatement()) {
+                st.execute("CREATE EXTENSION pg_stat_statements");
+            }
+        }
         return new BenchEnv(dir, kafka, postgres.jdbcUrl(), postgres);
     }
 
