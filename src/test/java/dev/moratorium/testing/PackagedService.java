@@ -169,6 +169,11 @@ public class PackagedService {
         return sum;
     }
 
+    /** The lines the current (last started) process logged at {@code level} (JSON log lines). */
+    public List<String> logLines(String level) throws IOException {
+        return Files.readAllLines(log).stream().filter(l -> l.contains("\"level\":\"" + level + "\"")).toList();
+    }
+
     /**
      * What a failing test needs to say why: whether the process lives, its readiness answer and the
      * last warnings and errors it logged (the broker client's reconnect chatter and the health
