@@ -114,11 +114,12 @@ class FrozenReplicaIT {
                     + " %s); other replica took over publishing after %d ms (lease %d s); writers' lock free after %d ms;"
                     + " outbox rows waiting at thaw: %d; duplicate ids before the freeze %d, both copies after the"
                     + " freeze began %d while frozen / %d at the end, redelivered from the frozen replica's last round"
-                    + " %d; published by the frozen replica after SIGCONT %.0f; ready again %d ms after SIGCONT; %s%n",
+                    + " %d; published by the frozen replica after SIGCONT %.0f; ready again %d ms after SIGCONT;"
+                    + " send times of ids sent twice after the freeze began (ms after it; SIGCONT at %d): %s; %s%n",
                     FREEZE.toSeconds(), heldWritersLock, takeoverMs,
                     LEASE.toSeconds(), writersLockFreedMs, outboxBeforeThaw, atEnd.beforeFreeze, whileFrozen.afterFreeze,
                     atEnd.afterFreeze, atEnd.straddling, publishedByFrozenAfterThaw, System.currentTimeMillis() - thawedAt,
-                    figures);
+                    thawedAt - frozenAt, atEnd.afterFreezeTimes, figures);
 
             assertThat(takeoverMs).as("take-over while the holder is frozen\n%s", other.diagnose()).isBetween(0L,
                     LEASE.plusSeconds(8).toMillis());
@@ -165,7 +166,8 @@ class FrozenReplicaIT {
     }
 
     /** Duplicated notification ids, by when their copies were published relative to the freeze. */
-    private record Duplicates(long beforeFreeze, long afterFreeze, long straddling) {
+    /** {@code afterFreezeTimes}: for up to 3 ids sent twice after the freeze began, each copy's send time (ms after the freeze). */
+    private record Duplicates(long beforeFreeze, long afterFreeze, long straddling, List<List<Long>> afterFreezeTimes) {
     }
 
     private static Duplicates duplicates(Harness h, long frozenAt) {
@@ -177,6 +179,7 @@ class FrozenReplicaIT {
         long before = 0;
         long after = 0;
         long straddling = 0;
+        List<List<Long>> afterTimes = new ArrayList<>();
         for (List<Long> times : published.values()) {
             if (times.size() < 2) {
                 continue;
@@ -186,10 +189,13 @@ class FrozenReplicaIT {
                 before++;
             } else if (early == 0 || times.size() - early > 1) {
                 after++; // two copies sent after the freeze began: both replicas published it
+                if (afterTimes.size() < 3) {
+                    afterTimes.add(times.stream().map(t -> t - frozenAt).sorted().toList());
+                }
             } else {
                 straddling++; // sent before the freeze, not deleted, published again by the new holder
             }
         }
-        return new Duplicates(before, after, straddling);
+        return new Duplicates(before, after, straddling, afterTimes);
     }
 }
