@@ -44,6 +44,8 @@ public class NotificationFeed {
      * 5 % of a core at 200 events/s); a live client sees a notification at most this much later.
      */
     static final Duration MIN_GAP = Duration.ofMillis(20);
+    /** How long the stop waits for a read in progress (one page). */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(2);
 
     @Inject
     ChangeSignal signal;
@@ -55,6 +57,7 @@ public class NotificationFeed {
     /** The highest sequence read (or present at start); {@code -1} until started. */
     private long latest = -1;
     private volatile boolean running;
+    private ReaderThread thread;
 
     /** One notification as a client receives it: its data with {@code sequence} added, rendered once. */
     public record Item(long sequence, String type, String json) {
@@ -66,14 +69,16 @@ public class NotificationFeed {
             latest = max;
         }
         running = true;
-        Thread t = new Thread(this::loop, "notification-feed");
-        t.setDaemon(true);
-        t.start();
+        thread = ReaderThread.start("notification-feed", this::loop);
     }
 
+    /** Ends the reading loop before Quarkus closes the database it reads (see ReaderThread). */
     void stop(@Observes ShutdownEvent event) {
         running = false;
         signal.changed();
+        if (thread != null && !thread.awaitEnd(STOP_WAIT)) {
+            LOG.warnf("Notification feed read still running %d s into the stop", STOP_WAIT.toSeconds() * 2);
+        }
     }
 
     /** The sequence of the newest notification this replica knows of: where a new live client starts. */
@@ -107,7 +112,7 @@ public class NotificationFeed {
                 ChangeSignal.pace(lastRound, MIN_GAP);
                 lastRound = System.nanoTime();
                 long seen = signal.version();
-                while (readNew() == PAGE) {
+                while (readNew() == PAGE && running) {
                     // a full page: there may be more right now
                 }
                 signal.awaitChangeAfter(seen, POLL);
@@ -115,6 +120,10 @@ public class NotificationFeed {
                 Thread.currentThread().interrupt();
                 return;
             } catch (Throwable e) { // the feed must outlive any failure, or every stream freezes
+                if (!running) {
+                    LOG.debugf("Notification feed read ended by the stop: %s", Sanitize.forLog(String.valueOf(e)));
+                    return;
+                }
                 LOG.warnf("Notification feed not refreshed, trying again: %s", Sanitize.forLog(String.valueOf(e)));
                 sleep();
             }

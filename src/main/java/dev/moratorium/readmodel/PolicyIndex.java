@@ -41,6 +41,8 @@ public class PolicyIndex {
      * second at 200 events/s; a decision sees a change at most this much later than before.
      */
     private static final Duration MIN_GAP = Duration.ofMillis(20);
+    /** How long the stop waits for a refresh in progress (each chunk is one short read). */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(2);
 
     @Inject
     PolicyReads reads;
@@ -60,6 +62,7 @@ public class PolicyIndex {
     /** System.nanoTime() of the last refresh that reached the database's latest version. */
     private volatile long refreshedAtNanos = System.nanoTime();
     private volatile boolean running;
+    private ReaderThread thread;
     private Counter failures;
 
     void start(@Observes StartupEvent event) {
@@ -84,14 +87,16 @@ public class PolicyIndex {
             refresh();
             signal.awaitChangeAfter(seen, POLL);
         }, this::failed, () -> running, POLL, MAX_BACKOFF, d -> Thread.sleep(d.toMillis()));
-        Thread t = new Thread(loop, "policy-index");
-        t.setDaemon(true);
-        t.start();
+        thread = ReaderThread.start("policy-index", loop);
     }
 
+    /** Ends the refresh loop before Quarkus closes the database it reads (see ReaderThread). */
     void stop(@Observes ShutdownEvent event) {
         running = false;
         signal.changed();
+        if (thread != null && !thread.awaitEnd(STOP_WAIT)) {
+            LOG.warnf("Access index refresh still running %d s into the stop", STOP_WAIT.toSeconds() * 2);
+        }
     }
 
     /** The policies on this vendor's product (names compared by their keys). */
@@ -158,6 +163,10 @@ public class PolicyIndex {
 
     private void failed(Throwable t) {
         failures.increment();
+        if (!running && thread != null) {
+            LOG.debugf("Access index refresh ended by the stop: %s", Sanitize.forLog(String.valueOf(t)));
+            return;
+        }
         LOG.warnf("Access index not refreshed (%.0f s behind; retrying): %s", ageSeconds(),
                 Sanitize.forLog(String.valueOf(t)));
     }
