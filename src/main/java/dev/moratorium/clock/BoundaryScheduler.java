@@ -1,5 +1,6 @@
 package dev.moratorium.clock;
 
+import dev.moratorium.wire.RepeatedFailureLog;
 import dev.moratorium.wire.Sanitize;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,6 +16,7 @@ import org.jboss.logging.Logger;
 public class BoundaryScheduler {
 
     private static final Logger LOG = Logger.getLogger(BoundaryScheduler.class);
+    private final RepeatedFailureLog failureLog = RepeatedFailureLog.to(LOG, "Time-driven changes not applied");
 
     @Inject
     DueBoundaries dueBoundaries;
@@ -27,8 +29,9 @@ public class BoundaryScheduler {
             while (dueBoundaries.applyDue() == DueBoundaries.BATCH) {
                 // a full batch: more may be due right now
             }
+            failureLog.succeeded();
         } catch (RuntimeException e) {
-            LOG.warnf("Time-driven changes not applied this tick, trying again next tick: %s", Sanitize.forLog(e.getMessage()));
+            failureLog.failed("trying again next tick: " + Sanitize.forLog(e.getMessage()));
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.moratorium.wire.Topics;
 import dev.moratorium.store.TableStatistics;
 import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.RawRecord;
+import dev.moratorium.wire.RepeatedFailureLog;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.write.Isolation;
 import io.smallrye.common.annotation.Blocking;
@@ -42,6 +43,7 @@ import org.jboss.logging.Logger;
 public class PolicyChangeConsumer {
 
     private static final Logger LOG = Logger.getLogger(PolicyChangeConsumer.class);
+    private final RepeatedFailureLog failureLog = RepeatedFailureLog.to(LOG, "Could not store a batch");
     /** Bounds the wait after the database is back: the batch is retried within 5 s of its return. */
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
@@ -137,17 +139,16 @@ public class PolicyChangeConsumer {
         for (int attempt = 1;; attempt++) {
             try {
                 List<RecordResult> results = ingestIsolatingRefusedRecords(records);
-                if (stalled.compareAndSet(true, false)) {
-                    LOG.infof("Ingest resumed after %d attempts", attempt);
-                }
+                stalled.set(false);
+                failureLog.succeeded();
                 return Optional.of(results);
             } catch (RuntimeException e) {
                 if (closing) {
                     return Optional.empty();
                 }
                 stalled.set(true);
-                LOG.warnf("Could not store a batch of %d records from %s (attempt %d), retrying in %d ms: %s",
-                        records.size(), records.get(0).topic(), attempt, backoff.toMillis(), rootMessage(e));
+                failureLog.failed(String.format("%d records from %s (attempt %d), retrying in %d ms: %s",
+                        records.size(), records.get(0).topic(), attempt, backoff.toMillis(), rootMessage(e)));
                 Thread.sleep(backoff.toMillis());
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }

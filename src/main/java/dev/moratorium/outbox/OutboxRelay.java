@@ -6,6 +6,7 @@ import dev.moratorium.store.ParkedOutbox;
 import dev.moratorium.store.PendingOutbox;
 import dev.moratorium.wire.HeaderCodec;
 import dev.moratorium.wire.RawHeader;
+import dev.moratorium.wire.RepeatedFailureLog;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.wire.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -72,6 +73,7 @@ import org.jboss.logging.Logger;
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+    private final RepeatedFailureLog failureLog = RepeatedFailureLog.to(LOG, "Outbox relay round failed");
 
     @Inject
     @Identifier("default-kafka-broker")
@@ -198,6 +200,7 @@ public class OutboxRelay {
                 long seen = signal.version();
                 Round round = publishRound();
                 backoff = Duration.ofMillis(200);
+                failureLog.succeeded();
                 if (round.readAll()) {
                     // A commit after the round's read signals after `seen`, so this returns at once
                     // for it; a round that read everything need not read again to find nothing (at
@@ -211,8 +214,7 @@ public class OutboxRelay {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                LOG.warnf("Outbox relay round failed, retrying in %d ms: %s", backoff.toMillis(),
-                        Sanitize.forLog(e.getMessage()));
+                failureLog.failed("retrying in " + backoff.toMillis() + " ms: " + Sanitize.forLog(e.getMessage()));
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10)
                         : backoff.multipliedBy(2);

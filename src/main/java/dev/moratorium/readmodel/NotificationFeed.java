@@ -1,5 +1,6 @@
 package dev.moratorium.readmodel;
 
+import dev.moratorium.wire.RepeatedFailureLog;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.store.NotificationReads;
@@ -57,6 +58,7 @@ public class NotificationFeed {
     /** The highest sequence read (or present at start); {@code -1} until started. */
     private long latest = -1;
     private volatile boolean running;
+    private final RepeatedFailureLog failureLog = RepeatedFailureLog.to(LOG, "Notification feed not refreshed");
     private ReaderThread thread;
 
     /** One notification as a client receives it: its data with {@code sequence} added, rendered once. */
@@ -115,6 +117,7 @@ public class NotificationFeed {
                 while (readNew() == PAGE && running) {
                     // a full page: there may be more right now
                 }
+                failureLog.succeeded();
                 signal.awaitChangeAfter(seen, POLL);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -124,7 +127,7 @@ public class NotificationFeed {
                     LOG.debugf("Notification feed read ended by the stop: %s", Sanitize.forLog(String.valueOf(e)));
                     return;
                 }
-                LOG.warnf("Notification feed not refreshed, trying again: %s", Sanitize.forLog(String.valueOf(e)));
+                failureLog.failed("trying again in " + POLL.toMillis() + " ms: " + Sanitize.forLog(String.valueOf(e)));
                 sleep();
             }
         }

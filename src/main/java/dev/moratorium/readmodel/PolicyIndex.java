@@ -1,6 +1,7 @@
 package dev.moratorium.readmodel;
 
 import dev.moratorium.config.MoratoriumConfig;
+import dev.moratorium.wire.RepeatedFailureLog;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.policy.Names;
@@ -64,6 +65,7 @@ public class PolicyIndex {
     private volatile boolean running;
     private ReaderThread thread;
     private Counter failures;
+    private final RepeatedFailureLog failureLog = RepeatedFailureLog.to(LOG, "Access index not refreshed");
 
     void start(@Observes StartupEvent event) {
         failures = Counter.builder("moratorium.index.refresh.failures")
@@ -85,6 +87,7 @@ public class PolicyIndex {
             lastRound[0] = System.nanoTime();
             long seen = signal.version();
             refresh();
+            failureLog.succeeded();
             signal.awaitChangeAfter(seen, POLL);
         }, this::failed, () -> running, POLL, MAX_BACKOFF, d -> Thread.sleep(d.toMillis()));
         thread = ReaderThread.start("policy-index", loop);
@@ -167,7 +170,6 @@ public class PolicyIndex {
             LOG.debugf("Access index refresh ended by the stop: %s", Sanitize.forLog(String.valueOf(t)));
             return;
         }
-        LOG.warnf("Access index not refreshed (%.0f s behind; retrying): %s", ageSeconds(),
-                Sanitize.forLog(String.valueOf(t)));
+        failureLog.failed(String.format("%.0f s behind; retrying: %s", ageSeconds(), Sanitize.forLog(String.valueOf(t))));
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.store.NotificationEntity;
 import dev.moratorium.store.WebhookSubscriptionEntity;
+import dev.moratorium.wire.RepeatedFailureLog;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -31,6 +32,8 @@ import org.jboss.logging.Logger;
 public class DeliveryWorkers {
 
     private static final Logger LOG = Logger.getLogger(DeliveryWorkers.class);
+    /** One for all workers: an outage is one failing spell, not one per worker. */
+    private final RepeatedFailureLog failureLog = RepeatedFailureLog.to(LOG, "Webhook delivery round failed");
 
     @Inject
     WebhookSettings settings;
@@ -108,8 +111,10 @@ public class DeliveryWorkers {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                LOG.warnf("Webhook delivery round failed, retrying after %d ms: %s", settings.poll().toMillis(),
-                        oneLine(e.getMessage()));
+                if (!running) {
+                    return; // interrupted by the stop
+                }
+                failureLog.failed("retrying after " + settings.poll().toMillis() + " ms: " + oneLine(e.getMessage()));
                 sleep(settings.poll());
             }
         }
@@ -126,6 +131,7 @@ public class DeliveryWorkers {
         if (now - activeCheckedAt >= settings.poll().toNanos()) {
             activeCheckedAt = now;
             anyActive = ledger.anyActive();
+            failureLog.succeeded(); // most rounds read nothing: only a read that worked ends a failing spell
         }
         return anyActive;
     }
@@ -133,6 +139,7 @@ public class DeliveryWorkers {
     /** Claims one due subscription and delivers to it; false if none was due. */
     boolean deliverOne() throws InterruptedException {
         var claimed = ledger.claim(holder, settings.lease(), Instant.now());
+        failureLog.succeeded();
         if (claimed.isEmpty()) {
             return false;
         }

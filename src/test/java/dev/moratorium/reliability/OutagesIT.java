@@ -10,6 +10,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,6 +40,9 @@ class OutagesIT {
     private static final Duration CATCH_UP_BOUND = Duration.ofSeconds(
             Integer.getInteger("reliability.catch-up-bound.seconds", 30));
 
+    /** WARN lines a minute of database outage may log, all loops together (about 6 loops, 2 lines each). */
+    private static final int WARNINGS_PER_OUTAGE_MINUTE = 30;
+
     @Test
     void brokerAndDatabaseOutagesTurnReadinessDownAndLoseNothing() throws Exception {
         Workload w = Workload.generate(Math.min(EVENTS, 6_000), Math.min(POLICIES, 300), SEED + 1, "outage");
@@ -60,6 +66,7 @@ class OutagesIT {
             service.awaitReady(READY);
 
             h.produce(slices.get(2));
+            int warningsBefore = service.logLines("WARN").size();
             h.postgres.close();
             PacedSender duringDatabase = PacedSender.start(h, slices.get(3), OUTAGE.multipliedBy(9).dividedBy(10));
             HealthWatch database = HealthWatch.during(service, OUTAGE);
@@ -68,6 +75,10 @@ class OutagesIT {
             h.startPostgres();
             Duration databaseCatchUp = h.awaitStored(applied(slices, 4), rejected(slices, 4), CATCH_UP, service);
             service.awaitReady(READY);
+            List<String> outageWarnings = service.logLines("WARN");
+            outageWarnings = outageWarnings.subList(warningsBefore, outageWarnings.size());
+            List<String> recoveries = service.logLines("INFO").stream().filter(l -> l.contains(": recovered after "))
+                    .toList();
 
             h.produce(slices.get(4));
             h.awaitCaughtUp(w, CATCH_UP, service);
@@ -80,6 +91,13 @@ class OutagesIT {
                     OUTAGE.toSeconds(), database,
                     slices.get(3).size(), databaseCatchUp.toMillis() / 1000.0, CATCH_UP_GOAL.toSeconds(),
                     CATCH_UP_BOUND.toSeconds(), figures);
+            System.out.printf("reliability outages: %d WARN lines during the database outage, by logger %s; %d recovery"
+                    + " lines%n", outageWarnings.size(), byLogger(outageWarnings), recoveries.size());
+            // One line at the start of each retrying loop's failing spell and one a minute while it lasts
+            // (wire.RepeatedFailureLog), not one per attempt and thread: ~1,900 lines before.
+            assertThat(outageWarnings).as("the log of a %d s database outage", OUTAGE.toSeconds())
+                    .hasSizeLessThanOrEqualTo(WARNINGS_PER_OUTAGE_MINUTE * (int) (OUTAGE.toMinutes() + 1));
+            assertThat(recoveries).as("each loop that failed says when it works again").isNotEmpty();
             assertThat(kafka.readinessWentDown()).as("readiness DOWN while the broker is down").isTrue();
             assertThat(database.readinessWentDown()).as("readiness DOWN while the database is down").isTrue();
             assertThat(kafka.livenessAlwaysUp()).as("liveness UP all through the broker outage").isTrue();
@@ -88,6 +106,12 @@ class OutagesIT {
             assertThat(databaseCatchUp).as("catch-up after the database outage").isLessThanOrEqualTo(CATCH_UP_BOUND);
             service.terminate(Duration.ofSeconds(20));
         }
+    }
+
+    /** The loggers of JSON log lines, with how many lines each. */
+    private static Map<String, Long> byLogger(List<String> lines) {
+        return lines.stream().collect(Collectors.groupingBy(
+                l -> l.replaceFirst(".*\"loggerName\":\"([^\"]*)\".*", "$1"), TreeMap::new, Collectors.counting()));
     }
 
     /** Consecutive slices of {@code records} with the given fractions; the last slice takes the rest. */
