@@ -102,6 +102,9 @@ class OutagesIT {
             assertThat(database.readinessWentDown()).as("readiness DOWN while the database is down").isTrue();
             assertThat(kafka.livenessAlwaysUp()).as("liveness UP all through the broker outage").isTrue();
             assertThat(database.livenessAlwaysUp()).as("liveness UP all through the database outage").isTrue();
+            // the deployment's liveness probe counts an answer slower than its timeoutSeconds (3 s) as a failure
+            assertThat(kafka.slowestLivenessMillis).as("liveness answer during the broker outage, ms").isLessThan(3_000);
+            assertThat(database.slowestLivenessMillis).as("liveness answer during the database outage, ms").isLessThan(3_000);
             assertThat(kafkaCatchUp).as("catch-up after the broker outage").isLessThanOrEqualTo(CATCH_UP_BOUND);
             assertThat(databaseCatchUp).as("catch-up after the database outage").isLessThanOrEqualTo(CATCH_UP_BOUND);
             service.terminate(Duration.ofSeconds(20));
