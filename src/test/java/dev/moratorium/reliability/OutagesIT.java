@@ -67,6 +67,7 @@ class OutagesIT {
 
             h.produce(slices.get(2));
             int warningsBefore = service.logLines("WARN").size();
+            int errorsBefore = service.logLines("ERROR").size();
             h.postgres.close();
             PacedSender duringDatabase = PacedSender.start(h, slices.get(3), OUTAGE.multipliedBy(9).dividedBy(10));
             HealthWatch database = HealthWatch.during(service, OUTAGE);
@@ -77,6 +78,8 @@ class OutagesIT {
             service.awaitReady(READY);
             List<String> outageWarnings = service.logLines("WARN");
             outageWarnings = outageWarnings.subList(warningsBefore, outageWarnings.size());
+            List<String> outageErrors = service.logLines("ERROR");
+            outageErrors = outageErrors.subList(errorsBefore, outageErrors.size());
             List<String> recoveries = service.logLines("INFO").stream().filter(l -> l.contains(": recovered after "))
                     .toList();
 
@@ -91,13 +94,16 @@ class OutagesIT {
                     OUTAGE.toSeconds(), database,
                     slices.get(3).size(), databaseCatchUp.toMillis() / 1000.0, CATCH_UP_GOAL.toSeconds(),
                     CATCH_UP_BOUND.toSeconds(), figures);
-            System.out.printf("reliability outages: %d WARN lines during the database outage, by logger %s; %d recovery"
-                    + " lines%n", outageWarnings.size(), byLogger(outageWarnings), recoveries.size());
+            System.out.printf("reliability outages: %d WARN lines during the database outage, by logger %s; %d ERROR"
+                    + " lines, by logger %s; %d recovery lines%n", outageWarnings.size(), byLogger(outageWarnings),
+                    outageErrors.size(), byLogger(outageErrors), recoveries.size());
             // One line at the start of each retrying loop's failing spell and one a minute while it lasts
             // (wire.RepeatedFailureLog), not one per attempt and thread: ~1,900 lines before.
             assertThat(outageWarnings).as("the log of a %d s database outage", OUTAGE.toSeconds())
                     .hasSizeLessThanOrEqualTo(WARNINGS_PER_OUTAGE_MINUTE * (int) (OUTAGE.toMinutes() + 1));
             assertThat(recoveries).as("each loop that failed says when it works again").isNotEmpty();
+            // an outage is a WARN: an ERROR (a scheduled task's stack trace every 5 s, until session 19) pages someone
+            assertThat(outageErrors).as("ERROR lines during the database outage").isEmpty();
             assertThat(kafka.readinessWentDown()).as("readiness DOWN while the broker is down").isTrue();
             assertThat(database.readinessWentDown()).as("readiness DOWN while the database is down").isTrue();
             assertThat(kafka.livenessAlwaysUp()).as("liveness UP all through the broker outage").isTrue();
