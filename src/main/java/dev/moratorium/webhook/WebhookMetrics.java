@@ -36,7 +36,7 @@ public class WebhookMetrics {
      * replica counts every subscription's backlog every 5 s (up to 1,000,000 index entries each, until
      * session 19). Beyond it the oldest undelivered notification's age says how far behind it is.
      */
-    static final int BACKLOG_COUNT_LIMIT = 10_000;
+    private static final int BACKLOG_COUNT_LIMIT = 10_000;
     private static final Logger LOG = Logger.getLogger(WebhookMetrics.class);
 
     @Inject

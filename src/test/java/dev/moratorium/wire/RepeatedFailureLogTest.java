@@ -73,7 +73,7 @@ class RepeatedFailureLogTest {
 
         assertThat(lines).containsExactly(
                 "WARN Feed not read: first",
-                "INFO Feed not read: recovered after 1 failed attempts over 1 s",
+                "INFO Feed not read: recovered after 1 failed attempt over 1 s",
                 "WARN Feed not read: second");
     }
 
@@ -88,7 +88,7 @@ class RepeatedFailureLogTest {
 
         assertThat(at("WARN")).containsExactly(
                 "WARN Feed not read: a",
-                "WARN Feed not read, still: 1 more failed attempts in 61 s (2 since the first, 61 s ago); last: b",
-                "WARN Feed not read, still: 1 more failed attempts in 139 s (3 since the first, 200 s ago); last: c");
+                "WARN Feed not read, still: 1 more failed attempt in 61 s (2 since the first, 61 s ago); last: b",
+                "WARN Feed not read, still: 1 more failed attempt in 139 s (3 since the first, 200 s ago); last: c");
     }
 }
