@@ -113,6 +113,109 @@ class AppendOnlyRowsTest {
                         "no key  " + policyId);
     }
 
+    /**
+     * The rows travel in COPY's text format (CopyRows): every character that format gives a meaning
+     * to — tab, newline, carriage return, backslash, and the {@code \N} and {@code \.} it reads as NULL
+     * and end of data — arrives as itself, in text, in JSON and in bytes, and a payload larger than
+     * one chunk arrives whole.
+     */
+    @Test
+    void charactersCopysTextFormatGivesAMeaningToArriveAsThemselves() throws Exception {
+        String awkward = "tab\there, line\nbreak, return\r, back\\slash, \\N, \\., İ ｆｕｌｌ zero\u200bwidth";
+        String json = "{\n\t\"text\": \"tab\\t back\\\\slash \\\\N\",\r\n \"n\": null}";
+        PolicyEventEntity row = history("awkward", FIRST, 1, 2L, json);
+        row.source = awkward;
+        byte[] bytes = new byte[CopyRows.CHUNK * 2 + 17];
+        new java.util.Random(7).nextBytes(bytes);
+        byte[] special = {'\\', '\t', '\n', '\r', 0, 'N', '.'};
+        System.arraycopy(special, 0, bytes, 0, special.length);
+
+        QuarkusTransaction.requiringNew().run(() -> {
+            writerLock.acquire();
+            rows.insertHistory(List.of(row, history("null-source", LAST, null, null, "{}")));
+            OutboxEntity big = record(policyId.getBytes(StandardCharsets.UTF_8), bytes);
+            big.id = sequences.next("outbox_seq", 1)[0];
+            rows.insertOutbox(List.of(big));
+        });
+
+        assertThat(select("SELECT coalesce(source, 'NULL') || '|' || data::text FROM policy_event WHERE policy_id = ?"
+                + " ORDER BY id")).containsExactly(awkward + "|" + json, "test|{}");
+        assertThat(select("SELECT md5(payload) || ' ' || length(payload) FROM outbox"
+                + " WHERE convert_from(record_key, 'UTF8') = ?")).containsExactly(md5(bytes) + " " + bytes.length);
+    }
+
+    /**
+     * An instant stored through COPY is the instant the driver stores for a bound parameter:
+     * microseconds rounded the same way, the first and last instants kept, a leap day.
+     */
+    @Test
+    void instantsAreStoredAsABoundParameterStoresThem() {
+        List<Instant> instants = List.of(FIRST, LAST, Instant.parse("2020-06-10T00:00:00Z"),
+                Instant.parse("2024-02-29T23:59:59.9999995Z"), Instant.parse("2021-06-10T12:00:00.0000005Z"),
+                Instant.parse("2021-06-10T12:00:00.000000499Z"), Instant.parse("1969-12-31T23:59:59.999999Z"),
+                Instant.parse("0001-01-01T00:00:00.000001Z"));
+        List<PolicyEventEntity> history = new ArrayList<>();
+        for (int i = 0; i < instants.size(); i++) {
+            history.add(history("t-" + i, instants.get(i), null, null, "{}"));
+        }
+        QuarkusTransaction.requiringNew().run(() -> {
+            writerLock.acquire();
+            rows.insertHistory(history);
+        });
+        for (int i = 0; i < instants.size(); i++) {
+            Instant t = instants.get(i);
+            String eventId = policyId + "/t-" + i;
+            Boolean same = QuarkusTransaction.requiringNew().call(() -> em.unwrap(Session.class).doReturningWork(c -> {
+                try (PreparedStatement s = c.prepareStatement("SELECT event_time = ? FROM policy_event WHERE event_id = ?")) {
+                    SqlValues.setInstant(s, 1, t);
+                    s.setString(2, eventId);
+                    try (ResultSet rs = s.executeQuery()) {
+                        rs.next();
+                        return rs.getBoolean(1);
+                    }
+                }
+            }));
+            assertThat(same).as("%s stored as a bound parameter stores it", t).isTrue();
+        }
+    }
+
+    /**
+     * A value the store refuses fails the COPY with the SQL state an INSERT gets — a data error,
+     * which the ingestor rejects with its record — and the connection goes on: the next
+     * transaction on the pool writes.
+     */
+    @Test
+    void aValueTheStoreRefusesIsADataErrorAndTheNextWriteGoesOn() {
+        PolicyEventEntity tooLong = history("x".repeat(600), FIRST, null, null, "{}");
+        PolicyEventEntity nul = history("nul", FIRST, null, null, "{}");
+        nul.source = "a\u0000b";
+        for (PolicyEventEntity refused : List.of(tooLong, nul)) {
+            RuntimeException failure = org.assertj.core.api.Assertions.catchRuntimeException(
+                    () -> QuarkusTransaction.requiringNew().run(() -> {
+                        writerLock.acquire();
+                        rows.insertHistory(List.of(history("before", FIRST, null, null, "{}"), refused));
+                    }));
+            assertThat(failure).isNotNull();
+            assertThat(dev.moratorium.write.StoreFault.of(failure)).as("%s", failure)
+                    .isEqualTo(dev.moratorium.write.StoreFault.DATA);
+            assertThat(dev.moratorium.write.StoreFault.sqlState(failure)).startsWith("22");
+        }
+        QuarkusTransaction.requiringNew().run(() -> {
+            writerLock.acquire();
+            rows.insertHistory(List.of(history("after", FIRST, null, null, "{}")));
+        });
+        assertThat(select("SELECT split_part(event_id, '/', 2) FROM policy_event WHERE policy_id = ?"))
+                .containsExactly("after");
+    }
+
+    private static String md5(byte[] bytes) throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (byte x : java.security.MessageDigest.getInstance("MD5").digest(bytes)) {
+            b.append(String.format("%02x", x));
+        }
+        return b.toString();
+    }
+
     private PolicyEventEntity history(String eventId, Instant eventTime, Integer partition, Long offset, String data) {
         PolicyEventEntity row = new PolicyEventEntity();
         row.eventId = policyId + "/" + eventId;
