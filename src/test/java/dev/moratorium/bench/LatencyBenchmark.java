@@ -116,6 +116,9 @@ public final class LatencyBenchmark {
             // what a batch of one costs: the service's threads, and the database transactions per event
             ThreadCpu threads = new ThreadCpu(service.pid());
             Json threadsSteady = null;
+            // BENCH_ASYNC_PROFILER: a CPU profile of this window alone
+            WindowProfile profile = new WindowProfile(service.pid(), "latency-window");
+            java.util.concurrent.CompletableFuture<Void> profileStopped = null;
             // and how long the service's threads and its database waited for a core, quiet and under load
             RunQueueWait serviceWaits = new RunQueueWait(() -> List.of(service.pid()), true);
             RunQueueWait postgresWaits = new RunQueueWait(
@@ -164,6 +167,7 @@ public final class LatencyBenchmark {
                     if (i == rate * warmup) {
                         cpu.start();
                         threads.start();
+                        profile.start();
                         serviceWaits.start();
                         postgresWaits.start();
                         xactStart = transactions(env, stats);
@@ -171,6 +175,7 @@ public final class LatencyBenchmark {
                     if (i == steadyEnd) {
                         cpuSteady = cpu.stop();
                         threadsSteady = threads.stop();
+                        profileStopped = java.util.concurrent.CompletableFuture.runAsync(profile::stop);
                         waitsSteady = waits(serviceWaits, postgresWaits);
                         xactSteady = transactions(env, stats);
                         if (replayService != null) {
@@ -226,6 +231,7 @@ public final class LatencyBenchmark {
             Json cpuUse = cpuSteady != null ? cpuSteady : cpu.stop();
             if (threadsSteady == null) { // no replay: the window ended with the last send
                 threadsSteady = threads.stop();
+                profile.stop();
                 waitsSteady = waits(serviceWaits, postgresWaits);
                 xactSteady = transactions(env, stats);
             }
@@ -313,6 +319,13 @@ public final class LatencyBenchmark {
             System.out.printf("target event->notification p99 <= 10 ms at %d events/s: %s (%.2f ms)%n", rate,
                     p99 <= 10 ? "MET" : "MISSED", p99);
             System.out.print(env.statementReport());
+            if (profileStopped != null) {
+                profileStopped.join();
+            }
+            if (profile.enabled()) {
+                System.out.println("async-profiler, the quiet window's collapsed stacks: " + profile.file());
+                out.put("window_profile", profile.file().toString());
+            }
             if (BenchService.profiling()) {
                 service.close();
                 System.out.print(JfrTop.summarize(service.jfrFile(), java.time.Instant.MIN, java.time.Instant.MAX, 30));
