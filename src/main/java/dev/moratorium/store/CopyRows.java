@@ -20,8 +20,10 @@ import org.postgresql.copy.CopyIn;
  *
  * <p>The rows go to the server in chunks of {@link #CHUNK} bytes, so a transaction of large rows
  * (dead letters of up to 2 MiB, hex-encoded) never sits in memory twice. A value the store refuses
- * (too long, a NUL in text) fails the COPY with the same SQL state an INSERT would have; the COPY is
- * then ended, so the connection can roll back.
+ * (too long, a NUL in text) fails the COPY with a data exception (SQLState class 22), as it failed
+ * the INSERT, so StoreFault still rejects the record rather than retrying it; the server's message
+ * then also names the column and quotes the start of the row. A COPY that fails in the middle on
+ * our side is ended ({@link #close}), so the connection can roll back.
  */
 final class CopyRows implements AutoCloseable {
 
