@@ -146,14 +146,21 @@ class AppendOnlyRowsTest {
 
     /**
      * An instant stored through COPY is the instant the driver stores for a bound parameter:
-     * microseconds rounded the same way, the first and last instants kept, a leap day.
+     * microseconds rounded the same way, the first and last instants kept, a leap day. Years past
+     * 9999 and before 1 (written with more digits, and as {@code BC}) reach no column today —
+     * event times are bounded to years 1–9999, the other instants are the service's clock — but
+     * CopyRows writes them, so they are held to the same comparison, up to PostgreSQL's own last
+     * instant and a day before year 1 (year 0 is 1 BC).
      */
     @Test
     void instantsAreStoredAsABoundParameterStoresThem() {
         List<Instant> instants = List.of(FIRST, LAST, Instant.parse("2020-06-10T00:00:00Z"),
                 Instant.parse("2024-02-29T23:59:59.9999995Z"), Instant.parse("2021-06-10T12:00:00.0000005Z"),
                 Instant.parse("2021-06-10T12:00:00.000000499Z"), Instant.parse("1969-12-31T23:59:59.999999Z"),
-                Instant.parse("0001-01-01T00:00:00.000001Z"));
+                Instant.parse("0001-01-01T00:00:00.000001Z"), Instant.parse("+10000-01-01T00:00:00Z"),
+                Instant.parse("+294276-12-31T23:59:59.999999Z"), Instant.parse("0000-12-31T23:59:59.9999995Z"),
+                Instant.parse("0000-12-31T12:00:00.5Z"), Instant.parse("-4712-01-01T00:00:00Z"),
+                Instant.parse("-0099-02-28T01:02:03.000004Z"));
         List<PolicyEventEntity> history = new ArrayList<>();
         for (int i = 0; i < instants.size(); i++) {
             history.add(history("t-" + i, instants.get(i), null, null, "{}"));
@@ -200,6 +207,41 @@ class AppendOnlyRowsTest {
                     .isEqualTo(dev.moratorium.write.StoreFault.DATA);
             assertThat(dev.moratorium.write.StoreFault.sqlState(failure)).startsWith("22");
         }
+        QuarkusTransaction.requiringNew().run(() -> {
+            writerLock.acquire();
+            rows.insertHistory(List.of(history("after", FIRST, null, null, "{}")));
+        });
+        assertThat(select("SELECT split_part(event_id, '/', 2) FROM policy_event WHERE policy_id = ?"))
+                .containsExactly("after");
+    }
+
+    /**
+     * A COPY that fails on our side in the middle — here a row writer that throws after more than
+     * a chunk has gone to the server — is cancelled when CopyRows closes: the writer's own
+     * exception reaches the caller, nothing of the COPY is stored, and the pool's connection
+     * writes again in the next transaction.
+     */
+    @Test
+    void aCopyThatFailsOnOurSideIsCancelledAndTheConnectionWritesAgain() {
+        IllegalStateException ours = new IllegalStateException("a row writer failed");
+        RuntimeException failure = org.assertj.core.api.Assertions.catchRuntimeException(
+                () -> QuarkusTransaction.requiringNew().run(() -> {
+                    writerLock.acquire();
+                    em.unwrap(Session.class).doWork(c -> {
+                        try (CopyRows copy = CopyRows.into(c, "policy_event (event_id, policy_id, type, event_time, data,"
+                                + " received_at)")) {
+                            for (int i = 0; i < 3; i++) {
+                                copy.text(policyId + "/cancelled-" + i).text(policyId).text("moratorium.created")
+                                        .instant(FIRST).text("{\"pad\":\"" + "p".repeat(CopyRows.CHUNK / 2) + "\"}")
+                                        .instant(Instant.now()).endRow();
+                            }
+                            copy.text(policyId + "/half-a-row");
+                            throw ours;
+                        }
+                    });
+                }));
+        assertThat(failure).isSameAs(ours);
+        assertThat(failure.getSuppressed()).as("closing the COPY itself failed").isEmpty();
         QuarkusTransaction.requiringNew().run(() -> {
             writerLock.acquire();
             rows.insertHistory(List.of(history("after", FIRST, null, null, "{}")));
