@@ -49,6 +49,7 @@ final class BenchEnv implements AutoCloseable {
     final String jdbcUrl;
     private final AutoCloseable postgres;
     private final KafkaProducer<byte[], byte[]> producer;
+    private boolean closed;
 
     private BenchEnv(Path dir, EmbeddedKafkaBroker kafka, String jdbcUrl, AutoCloseable postgres) {
         this.dir = dir;
@@ -81,7 +82,9 @@ final class BenchEnv implements AutoCloseable {
                 st.execute("CREATE EXTENSION pg_stat_statements");
             }
         }
-        return new BenchEnv(dir, kafka, postgres.jdbcUrl(), postgres);
+        BenchEnv env = new BenchEnv(dir, kafka, postgres.jdbcUrl(), postgres);
+        OnExit.close(env);
+        return env;
     }
 
     /**
@@ -278,8 +281,14 @@ final class BenchEnv implements AutoCloseable {
         return found;
     }
 
+    /** Once, by its owner or {@link OnExit}: whichever comes second waits for the first to finish. */
     @Override
-    public void close() throws Exception {
+    public synchronized void close() throws Exception {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        OnExit.closed(this);
         producer.close(Duration.ofSeconds(5));
         try {
             kafka.close();

@@ -37,10 +37,13 @@ final class CpuGroups implements AutoCloseable {
     }
 
     /** Puts these processes into the group of this name, made on first use. */
-    void place(String name, Collection<Long> pids) throws IOException {
+    synchronized void place(String name, Collection<Long> pids) throws IOException {
         Path group = (Files.isDirectory(V1) ? V1 : V2).resolve("moratorium-bench-" + name);
         if (!Files.isDirectory(group)) {
             Files.createDirectory(group);
+            if (created.isEmpty()) {
+                OnExit.close(this);
+            }
             created.add(group);
             if (Files.exists(group.resolve("cpu.shares"))) {
                 Files.writeString(group.resolve("cpu.shares"), "1024");
@@ -65,7 +68,11 @@ final class CpuGroups implements AutoCloseable {
      * ended by now (a group with processes in it stays, and is reported).
      */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (created.isEmpty()) {
+            return;
+        }
+        OnExit.closed(this);
         Path root = Files.isDirectory(V1) ? V1 : V2;
         try {
             Files.writeString(root.resolve("cgroup.procs"), Long.toString(ProcessHandle.current().pid()));
@@ -79,5 +86,6 @@ final class CpuGroups implements AutoCloseable {
                 System.err.println("cgroup " + group + " left behind: " + e.getMessage());
             }
         }
+        created.clear();
     }
 }

@@ -57,6 +57,7 @@ public final class PolicyUpdateBenchmark {
         Path dir = Files.createTempDirectory("moratorium-policy-update-");
         Map<String, List<Double>> times = new LinkedHashMap<>();
         try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(0, dir.resolve("postgres"))) {
+            OnExit.close(pg);
             String url = pg.jdbcUrl() + "&reWriteBatchedInserts=true";
             Flyway.configure().dataSource(url, EmbeddedPostgresServer.USER, null).locations("classpath:db/migration")
                     .load().migrate();
