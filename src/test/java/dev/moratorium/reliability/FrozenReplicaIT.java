@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * Two replicas; the one holding the outbox lease is frozen (SIGSTOP) for 40 s while events flow —
  * a long GC pause, a stopped VM — if possible while it also holds the writers' lock. The other
  * replica must take over publishing within bounded time (the lease), the writers' lock must come
- * free (PostgreSQL ends the frozen session), and no notification may be published by both at once.
+ * free (PostgreSQL ends the frozen session; if it froze in the middle of a COPY, which PostgreSQL
+ * waits out, the other replica ends it: see WriterLock), and no notification may be published by both at once.
  * After SIGCONT the frozen replica finds its lease lost and deletes nothing; everything is published,
  * nothing lost.
  */
@@ -148,6 +149,8 @@ class FrozenReplicaIT {
                 "MORATORIUM_OUTBOX_ACK_TIMEOUT", "8s",
                 // a frozen writer's session is ended well within the freeze (production default 60 s)
                 "MORATORIUM_WRITERS_IDLE_IN_TRANSACTION_TIMEOUT", "15s",
+                // a writer frozen in a COPY is ended by the other replica once the COPY is this old
+                "MORATORIUM_WRITERS_STATEMENT_TIMEOUT", "15s",
                 "MORATORIUM_WRITERS_LOCK_TIMEOUT", "5s"));
     }
 

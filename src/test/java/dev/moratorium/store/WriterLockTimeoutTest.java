@@ -9,17 +9,23 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 /**
  * The writers' lock is bounded: a waiter gives up after the lock timeout (as an outage), and a
- * holder that freezes inside its transaction is cut off by PostgreSQL, releasing the lock.
+ * holder that freezes inside its transaction is cut off by PostgreSQL, releasing the lock — or,
+ * frozen in the middle of a COPY, by the next waiter.
  */
 @QuarkusTest
 @TestProfile(ShortTimeoutsProfile.class)
@@ -77,6 +83,73 @@ class WriterLockTimeoutTest {
         assertThat(waited).isLessThan(Duration.ofSeconds(7));
         assertThatThrownBy(() -> frozen.get(20, TimeUnit.SECONDS)).as("the frozen holder's transaction failed")
                 .isInstanceOf(java.util.concurrent.ExecutionException.class);
+    }
+
+    /**
+     * A holder frozen in the middle of a COPY is not cut off by PostgreSQL: the COPY waits for its
+     * client with cancel requests held off, the statement timeout's too, so its session stays
+     * active with the lock. The next waiter whose lock timeout runs out ends it.
+     */
+    @Test
+    void aHolderFrozenInTheMiddleOfACopyIsEndedByTheNextWaiter() throws Exception {
+        Connection holder = dataSource.getConnection();
+        CopyIn copy = null;
+        try (Statement s = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            // as a writer's transaction sets it up (WriterLock's own statement, run the same way)
+            s.execute("SELECT set_config('statement_timeout', '3000ms', true), set_config("
+                    + "'idle_in_transaction_session_timeout', '3000ms', true), pg_advisory_xact_lock(" + WriterLock.KEY + ")");
+            s.execute("CREATE TEMP TABLE frozen_copy (v text) ON COMMIT DROP");
+            copy = holder.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY frozen_copy (v) FROM STDIN");
+            byte[] half = "a row\nand half a".getBytes(StandardCharsets.US_ASCII);
+            copy.writeToCopy(half, 0, half.length);
+            copy.flushCopy();
+            // ... and then nothing more, as from a frozen JVM
+
+            Thread.sleep(5_000);
+            assertThat(holderState()).as("past the statement and idle timeouts, the COPY still holds the lock")
+                    .isEqualTo("active ClientRead COPY");
+
+            long started = System.nanoTime();
+            int attempts = 0;
+            for (;; attempts++) {
+                try {
+                    QuarkusTransaction.requiringNew().run(writerLock::acquire);
+                    break;
+                } catch (WriterLockTimeout e) {
+                    // an outage: try again, as the consumer does
+                    assertThat(attempts).as("attempts before the frozen COPY is ended").isLessThan(5);
+                }
+            }
+            Duration waited = Duration.ofNanos(System.nanoTime() - started);
+            System.out.println("writer lock: holder frozen in a COPY ended, next writer got the lock after "
+                    + waited.toMillis() + " ms, " + attempts + " lock timeout(s) (lock-timeout 1s, statement-timeout 3s)");
+            assertThat(attempts).isEqualTo(1);
+            assertThat(holderState()).as("the frozen holder's session").isEmpty();
+            CopyIn frozen = copy;
+            assertThatThrownBy(frozen::endCopy).as("the frozen holder's COPY, when it wakes").isInstanceOf(SQLException.class);
+        } finally {
+            if (copy != null && copy.isActive()) {
+                try {
+                    copy.cancelCopy(); // if the test failed: else the pool's rollback would wait for the COPY
+                } catch (SQLException ended) {
+                    // the session was ended, as the test expects
+                }
+            }
+            holder.close();
+        }
+    }
+
+    /** The state, wait and statement of the session holding the writers' lock, "" if none holds it. */
+    private String holderState() {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT a.state, a.wait_event, split_part(a.query, ' ', 1)"
+                            + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"
+                            + " AND l.granted AND l.objid = " + WriterLock.KEY)) {
+                return rs.next() ? rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) : "";
+            }
+        });
     }
 
     private static void sleep(Duration d) {

@@ -13,6 +13,7 @@ public class ShortTimeoutsProfile implements QuarkusTestProfile {
     public Map<String, String> getConfigOverrides() {
         return Map.of("moratorium.writers.lock-timeout", "1s",
                 "moratorium.writers.idle-in-transaction-timeout", "3s",
+                "moratorium.writers.statement-timeout", "3s",
                 "moratorium.outbox.lease", "12s",
                 "moratorium.outbox.ack-timeout", "8s");
     }
