@@ -35,7 +35,7 @@ import java.util.UUID;
  * <p>A transaction collects its rows in a {@link Batch} and writes them at its end, under the
  * writers' lock: the ids come from one statement per sequence (not one round trip per row), in
  * the order the rows were written, so id order stays commit order; and the rows are inserted
- * table by table as plain JDBC batches ({@link AppendOnlyRows}), a few round trips.
+ * table by table, one {@code COPY} each ({@link AppendOnlyRows}), a few round trips.
  */
 @ApplicationScoped
 public class OutboxWriter {

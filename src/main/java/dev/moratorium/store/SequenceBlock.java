@@ -11,7 +11,7 @@ import org.hibernate.Session;
 
 /**
  * Takes {@code n} values of a sequence in one round trip. Used for notification and outbox ids
- * (history ids are taken by AppendOnlyRows' INSERT itself), which must follow commit order: the
+ * (history ids are the column's default, drawn by AppendOnlyRows' COPY itself), which must follow commit order: the
  * caller holds the writers' lock, so no other transaction takes values between this one's, and the
  * block is used at once (a pooled optimizer would hand out values reserved earlier, out of commit
  * order across replicas). Plain JDBC on the transaction's connection, like the rows that use the
