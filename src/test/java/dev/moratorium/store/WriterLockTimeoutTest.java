@@ -3,6 +3,7 @@ package dev.moratorium.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.moratorium.testing.FreezableProxy;
 import dev.moratorium.testing.ShortTimeoutsProfile;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -15,17 +16,23 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
+import org.postgresql.Driver;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 /**
  * The writers' lock is bounded: a waiter gives up after the lock timeout (as an outage), and a
  * holder that freezes inside its transaction is cut off by PostgreSQL, releasing the lock — or,
- * frozen in the middle of a COPY, by the next waiter.
+ * frozen while PostgreSQL waits on it inside a statement (a COPY, a result), by the next waiter.
  */
 @QuarkusTest
 @TestProfile(ShortTimeoutsProfile.class)
@@ -109,23 +116,7 @@ class WriterLockTimeoutTest {
             Thread.sleep(5_000);
             assertThat(holderState()).as("past the statement and idle timeouts, the COPY still holds the lock")
                     .isEqualTo("active ClientRead COPY");
-
-            long started = System.nanoTime();
-            int attempts = 0;
-            for (;; attempts++) {
-                try {
-                    QuarkusTransaction.requiringNew().run(writerLock::acquire);
-                    break;
-                } catch (WriterLockTimeout e) {
-                    // an outage: try again, as the consumer does
-                    assertThat(attempts).as("attempts before the frozen COPY is ended").isLessThan(5);
-                }
-            }
-            Duration waited = Duration.ofNanos(System.nanoTime() - started);
-            System.out.println("writer lock: holder frozen in a COPY ended, next writer got the lock after "
-                    + waited.toMillis() + " ms, " + attempts + " lock timeout(s) (lock-timeout 1s, statement-timeout 3s)");
-            assertThat(attempts).isEqualTo(1);
-            assertThat(holderState()).as("the frozen holder's session").isEmpty();
+            theNextWaiterEndsTheFrozenHolder("a COPY");
             CopyIn frozen = copy;
             assertThatThrownBy(frozen::endCopy).as("the frozen holder's COPY, when it wakes").isInstanceOf(SQLException.class);
         } finally {
@@ -138,6 +129,74 @@ class WriterLockTimeoutTest {
             }
             holder.close();
         }
+    }
+
+    /**
+     * The same for a holder frozen while a result is sent to it: once the socket buffers are full,
+     * PostgreSQL waits for the client to read, and holds off cancel requests while it waits.
+     */
+    @Test
+    void aHolderFrozenWhileItsResultIsSentIsEndedByTheNextWaiter() throws Exception {
+        Config config = ConfigProvider.getConfig();
+        Matcher url = Pattern.compile("(jdbc:postgresql://)([^:/]+):(\\d+)(/.*)")
+                .matcher(config.getValue("quarkus.datasource.jdbc.url", String.class));
+        assertThat(url.matches()).as("the datasource's URL names its host and port").isTrue();
+        Properties login = new Properties();
+        login.setProperty("user", config.getValue("quarkus.datasource.username", String.class));
+        login.setProperty("password", config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
+        try (FreezableProxy network = new FreezableProxy(url.group(2), Integer.parseInt(url.group(3)))) {
+            String throughProxy = url.group(1) + "127.0.0.1:" + network.port() + url.group(4);
+            CountDownLatch held = new CountDownLatch(1);
+            CompletableFuture<Void> frozen = CompletableFuture.runAsync(() -> {
+                try (Connection holder = new Driver().connect(throughProxy, login);
+                        Statement s = holder.createStatement()) {
+                    holder.setAutoCommit(false);
+                    s.execute("SELECT set_config('statement_timeout', '3000ms', true), set_config("
+                            + "'idle_in_transaction_session_timeout', '3000ms', true), pg_advisory_xact_lock("
+                            + WriterLock.KEY + ")");
+                    network.freeze();
+                    held.countDown();
+                    // 30 MB: more than the socket buffers between the server and the frozen client hold
+                    s.executeQuery("SELECT repeat('x', 1000) FROM generate_series(1, 30000)");
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(held.await(20, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(5_000);
+            assertThat(holderState()).as("past the statement and idle timeouts, the frozen reader still holds the lock")
+                    .isEqualTo("active ClientWrite SELECT");
+            theNextWaiterEndsTheFrozenHolder("a result");
+            network.thaw();
+            Throwable woke = null;
+            try {
+                frozen.get(20, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                woke = e.getCause();
+            }
+            assertThat(woke).as("the frozen holder's read, when it wakes, fails in the driver")
+                    .isInstanceOf(IllegalStateException.class).hasCauseInstanceOf(SQLException.class);
+        }
+    }
+
+    /** Writers try again after each lock timeout, as the consumer does; the first one ends the frozen holder. */
+    private void theNextWaiterEndsTheFrozenHolder(String frozenIn) {
+        long started = System.nanoTime();
+        int attempts = 0;
+        for (;; attempts++) {
+            try {
+                QuarkusTransaction.requiringNew().run(writerLock::acquire);
+                break;
+            } catch (WriterLockTimeout e) {
+                // an outage: try again, as the consumer does
+                assertThat(attempts).as("attempts before the frozen holder is ended").isLessThan(5);
+            }
+        }
+        Duration waited = Duration.ofNanos(System.nanoTime() - started);
+        System.out.println("writer lock: holder frozen in " + frozenIn + " ended, next writer got the lock after "
+                + waited.toMillis() + " ms, " + attempts + " lock timeout(s) (lock-timeout 1s, statement-timeout 3s)");
+        assertThat(attempts).isEqualTo(1);
+        assertThat(holderState()).as("the frozen holder's session").isEmpty();
     }
 
     /** The state, wait and statement of the session holding the writers' lock, "" if none holds it. */
