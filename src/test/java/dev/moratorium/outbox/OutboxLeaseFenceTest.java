@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.moratorium.wire.Topics;
 import dev.moratorium.store.OutboxEntity;
+import dev.moratorium.testing.FreezableProxy;
 import dev.moratorium.testing.OutboxRows;
 import dev.moratorium.testing.ShortTimeoutsProfile;
 import dev.moratorium.testing.TestKafka;
@@ -13,6 +14,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -97,6 +99,40 @@ class OutboxLeaseFenceTest {
             assertThat(frozenOutcome.get()).as("the frozen holder's transaction did not commit").isNotNull();
         } finally {
             frozen.interrupt();
+            setLease("nobody", "-1 second");
+        }
+    }
+
+    /**
+     * Not idle, though, a replica frozen while PostgreSQL sends it a round's rows: once the socket
+     * buffers are full its session waits on the client, "active", with cancels held off, and keeps
+     * the lease row locked for as long as it is frozen. A replica that cannot take the lease ends
+     * that session once its statement is older than a lease, and then takes the lease.
+     */
+    @Test
+    void aHolderFrozenWhileItsRowsAreSentIsEndedOnceItsLeaseRunsOut() throws Exception {
+        String me = relay.holder();
+        setLease("nobody", "-1 second");
+        try (FreezableProxy network = FreezableProxy.toDatasource()) {
+            // a relay's round: the lease taken (its idle timeout the lease's length), then its rows read
+            CompletableFuture<Void> frozen = network.freezeInAResult(s -> {
+                s.execute("SELECT set_config('idle_in_transaction_session_timeout', '3000ms', true)");
+                assertThat(s.executeUpdate("UPDATE outbox_lease SET holder = 'frozen-replica',"
+                        + " held_until = clock_timestamp() + interval '3 seconds' WHERE id = 1")).isEqualTo(1);
+            });
+            long started = System.nanoTime();
+            Thread.sleep(5_000);
+            assertThat(tx(() -> lease.acquire(me, LENGTH))).as("taken while the frozen holder locks the row, past"
+                    + " its lease and idle timeout").isFalse();
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> tx(() -> lease.acquire(me, LENGTH)));
+            Duration waited = Duration.ofNanos(System.nanoTime() - started);
+            System.out.println("outbox lease: relay frozen while reading its rows ended, lease taken after "
+                    + waited.toMillis() + " ms (lease " + LENGTH.toSeconds() + " s)");
+            assertThat(waited).as("about a lease at least").isGreaterThan(LENGTH.minusMillis(500));
+            assertThat(network.thawAndAwait(frozen)).as("the frozen holder's read, when it wakes, fails in the driver")
+                    .isInstanceOf(IllegalStateException.class).hasCauseInstanceOf(SQLException.class);
+        } finally {
             setLease("nobody", "-1 second");
         }
     }

@@ -16,16 +16,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Properties;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
-import org.postgresql.Driver;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
@@ -137,44 +131,15 @@ class WriterLockTimeoutTest {
      */
     @Test
     void aHolderFrozenWhileItsResultIsSentIsEndedByTheNextWaiter() throws Exception {
-        Config config = ConfigProvider.getConfig();
-        Matcher url = Pattern.compile("(jdbc:postgresql://)([^:/]+):(\\d+)(/.*)")
-                .matcher(config.getValue("quarkus.datasource.jdbc.url", String.class));
-        assertThat(url.matches()).as("the datasource's URL names its host and port").isTrue();
-        Properties login = new Properties();
-        login.setProperty("user", config.getValue("quarkus.datasource.username", String.class));
-        login.setProperty("password", config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
-        try (FreezableProxy network = new FreezableProxy(url.group(2), Integer.parseInt(url.group(3)))) {
-            String throughProxy = url.group(1) + "127.0.0.1:" + network.port() + url.group(4);
-            CountDownLatch held = new CountDownLatch(1);
-            CompletableFuture<Void> frozen = CompletableFuture.runAsync(() -> {
-                try (Connection holder = new Driver().connect(throughProxy, login);
-                        Statement s = holder.createStatement()) {
-                    holder.setAutoCommit(false);
-                    s.execute("SELECT set_config('statement_timeout', '3000ms', true), set_config("
-                            + "'idle_in_transaction_session_timeout', '3000ms', true), pg_advisory_xact_lock("
-                            + WriterLock.KEY + ")");
-                    network.freeze();
-                    held.countDown();
-                    // 30 MB: more than the socket buffers between the server and the frozen client hold
-                    s.executeQuery("SELECT repeat('x', 1000) FROM generate_series(1, 30000)");
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            assertThat(held.await(20, TimeUnit.SECONDS)).isTrue();
+        try (FreezableProxy network = FreezableProxy.toDatasource()) {
+            CompletableFuture<Void> frozen = network.freezeInAResult(s -> s.execute("SELECT set_config("
+                    + "'statement_timeout', '3000ms', true), set_config('idle_in_transaction_session_timeout',"
+                    + " '3000ms', true), pg_advisory_xact_lock(" + WriterLock.KEY + ")"));
             Thread.sleep(5_000);
             assertThat(holderState()).as("past the statement and idle timeouts, the frozen reader still holds the lock")
                     .isEqualTo("active ClientWrite SELECT");
             theNextWaiterEndsTheFrozenHolder("a result");
-            network.thaw();
-            Throwable woke = null;
-            try {
-                frozen.get(20, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                woke = e.getCause();
-            }
-            assertThat(woke).as("the frozen holder's read, when it wakes, fails in the driver")
+            assertThat(network.thawAndAwait(frozen)).as("the frozen holder's read, when it wakes, fails in the driver")
                     .isInstanceOf(IllegalStateException.class).hasCauseInstanceOf(SQLException.class);
         }
     }
