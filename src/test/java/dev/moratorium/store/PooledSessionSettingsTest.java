@@ -1,0 +1,34 @@
+package dev.moratorium.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The settings every session of the service's pool starts with (application.properties, the
+ * driver's {@code options}); what PostgreSQL does with an idle transaction's timeout is tested
+ * where the writers set a shorter one (WriterLockTimeoutTest).
+ */
+@QuarkusTest
+class PooledSessionSettingsTest {
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Test
+    void everyPooledSessionEndsATransactionLeftIdleForAMinute() throws Exception {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT current_setting('idle_in_transaction_session_timeout'),"
+                        + " current_setting('random_page_cost')")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).as("a frozen replica's row locks last a minute at most").isEqualTo("1min");
+            assertThat(rs.getString(2)).as("plans for the tables as they grow").isEqualTo("1.1");
+        }
+    }
+}
