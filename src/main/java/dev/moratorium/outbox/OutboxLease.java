@@ -1,14 +1,12 @@
 package dev.moratorium.outbox;
 
-import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.moratorium.store.FrozenLockHolders;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
-import java.util.List;
 import org.hibernate.Session;
-import org.jboss.logging.Logger;
 
 /**
  * The right to publish the outbox, held by one replica at a time: the single row of
@@ -25,10 +23,10 @@ import org.jboss.logging.Logger;
  * its session, the lease runs out meanwhile, and another replica takes over.
  *
  * <p>Not idle, though, if it froze while PostgreSQL sends it a round's rows and the socket buffers
- * are full (a backlog of 2 MiB dead letters fills them): its session stays "active", waiting on the
- * client, and PostgreSQL holds off cancels while it waits. So a replica that cannot take the lease
- * ends, now and then, a session that locks the lease row while it waits on its client in a
- * statement begun longer ago than a lease, with the lease run out ({@link #END_FROZEN_HOLDER}).
+ * are full (a backlog of 2 MiB dead letters fills them): PostgreSQL holds off its timeouts then. So
+ * a replica that cannot take the lease ends, now and then, a session that locks the lease row once
+ * the lease has run out and that session's statement is older than a lease
+ * ({@link FrozenLockHolders}, {@link #HOLDERS}).
  */
 @ApplicationScoped
 public class OutboxLease {
@@ -61,19 +59,16 @@ public class OutboxLease {
             + " AND outbox_lease.held_until > clock_timestamp()";
 
     /**
-     * Ends the session whose transaction locks the lease row (the row's xmax is its transaction id)
-     * if the lease has run out and the session waits on its client ({@code ClientWrite}, a result;
-     * {@code ClientRead}) in a statement begun longer ago than a lease. Its transaction had renewed
-     * the lease before that statement, so that lease has run out too. Parameter: the lease in seconds.
+     * The session whose transaction locks the lease row (the row's xmax is its transaction id) when
+     * the lease has run out. Its transaction renewed the lease before the statement it is frozen in,
+     * so with that statement older than a lease, that renewal has run out too.
      */
-    static final String END_FROZEN_HOLDER = "SELECT a.pid, a.wait_event, pg_terminate_backend(a.pid)"
-            + " FROM outbox_lease o JOIN pg_locks l ON l.locktype = 'transactionid' AND l.transactionid = o.xmax"
-            + " AND l.mode = 'ExclusiveLock' AND l.granted JOIN pg_stat_activity a ON a.pid = l.pid"
-            + " WHERE o.id = 1 AND o.held_until < clock_timestamp() AND a.pid <> pg_backend_pid()"
-            + " AND a.state = 'active' AND a.wait_event_type = 'Client'"
-            + " AND a.query_start < clock_timestamp() - make_interval(secs => ?)";
+    static final String HOLDERS = "SELECT l.pid FROM outbox_lease o JOIN pg_locks l ON l.locktype = 'transactionid'"
+            + " AND l.transactionid = o.xmax AND l.mode = 'ExclusiveLock' AND l.granted"
+            + " WHERE o.id = 1 AND o.held_until < clock_timestamp()";
 
-    private static final Logger LOG = Logger.getLogger(OutboxLease.class);
+    @Inject
+    FrozenLockHolders frozenHolders;
 
     /** When a replica that could not take the lease next looks for a frozen holder (System.nanoTime). */
     private volatile long nextFrozenHolderCheck = System.nanoTime();
@@ -84,27 +79,9 @@ public class OutboxLease {
         if (!taken && System.nanoTime() - nextFrozenHolderCheck >= 0) {
             // at most once per lock timeout: a replica that is not the holder tries at every commit it sees
             nextFrozenHolderCheck = System.nanoTime() + LOCK_TIMEOUT.toNanos();
-            endFrozenHolder(length);
+            frozenHolders.end("the outbox lease", HOLDERS, length);
         }
         return taken;
-    }
-
-    /** In a transaction of its own, so that a refusal cannot fail the caller's round; the next round takes it. */
-    private void endFrozenHolder(Duration length) {
-        try {
-            List<?> ended = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(END_FROZEN_HOLDER)
-                    .setParameter(1, seconds(length)).getResultList());
-            for (Object row : ended) {
-                Object[] holder = (Object[]) row;
-                LOG.warnf("Ended the database session (pid %s) of a relay that locked the outbox lease in a statement"
-                        + " waiting on its client (%s) for more than a lease (%s), its lease run out (a frozen"
-                        + " replica?); its round is rolled back and this replica takes the lease", holder[0],
-                        holder[1], length);
-            }
-        } catch (RuntimeException e) {
-            // the database is unreachable, or this role may not end the session: the lease stays where it is
-            LOG.debugf(e, "Could not end a relay frozen in a statement");
-        }
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.moratorium.store;
 
 import dev.moratorium.config.MoratoriumConfig;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -9,9 +8,7 @@ import jakarta.persistence.PersistenceException;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.List;
 import org.hibernate.Session;
-import org.jboss.logging.Logger;
 
 /**
  * One writer at a time, across every replica: each transaction that changes policies first takes
@@ -25,15 +22,10 @@ import org.jboss.logging.Logger;
  * statement timeout and an idle-in-transaction timeout, so a holder that freezes is cut off by
  * PostgreSQL — its session ended, its lock released — in bounded time.
  *
- * <p>Except while the holder's session waits on its client inside a statement. PostgreSQL holds
- * off cancel requests, the statement timeout's among them, while a {@code COPY … FROM STDIN} (the
- * append-only rows, {@link CopyRows}) waits for the client's next message, and while a result
- * waits for the client to read it (a socket buffer full: a large read, a slow network). A frozen
- * client (a SIGSTOP, a stopped VM: its kernel keeps the connection open) then leaves its session
- * "active", waiting on it, with the lock, for as long as the freeze lasts. Such a statement is
- * lost anyway — its statement timeout ends it when the client comes back — so a waiter whose
- * lock timeout ran out ends the holder itself once the statement it waits in began longer ago
- * than the statement timeout ({@link #END_FROZEN_HOLDER}); the next attempt gets the lock.
+ * <p>Except while the holder's session waits on its client inside a statement (a COPY of the
+ * append-only rows, {@link CopyRows}; a large result): PostgreSQL holds off its timeouts then. So a
+ * waiter whose lock timeout ran out ends such a holder once its statement is older than the
+ * statement timeout ({@link FrozenLockHolders}); the next attempt gets the lock.
  *
  * <p>Sent as plain JDBC on the transaction's connection: as a Hibernate native query this one
  * statement allocated 14 kB per transaction (the query object, its plan, bindings and result
@@ -53,25 +45,18 @@ public class WriterLock {
             + " set_config('statement_timeout', ?, true),"
             + " set_config('idle_in_transaction_session_timeout', ?, true) OFFSET 0) AS settings";
 
-    /**
-     * Ends the session holding the writers' lock if it waits on its client ({@code ClientRead} in a
-     * COPY, {@code ClientWrite} with a result) in a statement that began longer ago than the
-     * statement timeout. A live client keeps such a wait to a round trip. pg_terminate_backend is
-     * allowed on sessions of one's own role, which every replica shares.
-     */
-    static final String END_FROZEN_HOLDER = "SELECT a.pid, a.wait_event, pg_terminate_backend(a.pid) FROM pg_locks l"
-            + " JOIN pg_stat_activity a ON a.pid = l.pid"
-            + " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objsubid = 1"
-            + " AND l.objid = " + KEY + " AND a.pid <> pg_backend_pid() AND a.state = 'active'"
-            + " AND a.wait_event_type = 'Client' AND a.query_start < now() - make_interval(secs => ?1 / 1000.0)";
-
-    private static final Logger LOG = Logger.getLogger(WriterLock.class);
+    /** The sessions holding the writers' lock. */
+    static final String HOLDERS = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            + " AND classid = 0 AND objsubid = 1 AND objid = " + KEY;
 
     @Inject
     EntityManager em;
 
     @Inject
     MoratoriumConfig config;
+
+    @Inject
+    FrozenLockHolders frozenHolders;
 
     /** Must run in the writer's transaction; the timeouts and the lock last until it ends. */
     public void acquire() {
@@ -88,27 +73,10 @@ public class WriterLock {
             });
         } catch (PersistenceException e) {
             if (LOCK_NOT_AVAILABLE.equals(sqlState(e))) {
-                endFrozenHolder(writers.statementTimeout());
+                frozenHolders.end("the writers' lock", HOLDERS, writers.statementTimeout());
                 throw new WriterLockTimeout(e);
             }
             throw e;
-        }
-    }
-
-    /** In a transaction of its own: the waiter's was aborted by its lock timeout. */
-    private void endFrozenHolder(Duration statementTimeout) {
-        try {
-            List<?> ended = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(END_FROZEN_HOLDER)
-                    .setParameter(1, statementTimeout.toMillis()).getResultList());
-            for (Object row : ended) {
-                Object[] holder = (Object[]) row;
-                LOG.warnf("Ended the database session (pid %s) of a writer that held the writers' lock in a statement"
-                        + " waiting on its client (%s) for more than %s (a frozen replica?); its transaction is"
-                        + " rolled back and the next writer goes on", holder[0], holder[1], statementTimeout);
-            }
-        } catch (RuntimeException e) {
-            // the database is unreachable, or this role may not end the session: the lock timeout stands
-            LOG.debugf(e, "Could not end a writer frozen in a statement");
         }
     }
 
