@@ -53,7 +53,7 @@ public final class Ports {
 
     /**
      * Names this process's share of the ports {@link #free()} chooses from, as {@code k/n}: the k-th
-     * (1-based) of n equal parts. The reliability tests run in two JVMs at once (failsafe's forks);
+     * (1-based) of n equal parts. The reliability tests run in several JVMs at once (failsafe's forks);
      * {@link #HANDED_OUT} keeps one process from handing a port out twice, but not two processes,
      * and a port is chosen seconds before its server binds it, or left unbound for a whole outage.
      */

@@ -16,8 +16,12 @@ final class ServiceProcess extends PackagedService {
         super(name, JAR, Path.of("target/reliability"), bootstrapServers, jdbcUrl, extraEnv);
     }
 
+    /**
+     * C1 only: these tests check what the service does, not how fast, and several services, brokers
+     * and databases share two cores; C2's compilations of a run this short are CPU they wait for.
+     */
     void start() throws IOException {
-        start(List.of("-Xmx512m"));
+        start(List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"));
     }
 
     /** With the Kubernetes deployment's JVM options (its 160 MiB heap, exit on OutOfMemoryError), no start-up archive. */
