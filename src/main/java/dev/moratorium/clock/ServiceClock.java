@@ -19,10 +19,20 @@ import org.jboss.logging.Logger;
 public class ServiceClock {
 
     private static final Logger LOG = Logger.getLogger(ServiceClock.class);
+    private static final Duration MICROSECOND = Duration.ofNanos(1_000);
 
+    /**
+     * Ticks in microseconds, the finest instant the store keeps: an instant taken from it (when a
+     * record was read, the time of an event that has none, a time-driven change) is stored,
+     * published and answered as the same instant (see {@link dev.moratorium.wire.EventTimes}).
+     */
     @Produces
     @Singleton
     Clock clock(MoratoriumConfig config) {
+        return Clock.tick(unticked(config), MICROSECOND);
+    }
+
+    private Clock unticked(MoratoriumConfig config) {
         Clock system = Clock.systemUTC();
         if (config.clock().start().isEmpty() || config.clock().start().get().isBlank()) {
             return system;

@@ -4,6 +4,7 @@ import dev.moratorium.policy.Names;
 import dev.moratorium.policy.NotificationType;
 import dev.moratorium.store.WebhookDeliveryEntity;
 import dev.moratorium.store.WebhookSubscriptionEntity;
+import dev.moratorium.wire.EventTimes;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
@@ -62,7 +63,7 @@ public class Subscriptions {
 
     /** Delivery starts with the next notification: history is there to replay, not sent unasked. */
     public Created create(String url, List<String> types, List<String> vendors, String description) {
-        Instant now = Instant.now();
+        Instant now = now();
         WebhookSubscriptionEntity s = new WebhookSubscriptionEntity();
         s.id = UUID.randomUUID().toString();
         s.url = checkedUrl(url);
@@ -96,7 +97,7 @@ public class Subscriptions {
             return Optional.empty();
         }
         WebhookSubscriptionEntity s = found.get();
-        Instant now = Instant.now();
+        Instant now = now();
         changes.url().ifPresent(url -> s.url = checkedUrl(url));
         changes.types().ifPresent(t -> s.types = WireJson.MAPPER.valueToTree(checkedTypes(t)).toString());
         changes.vendors().ifPresent(v -> s.vendors = WireJson.MAPPER.valueToTree(checkedVendors(v)).toString());
@@ -120,6 +121,11 @@ public class Subscriptions {
         return Optional.of(new Changed(s, newSecret));
     }
 
+    /** Cut to the microsecond the store keeps, so the answer that made a change and later reads agree. */
+    private static Instant now() {
+        return EventTimes.toMicros(Instant.now());
+    }
+
     /** Whatever parked it (a pause, the retry window, a 410), it is delivered to again, from its cursor. */
     private static void resume(WebhookSubscriptionEntity s, Instant now) {
         s.status = WebhookSubscriptionEntity.ACTIVE;
@@ -140,7 +146,7 @@ public class Subscriptions {
             if (after > head) {
                 throw new InvalidSubscription("after must be at most " + head + ", the newest notification's sequence");
             }
-            Instant now = Instant.now();
+            Instant now = now();
             s.deliveredUpTo = after;
             s.attempts = 0;
             s.failingSince = null;

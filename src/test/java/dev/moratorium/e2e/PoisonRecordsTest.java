@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.moratorium.ingest.PolicyChangeIngestor;
 import dev.moratorium.ingest.PolicyChangeReader;
 import dev.moratorium.wire.RawHeader;
@@ -15,6 +16,7 @@ import dev.moratorium.testing.Events;
 import dev.moratorium.testing.Sql;
 import dev.moratorium.testing.RecordMutator;
 import dev.moratorium.testing.TestKafka;
+import dev.moratorium.wire.WireJson;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -28,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.MethodOrderer;
@@ -192,6 +195,66 @@ class PoisonRecordsTest {
         await().atMost(CANARY).untilAsserted(() -> given().get("/moratoria/edges").then().statusCode(200)
                 .body("effectiveFrom", equalTo("0001-01-01T00:00:00Z"))
                 .body("effectiveUntil", equalTo("9999-12-31T23:59:59Z")));
+    }
+
+    /**
+     * PostgreSQL keeps microseconds. An instant finer than that was rounded by the store but
+     * published whole, so state, notifications and history disagreed, and an interval shorter than a
+     * microsecond passed the interval rule and was stored empty. Every instant is now cut to the
+     * microsecond where it is read: from the record, and from the service clock (a record without
+     * a time).
+     */
+    @Test
+    @Order(4)
+    void instantsFinerThanAMicrosecondAreCutTheSameWayEverywhere() throws Exception {
+        // also RFC 3339 that java.time's formatter refuses: an offset of -23:59, a leap second
+        String data = "{\"policyId\":\"micro\",\"vendor\":\"Acme\",\"product\":\"Micro\",\"segments\":[\"police\"],"
+                + "\"effectiveFrom\":\"2030-01-01T00:00:00.9999996Z\","
+                + "\"effectiveUntil\":\"2031-01-01T05:29:60.0000009+05:30\"}";
+        TestKafka.sendStructured("micro", Events.timedEvent("micro-announced", "moratorium.announced",
+                "2020-06-10T00:00:00.0000001-23:59", data));
+        await().atMost(CANARY).untilAsserted(() -> given().get("/moratoria/micro").then().statusCode(200)
+                .body("effectiveFrom", equalTo("2030-01-01T00:00:00.999999Z"))
+                .body("effectiveUntil", equalTo("2030-12-31T23:59:59Z")));
+        given().get("/moratoria/micro/history").then().body("[0].time", equalTo("2020-06-10T23:59:00Z"));
+        JsonNode suspended = latestFor("moratorium-notifications", "micro", 1);
+        assertThat(suspended.get("effectiveFrom").asText()).isEqualTo("2030-01-01T00:00:00.999999Z");
+        assertThat(suspended.get("effectiveUntil").asText()).isEqualTo("2030-12-31T23:59:59Z");
+        assertThat(suspended.get("occurredAt").asText()).isEqualTo("2020-06-10T23:59:00Z");
+        assertThat(latestFor("moratorium-state", "micro", 1).get("effectiveFrom").asText())
+                .isEqualTo("2030-01-01T00:00:00.999999Z");
+        // an instant asked about is cut the same way, so the boundary falls where the state says
+        String access = "/access?vendor=Acme&product=Micro&segment=police&at=";
+        await().atMost(CANARY).untilAsserted(() -> given().get(access + "2030-01-01T00:00:00.9999999Z").then()
+                .body("allowed", equalTo(false)));
+        given().get(access + "2030-01-01T00:00:00.9999989Z").then().body("allowed", equalTo(true));
+
+        // an interval that a microsecond cannot hold is refused by the interval rule, not stored empty
+        TestKafka.sendStructured("micro-empty", Events.announce("micro-empty", "micro-empty",
+                "2030-01-01T00:00:00.000000001Z", "2030-01-01T00:00:00.000000002Z"));
+        await().atMost(CANARY).untilAsserted(() -> assertThat(given().get("/rejections?limit=500").then().extract()
+                .jsonPath().getList("findAll { it.eventId == 'micro-empty' }.reason", String.class))
+                .containsExactly("invalid-interval"));
+        given().get("/moratoria/micro-empty").then().statusCode(404);
+
+        // without a time the event's time is when it was read (the service clock), the lift's instant too
+        TestKafka.sendStructured("micro", Events.event("micro-lifted", "moratorium.lifted", "{\"policyId\":\"micro\"}"));
+        await().atMost(CANARY).untilAsserted(() -> given().get("/moratoria/micro").then().body("status", equalTo("LIFTED")));
+        String liftedAt = given().get("/moratoria/micro/history").then().extract().jsonPath().getString("[1].time");
+        JsonNode lifted = latestFor("moratorium-notifications", "micro", 2);
+        assertThat(lifted.get("causedBy").asText()).isEqualTo("micro-lifted");
+        assertThat(Instant.parse(lifted.get("occurredAt").asText())).as("published as stored")
+                .isEqualTo(Instant.parse(liftedAt));
+        assertThat(Instant.parse(liftedAt).getNano() % 1_000).isZero();
+    }
+
+    /** The newest of the first {@code count} records with this key on the topic, as JSON. */
+    private static JsonNode latestFor(String topic, String key, int count) {
+        List<ConsumerRecord<byte[], byte[]>> records = TestKafka.readUntil(topic, Duration.ofSeconds(20), r -> r.stream()
+                .filter(c -> key.equals(TestKafka.text(c.key()))).count() >= count).stream()
+                .filter(c -> key.equals(TestKafka.text(c.key()))).toList();
+        assertThat(records).hasSizeGreaterThanOrEqualTo(count);
+        return WireJson.parse(TestKafka.text(records.get(count - 1).value()));
     }
 
     @Test

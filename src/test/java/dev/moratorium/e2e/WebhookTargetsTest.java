@@ -9,6 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,7 +43,12 @@ class WebhookTargetsTest {
     @ParameterizedTest
     @ValueSource(strings = {"http://93.184.216.34/hooks", "https://[2606:4700:4700::1111]/hooks"})
     void publicAddressesAreAccepted(String url) {
-        given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body("{\"url\":\"" + url + "\"}")
-                .post("/subscriptions").then().statusCode(201).body("secret", containsString("whsec_"));
+        JsonPath created = given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON)
+                .body("{\"url\":\"" + url + "\"}").post("/subscriptions").then().statusCode(201)
+                .body("secret", containsString("whsec_")).extract().jsonPath();
+        // the times the answer shows are the ones stored (microseconds), not finer ones a later read would lose
+        given().auth().oauth2(TestTokens.admin()).get("/subscriptions/" + created.getString("id")).then().statusCode(200)
+                .body("createdAt", equalTo(created.getString("createdAt")))
+                .body("updatedAt", equalTo(created.getString("updatedAt")));
     }
 }
