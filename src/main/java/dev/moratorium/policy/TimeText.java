@@ -7,7 +7,7 @@ import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 
-/** How instants and durations read in messages: a date when it is midnight UTC, else the full instant. */
+/** How instants and durations read in messages: a date when it is midnight UTC, else the instant to the second (the JSON fields carry it whole). */
 public final class TimeText {
 
     private static final long SECONDS_PER_DAY = 86_400;
