@@ -1,10 +1,9 @@
 package dev.moratorium.gateway;
 
 import dev.moratorium.policy.AccessDecision;
+import dev.moratorium.wire.EventTimes;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 
 /**
  * A runnable example: loads the view from {@code moratorium-state}, answers one question, prints
@@ -30,8 +29,8 @@ public final class GatewayExample {
         String organization = arg(args, 4);
         String jurisdiction = arg(args, 5);
         String atText = arg(args, 6);
-        Instant at = atText == null ? Instant.now() : atText.length() == 10
-                ? LocalDate.parse(atText).atStartOfDay(ZoneOffset.UTC).toInstant() : Instant.parse(atText);
+        Instant at = atText == null ? Instant.now() : EventTimes.parse(atText).orElseThrow(() ->
+                new IllegalArgumentException("at \"" + atText + "\" is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"));
         boolean follow = args[args.length - 1].equals("--follow");
         try (MoratoriumGatewayClient client = MoratoriumGatewayClient.builder().bootstrapServers(args[0]).start()) {
             if (!client.awaitLoaded(Duration.ofSeconds(30))) {

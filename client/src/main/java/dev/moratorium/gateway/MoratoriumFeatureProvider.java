@@ -2,6 +2,7 @@ package dev.moratorium.gateway;
 
 import dev.moratorium.policy.AccessDecision;
 import dev.moratorium.policy.Jurisdictions;
+import dev.moratorium.wire.EventTimes;
 import dev.openfeature.sdk.ErrorCode;
 import dev.openfeature.sdk.EvaluationContext;
 import dev.openfeature.sdk.FeatureProvider;
@@ -12,10 +13,6 @@ import dev.openfeature.sdk.Reason;
 import dev.openfeature.sdk.Value;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 
 /**
  * An OpenFeature provider answering one boolean flag, {@value #FLAG}: may this caller use this
@@ -124,12 +121,9 @@ public final class MoratoriumFeatureProvider implements FeatureProvider {
             return value.asInstant();
         }
         String text = value.asString();
-        try {
-            return text.length() == 10 ? LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant()
-                    : OffsetDateTime.parse(text).toInstant();
-        } catch (DateTimeParseException | NullPointerException e) {
-            throw new InvalidContext("at \"" + text + "\" is not an instant, a date (YYYY-MM-DD) or an RFC 3339 timestamp");
-        }
+        // read as GET /access reads its "at": all of RFC 3339, to the microsecond
+        return EventTimes.parse(text).orElseThrow(() -> new InvalidContext("at \"" + text
+                + "\" is not an instant, a date (YYYY-MM-DD) or an RFC 3339 timestamp"));
     }
 
     private static String required(EvaluationContext ctx, String attribute) {

@@ -57,6 +57,12 @@ class MoratoriumFeatureProviderTest {
                 .isTrue();
         assertThat(flags.getBooleanValue("moratorium.access", false,
                 caller("police").add("at", Instant.parse("2021-06-09T23:59:59Z")))).isFalse();
+        // "at" is read as GET /access reads it: all of RFC 3339 (an offset of -23:59 is 2021-06-10T23:59Z,
+        // after the end; a leap second at the end of 2021-06-09 UTC is before it), to the microsecond
+        assertThat(flags.getBooleanDetails("moratorium.access", false, caller("police").add("at",
+                "2021-06-10T00:00:00-23:59")).getValue()).isTrue();
+        assertThat(flags.getBooleanDetails("moratorium.access", true, caller("police").add("at",
+                "2021-06-10T05:29:60.9999999+05:30")).getValue()).isFalse();
         assertThat(flags.getBooleanValue("moratorium.access", false, caller("retail"))).isTrue();
     }
 
