@@ -61,6 +61,10 @@ public final class TargetGuard {
         if (uri.getRawFragment() != null) {
             return Optional.of("url must not have a fragment");
         }
+        if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65_535)) {
+            // java.net.URI takes any number; the HTTP client then refuses the request at every attempt
+            return Optional.of("url's port must be from 1 to 65535");
+        }
         return hostProblem(uri.getHost());
     }
 

@@ -63,17 +63,17 @@ class WebhookSender {
             return new Attempt(at, Optional.empty(), Optional.empty(), 0, "refused: " + refused.get());
         }
         long timestamp = at.getEpochSecond();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(claim.url()))
-                .timeout(requestTimeout)
-                .header("content-type", "application/json")
-                .header("user-agent", "moratorium-service-webhooks/1")
-                .header("webhook-id", webhookId)
-                .header("webhook-timestamp", String.valueOf(timestamp))
-                .header("webhook-signature", WebhookSecrets.signatureHeader(claim.secret(),
-                        claim.previousSecretAt(at), webhookId, timestamp, body))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
         try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(claim.url()))
+                    .timeout(requestTimeout)
+                    .header("content-type", "application/json")
+                    .header("user-agent", "moratorium-service-webhooks/1")
+                    .header("webhook-id", webhookId)
+                    .header("webhook-timestamp", String.valueOf(timestamp))
+                    .header("webhook-signature", WebhookSecrets.signatureHeader(claim.secret(),
+                            claim.previousSecretAt(at), webhookId, timestamp, body))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build();
             HttpResponse<Void> response = client().send(request, HttpResponse.BodyHandlers.discarding());
             long ms = elapsedMs(started);
             Optional<Duration> retryAfter = Backoff.parseRetryAfter(
@@ -86,6 +86,12 @@ class WebhookSender {
         } catch (IOException e) {
             return failed(at, started, "connection error: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : " " + e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            // A request the HTTP client will not build or send (a URL it refuses) is this subscription's
+            // failed attempt, retried with backoff and parked like any other: thrown, it failed the
+            // worker's whole round, and the same subscription, due first, took every round again while
+            // every other subscriber waited.
+            return failed(at, started, "invalid request: " + e.getMessage());
         }
     }
 

@@ -92,11 +92,16 @@ class WebhooksTest {
         receivers.put("gone", WebhookReceiver.answering(410));
         receivers.put("limited", WebhookReceiver.start(n -> n == 0
                 ? new Reply(429, Map.of("Retry-After", "2"), Duration.ZERO) : Reply.of(200)));
+        receivers.put("broken", WebhookReceiver.answering(204));
         receivers.forEach((name, receiver) -> {
             JsonNode created = subscribe("{\"url\":\"" + receiver.url() + "\",\"description\":\"" + name + "\"}");
             ids.put(name, created.get("id").asText());
             secrets.put(name, created.get("secret").asText());
         });
+        // a URL stored before the API refused it: the HTTP client will not send to port 99999
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                "UPDATE webhook_subscription SET url = 'http://127.0.0.1:99999/hooks' WHERE id = :id")
+                .setParameter("id", ids.get("broken")).executeUpdate());
         producedAt = System.nanoTime();
         SeedStory.produce();
     }
@@ -179,6 +184,21 @@ class WebhooksTest {
         assertThat(deliveries.get(1).get("attempt").asInt()).isEqualTo(2);
         assertThat(subscription("flaky").get("status").asText()).isEqualTo("ACTIVE");
         assertThat(subscription("flaky").get("attempts").asInt()).isZero();
+    }
+
+    /**
+     * A stored URL the HTTP client refuses (port 99999) is that subscription's failed attempt, with
+     * backoff. It used to fail the worker's whole round; due first, it then took every round, and
+     * every other subscriber waited (the tests before this one deliver meanwhile).
+     */
+    @Test
+    @Order(3)
+    void aUrlTheClientRefusesFailsOnlyItsOwnSubscription() {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(subscription("broken").get("lastError")
+                .asText()).contains("port must be from 1 to 65535"));
+        assertThat(deliveries("broken").get(0).get("error").asText()).startsWith("refused:");
+        assertThat(receivers.get("ok").delivered()).hasSize(3);
+        given().auth().oauth2(TestTokens.admin()).delete("/subscriptions/" + ids.remove("broken")).then().statusCode(204);
     }
 
     @Test

@@ -34,7 +34,8 @@ class TargetGuardTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"https://hooks.example.com/moratoria", "http://hooks.example.com:8080/x?y=1",
-            "https://93.184.216.34/", "https://v6.example.com/", "https://[2606:2800:220:1:248:1893:25c8:1946]/"})
+            "https://93.184.216.34/", "https://v6.example.com/", "https://[2606:2800:220:1:248:1893:25c8:1946]/",
+            "https://hooks.example.com:1/", "https://hooks.example.com:65535/"})
     void publicTargetsAreAccepted(String url) {
         assertThat(strict.problem(url)).isEmpty();
     }
@@ -47,6 +48,9 @@ class TargetGuardTest {
             "https:///nohost|host",
             "https://user:pw@hooks.example.com/|user name or password",
             "https://hooks.example.com/#x|fragment",
+            "https://hooks.example.com:0/|port must be from 1 to 65535",
+            "https://hooks.example.com:65536/|port must be from 1 to 65535",
+            "https://hooks.example.com:99999/|port must be from 1 to 65535",
             "https://nowhere.invalid/|does not resolve",
             "http://exa mple.com/|not a valid URL",
             "http://127.0.0.1:8080/|loopback",
