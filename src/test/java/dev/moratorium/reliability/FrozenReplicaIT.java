@@ -82,6 +82,10 @@ class FrozenReplicaIT {
             }
             frozen.freeze();
             long frozenAt = System.currentTimeMillis();
+            // Copies are told apart by this instant, not by frozenAt: the other replica can take the
+            // lease, and so publish, only after it lapses, while the frozen replica's last requests may
+            // be stamped a little after kill -STOP returned (seen in CI: 1 ms after frozenAt).
+            long leaseLapsesAt = leaseLapsesAt(h);
             boolean heldWritersLock = holdsWritersLock(h, frozenName);
 
             long takeoverMs = -1;
@@ -98,7 +102,7 @@ class FrozenReplicaIT {
                 Thread.sleep(100);
             }
             long outboxBeforeThaw = h.count("SELECT count(*) FROM outbox");
-            Duplicates whileFrozen = duplicates(h, frozenAt);
+            Duplicates whileFrozen = duplicates(h, leaseLapsesAt);
             frozen.thaw();
             long thawedAt = System.currentTimeMillis();
             // what the frozen replica had published (settled) when it woke: it can publish more only
@@ -108,19 +112,21 @@ class FrozenReplicaIT {
 
             producer.join();
             h.awaitCaughtUp(w, Duration.ofMinutes(3), other, frozen);
-            Duplicates atEnd = duplicates(h, frozenAt);
+            Duplicates atEnd = duplicates(h, leaseLapsesAt);
             double publishedByFrozenAfterThaw = frozen.metric(PUBLISHED) - publishedByFrozenAtThaw;
             String figures = h.verify(w, List.of(other, frozen));
             System.out.printf("reliability frozen replica: froze the lease holder for %d s (holding the writers' lock:"
-                    + " %s); other replica took over publishing after %d ms (lease %d s); writers' lock free after %d ms;"
-                    + " outbox rows waiting at thaw: %d; duplicate ids before the freeze %d, both copies after the"
-                    + " freeze began %d while frozen / %d at the end, redelivered from the frozen replica's last round"
+                    + " %s); lease lapsed %d ms after the freeze; other replica took over publishing after %d ms (lease %d s);"
+                    + " writers' lock free after %d ms;"
+                    + " outbox rows waiting at thaw: %d; duplicate ids before the lease lapsed %d, both copies after it"
+                    + " %d while frozen / %d at the end, redelivered from the frozen replica's last round"
                     + " %d; published by the frozen replica after SIGCONT %.0f; ready again %d ms after SIGCONT;"
-                    + " send times of ids sent twice after the freeze began (ms after it; SIGCONT at %d): %s; %s%n",
-                    FREEZE.toSeconds(), heldWritersLock, takeoverMs,
-                    LEASE.toSeconds(), writersLockFreedMs, outboxBeforeThaw, atEnd.beforeFreeze, whileFrozen.afterFreeze,
-                    atEnd.afterFreeze, atEnd.straddling, publishedByFrozenAfterThaw, System.currentTimeMillis() - thawedAt,
-                    thawedAt - frozenAt, atEnd.afterFreezeTimes, figures);
+                    + " send times of ids sent twice after the lease lapsed (ms after the freeze; SIGCONT at %d): %s;"
+                    + " %s%n",
+                    FREEZE.toSeconds(), heldWritersLock, leaseLapsesAt - frozenAt, takeoverMs,
+                    LEASE.toSeconds(), writersLockFreedMs, outboxBeforeThaw, atEnd.beforeLapse, whileFrozen.afterLapse,
+                    atEnd.afterLapse, atEnd.straddling, publishedByFrozenAfterThaw, System.currentTimeMillis() - thawedAt,
+                    thawedAt - frozenAt, atEnd.afterLapseTimes(frozenAt), figures);
 
             assertThat(takeoverMs).as("take-over while the holder is frozen\n%s", other.diagnose()).isBetween(0L,
                     LEASE.plusSeconds(8).toMillis());
@@ -128,13 +134,15 @@ class FrozenReplicaIT {
                 assertThat(writersLockFreedMs).as("the frozen writer's lock released").isBetween(0L,
                         FREEZE.toMillis());
             }
-            assertThat(atEnd.beforeFreeze).as("published twice while both ran").isZero();
-            // Two copies sent after the freeze began are two replicas publishing at once only if the
+            assertThat(leaseLapsesAt - frozenAt).as("the lease outlasts the frozen replica's last requests")
+                    .isGreaterThan(1_000L);
+            assertThat(atEnd.beforeLapse).as("published twice before the lease lapsed").isZero();
+            // Two copies sent after the lease lapsed are two replicas publishing at once only if the
             // frozen one published after it woke. Otherwise both copies are the new holder's: a round
             // whose acknowledgements came later than its lease is sent again, at least once with the
             // same ids, as after a crash (seen once in CI, at the moment of SIGCONT).
             assertThat(publishedByFrozenAfterThaw).as("published by the frozen replica after SIGCONT").isZero();
-            assertThat(whileFrozen.afterFreeze).as("published twice while the holder was frozen").isZero();
+            assertThat(whileFrozen.afterLapse).as("published twice while the holder was frozen").isZero();
             other.terminate(Duration.ofSeconds(20));
             frozen.terminate(Duration.ofSeconds(20));
         }
@@ -162,18 +170,30 @@ class FrozenReplicaIT {
         }
     }
 
+    /** When the frozen holder's lease lapses (epoch ms, the database's clock: the same machine's). */
+    private static long leaseLapsesAt(Harness h) throws Exception {
+        return h.count("SELECT (extract(epoch FROM held_until) * 1000)::bigint FROM outbox_lease WHERE id = 1");
+    }
+
     private static boolean holdsWritersLock(Harness h, String applicationName) throws Exception {
         return h.count("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
                 + " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = "
                 + WRITERS_LOCK_OBJID + " AND a.application_name = '" + applicationName + "'") > 0;
     }
 
-    /** Duplicated notification ids, by when their copies were published relative to the freeze. */
-    /** {@code afterFreezeTimes}: for up to 3 ids sent twice after the freeze began, each copy's send time (ms after the freeze). */
-    private record Duplicates(long beforeFreeze, long afterFreeze, long straddling, List<List<Long>> afterFreezeTimes) {
+    /**
+     * Duplicated notification ids, by when their copies were published relative to the lapse of the
+     * frozen holder's lease: before it only the frozen replica can have published, after it only the
+     * other. {@code afterTimes}: for up to 3 ids sent twice after the lapse, each copy's send time.
+     */
+    private record Duplicates(long beforeLapse, long afterLapse, long straddling, List<List<Long>> afterTimes) {
+
+        List<List<Long>> afterLapseTimes(long frozenAt) {
+            return afterTimes.stream().map(times -> times.stream().map(t -> t - frozenAt).sorted().toList()).toList();
+        }
     }
 
-    private static Duplicates duplicates(Harness h, long frozenAt) {
+    private static Duplicates duplicates(Harness h, long leaseLapsesAt) {
         Map<String, List<Long>> published = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : h.readTopic("moratorium-notifications")) {
             String id = new String(r.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8);
@@ -187,16 +207,16 @@ class FrozenReplicaIT {
             if (times.size() < 2) {
                 continue;
             }
-            long early = times.stream().filter(t -> t < frozenAt).count();
+            long early = times.stream().filter(t -> t < leaseLapsesAt).count();
             if (early == times.size()) {
                 before++;
             } else if (early == 0 || times.size() - early > 1) {
-                after++; // two copies sent after the freeze began: both replicas published it
+                after++; // two copies sent after the lapse: the new holder, or both replicas, published it twice
                 if (afterTimes.size() < 3) {
-                    afterTimes.add(times.stream().map(t -> t - frozenAt).sorted().toList());
+                    afterTimes.add(times);
                 }
             } else {
-                straddling++; // sent before the freeze, not deleted, published again by the new holder
+                straddling++; // the frozen replica's last round, not deleted, published again by the new holder
             }
         }
         return new Duplicates(before, after, straddling, afterTimes);
