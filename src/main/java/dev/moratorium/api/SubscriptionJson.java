@@ -28,8 +28,8 @@ public record SubscriptionJson(
         String createdAt,
         String updatedAt) {
 
-    static SubscriptionJson of(WebhookSubscriptionEntity s, String secret) {
-        Instant now = Instant.now();
+    /** {@code now}: the wall clock's, which a secret's overlap runs on (see Subscriptions). */
+    static SubscriptionJson of(WebhookSubscriptionEntity s, String secret, Instant now) {
         String previousUntil = s.previousSecretUntil != null && s.previousSecretUntil.isAfter(now)
                 ? WireJson.text(s.previousSecretUntil) : null;
         return new SubscriptionJson(s.id, s.url, list(s.types), list(s.vendors), s.description, s.status,

@@ -3,7 +3,7 @@ package dev.moratorium.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import java.util.Arrays;
+import dev.moratorium.clock.Wall;
 import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.WebhookSubscriptionEntity;
 import dev.moratorium.webhook.InvalidSubscription;
@@ -24,6 +24,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
+import java.time.Clock;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -49,6 +51,10 @@ public class SubscriptionsResource {
     @Inject
     Subscriptions subscriptions;
 
+    @Inject
+    @Wall
+    Clock wall;
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(CallerPermissions.ADMIN)
@@ -63,13 +69,13 @@ public class SubscriptionsResource {
         Subscriptions.Created created = valid(() -> subscriptions.create(request.url(), request.types(),
                 request.vendors(), request.description()));
         return Response.created(URI.create("/subscriptions/" + created.subscription().id))
-                .entity(SubscriptionJson.of(created.subscription(), created.secret())).build();
+                .entity(SubscriptionJson.of(created.subscription(), created.secret(), wall.instant())).build();
     }
 
     @GET
     @Operation(operationId = "listSubscriptions", summary = "Every subscription, oldest first (without secrets)")
     public List<SubscriptionJson> list() {
-        return subscriptions.list().stream().map(s -> SubscriptionJson.of(s, null)).toList();
+        return subscriptions.list().stream().map(s -> SubscriptionJson.of(s, null, wall.instant())).toList();
     }
 
     @GET
@@ -79,7 +85,7 @@ public class SubscriptionsResource {
     @APIResponse(responseCode = "404", description = "unknown-subscription",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public SubscriptionJson get(@PathParam("id") String id) {
-        return SubscriptionJson.of(known(id, () -> subscriptions.find(id)), null);
+        return SubscriptionJson.of(known(id, () -> subscriptions.find(id)), null, wall.instant());
     }
 
     @PATCH
@@ -97,7 +103,7 @@ public class SubscriptionsResource {
                 Optional.ofNullable(patch.description()), Optional.ofNullable(patch.paused()),
                 Boolean.TRUE.equals(patch.rotateSecret()));
         Subscriptions.Changed changed = known(id, () -> valid(() -> subscriptions.change(id, changes)));
-        return SubscriptionJson.of(changed.subscription(), changed.newSecret().orElse(null));
+        return SubscriptionJson.of(changed.subscription(), changed.newSecret().orElse(null), wall.instant());
     }
 
     @DELETE
@@ -127,7 +133,7 @@ public class SubscriptionsResource {
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SubscriptionJson.class)))
     public SubscriptionJson replay(@PathParam("id") String id, @QueryParam("after") String after) {
         long from = Params.cursor("after", after);
-        return SubscriptionJson.of(known(id, () -> valid(() -> subscriptions.replay(id, from))), null);
+        return SubscriptionJson.of(known(id, () -> valid(() -> subscriptions.replay(id, from))), null, wall.instant());
     }
 
     /** An id that could never exist is a 404 without a database query. */

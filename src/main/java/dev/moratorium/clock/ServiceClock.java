@@ -32,6 +32,14 @@ public class ServiceClock {
         return Clock.tick(unticked(config), MICROSECOND);
     }
 
+    /** Real time, whatever {@code moratorium.clock.start} says: see {@link Wall}. */
+    @Produces
+    @Singleton
+    @Wall
+    Clock wall() {
+        return Clock.tick(Clock.systemUTC(), MICROSECOND);
+    }
+
     private Clock unticked(MoratoriumConfig config) {
         Clock system = Clock.systemUTC();
         if (config.clock().start().isEmpty() || config.clock().start().get().isBlank()) {

@@ -1,6 +1,7 @@
 package dev.moratorium.webhook;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.moratorium.clock.Wall;
 import dev.moratorium.store.NotificationEntity;
 import dev.moratorium.store.WebhookDeliveryEntity;
 import dev.moratorium.store.WebhookSubscriptionEntity;
@@ -11,6 +12,7 @@ import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -32,6 +34,10 @@ class DeliveryLedger {
 
     @Inject
     EntityManager em;
+
+    @Inject
+    @Wall
+    Clock wall;
 
     /** The due ACTIVE subscription that waited longest and has notifications it has not passed yet. */
     Optional<Claim> claim(String holder, Duration lease, Instant now) {
@@ -86,7 +92,7 @@ class DeliveryLedger {
                     + " attempts = 0, failing_since = NULL, last_error = NULL, updated_at = :now, leased_until = :until"
                     + " WHERE id = :id AND lease_holder = :holder AND version = :version")
                     .setParameter("seq", n.seq).setParameter("now", attempt.at())
-                    .setParameter("until", Instant.now().plus(lease)).setParameter("id", claim.id())
+                    .setParameter("until", wall.instant().plus(lease)).setParameter("id", claim.id())
                     .setParameter("holder", holder).setParameter("version", claim.version()).executeUpdate();
             if (updated == 1) {
                 log(claim, n, attemptNumber, attempt);

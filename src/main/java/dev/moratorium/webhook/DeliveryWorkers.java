@@ -1,6 +1,7 @@
 package dev.moratorium.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.moratorium.clock.Wall;
 import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.store.NotificationEntity;
 import dev.moratorium.store.WebhookSubscriptionEntity;
@@ -12,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,6 +52,10 @@ public class DeliveryWorkers {
     @Inject
     TargetGuard guard;
 
+    @Inject
+    @Wall
+    Clock wall;
+
     private final String holder = "webhooks-" + UUID.randomUUID();
     private final List<Thread> threads = new ArrayList<>();
     private final IdleWorkers idle = new IdleWorkers();
@@ -68,7 +74,7 @@ public class DeliveryWorkers {
             LOG.info("Webhook delivery is off (moratorium.webhooks.enabled=false)");
             return;
         }
-        sender = new WebhookSender(settings, guard);
+        sender = new WebhookSender(settings, guard, wall);
         backoff = new Backoff(settings.initialBackoff(), settings.maxBackoff(),
                 () -> ThreadLocalRandom.current().nextDouble());
         running = true;
@@ -138,7 +144,7 @@ public class DeliveryWorkers {
 
     /** Claims one due subscription and delivers to it; false if none was due. */
     boolean deliverOne() throws InterruptedException {
-        var claimed = ledger.claim(holder, settings.lease(), Instant.now());
+        var claimed = ledger.claim(holder, settings.lease(), wall.instant());
         failureLog.succeeded();
         if (claimed.isEmpty()) {
             return false;
@@ -214,7 +220,7 @@ public class DeliveryWorkers {
             }
             batch = ledger.after(passed, settings.batchSize());
         }
-        ledger.release(claim, holder, passed, Instant.now());
+        ledger.release(claim, holder, passed, wall.instant());
     }
 
     private static String vendorOf(String payload) {

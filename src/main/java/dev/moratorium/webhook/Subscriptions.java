@@ -1,10 +1,10 @@
 package dev.moratorium.webhook;
 
+import dev.moratorium.clock.Wall;
 import dev.moratorium.policy.Names;
 import dev.moratorium.policy.NotificationType;
 import dev.moratorium.store.WebhookDeliveryEntity;
 import dev.moratorium.store.WebhookSubscriptionEntity;
-import dev.moratorium.wire.EventTimes;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -47,6 +48,10 @@ public class Subscriptions {
 
     @Inject
     DeliveryWorkers workers;
+
+    @Inject
+    @Wall
+    Clock wall;
 
     /** A new subscription and its secret, which is shown this once. */
     public record Created(WebhookSubscriptionEntity subscription, String secret) {
@@ -121,9 +126,9 @@ public class Subscriptions {
         return Optional.of(new Changed(s, newSecret));
     }
 
-    /** Cut to the microsecond the store keeps, so the answer that made a change and later reads agree. */
-    private static Instant now() {
-        return EventTimes.toMicros(Instant.now());
+    /** In microseconds, as the store keeps it, so the answer that made a change and later reads agree. */
+    private Instant now() {
+        return wall.instant();
     }
 
     /** Whatever parked it (a pause, the retry window, a 410), it is delivered to again, from its cursor. */

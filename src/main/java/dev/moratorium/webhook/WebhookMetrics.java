@@ -14,6 +14,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,6 +45,10 @@ public class WebhookMetrics {
 
     @Inject
     EntityManager em;
+
+    /** The service clock, which stamps notifications: their age is measured on it, replayed or not. */
+    @Inject
+    Clock clock;
 
     private final AtomicLong failing = new AtomicLong();
     private final RepeatedFailureLog failureLog = RepeatedFailureLog.to(LOG, "Webhook figures not refreshed");
@@ -93,7 +98,7 @@ public class WebhookMetrics {
                 + "   LIMIT " + BACKLOG_COUNT_LIMIT + ") b),"
                 + " (SELECT n.created_at FROM notification n WHERE n.seq > s.delivered_up_to ORDER BY n.seq LIMIT 1)"
                 + " FROM webhook_subscription s").getResultList();
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         List<MultiGauge.Row<?>> backlogs = new ArrayList<>();
         List<MultiGauge.Row<?>> ages = new ArrayList<>();
         long[] counts = new long[4];

@@ -1,5 +1,6 @@
 package dev.moratorium.webhook;
 
+import dev.moratorium.clock.Wall;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -7,6 +8,7 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -23,6 +25,7 @@ class WebhookSender {
     private final Duration connectTimeout;
     private final Duration requestTimeout;
     private final TargetGuard guard;
+    private final Clock wall;
     /**
      * Built by the first delivery, not at start: building a JDK HTTP client (its TLS context, its
      * selector thread) took 80 ms of the start's main thread, and a replica with no subscriber
@@ -30,10 +33,11 @@ class WebhookSender {
      */
     private volatile HttpClient client;
 
-    WebhookSender(WebhookSettings settings, TargetGuard guard) {
+    WebhookSender(WebhookSettings settings, TargetGuard guard, Clock wall) {
         this.connectTimeout = settings.connectTimeout();
         this.requestTimeout = settings.requestTimeout();
         this.guard = guard;
+        this.wall = wall;
     }
 
     private HttpClient client() {
@@ -55,7 +59,7 @@ class WebhookSender {
     }
 
     Attempt send(Claim claim, String webhookId, byte[] body) throws InterruptedException {
-        Instant at = Instant.now();
+        Instant at = wall.instant();
         long started = System.nanoTime();
         // Resolved again now: the name may point elsewhere than when the subscription was written.
         Optional<String> refused = guard.problem(claim.url());
@@ -77,7 +81,7 @@ class WebhookSender {
             HttpResponse<Void> response = client().send(request, HttpResponse.BodyHandlers.discarding());
             long ms = elapsedMs(started);
             Optional<Duration> retryAfter = Backoff.parseRetryAfter(
-                    response.headers().firstValue("retry-after").orElse(null), Instant.now());
+                    response.headers().firstValue("retry-after").orElse(null), wall.instant());
             return new Attempt(at, Optional.of(response.statusCode()), retryAfter, ms, null);
         } catch (HttpConnectTimeoutException e) {
             return failed(at, started, "connect timeout");

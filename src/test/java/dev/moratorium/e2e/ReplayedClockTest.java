@@ -8,11 +8,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.moratorium.testing.Events;
 import dev.moratorium.testing.SeedStory;
 import dev.moratorium.testing.TestKafka;
+import dev.moratorium.testing.TestTokens;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -159,6 +162,68 @@ class ReplayedClockTest {
         assertThat(events.get(0)).contains("\"sequence\":1");
         assertThat(events.get(events.size() - 1)).contains(
                 "Acme Labs exempt from the police moratorium on Amazon Rekognition (research).");
+    }
+
+    /**
+     * A webhook subscription's own times (created, changed, a rotated secret's overlap, delivery
+     * leases and backoff) run on the wall clock, in microseconds: a replayed 2020 must neither stamp
+     * them in 2020 nor end a secret's overlap at once.
+     */
+    @Test
+    @Order(5)
+    void aSubscriptionsOwnTimesRunOnTheWallClock() {
+        Instant before = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        JsonPath created = given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON)
+                .body("{\"url\":\"http://93.184.216.34/hooks\"}").post("/subscriptions").then().statusCode(201)
+                .extract().jsonPath();
+        String id = created.getString("id");
+        try {
+            Instant createdAt = Instant.parse(created.getString("createdAt"));
+            assertThat(createdAt).isBetween(before, Instant.now());
+            assertThat(createdAt.getNano() % 1_000).as("cut to the microsecond the store keeps").isZero();
+            assertThat(clock.instant()).as("while the service clock replays").isBefore(Instant.parse("2021-01-01T00:00:00Z"));
+
+            JsonPath rotated = given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON)
+                    .body("{\"rotateSecret\":true}").patch("/subscriptions/" + id).then().statusCode(200)
+                    .extract().jsonPath();
+            // the old secret signs for the overlap (24 h) from now, real time, and the answer says so
+            assertThat(Instant.parse(rotated.getString("previousSecretUntil")))
+                    .isBetween(before.plus(Duration.ofHours(24)), Instant.now().plus(Duration.ofHours(24)));
+            given().auth().oauth2(TestTokens.admin()).get("/subscriptions/" + id).then().statusCode(200)
+                    .body("previousSecretUntil", equalTo(rotated.getString("previousSecretUntil")))
+                    .body("updatedAt", equalTo(rotated.getString("updatedAt")));
+
+            // the age of what it has not received is the notifications' own (service) clock's: seconds, not
+            // the six years between a replayed 2020 and the wall clock (the receiver is unreachable here)
+            TestKafka.sendStructured(SeedStory.AMAZON, Events.event("wall-clock-granted", "moratorium.exemption-granted",
+                    "{\"policyId\":\"" + SeedStory.AMAZON + "\",\"organization\":\"Wall Clock Labs\"}"));
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (subscriptionMetric("moratorium_webhook_backlog", id) < 1) {
+                assertThat(Instant.now()).as("the backlog gauge counts the new notification").isBefore(deadline);
+                sleep(200);
+            }
+            assertThat(subscriptionMetric("moratorium_webhook_oldest_undelivered_seconds", id)).isBetween(0.0, 60.0);
+        } finally {
+            given().auth().oauth2(TestTokens.admin()).delete("/subscriptions/" + id).then().statusCode(204);
+        }
+    }
+
+    private static double subscriptionMetric(String name, String subscription) {
+        for (String line : given().get("/q/metrics").then().statusCode(200).extract().asString().split("\n")) {
+            if (line.startsWith(name + "{") && line.contains("subscription=\"" + subscription + "\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void assertPublishedWithinFiveSeconds(ConsumerRecord<byte[], byte[]> record, Instant moment,
