@@ -90,6 +90,15 @@ class EventTimesTest {
      * the microsecond the store keeps (an instant PostgreSQL would round was published unrounded).
      */
     @Test
+    void theStoredRangeEndsAtTheEdgesOfYears1And9999EvenForALeapSecond() {
+        assertThat(EventTimes.isStorable(EventTimes.parse("9999-12-31T23:59:60.9999999Z").orElseThrow())).isTrue();
+        assertThat(EventTimes.isStorable(EventTimes.parse("0001-01-01T00:00:00Z").orElseThrow())).isTrue();
+        assertThat(EventTimes.isStorable(EventTimes.parse("0000-12-31T23:59:60.999999Z").orElseThrow())).isFalse();
+        assertThat(EventTimes.isStorable(EventTimes.parse("0001-01-01T00:00:00+00:01").orElseThrow())).isFalse();
+        assertThat(EventTimes.isStorable(EventTimes.parse("9999-12-31T23:59:59-00:01").orElseThrow())).isFalse();
+    }
+
+    @Test
     void rfc3339BeyondTheFormatterAndMicroseconds() {
         String[][] cases = { // the text, and the instant it is read as (null: refused)
                 // more than microseconds: cut, never rounded (rounding would carry these into the next second, year, or past the range)
@@ -120,6 +129,10 @@ class EventTimesTest {
                 {"2016-12-31T23:58:60Z", null},
                 {"2016-12-31T23:59:60+01:00", null},
                 {"2016-12-31T23:59:61Z", null},
+                // the last second the contract allows, leaping: still inside the calendar, and cut, not rounded past it
+                {"9999-12-31T23:59:60.9999999Z", "9999-12-31T23:59:59.999999Z"},
+                // year 0000 is RFC 3339 and is read; the store's range then refuses it (below)
+                {"0000-12-31T23:59:60Z", "0000-12-31T23:59:59Z"},
                 // the calendar still decides
                 {"2021-02-29T00:00:00.5Z", null},
                 {"2021-01-01T24:00:00.5Z", null},
