@@ -12,11 +12,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * POSTs one notification to one receiver, Standard Webhooks style. Redirects are never followed
  * (a 3xx is a failed attempt): following one would send the signed payload, and our requests,
- * wherever the receiver points, past the address check. The answer's body is discarded.
+ * wherever the receiver points, past the address check. The answer's body is discarded, and the
+ * whole exchange, body included, ends within the connect and request timeouts together (see
+ * {@link #answer}).
  */
 class WebhookSender {
 
@@ -24,6 +30,7 @@ class WebhookSender {
 
     private final Duration connectTimeout;
     private final Duration requestTimeout;
+    private final Duration answerDeadline;
     private final TargetGuard guard;
     private final Clock wall;
     /**
@@ -36,6 +43,7 @@ class WebhookSender {
     WebhookSender(WebhookSettings settings, TargetGuard guard, Clock wall) {
         this.connectTimeout = settings.connectTimeout();
         this.requestTimeout = settings.requestTimeout();
+        this.answerDeadline = connectTimeout.plus(requestTimeout);
         this.guard = guard;
         this.wall = wall;
     }
@@ -78,11 +86,13 @@ class WebhookSender {
                             claim.previousSecretAt(at), webhookId, timestamp, body))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                     .build();
-            HttpResponse<Void> response = client().send(request, HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response = answer(request);
             long ms = elapsedMs(started);
             Optional<Duration> retryAfter = Backoff.parseRetryAfter(
                     response.headers().firstValue("retry-after").orElse(null), wall.instant());
             return new Attempt(at, Optional.of(response.statusCode()), retryAfter, ms, null);
+        } catch (AnswerNotEnded e) {
+            return failed(at, started, "timeout: the answer did not end within " + answerDeadline.toMillis() + " ms");
         } catch (HttpConnectTimeoutException e) {
             return failed(at, started, "connect timeout");
         } catch (HttpTimeoutException e) {
@@ -96,6 +106,40 @@ class WebhookSender {
             // worker's whole round, and the same subscription, due first, took every round again while
             // every other subscriber waited.
             return failed(at, started, "invalid request: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The answer, its body read to the end. The request timeout ends only the wait for the answer's
+     * headers: a receiver that then sends its body a byte at a time, or never ends it (a streaming
+     * endpoint given as the URL), held the delivery worker for ever, and since the subscription's
+     * lease ran out meanwhile, every other worker in turn. Cancelling the exchange closes its
+     * connection.
+     */
+    private HttpResponse<Void> answer(HttpRequest request) throws IOException, InterruptedException {
+        CompletableFuture<HttpResponse<Void>> pending = client().sendAsync(request, HttpResponse.BodyHandlers.discarding());
+        try {
+            return pending.get(answerDeadline.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new AnswerNotEnded();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException unchecked) {
+                throw unchecked;
+            }
+            throw new IOException(e.getCause());
+        } finally {
+            pending.cancel(true); // nothing once it is done; otherwise it closes the connection
+        }
+    }
+
+    /** The answer's headers came, but not the end of its body, within the deadline. */
+    private static final class AnswerNotEnded extends HttpTimeoutException {
+
+        AnswerNotEnded() {
+            super("the answer did not end in time");
         }
     }
 

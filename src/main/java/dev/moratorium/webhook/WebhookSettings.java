@@ -31,7 +31,10 @@ public interface WebhookSettings {
     @WithDefault("5s")
     Duration connectTimeout();
 
-    /** The whole request, answer included; a slower receiver counts as a failed attempt. */
+    /**
+     * Until the answer's headers; the whole exchange, body included, must end within connect-timeout
+     * plus this. A slower receiver counts as a failed attempt.
+     */
     @WithDefault("10s")
     Duration requestTimeout();
 
@@ -54,7 +57,7 @@ public interface WebhookSettings {
     @WithDefault("100")
     int batchSize();
 
-    /** How long a worker holds a subscriber; extended with every delivery (must exceed request-timeout). */
+    /** How long a worker holds a subscriber; extended with every delivery (must exceed connect-timeout plus request-timeout). */
     @WithDefault("60s")
     Duration lease();
 }

@@ -93,6 +93,7 @@ class WebhooksTest {
         receivers.put("limited", WebhookReceiver.start(n -> n == 0
                 ? new Reply(429, Map.of("Retry-After", "2"), Duration.ZERO) : Reply.of(200)));
         receivers.put("broken", WebhookReceiver.answering(204));
+        receivers.put("endless", WebhookReceiver.start(n -> Reply.endless(200)));
         receivers.forEach((name, receiver) -> {
             JsonNode created = subscribe("{\"url\":\"" + receiver.url() + "\",\"description\":\"" + name + "\"}");
             ids.put(name, created.get("id").asText());
@@ -199,6 +200,28 @@ class WebhooksTest {
         assertThat(deliveries("broken").get(0).get("error").asText()).startsWith("refused:");
         assertThat(receivers.get("ok").delivered()).hasSize(3);
         given().auth().oauth2(TestTokens.admin()).delete("/subscriptions/" + ids.remove("broken")).then().statusCode(204);
+    }
+
+    /**
+     * A receiver that answers at once and then never ends its body (a streaming endpoint given as
+     * the URL, a slow loris): the request timeout ends only the wait for the headers, so the worker
+     * waited for ever, and, its lease run out, every other worker in turn. The whole exchange now
+     * ends within the connect and request timeouts together (1 s + 1.5 s here), as a failed attempt.
+     */
+    @Test
+    @Order(3)
+    void aReceiverThatNeverEndsItsAnswerFailsItsAttemptInTime() {
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(deliveries("endless").size())
+                .as("attempts that ended").isGreaterThanOrEqualTo(2));
+        for (JsonNode d : deliveries("endless")) {
+            assertThat(d.get("statusCode").isNull()).isTrue();
+            assertThat(d.get("error").asText()).isEqualTo("timeout: the answer did not end within 2500 ms");
+            assertThat(d.get("durationMs").asLong()).isBetween(2_400L, 6_000L);
+        }
+        // the connection was closed, not left streaming into a forgotten exchange
+        await().atMost(Duration.ofSeconds(5)).until(() -> receivers.get("endless").abandonedAnswers() >= 2);
+        assertThat(subscription("endless").get("attempts").asInt()).as("failed attempts in a row").isGreaterThanOrEqualTo(2);
+        given().auth().oauth2(TestTokens.admin()).delete("/subscriptions/" + ids.remove("endless")).then().statusCode(204);
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -39,11 +40,23 @@ public final class WebhookReceiver implements AutoCloseable {
         }
     }
 
-    /** The answer to give: a status and headers, after {@code hang} (a receiver that does not answer in time). */
-    public record Reply(int status, Map<String, String> headers, Duration hang) {
+    /**
+     * The answer to give: a status and headers, after {@code hang} (a receiver that does not answer in
+     * time); with {@code endlessBody}, a body that never ends.
+     */
+    public record Reply(int status, Map<String, String> headers, Duration hang, boolean endlessBody) {
+
+        public Reply(int status, Map<String, String> headers, Duration hang) {
+            this(status, headers, hang, false);
+        }
 
         public static Reply of(int status) {
             return new Reply(status, Map.of(), Duration.ZERO);
+        }
+
+        /** Answers at once, then sends its body a byte at a time and never ends it: a stream, a slow loris. */
+        public static Reply endless(int status) {
+            return new Reply(status, Map.of(), Duration.ZERO, true);
         }
     }
 
@@ -59,6 +72,7 @@ public final class WebhookReceiver implements AutoCloseable {
     });
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final AtomicInteger abandoned = new AtomicInteger();
     private volatile Behaviour behaviour;
 
     private WebhookReceiver(Behaviour behaviour) throws IOException {
@@ -93,6 +107,11 @@ public final class WebhookReceiver implements AutoCloseable {
         return List.copyOf(received);
     }
 
+    /** Endless answers whose sender closed the connection while the body was still coming. */
+    public int abandonedAnswers() {
+        return abandoned.get();
+    }
+
     /** Requests answered 2xx. */
     public List<Received> delivered() {
         return received.stream().filter(r -> r.answered() >= 200 && r.answered() < 300).toList();
@@ -111,7 +130,11 @@ public final class WebhookReceiver implements AutoCloseable {
         synchronized (this) {
             reply = behaviour.apply(received.size());
             received.add(new Received(nanos, at, Map.copyOf(headers), new String(body, StandardCharsets.UTF_8),
-                    reply.hang().isZero() ? reply.status() : 0));
+                    reply.hang().isZero() && !reply.endlessBody() ? reply.status() : 0));
+        }
+        if (reply.endlessBody()) {
+            endless(exchange, reply.status());
+            return;
         }
         if (!reply.hang().isZero()) {
             try {
@@ -127,6 +150,22 @@ public final class WebhookReceiver implements AutoCloseable {
             // the sender gave up waiting (its request timeout) and closed the connection
         }
         exchange.close();
+    }
+
+    private void endless(HttpExchange exchange, int status) {
+        try {
+            exchange.sendResponseHeaders(status, 0); // chunked: the length is never said
+            while (!closed.await(200, TimeUnit.MILLISECONDS)) {
+                exchange.getResponseBody().write('.');
+                exchange.getResponseBody().flush();
+            }
+        } catch (IOException e) {
+            abandoned.incrementAndGet(); // the sender closed the connection mid-body
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            exchange.close();
+        }
     }
 
     @Override
