@@ -36,6 +36,8 @@ import java.util.stream.Collectors;
 public class NotificationsResource {
 
     private static final Duration STREAM_TICK = Duration.ofMillis(250);
+    /** The comment a quiet stream sends (":keep-alive" and a blank line); EventSource clients ignore comments. */
+    static final String HEARTBEAT = "keep-alive";
 
     @Inject
     NotificationFeed feed;
@@ -92,18 +94,30 @@ public class NotificationsResource {
                     + " live streams at most; try again shortly", RETRY_AFTER_SECONDS);
         }
         AtomicLong cursor = new AtomicLong(start);
+        AtomicLong lastSent = new AtomicLong(System.nanoTime());
+        long heartbeat = config.api().streamHeartbeat().toNanos();
         return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(STREAM_TICK)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().transformToIterable(tick -> {
                     List<NotificationFeed.Item> items = feed.after(cursor.get(), 100);
+                    long now = System.nanoTime();
                     if (!items.isEmpty()) {
                         cursor.set(items.get(items.size() - 1).sequence());
+                        lastSent.set(now);
+                        return items.stream().map(item -> event(sse, item)).toList();
                     }
-                    return items;
+                    if (now - lastSent.get() >= heartbeat) {
+                        lastSent.set(now);
+                        return List.of(sse.newEventBuilder().comment(HEARTBEAT).build());
+                    }
+                    return List.<OutboundSseEvent>of();
                 })
-                .map(item -> sse.newEventBuilder().id(String.valueOf(item.sequence())).name(item.type())
-                        .mediaType(MediaType.APPLICATION_JSON_TYPE).data(item.json()).build())
                 .onTermination().invoke(openStreams::decrementAndGet);
+    }
+
+    private static OutboundSseEvent event(Sse sse, NotificationFeed.Item item) {
+        return sse.newEventBuilder().id(String.valueOf(item.sequence())).name(item.type())
+                .mediaType(MediaType.APPLICATION_JSON_TYPE).data(item.json()).build();
     }
 
     private static final int RETRY_AFTER_SECONDS = 5;

@@ -170,6 +170,14 @@ public interface MoratoriumConfig {
         /** Live notification streams one replica serves at once; past it, 503 with Retry-After. */
         @WithDefault("200")
         int maxStreams();
+
+        /**
+         * A quiet live stream sends a comment line this often, so that proxies and load balancers
+         * (nginx's 60 s read timeout, the HTTP server's own idle timeout) do not cut it, and a client
+         * that vanished without closing its connection is found by the failed write and frees its place.
+         */
+        @WithDefault("15s")
+        Duration streamHeartbeat();
         /**
          * {@code GET /moratoria} counts matching policies only up to this many (a bounded read: at
          * 10,000 a filter that one policy in seven matches cost a 33 ms p99 at a million policies,

@@ -23,6 +23,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +40,8 @@ class StreamsAndRetentionTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("moratorium.api.max-streams", "2", "moratorium.retention.interval", "1h");
+            return Map.of("moratorium.api.max-streams", "2", "moratorium.retention.interval", "1h",
+                    "moratorium.api.stream-heartbeat", "1s");
         }
     }
 
@@ -81,6 +84,30 @@ class StreamsAndRetentionTest {
             return ok;
         });
         open.get(1).body().close();
+    }
+
+    /**
+     * A quiet stream sends a comment line every heartbeat (1 s here, 15 s by default): nginx's 60 s
+     * read timeout and the HTTP server's idle timeout would otherwise cut a dashboard's stream on a
+     * quiet day, and a client gone without closing its connection would keep its place until the
+     * next notification. Each heartbeat is exactly a comment, which EventSource clients ignore.
+     */
+    @Test
+    void aQuietStreamSendsAKeepAliveCommentEveryHeartbeat() throws Exception {
+        HttpResponse<InputStream> response = await().atMost(Duration.ofSeconds(10)).until(this::openStream,
+                r -> r.statusCode() == 200 || closed(r));
+        long opened = System.nanoTime();
+        try {
+            // read on another thread: without heartbeats a quiet stream sends nothing and the read never returns
+            String seen = CompletableFuture.supplyAsync(() -> readUntil(response.body(), ":keep-alive\n", 2))
+                    .get(10, TimeUnit.SECONDS);
+            double seconds = (System.nanoTime() - opened) / 1e9;
+            assertThat(seen.lines().filter(l -> l.startsWith(":"))).containsExactly(":keep-alive", ":keep-alive");
+            // one notification (another test's) can come first and put the next heartbeat off by one
+            assertThat(seconds).as("two heartbeats of 1 s").isBetween(1.5, 6.0);
+        } finally {
+            response.body().close();
+        }
     }
 
     @Test
@@ -134,17 +161,44 @@ class StreamsAndRetentionTest {
     }
 
     private static String readUntil(InputStream in, String marker) throws Exception {
+        return readUntil(in, marker, 1);
+    }
+
+    /** What the stream sent until {@code marker} appeared {@code times} times (or 20 s, or its end). */
+    private static String readUntil(InputStream in, String marker, int times) {
         StringBuilder seen = new StringBuilder();
         byte[] buffer = new byte[4096];
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!seen.toString().contains(marker) && System.nanoTime() < deadline) {
-            int n = in.read(buffer);
-            if (n < 0) {
-                break;
+        try {
+            while (occurrences(seen.toString(), marker) < times && System.nanoTime() < deadline) {
+                int n = in.read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                seen.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
             }
-            seen.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
         return seen.toString();
+    }
+
+    private static int occurrences(String text, String marker) {
+        int count = 0;
+        for (int at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + marker.length())) {
+            count++;
+        }
+        return count;
+    }
+
+    /** A refused stream's body is closed, so retrying does not hold a connection. */
+    private static boolean closed(HttpResponse<InputStream> refused) {
+        try {
+            refused.body().close();
+        } catch (java.io.IOException e) {
+            // nothing held
+        }
+        return false;
     }
 
     private void execute(String sql) throws Exception {
