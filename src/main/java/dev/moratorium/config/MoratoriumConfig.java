@@ -174,7 +174,8 @@ public interface MoratoriumConfig {
         /**
          * A quiet live stream sends a comment line this often, so that proxies and load balancers
          * (nginx's 60 s read timeout, the HTTP server's own idle timeout) do not cut it, and a client
-         * that vanished without closing its connection is found by the failed write and frees its place.
+         * that vanished without closing its connection is found once these writes fail (when TCP stops
+         * retransmitting), not only at the next notification, and frees its place.
          */
         @WithDefault("15s")
         Duration streamHeartbeat();
