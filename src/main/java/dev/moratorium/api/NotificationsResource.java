@@ -3,6 +3,7 @@ package dev.moratorium.api;
 import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.readmodel.NotificationFeed;
 import dev.moratorium.wire.ApiError;
+import dev.moratorium.wire.Sanitize;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
 /**
  * Notifications, newest last, with {@code sequence} as the cursor; and the same as a live
@@ -35,6 +37,7 @@ import java.util.stream.Collectors;
 @Path("/notifications")
 public class NotificationsResource {
 
+    private static final Logger LOG = Logger.getLogger(NotificationsResource.class);
     private static final Duration STREAM_TICK = Duration.ofMillis(250);
     /** The comment a quiet stream sends (":keep-alive" and a blank line); EventSource clients ignore comments. */
     static final String HEARTBEAT = "keep-alive";
@@ -112,6 +115,13 @@ public class NotificationsResource {
                     }
                     return List.<OutboundSseEvent>of();
                 })
+                // Our own failure (the database, for a client reading from far back) ends the stream
+                // normally after one warning, and the client reconnects with Last-Event-ID. What the
+                // HTTP layer then logs for a stream is only a client gone mid-write (see the
+                // PublisherResponseHandler category in application.properties).
+                .onFailure().invoke(e -> LOG.warnf("A live stream ended at sequence %d; the client reconnects: %s",
+                        cursor.get(), Sanitize.forLog(String.valueOf(e.getMessage()))))
+                .onFailure().recoverWithCompletion()
                 .onTermination().invoke(openStreams::decrementAndGet);
     }
 
