@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moratorium.outbox.ChangeSignal;
 import java.lang.reflect.Proxy;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -78,6 +79,7 @@ class DeliveryWakeUpsTest {
         workers.settings = settings(poll);
         workers.signal = signal;
         workers.guard = new TargetGuard(true, host -> new java.net.InetAddress[0]);
+        workers.wall = Clock.systemUTC();
         workers.metrics = new WebhookMetrics(); // not used: nothing is ever claimed here
         workers.ledger = new DeliveryLedger() {
             @Override
