@@ -124,30 +124,9 @@ class StreamsAndRetentionTest {
      */
     @Test
     void aClientThatResetsItsStreamFreesItsPlaceWithoutAnErrorInTheLog() throws Exception {
-        execute("INSERT INTO notification (seq, notification_id, type, policy_id, occurred_at, created_at, payload)"
-                + " SELECT nextval('notification_seq'), 'reset-' || g, 'access.suspended', 'reset', now(), now(),"
-                + " json_build_object('message', repeat('x', 8000)) FROM generate_series(1, 4000) g");
+        insertNotifications("reset", 4000, "json_build_object('message', repeat('x', 8000))");
         long first = count("SELECT min(seq) FROM notification WHERE policy_id = 'reset'");
-        List<LogRecord> errors = new CopyOnWriteArrayList<>();
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getLevel().intValue() >= Level.SEVERE.intValue()) {
-                    errors.add(r);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-        root.addHandler(handler);
-        try {
+        try (LogCapture log = new LogCapture()) {
             Socket client = await().atMost(Duration.ofSeconds(10)).until(() -> rawStream(first - 1), c -> c != null);
             // It reads nothing. 100 notifications of 8 kB a tick (3.2 MB/s) fill the kernel's send buffer
             // (4 MB at most here) within 2 s; then the service's writes wait, and the reset meets one.
@@ -164,11 +143,87 @@ class StreamsAndRetentionTest {
                 return both;
             });
             Thread.sleep(500);
-            assertThat(errors).as("errors logged: %s", errors.stream()
-                    .map(r -> r.getLoggerName() + ": " + r.getMessage()).toList()).isEmpty();
+            assertThat(log.errors()).as("errors logged").isEmpty();
         } finally {
-            root.removeHandler(handler);
             execute("DELETE FROM notification WHERE policy_id = 'reset'");
+        }
+    }
+
+    /**
+     * The stream's own failure (here the database, for a client reading from further back than the
+     * feed keeps in memory) is one WARN line, not an ERROR, and the stream ends, so the client
+     * reconnects with Last-Event-ID rather than waiting on a stream that sends nothing.
+     */
+    @Test
+    void aStreamThatCannotReadEndsWithOneWarning() throws Exception {
+        insertNotifications("far", 1000, "json_build_object('n', g)");
+        long first = count("SELECT min(seq) FROM notification WHERE policy_id = 'far'");
+        long last = count("SELECT max(seq) FROM notification WHERE policy_id = 'far'");
+        // the feed has read them: the first ones are now only in the database
+        await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/notifications?after=" + (last - 1))
+                .then().extract().asString().contains("\"sequence\":" + last));
+        try (LogCapture log = new LogCapture()) {
+            execute("ALTER TABLE notification RENAME TO notification_away");
+            HttpResponse<InputStream> response;
+            try {
+                response = await().atMost(Duration.ofSeconds(10)).until(
+                        () -> http.send(HttpRequest.newBuilder(URI.create(stream + "?after=" + (first - 1)))
+                                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream()),
+                        r -> r.statusCode() == 200 || closed(r));
+                // read on another thread: a stream that did not end would never return
+                String body = CompletableFuture.supplyAsync(() -> {
+                    try (InputStream in = response.body()) {
+                        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).get(10, TimeUnit.SECONDS);
+                assertThat(body).doesNotContain("data:");
+            } finally {
+                execute("ALTER TABLE notification_away RENAME TO notification");
+            }
+            assertThat(log.warnings("dev.moratorium.api.NotificationsResource"))
+                    .anyMatch(m -> m.startsWith("A live stream ended at sequence " + (first - 1) + "; the client reconnects"));
+            assertThat(log.errors()).as("errors logged").isEmpty();
+        } finally {
+            execute("DELETE FROM notification WHERE policy_id = 'far'");
+        }
+    }
+
+    /** What the service logs while it is open: errors from any logger, warnings by logger. */
+    private static final class LogCapture extends Handler implements AutoCloseable {
+
+        private final List<LogRecord> records = new CopyOnWriteArrayList<>();
+        private final java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+
+        LogCapture() {
+            root.addHandler(this);
+        }
+
+        List<String> errors() {
+            return records.stream().filter(r -> r.getLevel().intValue() >= Level.SEVERE.intValue())
+                    .map(r -> r.getLoggerName() + ": " + r.getMessage()).toList();
+        }
+
+        /** The formatted messages of {@code logger}'s warnings. */
+        List<String> warnings(String logger) {
+            return records.stream().filter(r -> r.getLevel().intValue() == Level.WARNING.intValue()
+                    && logger.equals(r.getLoggerName())).map(r -> r instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage() : r.getMessage())
+                    .toList();
+        }
+
+        @Override
+        public void publish(LogRecord r) {
+            records.add(r);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            root.removeHandler(this);
         }
     }
 
@@ -194,6 +249,7 @@ class StreamsAndRetentionTest {
                 + " FROM generate_series(1, 12000) g");
         execute("INSERT INTO notification (seq, notification_id, type, policy_id, occurred_at, created_at, payload)"
                 + " VALUES (2000000, 'recent-1', 'access.suspended', 'recent', now(), now() - interval '1 day', '{}')");
+        keepSequenceAheadOfTheRows();
         execute("INSERT INTO rejection (id, topic, kafka_partition, kafka_offset, headers, reason_code, reason_message,"
                 + " received_at, status, retry_count, last_retried_at) VALUES"
                 + " (900001, 'policy-changes', 90, 1, '[]', 'unknown-policy', 'x', now(), 'RESOLVED', 1, now() - interval '100 days'),"
@@ -276,6 +332,24 @@ class StreamsAndRetentionTest {
             // nothing held
         }
         return false;
+    }
+
+    /**
+     * {@code n} notifications of {@code policyId} ({@code payload}: SQL over {@code g}, 1..n) with
+     * sequence numbers after every row's, as the writers number them: the live feed reads what
+     * lies past the highest sequence it has seen.
+     */
+    private void insertNotifications(String policyId, int n, String payload) throws Exception {
+        keepSequenceAheadOfTheRows();
+        execute("INSERT INTO notification (seq, notification_id, type, policy_id, occurred_at, created_at, payload)"
+                + " SELECT nextval('notification_seq'), '" + policyId + "-' || g, 'access.suspended', '" + policyId
+                + "', now(), now(), " + payload + " FROM generate_series(1, " + n + ") g");
+    }
+
+    /** Rows written here with numbers of their own must not leave the writers' sequence behind them. */
+    private void keepSequenceAheadOfTheRows() throws Exception {
+        execute("SELECT setval('notification_seq', greatest((SELECT coalesce(max(seq), 1) FROM notification),"
+                + " (SELECT last_value FROM notification_seq)))");
     }
 
     private void execute(String sql) throws Exception {
