@@ -1,5 +1,6 @@
 package dev.moratorium.api;
 
+import com.fasterxml.jackson.core.JacksonException;
 import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.security.HttpErrors;
 import dev.moratorium.store.WriterLockTimeout;
@@ -7,10 +8,12 @@ import dev.moratorium.wire.ApiError;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import io.vertx.core.http.HttpClosedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.IOException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -61,9 +64,31 @@ public class ErrorMapper {
 
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
-        LOG.error("Unexpected error answering a request", e);
+        if (clientGone(e)) {
+            // The client left before its answer was written (a reset, a closed laptop): its doing, not
+            // the service's, and there is nobody to answer. Logged at ERROR with a stack trace, a burst
+            // of such clients read like a failing service (StreamsAndRetentionTest).
+            LOG.debugf("A client left before its answer was written: %s", e);
+        } else {
+            LOG.error("Unexpected error answering a request", e);
+        }
         ApiError error = ApiError.forStatus(500);
         return json(500, error.error(), error.message());
+    }
+
+    /**
+     * Whether the request failed because its connection did: an I/O error of the answer's write (the
+     * service's own I/O is the database's, which throws no IOException), but not a JSON error,
+     * which Jackson also reports as one.
+     */
+    static boolean clientGone(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpClosedException
+                    || t instanceof IOException && !(t instanceof JacksonException)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static Response json(int status, String code, String message) {

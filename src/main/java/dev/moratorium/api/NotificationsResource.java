@@ -6,6 +6,7 @@ import dev.moratorium.wire.ApiError;
 import dev.moratorium.wire.Sanitize;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -23,6 +24,7 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -82,7 +84,7 @@ public class NotificationsResource {
     @APIResponse(responseCode = "503", description = "This replica serves its cap of live streams; see Retry-After",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Multi<OutboundSseEvent> stream(@QueryParam("after") String after,
-            @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
+            @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse, @Context RoutingContext http) {
         long start;
         if (lastEventId != null && !lastEventId.isBlank()) {
             start = Params.cursor("Last-Event-ID", lastEventId);
@@ -95,6 +97,20 @@ public class NotificationsResource {
             openStreams.decrementAndGet();
             throw ApiException.unavailable("too-many-streams", "this replica serves " + config.api().maxStreams()
                     + " live streams at most; try again shortly", RETRY_AFTER_SECONDS);
+        }
+        // The place is given back once, whichever comes first: the stream's end, or the connection's.
+        // A client gone before the stream began (a reset while the answer's head was being written)
+        // ends no stream, and each such client kept a place for good: 300 of them left every
+        // dashboard refused with 503 (StreamsAndRetentionTest).
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                openStreams.decrementAndGet();
+            }
+        };
+        http.addEndHandler(ended -> release.run());
+        if (http.response().closed()) {
+            release.run();
         }
         AtomicLong cursor = new AtomicLong(start);
         AtomicLong lastSent = new AtomicLong(System.nanoTime());
@@ -122,7 +138,7 @@ public class NotificationsResource {
                 .onFailure().invoke(e -> LOG.warnf("A live stream ended at sequence %d; the client reconnects: %s",
                         cursor.get(), Sanitize.forLog(String.valueOf(e.getMessage()))))
                 .onFailure().recoverWithCompletion()
-                .onTermination().invoke(openStreams::decrementAndGet);
+                .onTermination().invoke(release);
     }
 
     private static OutboundSseEvent event(Sse sse, NotificationFeed.Item item) {
