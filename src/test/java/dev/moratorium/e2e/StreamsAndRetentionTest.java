@@ -133,15 +133,7 @@ class StreamsAndRetentionTest {
             Thread.sleep(4_000);
             client.setSoLinger(true, 0);
             client.close(); // a reset, not a goodbye
-            // its place comes free: the cap (2) admits two streams again
-            await().atMost(Duration.ofSeconds(10)).until(() -> {
-                HttpResponse<InputStream> a = openStream();
-                HttpResponse<InputStream> b = openStream();
-                boolean both = a.statusCode() == 200 && b.statusCode() == 200;
-                a.body().close();
-                b.body().close();
-                return both;
-            });
+            awaitEveryPlaceFree(); // its place comes free
             Thread.sleep(500);
             assertThat(log.errors()).as("errors logged").isEmpty();
         } finally {
@@ -248,7 +240,14 @@ class StreamsAndRetentionTest {
                 }
             }
         }
-        // the cap (2) admits two streams again
+        awaitEveryPlaceFree();
+        log.close();
+        // each was logged at ERROR with a stack trace, as if the service had failed
+        assertThat(log.errors()).as("errors logged").isEmpty();
+    }
+
+    /** Waits until the cap (2) admits two streams at once again: no place is still taken. */
+    private void awaitEveryPlaceFree() {
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             HttpResponse<InputStream> a = openStream();
             HttpResponse<InputStream> b = openStream();
@@ -257,9 +256,6 @@ class StreamsAndRetentionTest {
             b.body().close();
             return both;
         });
-        log.close();
-        // each was logged at ERROR with a stack trace, as if the service had failed
-        assertThat(log.errors()).as("errors logged").isEmpty();
     }
 
     /** A stream from after {@code cursor} on a socket with a small receive buffer; null if refused (the cap). */
