@@ -74,7 +74,8 @@ public class DeliveryWorkers {
             LOG.info("Webhook delivery is off (moratorium.webhooks.enabled=false)");
             return;
         }
-        sender = new WebhookSender(settings, guard, wall);
+        // fails the start when the lease is not longer than one attempt may take
+        sender = new WebhookSender(AttemptBudget.of(settings), guard, wall);
         backoff = new Backoff(settings.initialBackoff(), settings.maxBackoff(),
                 () -> ThreadLocalRandom.current().nextDouble());
         running = true;

@@ -40,10 +40,10 @@ class WebhookSender {
      */
     private volatile HttpClient client;
 
-    WebhookSender(WebhookSettings settings, TargetGuard guard, Clock wall) {
-        this.connectTimeout = settings.connectTimeout();
-        this.requestTimeout = settings.requestTimeout();
-        this.answerDeadline = connectTimeout.plus(requestTimeout);
+    WebhookSender(AttemptBudget budget, TargetGuard guard, Clock wall) {
+        this.connectTimeout = budget.connectTimeout();
+        this.requestTimeout = budget.requestTimeout();
+        this.answerDeadline = budget.answerDeadline();
         this.guard = guard;
         this.wall = wall;
     }

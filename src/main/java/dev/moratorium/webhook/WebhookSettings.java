@@ -57,7 +57,10 @@ public interface WebhookSettings {
     @WithDefault("100")
     int batchSize();
 
-    /** How long a worker holds a subscriber; extended with every delivery (must exceed connect-timeout plus request-timeout). */
+    /**
+     * How long a worker holds a subscriber; extended with every delivery. Must be longer than
+     * connect-timeout plus request-timeout, or the start fails ({@link AttemptBudget}).
+     */
     @WithDefault("60s")
     Duration lease();
 }

@@ -49,7 +49,9 @@ class WebhookCrashIT {
         KeyPair keys = TestTokens.generateKeyPair();
         Map<String, String> env = new HashMap<>(SubscriptionsClient.env(keys));
         // A killed worker's lease must run out before another worker takes its subscription (60 s by
-        // default); 4 s here so the restarted service resumes at once. It must exceed the request timeout.
+        // default); 4 s here so the restarted service resumes at once. It must be longer than the connect
+        // and request timeouts together, or the service does not start.
+        env.put("MORATORIUM_WEBHOOKS_CONNECT_TIMEOUT", "500ms");
         env.put("MORATORIUM_WEBHOOKS_REQUEST_TIMEOUT", "3s");
         env.put("MORATORIUM_WEBHOOKS_LEASE", "4s");
         try (Harness h = new Harness(3); RecordingReceiver receiver = new RecordingReceiver(Duration.ofMillis(10))) {

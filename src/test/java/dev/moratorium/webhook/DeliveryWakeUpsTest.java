@@ -104,6 +104,7 @@ class DeliveryWakeUpsTest {
                     case "workers" -> 4;
                     case "batchSize" -> 100;
                     case "poll" -> poll;
+                    case "lease" -> Duration.ofSeconds(60);
                     case "hashCode" -> 0;
                     case "equals" -> false;
                     case "toString" -> "settings";
