@@ -21,7 +21,8 @@ import org.hibernate.jpa.HibernateHints;
 
 /**
  * The delivery workers' reads and writes, each its own short transaction: no transaction stays
- * open while a receiver is waited on. A worker claims a subscription with a lease (picked with
+ * open while a receiver is waited on. A lease's start is read from the wall clock here, at its
+ * claim and at each extension, so the two cannot be measured by different clocks. A worker claims a subscription with a lease (picked with
  * {@code FOR UPDATE SKIP LOCKED}, so two workers, on one replica or two, never take the same one);
  * every later write is conditional on still holding that lease at the version claimed, so a
  * change over HTTP (pause, replay, delete...) makes the worker stop instead of overwriting it.
@@ -40,8 +41,9 @@ class DeliveryLedger {
     Clock wall;
 
     /** The due ACTIVE subscription that waited longest and has notifications it has not passed yet. */
-    Optional<Claim> claim(String holder, Duration lease, Instant now) {
+    Optional<Claim> claim(String holder, Duration lease) {
         return QuarkusTransaction.requiringNew().call(() -> {
+            Instant now = wall.instant();
             long head = head();
             @SuppressWarnings("unchecked")
             List<WebhookSubscriptionEntity> due = em.createNativeQuery("SELECT * FROM webhook_subscription"
@@ -127,12 +129,12 @@ class DeliveryLedger {
      * Ends a run that did not fail: notifications the filter passed over count as done, and the
      * subscription is due again at once (the claim query skips it while it has nothing new).
      */
-    void release(Claim claim, String holder, long passedUpTo, Instant now) {
+    void release(Claim claim, String holder, long passedUpTo) {
         QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("UPDATE webhook_subscription SET"
                 + " delivered_up_to = greatest(delivered_up_to, :passed), next_attempt_at = :now,"
                 + " lease_holder = NULL, leased_until = NULL"
                 + " WHERE id = :id AND lease_holder = :holder AND version = :version")
-                .setParameter("passed", passedUpTo).setParameter("now", now).setParameter("id", claim.id())
+                .setParameter("passed", passedUpTo).setParameter("now", wall.instant()).setParameter("id", claim.id())
                 .setParameter("holder", holder).setParameter("version", claim.version()).executeUpdate());
     }
 

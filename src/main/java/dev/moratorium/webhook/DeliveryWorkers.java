@@ -145,7 +145,7 @@ public class DeliveryWorkers {
 
     /** Claims one due subscription and delivers to it; false if none was due. */
     boolean deliverOne() throws InterruptedException {
-        var claimed = ledger.claim(holder, settings.lease(), wall.instant());
+        var claimed = ledger.claim(holder, settings.lease());
         failureLog.succeeded();
         if (claimed.isEmpty()) {
             return false;
@@ -221,7 +221,7 @@ public class DeliveryWorkers {
             }
             batch = ledger.after(passed, settings.batchSize());
         }
-        ledger.release(claim, holder, passed, wall.instant());
+        ledger.release(claim, holder, passed);
     }
 
     private static String vendorOf(String payload) {

@@ -6,7 +6,6 @@ import dev.moratorium.outbox.ChangeSignal;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -83,7 +82,7 @@ class DeliveryWakeUpsTest {
         workers.metrics = new WebhookMetrics(); // not used: nothing is ever claimed here
         workers.ledger = new DeliveryLedger() {
             @Override
-            Optional<Claim> claim(String holder, Duration lease, Instant now) {
+            Optional<Claim> claim(String holder, Duration lease) {
                 claims.incrementAndGet();
                 return Optional.empty();
             }
