@@ -12,5 +12,7 @@ public record HistoryEntry(
         @Schema(description = "the CloudEvent type, e.g. moratorium.announced") String type,
         @Schema(description = "the CloudEvent time: when the vendor announced it") Instant time,
         @Schema(type = SchemaType.OBJECT, description = "the event's data, as received") JsonNode data,
-        @Schema(description = "when the service applied it (service clock)") Instant receivedAt) {
+        @Schema(description = "when the service applied it (service clock)") Instant receivedAt,
+        @Schema(description = "its place among all applied events, rising in the order they were applied: the"
+                + " cursor for after") long sequence) {
 }

@@ -11,11 +11,14 @@ import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.store.PolicyReads;
 import dev.moratorium.store.PolicyStore;
 import dev.moratorium.wire.WireJson;
+import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -24,12 +27,15 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /** Current policies, one policy, and a policy's history. */
 @Path("/moratoria")
@@ -92,16 +98,43 @@ public class MoratoriaResource {
         return PolicyView.of(known == null ? existing(policyId) : asKnownBy(policyId, known));
     }
 
+    /**
+     * One page of a policy's history, keyset-paged by the event row's id through
+     * {@code policy_event_policy_idx (policy_id, id)}: the same cost at any depth, however long the
+     * history (a producer that grants and revokes an exemption all day makes it long). The answer
+     * stays the contract's JSON array; a {@code Link} header with {@code rel="next"} (RFC 8288)
+     * names the following page while there is one.
+     */
     @GET
     @Path("/{policyId}/history")
-    @Operation(operationId = "getMoratoriumHistory", summary = "The events applied to a policy, oldest first")
-    @APIResponse(responseCode = "200", description = "The history")
+    @Operation(operationId = "getMoratoriumHistory", summary = "The events applied to a policy, oldest first, a page at a time")
+    @APIResponse(responseCode = "200", description = "Up to limit events after the cursor",
+            headers = @Header(name = "Link", description = "<…/history?after=N&limit=L>; rel=\"next\" while more events follow",
+                    schema = @Schema(type = SchemaType.STRING)),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.ARRAY, implementation = HistoryEntry.class)))
+    @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "404", description = "No such policy has been announced", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public List<HistoryEntry> history(@PathParam("policyId") String policyId) {
+    public RestResponse<List<HistoryEntry>> history(@PathParam("policyId") String policyId,
+            @Parameter(description = "The sequence of the last event already read (0: from the start)")
+            @QueryParam("after") String after,
+            @Parameter(description = "At most this many events (1-500, default 100)")
+            @QueryParam("limit") String limit,
+            @Context UriInfo request) {
+        long cursor = Params.cursor("after", after);
+        int max = Params.integer("limit", limit, 100, 1, 500);
         existing(policyId);
-        List<PolicyEventEntity> events = PolicyEventEntity.list("policyId", Sort.ascending("id"), policyId);
-        return events.stream().map(e -> new HistoryEntry(e.eventId, e.type, e.eventTime, WireJson.parse(e.data),
-                e.receivedAt)).toList();
+        // one more than asked: whether a next page exists, without a count
+        List<PolicyEventEntity> rows = PolicyEventEntity.find("policyId = ?1 and id > ?2", Sort.ascending("id"),
+                policyId, cursor).page(Page.ofSize(max + 1)).list();
+        List<HistoryEntry> page = rows.stream().limit(max).map(e -> new HistoryEntry(e.eventId, e.type, e.eventTime,
+                WireJson.parse(e.data), e.receivedAt, e.id)).toList();
+        if (rows.size() <= max) {
+            return RestResponse.ok(page);
+        }
+        String next = request.getRequestUri().getRawPath() + "?after=" + page.get(page.size() - 1).sequence()
+                + "&limit=" + max;
+        return RestResponse.ResponseBuilder.ok(page).header("Link", "<" + next + ">; rel=\"next\"").build();
     }
 
     /** An id that could never have been announced (wrong characters, too long) is not even looked up. */

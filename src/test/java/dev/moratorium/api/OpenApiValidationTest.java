@@ -10,6 +10,7 @@ import com.atlassian.oai.validator.model.SimpleResponse;
 import com.atlassian.oai.validator.report.ValidationReport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moratorium.testing.Events;
 import dev.moratorium.testing.SeedStory;
 import dev.moratorium.testing.TestKafka;
 import dev.moratorium.testing.TestTokens;
@@ -50,11 +51,16 @@ class OpenApiValidationTest {
         TestKafka.sendStructured("nobody", "{\"specversion\":\"1.0\",\"id\":\"orphan-grant\","
                 + "\"type\":\"moratorium.exemption-granted\",\"source\":\"urn:test\","
                 + "\"data\":{\"policyId\":\"nobody\",\"organization\":\"Thorn\"}}");
+        // two events: a history page of one carries a Link to the next
+        TestKafka.sendStructured("paged", Events.announce("paged-announced", "paged", "2020-01-01T00:00:00Z", null));
+        TestKafka.sendStructured("paged", Events.event("paged-grant", "moratorium.exemption-granted",
+                "{\"policyId\":\"paged\",\"organization\":\"Thorn\"}"));
     }
 
     private void awaitSeeded() {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             given().get("/moratoria/" + SeedStory.AMAZON).then().statusCode(200);
+            given().get("/moratoria/paged/history").then().body("id", org.hamcrest.Matchers.hasSize(2));
             assertThat(given().get("/rejections").then().extract().jsonPath().getList("id")).isNotEmpty();
         });
     }
@@ -80,6 +86,9 @@ class OpenApiValidationTest {
         check("GET", "/moratoria/" + SeedStory.AMAZON, Map.of(), null);
         check("GET", "/moratoria/nobody", Map.of(), null);
         check("GET", "/moratoria/" + SeedStory.AMAZON + "/history", Map.of(), null);
+        assertThat(given().get("/moratoria/paged/history?limit=1").header("Link")).endsWith("; rel=\"next\"");
+        check("GET", "/moratoria/paged/history", Map.of("limit", "1"), null);
+        check("GET", "/moratoria/" + SeedStory.AMAZON + "/history", Map.of("limit", "0"), null);
         check("GET", "/moratoria/nobody/history", Map.of(), null);
         check("GET", "/access", Map.of("vendor", "Amazon", "product", "Rekognition", "segment", "police",
                 "at", "2020-07-01"), null);
@@ -116,6 +125,10 @@ class OpenApiValidationTest {
         check("POST", "/subscriptions/" + subscription + "/replay", Map.of("after", "0"), TestTokens.admin());
         check("DELETE", "/subscriptions/" + subscription, Map.of(), TestTokens.admin());
         assertThat(problems).as("answers that do not match /q/openapi").isEmpty();
+        // the validator passed a Link header against a declared integer schema (tried): so it is checked here
+        JsonNode history = document.path("paths").path("/moratoria/{policyId}/history").path("get").path("responses");
+        assertThat(history.path("200").path("headers").path("Link").path("schema").path("type").asText()).isEqualTo("string");
+        assertThat(document.path("components").path("schemas").path("HistoryEntry").path("properties").has("sequence")).isTrue();
     }
 
     @Test
@@ -196,6 +209,9 @@ class OpenApiValidationTest {
             default -> request.get(path);
         };
         SimpleResponse.Builder real = SimpleResponse.Builder.status(response.statusCode());
+        for (var header : response.headers()) { // declared headers (Link, Retry-After) are checked too
+            real = real.withHeader(header.getName(), header.getValue());
+        }
         if (!response.contentType().isEmpty()) { // a 204 has none
             real = real.withContentType(response.contentType()).withBody(response.asString());
         }

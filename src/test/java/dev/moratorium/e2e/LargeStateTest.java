@@ -289,6 +289,78 @@ class LargeStateTest {
         assertThat(JsonPath.from(oldest.json()).getLong("sequence")).isEqualTo(first);
     }
 
+    /**
+     * A policy with 1,234 events among 70,000 other policies' events: its history is walked a page
+     * at a time by the Link header, each page read through the (policy_id, id) index.
+     */
+    @Test
+    @Order(10)
+    void aLongHistoryIsWalkedAPageAtATimeByItsLinkHeader() throws SQLException {
+        int events = 1_234;
+        String policy = policyId(7);
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO policy_event (event_id, policy_id, type, source, event_time, data, received_at)"
+                    + " SELECT 'other-' || i, 'bulk-' || lpad(i::text, 6, '0'), 'moratorium.announced', 'test',"
+                    + " timestamptz '2020-01-01', json_build_object('n', i), now() FROM generate_series(1, " + POLICIES + ") AS i");
+            s.execute("INSERT INTO policy_event (event_id, policy_id, type, source, event_time, data, received_at)"
+                    + " SELECT 'long-' || i, '" + policy + "', 'exemption.granted', 'test',"
+                    + " timestamptz '2020-01-01' + i * interval '1 minute', json_build_object('n', i), now()"
+                    + " FROM generate_series(1, " + events + ") AS i ORDER BY i");
+            s.execute("ANALYZE policy_event");
+            StringBuilder plan = new StringBuilder();
+            try (var rs = s.executeQuery("EXPLAIN SELECT * FROM policy_event WHERE policy_id = '" + policy + "'"
+                    + " AND id > 0 ORDER BY id LIMIT 98")) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            assertThat(plan.toString()).contains("policy_event_policy_idx").doesNotContain("Seq Scan");
+        }
+
+        List<String> walked = new ArrayList<>();
+        List<Long> sequences = new ArrayList<>();
+        String url = "/moratoria/" + policy + "/history?limit=97";
+        int pages = 0;
+        while (url != null && pages < 100) {
+            var answer = given().get(url).then().statusCode(200).extract();
+            List<String> ids = answer.jsonPath().getList("id", String.class);
+            assertThat(ids).hasSizeLessThanOrEqualTo(97);
+            walked.addAll(ids);
+            sequences.addAll(answer.jsonPath().getList("sequence", Long.class));
+            url = nextLink(answer.header("Link"));
+            pages++;
+        }
+        assertThat(pages).isEqualTo((events + 1 + 96) / 97); // its announcement and the grants
+        assertThat(walked).containsExactlyElementsOf(IntStream.rangeClosed(0, events).mapToObj(
+                i -> i == 0 ? "other-7" : "long-" + i).toList());
+        assertThat(sequences).isSorted().doesNotHaveDuplicates();
+
+        // without parameters: the first 100, and a link that keeps the page size
+        var first = given().get("/moratoria/" + policy + "/history").then().statusCode(200).body("", hasSize(100)).extract();
+        assertThat(first.header("Link")).isEqualTo("</moratoria/" + policy + "/history?after=" + sequences.get(99)
+                + "&limit=100>; rel=\"next\"");
+        // past the end: nothing, and no link
+        var past = given().get("/moratoria/" + policy + "/history?after=" + sequences.get(events)).then().statusCode(200)
+                .body("", hasSize(0)).extract();
+        assertThat(past.header("Link")).isNull();
+        // exactly a page left: no link to an empty page
+        assertThat(given().get("/moratoria/" + policy + "/history?limit=2&after=" + sequences.get(events - 2))
+                .then().body("id", equalTo(List.of("long-" + (events - 1), "long-" + events))).extract().header("Link")).isNull();
+        for (String bad : List.of("limit=0", "limit=501", "limit=x", "after=-1", "after=1e3", "after=99999999999999999999")) {
+            given().get("/moratoria/" + policy + "/history?" + bad).then().statusCode(400)
+                    .body("error", equalTo("invalid-parameter"));
+        }
+    }
+
+    private static String nextLink(String link) {
+        if (link == null) {
+            return null;
+        }
+        var m = java.util.regex.Pattern.compile("^<([^>]+)>; rel=\"next\"$").matcher(link);
+        assertThat(m.matches()).as("Link: %s", link).isTrue();
+        return m.group(1);
+    }
+
     private static long usedHeapAfterGc() {
         for (int i = 0; i < 3; i++) {
             System.gc();
