@@ -7,12 +7,11 @@ import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyIds;
 import dev.moratorium.policy.PolicyStatus;
 import dev.moratorium.policy.TimeText;
+import dev.moratorium.store.HistoryReads;
 import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.store.PolicyReads;
 import dev.moratorium.store.PolicyStore;
 import dev.moratorium.wire.WireJson;
-import io.quarkus.panache.common.Page;
-import io.quarkus.panache.common.Sort;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
@@ -54,6 +53,9 @@ public class MoratoriaResource {
 
     @Inject
     PoliciesAsKnown asKnown;
+
+    @Inject
+    HistoryReads historyReads;
 
     /**
      * Paged by policy id. {@code after} (the previous page's {@code next}) is a keyset cursor and
@@ -125,8 +127,7 @@ public class MoratoriaResource {
         int max = Params.integer("limit", limit, 100, 1, 500);
         existing(policyId);
         // one more than asked: whether a next page exists, without a count
-        List<PolicyEventEntity> rows = PolicyEventEntity.find("policyId = ?1 and id > ?2", Sort.ascending("id"),
-                policyId, cursor).page(Page.ofSize(max + 1)).list();
+        List<PolicyEventEntity> rows = historyReads.page(policyId, cursor, max + 1);
         List<HistoryEntry> page = rows.stream().limit(max).map(e -> new HistoryEntry(e.eventId, e.type, e.eventTime,
                 WireJson.parse(e.data), e.receivedAt, e.id)).toList();
         if (rows.size() <= max) {

@@ -7,14 +7,13 @@ import dev.moratorium.policy.AsKnownBy;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.readmodel.PolicyIndex;
-import dev.moratorium.store.InLists;
-import dev.moratorium.store.PolicyEventEntity;
+import dev.moratorium.store.HistoryReads;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,19 +27,34 @@ import java.util.concurrent.ConcurrentHashMap;
  * rows are read through {@code policy_event_policy_idx (policy_id, id)}, so a request reads only
  * its product's history, never the whole table.
  *
+ * <p>The rows are streamed ({@link HistoryReads}) into one running replay per policy, never held
+ * as a list: a policy's history has no length limit (a producer that
+ * grants and revokes an exemption all day makes it long), and read whole, a long one filled the
+ * heap (160 MB in k8s/base) and the service stopped. The time such an answer takes still grows
+ * with the history; its memory does not.
+ *
  * <p>The rows read are kept, decoded, per policy, tagged with the index's state of the policy they
  * were read for: every applied event writes the policy, so the index's state is replaced and the
  * next request reads the rows again. While the tag still matches, an as-of answer is a replay in
  * memory without a database query or a worker thread (bench/decisions: the database round trip
- * made as-of requests a tenth as fast as plain ones). At most {@value #MAX_CACHED} policies are kept.
+ * made as-of requests a tenth as fast as plain ones). At most {@value #MAX_CACHED} policies and
+ * an estimated {@value #MAX_KEPT_BYTES} bytes of decoded events are kept; a product whose
+ * histories alone would take more is streamed from the database for every as-of answer.
  */
 @ApplicationScoped
 public class PoliciesAsKnown {
 
-    /** Far below PostgreSQL's 65,535 bind parameters; a product has a handful of policies. */
-    private static final int IDS_PER_QUERY = 500;
     /** Bounds the memory kept for histories; past it the kept ones are dropped and read again on demand. */
     static final int MAX_CACHED = 100_000;
+    /**
+     * The heap the kept events may take, estimated per event as {@link #EVENT_BYTES} plus
+     * {@link #BYTES_PER_DATA_CHAR} per character of its JSON data (an event's data can be 64 KiB,
+     * so a count of events would not bound it). LargeStateTest checks that the estimate exceeds what
+     * kept events really take; 32 MiB fits the 160 MB heap of k8s/base beside the access index.
+     */
+    public static final long MAX_KEPT_BYTES = 32L * 1024 * 1024;
+    public static final int EVENT_BYTES = 200;
+    public static final int BYTES_PER_DATA_CHAR = 4;
 
     @Inject
     PolicyIndex index;
@@ -51,11 +65,16 @@ public class PoliciesAsKnown {
     @Inject
     PolicyChangeReader reader;
 
-    /** A policy's decoded history, read while the index held {@code current} for it. */
-    private record History(Policy current, List<RecordedEvent> events) {
+    @Inject
+    HistoryReads rows;
+
+    /** A policy's decoded history, read while the index held {@code current} for it, and its estimated heap. */
+    private record History(Policy current, List<RecordedEvent> events, long bytes) {
     }
 
     private final Map<String, History> histories = new ConcurrentHashMap<>();
+    /** The estimated heap of the events in {@link #histories}; changed only under this object's lock. */
+    private long keptBytes;
 
     /**
      * The policies on this vendor's product as known at {@code asOf}, from the kept histories only;
@@ -81,23 +100,17 @@ public class PoliciesAsKnown {
         // the index's states before the rows: a write committed meanwhile makes the tag stale, never the rows
         List<Policy> current = index.policiesFor(vendor, product);
         List<String> ids = current.stream().map(Policy::policyId).toList();
-        Map<String, List<RecordedEvent>> read = new LinkedHashMap<>();
-        ids.forEach(id -> read.put(id, new ArrayList<>()));
-        for (int i = 0; i < ids.size(); i += IDS_PER_QUERY) {
-            List<PolicyEventEntity> rows = InLists.select("from PolicyEventEntity where policyId in :ids order by id",
-                    PolicyEventEntity.class, ids.subList(i, Math.min(ids.size(), i + IDS_PER_QUERY))).list();
-            for (PolicyEventEntity row : rows) {
-                HistoryEvents.recorded(reader, row).ifPresent(e -> read.get(row.policyId).add(e));
-            }
-        }
-        if (histories.size() + current.size() > MAX_CACHED) {
-            histories.clear();
-        }
+        Map<String, AsKnownBy.Replay> replays = new HashMap<>();
+        ids.forEach(id -> replays.put(id, new AsKnownBy.Replay(decider, asOf)));
+        Keeping keeping = new Keeping(ids);
+        rows.forEachOf(ids, row -> HistoryEvents.recorded(reader, row).ifPresent(event -> {
+            replays.get(row.policyId).accept(event);
+            keeping.add(row.policyId, event, row.data.length());
+        }));
+        keeping.keep(current);
         List<Policy> known = new ArrayList<>(ids.size());
         for (Policy p : current) {
-            List<RecordedEvent> events = List.copyOf(read.get(p.policyId()));
-            histories.put(p.policyId(), new History(p, events));
-            AsKnownBy.replay(decider, events, asOf).ifPresent(known::add);
+            replays.get(p.policyId()).result().ifPresent(known::add);
         }
         return known;
     }
@@ -105,12 +118,62 @@ public class PoliciesAsKnown {
     /** One policy as known at {@code asOf}; empty when none of its events was known by then. */
     @Transactional
     public Optional<Policy> policy(String policyId, Instant asOf) {
-        List<PolicyEventEntity> rows = PolicyEventEntity.list("policyId = ?1 and eventTime <= ?2 order by id",
-                policyId, asOf);
-        List<RecordedEvent> history = new ArrayList<>(rows.size());
-        for (PolicyEventEntity row : rows) {
-            HistoryEvents.recorded(reader, row).ifPresent(history::add);
+        AsKnownBy.Replay replay = new AsKnownBy.Replay(decider, asOf);
+        rows.forEachUpTo(policyId, asOf, row -> HistoryEvents.recorded(reader, row).ifPresent(replay::accept));
+        return replay.result();
+    }
+
+    /** The events of one read, collected for keeping until they pass {@link #MAX_KEPT_BYTES}. */
+    private final class Keeping {
+
+        private Map<String, List<RecordedEvent>> events = new HashMap<>();
+        private final Map<String, Long> perPolicy = new HashMap<>();
+        private long bytes;
+
+        Keeping(List<String> ids) {
+            ids.forEach(id -> events.put(id, new ArrayList<>()));
         }
-        return AsKnownBy.replay(decider, history, asOf);
+
+        void add(String policyId, RecordedEvent event, int dataChars) {
+            if (events == null) {
+                return;
+            }
+            long cost = estimatedBytes(dataChars);
+            bytes += cost;
+            perPolicy.merge(policyId, cost, Long::sum);
+            if (bytes > MAX_KEPT_BYTES) {
+                events = null; // too long to keep: this product is streamed every time
+                return;
+            }
+            events.get(policyId).add(event);
+        }
+
+        /** Keeps what was read, tagged with the index's states it was read for, making room if needed. */
+        void keep(List<Policy> current) {
+            if (events == null) {
+                return;
+            }
+            synchronized (PoliciesAsKnown.this) {
+                for (Policy p : current) {
+                    History old = histories.remove(p.policyId());
+                    if (old != null) {
+                        keptBytes -= old.bytes();
+                    }
+                }
+                if (histories.size() + current.size() > MAX_CACHED || keptBytes + bytes > MAX_KEPT_BYTES) {
+                    histories.clear();
+                    keptBytes = 0;
+                }
+                for (Policy p : current) {
+                    histories.put(p.policyId(), new History(p, List.copyOf(events.get(p.policyId())), perPolicy.getOrDefault(p.policyId(), 0L)));
+                }
+                keptBytes += bytes;
+            }
+        }
+    }
+
+    /** What an event of this much JSON data is estimated to take kept decoded (see {@link #MAX_KEPT_BYTES}). */
+    static long estimatedBytes(int dataChars) {
+        return EVENT_BYTES + (long) BYTES_PER_DATA_CHAR * dataChars;
     }
 }

@@ -1,7 +1,6 @@
 package dev.moratorium.policy;
 
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -39,18 +38,42 @@ public final class AsKnownBy {
      * @return the policy as known at {@code asOf}, its status that at {@code asOf}; empty if no
      *         announcement was known by then
      */
-    public static Optional<Policy> replay(PolicyDecider decider, List<RecordedEvent> history, Instant asOf) {
-        Optional<Policy> state = Optional.empty();
-        for (RecordedEvent recorded : history) {
+    public static Optional<Policy> replay(PolicyDecider decider, Iterable<RecordedEvent> history, Instant asOf) {
+        Replay replay = new Replay(decider, asOf);
+        history.forEach(replay::accept);
+        return replay.result();
+    }
+
+    /**
+     * The same replay fed one event at a time, so that a history read from the database need not be
+     * held whole: a policy's history has no length limit, and only its state is kept here.
+     */
+    public static final class Replay {
+
+        private final PolicyDecider decider;
+        private final Instant asOf;
+        private Optional<Policy> state = Optional.empty();
+
+        public Replay(PolicyDecider decider, Instant asOf) {
+            this.decider = decider;
+            this.asOf = asOf;
+        }
+
+        /** The policy's next event in the order the service applied them. */
+        public void accept(RecordedEvent recorded) {
             PolicyEvent event = recorded.event();
             if (event.meta().time().isAfter(asOf)) {
-                continue;
+                return;
             }
             Decision decision = decider.decide(state, event, recorded.receivedAt());
             if (decision instanceof Decision.Applied applied) {
                 state = Optional.of(applied.outcome().state());
             }
         }
-        return state.map(p -> p.withStatus(p.statusAt(asOf)));
+
+        /** The policy as known at {@code asOf}, its status that at {@code asOf}; empty if not announced by then. */
+        public Optional<Policy> result() {
+            return state.map(p -> p.withStatus(p.statusAt(asOf)));
+        }
     }
 }

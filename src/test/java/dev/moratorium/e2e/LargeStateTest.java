@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.moratorium.api.PoliciesAsKnown;
 import dev.moratorium.readmodel.NotificationFeed;
 import dev.moratorium.readmodel.PolicyCatalog;
 import dev.moratorium.readmodel.PolicyIndex;
@@ -22,6 +23,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -69,6 +71,9 @@ class LargeStateTest {
 
     @Inject
     NotificationFeed feed;
+
+    @Inject
+    PoliciesAsKnown asKnown;
 
     @BeforeAll
     void writeSeventyThousandPolicies() throws SQLException {
@@ -350,6 +355,68 @@ class LargeStateTest {
             given().get("/moratoria/" + policy + "/history?" + bad).then().statusCode(400)
                     .body("error", equalTo("invalid-parameter"));
         }
+    }
+
+    /**
+     * As-of answers over histories longer than PoliciesAsKnown keeps: 80,000 extensions of one
+     * policy are replayed from a cursor, right for any instant, and not kept; a product with 40,000
+     * events is kept, and what it costs in heap is measured against the estimate that bounds it.
+     */
+    @Test
+    @Order(11)
+    void asOfAnswersReplayHistoriesLongerThanAreKept() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            insertExtensions(s, TAIL, "Tail Vendor", "Product " + (POLICIES % 7), 80_000);
+            insertExtensions(s, policyId(1), "Vendor 1", "Product 1", 40_000);
+        }
+        long estimated;
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                var rs = s.executeQuery("SELECT count(*), sum(length(data::text)) FROM policy_event"
+                        + " WHERE event_id LIKE '" + policyId(1) + "-%'")) {
+            rs.next();
+            estimated = rs.getLong(1) * PoliciesAsKnown.EVENT_BYTES + rs.getLong(2) * PoliciesAsKnown.BYTES_PER_DATA_CHAR;
+        }
+        assertThat(estimated).as("the shorter history fits what is kept").isLessThan(PoliciesAsKnown.MAX_KEPT_BYTES);
+        // extension k, announced at T0 + k minutes, moves the end to END + k minutes
+        int k = 12_345;
+        Instant known = T0.plus(Duration.ofMinutes(k));
+        Instant at = END.plus(Duration.ofMinutes(k)).plusSeconds(30);
+        String access = "/access?vendor=Tail Vendor&product=Product " + (POLICIES % 7) + "&segment=police&at=" + at
+                + "&asOf=";
+        given().get(access + known).then().statusCode(200).body("allowed", equalTo(true)); // it had ended 30 s before
+        given().get(access + known.plusSeconds(60)).then().statusCode(200).body("allowed", equalTo(false));
+        given().get(access + known.minusSeconds(60)).then().statusCode(200).body("allowed", equalTo(true));
+        assertThat(asKnown.keptPoliciesFor("Tail Vendor", "Product " + (POLICIES % 7), known))
+                .as("a history past the cap is not kept").isEmpty();
+        given().get("/moratoria/" + TAIL + "?asOf=" + known).then().statusCode(200)
+                .body("effectiveUntil", equalTo(END.plus(Duration.ofMinutes(k)).toString()));
+
+        long before = usedHeapAfterGc();
+        given().get("/access?vendor=Vendor 1&product=Product 1&segment=police&at=" + at + "&asOf=" + known.plusSeconds(60))
+                .then().statusCode(200).body("allowed", equalTo(false));
+        long after = usedHeapAfterGc();
+        assertThat(asKnown.keptPoliciesFor("Vendor 1", "Product 1", known)).as("a shorter history is kept").isPresent();
+        System.out.printf("as-of histories kept: %.0f bytes per event (40,001 events, %.1f MiB; estimated %.1f MiB)%n",
+                (after - before) / 40_001.0, (after - before) / 1048576.0, estimated / 1048576.0);
+        assertThat(after - before).as("the heap kept events take, against the estimate that bounds it").isLessThan(estimated);
+    }
+
+    static final Instant T0 = Instant.parse("2020-02-01T00:00:00Z");
+    static final Instant END = Instant.parse("2030-01-01T00:00:00Z");
+
+    /** An announcement ending at END, then {@code events} extensions, the k-th at T0 + k minutes to END + k minutes. */
+    private static void insertExtensions(Statement s, String policy, String vendor, String product, int events)
+            throws SQLException {
+        s.execute("INSERT INTO policy_event (event_id, policy_id, type, source, event_time, data, received_at)"
+                + " VALUES ('" + policy + "-announced', '" + policy + "', 'moratorium.announced', 'urn:test',"
+                + " timestamptz '2020-01-01', json_build_object('policyId', '" + policy + "', 'vendor', '" + vendor + "',"
+                + " 'product', '" + product + "', 'segments', json_build_array('*'), 'effectiveFrom', '2020-01-01T00:00:00Z',"
+                + " 'effectiveUntil', '" + END + "'), now())");
+        s.execute("INSERT INTO policy_event (event_id, policy_id, type, source, event_time, data, received_at)"
+                + " SELECT '" + policy + "-' || i, '" + policy + "', 'moratorium.extended', 'urn:test',"
+                + " timestamptz '" + T0 + "' + i * interval '1 minute', json_build_object('policyId', '" + policy + "',"
+                + " 'effectiveUntil', to_char((timestamptz '" + END + "' + i * interval '1 minute') AT TIME ZONE 'UTC',"
+                + " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')), now() FROM generate_series(1, " + events + ") AS i ORDER BY i");
     }
 
     private static String nextLink(String link) {

@@ -1,0 +1,65 @@
+package dev.moratorium.store;
+
+import io.quarkus.hibernate.orm.panache.Panache;
+import io.quarkus.panache.common.Page;
+import io.quarkus.panache.common.Sort;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.hibernate.query.SelectionQuery;
+
+/**
+ * Reads of policies' histories, all through {@code policy_event_policy_idx (policy_id, id)}. A
+ * policy's history has no length limit (a producer that grants and revokes an exemption all day
+ * makes it long), so a whole history is never returned as a list: it is streamed from a cursor,
+ * {@value #FETCH_SIZE} rows a round trip, each row leaving the persistence context once used, so
+ * that neither the driver nor Hibernate holds it all. Every method runs in the caller's transaction.
+ */
+@ApplicationScoped
+public class HistoryReads {
+
+    /** Far below PostgreSQL's 65,535 bind parameters; a product has a handful of policies. */
+    private static final int IDS_PER_QUERY = 500;
+    /** Rows per round trip of the cursor. */
+    static final int FETCH_SIZE = 500;
+
+    @Inject
+    EntityManager em;
+
+    /** The rows of these policies, each policy's in the order they were applied (interleaved by id). */
+    public void forEachOf(List<String> policyIds, Consumer<PolicyEventEntity> use) {
+        for (int i = 0; i < policyIds.size(); i += IDS_PER_QUERY) {
+            streamed(InLists.select("from PolicyEventEntity where policyId in :ids order by id", PolicyEventEntity.class,
+                    policyIds.subList(i, Math.min(policyIds.size(), i + IDS_PER_QUERY))), use);
+        }
+    }
+
+    /** One policy's rows whose event time is at or before {@code asOf}, in the order they were applied. */
+    public void forEachUpTo(String policyId, Instant asOf, Consumer<PolicyEventEntity> use) {
+        streamed(Panache.getSession().createSelectionQuery(
+                "from PolicyEventEntity where policyId = :id and eventTime <= :asOf order by id", PolicyEventEntity.class)
+                .setParameter("id", policyId).setParameter("asOf", asOf), use);
+    }
+
+    /**
+     * Up to {@code limit} rows of one policy after the row id {@code after}, in the order they were
+     * applied: a keyset page, the same cost at any depth.
+     */
+    public List<PolicyEventEntity> page(String policyId, long after, int limit) {
+        return PolicyEventEntity.<PolicyEventEntity>find("policyId = ?1 and id > ?2", Sort.ascending("id"), policyId, after)
+                .page(Page.ofSize(limit)).list();
+    }
+
+    private void streamed(SelectionQuery<PolicyEventEntity> query, Consumer<PolicyEventEntity> use) {
+        try (Stream<PolicyEventEntity> rows = query.setFetchSize(FETCH_SIZE).setReadOnly(true).stream()) {
+            rows.forEach(row -> {
+                use.accept(row);
+                em.detach(row);
+            });
+        }
+    }
+}
