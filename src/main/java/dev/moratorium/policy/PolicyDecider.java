@@ -92,6 +92,10 @@ public final class PolicyDecider {
         Policy created = new Policy(a.policyId(), PolicyKind.MORATORIUM, a.vendor(), a.product(), a.segments(),
                 PolicyStatus.SCHEDULED, a.effectiveFrom(), a.effectiveUntil(), null, exemptions, a.jurisdiction(),
                 a.reason(), a.sourceUrl(), now);
+        Optional<String> limit = ExemptionLimits.problem(null, created, "data.exemptions");
+        if (limit.isPresent()) {
+            return Decision.rejected(RejectionReason.INVALID_FIELD, limit.get());
+        }
         return create(created, a, NotificationType.ACCESS_SUSPENDED, now);
     }
 
@@ -166,6 +170,10 @@ public final class PolicyDecider {
                 .map(e -> new Exemption(e.organization(), g.purpose(), e.grantedAt(), null))
                 .orElse(new Exemption(g.organization(), g.purpose(), g.meta().time(), null));
         Policy granted = state.withExemption(exemption);
+        Optional<String> limit = ExemptionLimits.problem(state, granted, "data.organization \"" + g.organization() + "\"");
+        if (limit.isPresent()) {
+            return Decision.rejected(RejectionReason.INVALID_FIELD, limit.get());
+        }
         return Decision.applied(Outcome.changed(granted, notification(g, NotificationType.EXEMPTION_GRANTED,
                 granted, NotificationMessages.exemptionGranted(granted, exemption))));
     }

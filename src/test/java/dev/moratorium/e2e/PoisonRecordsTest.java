@@ -358,6 +358,57 @@ class PoisonRecordsTest {
         execute("DROP TRIGGER refuse_expiry ON policy");
     }
 
+    /**
+     * Exemptions with the longest organizations and purposes, in a three-byte script: the 64 that
+     * fit are applied and their state record (all of them, some 760 KiB) is published, not set aside; the
+     * 65th is rejected with the limit named, and after a revocation it is applied.
+     */
+    @Test
+    @Order(8)
+    void grantsStopAtWhatTheStateRecordHoldsAndItIsStillPublished() throws Exception {
+        String id = "full-exemptions";
+        TestKafka.sendStructured(id, Events.announce(id + "-announced", id, "2020-01-01", null));
+        String purpose = "理".repeat(4_000);
+        for (int i = 1; i <= 65; i++) {
+            TestKafka.sendStructured(id, Events.event(id + "-" + i, "moratorium.exemption-granted",
+                    "{\"policyId\":\"" + id + "\",\"organization\":\"" + organization(i) + "\",\"purpose\":\"" + purpose + "\"}"));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count(*) FROM rejection"
+                + " WHERE event_id = '" + id + "-65'") == 1);
+        given().get("/moratoria/" + id).then().body("exemptions.size()", equalTo(64));
+        long rejection = count("SELECT id FROM rejection WHERE event_id = '" + id + "-65'");
+        given().get("/rejections?status=OPEN&after=" + (rejection - 1) + "&limit=1").then()
+                .body("[0].eventId", equalTo(id + "-65"))
+                .body("[0].reason", equalTo("invalid-field"))
+                .body("[0].message", equalTo("data.organization \"" + organization(65) + "\" would make the exemptions"
+                        + " in force on policy \"" + id + "\" carry 266240 characters of organization and purpose;"
+                        + " at most 262144 fit the policy's state record"));
+
+        List<ConsumerRecord<byte[], byte[]>> states = TestKafka.readUntil("moratorium-state", Duration.ofSeconds(30),
+                records -> records.stream().anyMatch(r -> id.equals(new String(r.key(), StandardCharsets.UTF_8))
+                        && WireJson.parse(new String(r.value(), StandardCharsets.UTF_8)).path("exemptions").size() == 64));
+        ConsumerRecord<byte[], byte[]> full = states.stream()
+                .filter(r -> id.equals(new String(r.key(), StandardCharsets.UTF_8))).reduce((a, b) -> b).orElseThrow();
+        assertThat(WireJson.parse(new String(full.value(), StandardCharsets.UTF_8)).path("exemptions").size()).isEqualTo(64);
+        assertThat(full.value().length).as("the largest state record the limit allows")
+                .isBetween(700 * 1024, dev.moratorium.wire.Topics.OUTPUT_MAX_BYTES);
+        given().get("/outbox/parked").then().body("size()", equalTo(0));
+
+        TestKafka.sendStructured(id, Events.event(id + "-revoke", "moratorium.exemption-revoked",
+                "{\"policyId\":\"" + id + "\",\"organization\":\"" + organization(1) + "\"}"));
+        TestKafka.sendStructured(id, Events.event(id + "-65-again", "moratorium.exemption-granted",
+                "{\"policyId\":\"" + id + "\",\"organization\":\"" + organization(65) + "\",\"purpose\":\"" + purpose + "\"}"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/moratoria/" + id).then()
+                .body("exemptions.organization", org.hamcrest.Matchers.hasItem(organization(65)))
+                .body("exemptions.organization", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem(organization(1)))));
+    }
+
+    /** 96 characters: with a 4,000-character purpose, 64 of them fill the 262,144 characters exactly. */
+    private static String organization(int i) {
+        String name = "Org " + i + " ";
+        return name + "a".repeat(96 - name.length());
+    }
+
     private static RawRecord raw(int partition, long offset, String key, String structuredEvent) {
         return raw(partition, offset, key, bytes(structuredEvent), STRUCTURED);
     }

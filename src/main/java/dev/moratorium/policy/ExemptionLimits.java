@@ -1,0 +1,60 @@
+package dev.moratorium.policy;
+
+import java.util.Optional;
+
+/**
+ * How many exemptions one policy keeps, and how much text the ones in force may carry (CONTRACT.md
+ * §5, "Limits are rejections": a grant past them is rejected {@code invalid-field}).
+ *
+ * <p>A revoked exemption is kept, not removed: it still decides access at the instants it was held.
+ * So without a cap, a producer that grants and revokes all day grows a policy's list for ever, and
+ * every later write of the policy reads and compares all of it, as does the access index on every
+ * decision that names an organization.
+ *
+ * <p>The exemptions in force travel in every notification and {@code moratorium-state} record of
+ * the policy. Their organizations (200 characters at most) and purposes (4,000) are capped one by
+ * one, but not together: some 170 grants with the longest purposes in a three-byte script would
+ * make the state record larger than the 2 MiB the output topics take, the relay would set it
+ * aside, and the compacted topic would stop following the policy. {@value #MAX_ACTIVE_TEXT} characters is at most
+ * 768 KiB of UTF-8, or 1.5 MiB if every character were escaped, within the limit.
+ */
+public final class ExemptionLimits {
+
+    /** Exemptions one policy keeps, granted and revoked together. */
+    public static final int MAX_EXEMPTIONS = 1_000;
+    /** Characters of organization and purpose, summed over the exemptions in force. */
+    public static final int MAX_ACTIVE_TEXT = 256 * 1024;
+
+    private ExemptionLimits() {
+    }
+
+    /**
+     * Why {@code after} could not hold its exemptions, naming the limit; empty if it can. Only a
+     * change that grows past a limit is refused: a policy stored past one before the limit existed
+     * can still change a purpose in place, or have an exemption revoked.
+     */
+    static Optional<String> problem(Policy before, Policy after, String field) {
+        int kept = after.exemptions().size();
+        if (kept > MAX_EXEMPTIONS && kept > (before == null ? 0 : before.exemptions().size())) {
+            return Optional.of(field + " would make policy \"" + after.policyId() + "\" keep " + kept
+                    + " exemptions, granted and revoked; a policy keeps at most " + MAX_EXEMPTIONS
+                    + " (revoked ones still decide access at the instants they were held): announce a new policy"
+                    + " to grant more");
+        }
+        long text = activeText(after);
+        if (text > MAX_ACTIVE_TEXT && text > (before == null ? 0 : activeText(before))) {
+            return Optional.of(field + " would make the exemptions in force on policy \"" + after.policyId() + "\" carry "
+                    + text + " characters of organization and purpose; at most " + MAX_ACTIVE_TEXT
+                    + " fit the policy's state record");
+        }
+        return Optional.empty();
+    }
+
+    static long activeText(Policy p) {
+        long sum = 0;
+        for (Exemption e : p.activeExemptions()) {
+            sum += e.organization().length() + (e.purpose() == null ? 0 : e.purpose().length());
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,112 @@
+package dev.moratorium.policy;
+
+import static dev.moratorium.policy.PolicyFixtures.AMAZON_ID;
+import static dev.moratorium.policy.PolicyFixtures.FROM;
+import static dev.moratorium.policy.PolicyFixtures.UNTIL;
+import static dev.moratorium.policy.PolicyFixtures.announcement;
+import static dev.moratorium.policy.PolicyFixtures.applied;
+import static dev.moratorium.policy.PolicyFixtures.grant;
+import static dev.moratorium.policy.PolicyFixtures.rejected;
+import static dev.moratorium.policy.PolicyFixtures.revoke;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.moratorium.policy.PolicyEvent.ExemptionGrant;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** A policy keeps at most 1,000 exemptions, and the ones in force carry at most 262,144 characters. */
+class ExemptionLimitsTest {
+
+    private static final PolicyDecider DECIDER = new PolicyDecider(PolicyFixtures.defaultTime());
+    private static final Instant NOW = FROM.plus(Duration.ofDays(1));
+
+    private Policy policy = applied(DECIDER.decide(Optional.empty(),
+            announcement("a", AMAZON_ID, List.of("police"), FROM, UNTIL, List.of()), NOW)).state();
+    private int events;
+
+    private Decision apply(PolicyEvent event) {
+        Decision d = DECIDER.decide(Optional.of(policy), event, NOW);
+        if (d instanceof Decision.Applied a) {
+            policy = a.outcome().state();
+        }
+        return d;
+    }
+
+    private Decision grantTo(String organization, String purpose) {
+        return apply(grant("g" + ++events, NOW, organization, purpose));
+    }
+
+    private Decision revokeFrom(String organization) {
+        return apply(revoke("r" + ++events, NOW, organization));
+    }
+
+    @Test
+    void grantsAndRevocationsStopAtAThousandExemptionsKept() {
+        for (int i = 1; i <= 999; i++) {
+            applied(grantTo("Org " + i, null));
+            applied(revokeFrom("Org " + i));
+        }
+        applied(grantTo("Org 1000", null)); // the 1,000th: kept, in force
+        assertThat(policy.exemptions()).hasSize(1_000);
+
+        Rejection refused = rejected(grantTo("Org 1001", null));
+        assertThat(refused.reason()).isEqualTo(RejectionReason.INVALID_FIELD);
+        assertThat(refused.message()).isEqualTo("data.organization \"Org 1001\" would make policy \"" + AMAZON_ID
+                + "\" keep 1001 exemptions, granted and revoked; a policy keeps at most 1000 (revoked ones still"
+                + " decide access at the instants they were held): announce a new policy to grant more");
+        // granting a revoked organization again is a new exemption, so refused too
+        assertThat(rejected(grantTo("Org 1", null)).reason()).isEqualTo(RejectionReason.INVALID_FIELD);
+        assertThat(policy.exemptions()).hasSize(1_000);
+
+        // what does not add one still works at the limit: a new purpose in place, a revocation
+        applied(grantTo("Org 1000", "a purpose given later"));
+        assertThat(policy.activeExemptionFor("Org 1000").orElseThrow().purpose()).isEqualTo("a purpose given later");
+        applied(revokeFrom("Org 1000"));
+        assertThat(policy.activeExemptions()).isEmpty();
+        assertThat(policy.exemptions()).hasSize(1_000);
+    }
+
+    @Test
+    void theExemptionsInForceCarryAtMost256KiCharacters() {
+        String purpose = "理".repeat(4_000); // the longest purpose, in a script of three UTF-8 bytes a character
+        for (int i = 0; i < 64; i++) {
+            applied(grantTo(organization(i), purpose)); // 96 + 4,000 characters each
+        }
+        assertThat(ExemptionLimits.activeText(policy)).isEqualTo(ExemptionLimits.MAX_ACTIVE_TEXT);
+
+        Rejection refused = rejected(grantTo("X", null));
+        assertThat(refused.reason()).isEqualTo(RejectionReason.INVALID_FIELD);
+        assertThat(refused.message()).isEqualTo("data.organization \"X\" would make the exemptions in force on policy \""
+                + AMAZON_ID + "\" carry 262145 characters of organization and purpose; at most 262144 fit the policy's"
+                + " state record");
+        // a longer purpose for one already in force is refused; a shorter one, or a revocation, is not
+        assertThat(rejected(grantTo(organization(0), purpose + "!")).reason()).isEqualTo(RejectionReason.INVALID_FIELD);
+        applied(grantTo(organization(0), "short"));
+        applied(grantTo("X", null));
+        applied(revokeFrom(organization(1)));
+        assertThat(ExemptionLimits.activeText(policy)).isLessThan(ExemptionLimits.MAX_ACTIVE_TEXT);
+    }
+
+    @Test
+    void anAnnouncementListsAtMostAThousandExemptions() {
+        List<ExemptionGrant> thousand = IntStream.rangeClosed(1, 1_000).mapToObj(i -> new ExemptionGrant("Org " + i, null))
+                .toList();
+        assertThat(applied(DECIDER.decide(Optional.empty(),
+                announcement("b", "b", List.of("police"), FROM, UNTIL, thousand), NOW)).state().exemptions()).hasSize(1_000);
+        List<ExemptionGrant> more = IntStream.rangeClosed(1, 1_001).mapToObj(i -> new ExemptionGrant("Org " + i, null))
+                .toList();
+        Rejection refused = rejected(DECIDER.decide(Optional.empty(),
+                announcement("c", "c", List.of("police"), FROM, UNTIL, more), NOW));
+        assertThat(refused.reason()).isEqualTo(RejectionReason.INVALID_FIELD);
+        assertThat(refused.message()).startsWith("data.exemptions would make policy \"c\" keep 1001 exemptions");
+    }
+
+    private static String organization(int i) {
+        String name = "Org " + i + " ";
+        return name + "a".repeat(96 - name.length());
+    }
+}
