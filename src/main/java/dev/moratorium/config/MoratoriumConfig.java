@@ -1,6 +1,7 @@
 package dev.moratorium.config;
 
 import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -195,6 +196,14 @@ public interface MoratoriumConfig {
          */
         @WithDefault("10000")
         int maxOffset();
+
+        /**
+         * The heap, estimated, that decoded histories kept for as-of answers may take (see
+         * api.PoliciesAsKnown); a product whose histories would take more is replayed from the
+         * database for each as-of answer. Default 64M, sized for the 160 MB heap of k8s/base.
+         */
+        @WithDefault("64M")
+        MemorySize asOfKeptHistories();
     }
 
     interface EmbeddedSettings {
