@@ -103,7 +103,7 @@ public class MoratoriaResource {
     /**
      * One page of a policy's history, keyset-paged by the event row's id through
      * {@code policy_event_policy_idx (policy_id, id)}: the same cost at any depth, however long the
-     * history (a producer that grants and revokes an exemption all day makes it long). The answer
+     * history (a moratorium extended again and again). The answer
      * stays the contract's JSON array; a {@code Link} header with {@code rel="next"} (RFC 8288)
      * names the following page while there is one.
      */

@@ -29,10 +29,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * its product's history, never the whole table.
  *
  * <p>The rows are streamed ({@link HistoryReads}) into one running replay per policy, never held
- * as a list: a policy's history has no length limit (a producer that
- * grants and revokes an exemption all day makes it long), and read whole, a long one filled the
- * heap (160 MB in k8s/base) and the service stopped. The time such an answer takes still grows
- * with the history; its memory does not.
+ * as a list: a policy's history has no length limit (a moratorium extended again and again, each
+ * time to a later end), and read whole, a long one could fill the heap (160 MB in k8s/base). The
+ * time such an answer takes still grows with the history; its memory does not.
  *
  * <p>The rows read are kept, decoded, per policy, tagged with the index's state of the policy they
  * were read for: every applied event writes the policy, so the index's state is replaced and the
@@ -139,6 +138,7 @@ public class PoliciesAsKnown {
 
         private Map<String, List<RecordedEvent>> events = new HashMap<>();
         private final Map<String, Long> perPolicy = new HashMap<>();
+        private final long budget = maxKeptBytes();
         private long bytes;
 
         Keeping(List<String> ids) {
@@ -152,7 +152,7 @@ public class PoliciesAsKnown {
             long cost = estimatedBytes(dataChars);
             bytes += cost;
             perPolicy.merge(policyId, cost, Long::sum);
-            if (bytes > maxKeptBytes()) {
+            if (bytes > budget) {
                 events = null; // too long to keep: this product is streamed every time
                 return;
             }
@@ -171,7 +171,7 @@ public class PoliciesAsKnown {
                         keptBytes -= old.bytes();
                     }
                 }
-                if (histories.size() + current.size() > MAX_CACHED || keptBytes + bytes > maxKeptBytes()) {
+                if (histories.size() + current.size() > MAX_CACHED || keptBytes + bytes > budget) {
                     histories.clear();
                     keptBytes = 0;
                 }

@@ -15,8 +15,9 @@ import java.util.Optional;
  * the policy. Their organizations (200 characters at most) and purposes (4,000) are capped one by
  * one, but not together: some 170 grants with the longest purposes in a three-byte script would
  * make the state record larger than the 2 MiB the output topics take, the relay would set it
- * aside, and the compacted topic would stop following the policy. {@value #MAX_ACTIVE_TEXT} characters is at most
- * 768 KiB of UTF-8, or 1.5 MiB if every character were escaped, within the limit.
+ * aside, and the compacted topic would stop following the policy. {@value #MAX_ACTIVE_TEXT}
+ * characters is at most 768 KiB of UTF-8, or 1.5 MiB if every character were escaped, within the
+ * limit.
  */
 public final class ExemptionLimits {
 

@@ -14,8 +14,8 @@ import org.hibernate.query.SelectionQuery;
 
 /**
  * Reads of policies' histories, all through {@code policy_event_policy_idx (policy_id, id)}. A
- * policy's history has no length limit (a producer that grants and revokes an exemption all day
- * makes it long), so a whole history is never returned as a list: it is streamed from a cursor,
+ * policy's history has no length limit (a moratorium extended again and again, each time to a
+ * later end), so a whole history is never returned as a list: it is streamed from a cursor,
  * {@value #FETCH_SIZE} rows a round trip, each row leaving the persistence context once used, so
  * that neither the driver nor Hibernate holds it all. Every method runs in the caller's transaction.
  */
