@@ -21,8 +21,9 @@ import java.util.concurrent.TimeoutException;
  * POSTs one notification to one receiver, Standard Webhooks style. Redirects are never followed
  * (a 3xx is a failed attempt): following one would send the signed payload, and our requests,
  * wherever the receiver points, past the address check. The answer's body is discarded, and the
- * whole exchange, body included, ends within the connect and request timeouts together (see
- * {@link #answer}).
+ * whole attempt — the host's resolution, then the exchange, body included — ends within the
+ * connect and request timeouts together (see {@link #send} and {@link #answer}), which the lease
+ * outlasts ({@link AttemptBudget}).
  */
 class WebhookSender {
 
@@ -71,8 +72,17 @@ class WebhookSender {
         long started = System.nanoTime();
         // Resolved again now: the name may point elsewhere than when the subscription was written.
         Optional<String> refused = guard.problem(claim.url());
+        Duration resolving = Duration.ofNanos(System.nanoTime() - started);
         if (refused.isPresent()) {
-            return new Attempt(at, Optional.empty(), Optional.empty(), 0, "refused: " + refused.get());
+            return new Attempt(at, Optional.empty(), Optional.empty(), resolving.toMillis(), "refused: " + refused.get());
+        }
+        if (resolving.compareTo(connectTimeout) >= 0) {
+            // The lookup cannot be interrupted, and nothing extends the lease while it lasts: a resolver
+            // that answers after its own timeouts and a pod's search domains (ndots:5 tries each one)
+            // can take minutes. Sending then could outlive the lease and let another worker send the
+            // same notification, so the attempt fails here, before a byte is sent.
+            return failed(at, started, "dns: resolving the host took " + resolving.toMillis()
+                    + " ms, not within the connect timeout of " + connectTimeout.toMillis() + " ms; nothing was sent");
         }
         long timestamp = at.getEpochSecond();
         try {
@@ -86,7 +96,7 @@ class WebhookSender {
                             claim.previousSecretAt(at), webhookId, timestamp, body))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                     .build();
-            HttpResponse<Void> response = answer(request);
+            HttpResponse<Void> response = answer(request, answerDeadline.minus(resolving));
             long ms = elapsedMs(started);
             Optional<Duration> retryAfter = Backoff.parseRetryAfter(
                     response.headers().firstValue("retry-after").orElse(null), wall.instant());
@@ -114,12 +124,12 @@ class WebhookSender {
      * headers: a receiver that then sends its body a byte at a time, or never ends it (a streaming
      * endpoint given as the URL), held the delivery worker for ever, and since the subscription's
      * lease ran out meanwhile, every other worker in turn. Cancelling the exchange closes its
-     * connection.
+     * connection. {@code deadline} is what the resolution left of the attempt's budget.
      */
-    private HttpResponse<Void> answer(HttpRequest request) throws IOException, InterruptedException {
+    private HttpResponse<Void> answer(HttpRequest request, Duration deadline) throws IOException, InterruptedException {
         CompletableFuture<HttpResponse<Void>> pending = client().sendAsync(request, HttpResponse.BodyHandlers.discarding());
         try {
-            return pending.get(answerDeadline.toNanos(), TimeUnit.NANOSECONDS);
+            return pending.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw new AnswerNotEnded();
         } catch (ExecutionException e) {
