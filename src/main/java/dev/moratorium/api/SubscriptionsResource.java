@@ -7,6 +7,7 @@ import dev.moratorium.clock.Wall;
 import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.WebhookSubscriptionEntity;
 import dev.moratorium.webhook.InvalidSubscription;
+import dev.moratorium.webhook.SubscriptionLimitReached;
 import dev.moratorium.webhook.Subscriptions;
 import dev.moratorium.wire.ApiError;
 import dev.moratorium.wire.WireJson;
@@ -64,6 +65,8 @@ public class SubscriptionsResource {
             content = @Content(schema = @Schema(implementation = SubscriptionJson.class)))
     @APIResponse(responseCode = "400", description = "invalid-field: a field (the URL, a type...) is not acceptable",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "409", description = "subscription-limit: moratorium.webhooks.max-subscriptions exist already",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response create(String body) {
         SubscriptionRequest request = read(body, SubscriptionRequest.class);
         Subscriptions.Created created = valid(() -> subscriptions.create(request.url(), request.types(),
@@ -73,7 +76,8 @@ public class SubscriptionsResource {
     }
 
     @GET
-    @Operation(operationId = "listSubscriptions", summary = "Every subscription, oldest first (without secrets)")
+    @Operation(operationId = "listSubscriptions", summary = "Every subscription, oldest first (without secrets);"
+            + " at most moratorium.webhooks.max-subscriptions")
     public List<SubscriptionJson> list() {
         return subscriptions.list().stream().map(s -> SubscriptionJson.of(s, null, wall.instant())).toList();
     }
@@ -153,6 +157,8 @@ public class SubscriptionsResource {
             return write.get();
         } catch (InvalidSubscription e) {
             throw ApiException.badRequest("invalid-field", e.getMessage());
+        } catch (SubscriptionLimitReached e) {
+            throw new ApiException(409, "subscription-limit", e.getMessage());
         }
     }
 

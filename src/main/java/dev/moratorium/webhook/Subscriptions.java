@@ -34,6 +34,8 @@ public class Subscriptions {
     public static final int MAX_FILTER_VALUES = 50;
     public static final int MAX_NAME = 200;
     public static final int MAX_DESCRIPTION = 500;
+    /** The creations' advisory lock ("webhook_" in ASCII), apart from the writers' (store.WriterLock.KEY). */
+    private static final long CREATION_LOCK = 0x776562686f6f6b5fL;
     private static final Set<String> TYPES = Arrays.stream(NotificationType.values())
             .map(NotificationType::wireName).collect(Collectors.toUnmodifiableSet());
 
@@ -68,13 +70,14 @@ public class Subscriptions {
 
     /** Delivery starts with the next notification: history is there to replay, not sent unasked. */
     public Created create(String url, List<String> types, List<String> vendors, String description) {
-        Instant now = now();
         WebhookSubscriptionEntity s = new WebhookSubscriptionEntity();
-        s.id = UUID.randomUUID().toString();
         s.url = checkedUrl(url);
         s.types = WireJson.MAPPER.valueToTree(checkedTypes(types)).toString();
         s.vendors = WireJson.MAPPER.valueToTree(checkedVendors(vendors)).toString();
         s.description = checkedDescription(description);
+        roomForOneMore();
+        Instant now = now();
+        s.id = UUID.randomUUID().toString();
         s.secret = WebhookSecrets.generate();
         s.status = WebhookSubscriptionEntity.ACTIVE;
         s.deliveredUpTo = head();
@@ -84,6 +87,22 @@ public class Subscriptions {
         s.persist();
         workers.subscriptionsMayBeActive();
         return new Created(s, s.secret);
+    }
+
+    /**
+     * Refuses a subscription past the cap. The count and the insert are serialized across replicas
+     * by a transaction-scoped advisory lock that only creations take: without it, two replicas
+     * counting at once could both pass the cap. The count reads at most the cap's rows.
+     */
+    private void roomForOneMore() {
+        em.createNativeQuery("SELECT pg_advisory_xact_lock(" + CREATION_LOCK + ")").getSingleResult();
+        long existing = ((Number) em.createNativeQuery("SELECT count(*) FROM webhook_subscription").getSingleResult())
+                .longValue();
+        if (existing >= settings.maxSubscriptions()) {
+            throw new SubscriptionLimitReached("there are " + existing + " webhook subscriptions, and"
+                    + " moratorium.webhooks.max-subscriptions allows " + settings.maxSubscriptions()
+                    + "; delete one before adding another");
+        }
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)

@@ -20,6 +20,14 @@ public interface WebhookSettings {
     @WithDefault("false")
     boolean allowPrivateTargets();
 
+    /**
+     * How many subscriptions may exist. Each one costs every replica a backlog count every 5 s and
+     * metric series of its own, and the list answers them all; past this, a new one is refused
+     * (409) until one is deleted. Lowering it keeps those already there.
+     */
+    @WithDefault("100")
+    int maxSubscriptions();
+
     /** Delivery threads: how many subscribers can be waited on at once (each has one at a time). */
     @WithDefault("4")
     int workers();
