@@ -3,6 +3,7 @@ package dev.moratorium.api;
 import com.fasterxml.jackson.core.JacksonException;
 import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.security.HttpErrors;
+import dev.moratorium.store.WriteBounds;
 import dev.moratorium.store.WriterLockTimeout;
 import dev.moratorium.wire.ApiError;
 import io.quarkus.security.AuthenticationFailedException;
@@ -64,6 +65,12 @@ public class ErrorMapper {
 
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
+        if (WriteBounds.lockNotGranted(e)) {
+            // a row or lock this write needs stayed held past moratorium.writers.lock-timeout (a frozen replica?)
+            LOG.warnf("A write over HTTP waited for a lock past its timeout; answered 503: %s", e.getMessage());
+            return Response.fromResponse(json(503, "busy", "another transaction holds what this write changes;"
+                    + " try again in a few seconds")).header("Retry-After", "5").build();
+        }
         if (clientGone(e)) {
             // The client left before its answer was written (a reset, a closed laptop): its doing, not
             // the service's, and there is nobody to answer. Logged at ERROR with a stack trace, a burst

@@ -5,6 +5,7 @@ import dev.moratorium.policy.Names;
 import dev.moratorium.policy.NotificationType;
 import dev.moratorium.store.WebhookDeliveryEntity;
 import dev.moratorium.store.WebhookSubscriptionEntity;
+import dev.moratorium.store.WriteBounds;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
@@ -52,6 +53,9 @@ public class Subscriptions {
     DeliveryWorkers workers;
 
     @Inject
+    WriteBounds bounds;
+
+    @Inject
     @Wall
     Clock wall;
 
@@ -75,6 +79,7 @@ public class Subscriptions {
         s.types = WireJson.MAPPER.valueToTree(checkedTypes(types)).toString();
         s.vendors = WireJson.MAPPER.valueToTree(checkedVendors(vendors)).toString();
         s.description = checkedDescription(description);
+        bounds.apply();
         roomForOneMore();
         Instant now = now();
         s.id = UUID.randomUUID().toString();
@@ -116,6 +121,7 @@ public class Subscriptions {
     }
 
     public Optional<Changed> change(String id, Changes changes) {
+        bounds.apply();
         Optional<WebhookSubscriptionEntity> found = WebhookSubscriptionEntity.findByIdOptional(id);
         if (found.isEmpty()) {
             return Optional.empty();
@@ -141,6 +147,7 @@ public class Subscriptions {
             newSecret = Optional.of(s.secret);
         }
         touch(s, now);
+        em.flush(); // here, not at the commit: a lock not granted then reaches the caller as itself
         workers.subscriptionsMayBeActive();
         return Optional.of(new Changed(s, newSecret));
     }
@@ -159,11 +166,15 @@ public class Subscriptions {
     }
 
     public boolean delete(String id) {
-        return WebhookSubscriptionEntity.deleteById(id);
+        bounds.apply();
+        boolean deleted = WebhookSubscriptionEntity.deleteById(id);
+        em.flush();
+        return deleted;
     }
 
     /** Delivers again everything after {@code after} (its status stays: a paused one waits to be resumed). */
     public Optional<WebhookSubscriptionEntity> replay(String id, long after) {
+        bounds.apply();
         Optional<WebhookSubscriptionEntity> found = WebhookSubscriptionEntity.findByIdOptional(id);
         found.ifPresent(s -> {
             long head = head();
@@ -176,6 +187,7 @@ public class Subscriptions {
             s.failingSince = null;
             s.nextAttemptAt = now;
             touch(s, now);
+            em.flush();
             workers.subscriptionsMayBeActive();
         });
         return found;

@@ -14,6 +14,8 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +48,8 @@ class WebhookTargetsTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("moratorium.webhooks.allow-private-targets", "false",
-                    "moratorium.webhooks.max-subscriptions", String.valueOf(CAP));
+                    "moratorium.webhooks.max-subscriptions", String.valueOf(CAP),
+                    "moratorium.writers.lock-timeout", "1s");
         }
     }
 
@@ -132,6 +135,43 @@ class WebhookTargetsTest {
                 Sql.execute(dataSource, "DELETE FROM webhook_subscription WHERE id = '" + id + "'");
             }
         }
+    }
+
+    /**
+     * A subscription's row held locked by another session — a frozen replica inside one of its
+     * delivery transactions — answers the writes that need it with 503 {@code busy} after the
+     * writers' lock timeout (1 s here), not as long as the holder lasts; so does the creations' lock.
+     * Once the holder is gone, the same writes go through.
+     */
+    @Test
+    void aWriteBehindAFrozenHolderAnswersBusyAfterTheLockTimeout() throws Exception {
+        String id = create().then().statusCode(201).extract().jsonPath().getString("id");
+        try {
+            try (Connection holder = dataSource.getConnection()) {
+                holder.setAutoCommit(false);
+                try (Statement s = holder.createStatement()) {
+                    s.executeQuery("SELECT id FROM webhook_subscription WHERE id = '" + id + "' FOR UPDATE").close();
+                    s.executeQuery("SELECT pg_advisory_xact_lock(" + 0x776562686f6f6b5fL + ")").close();
+                }
+                long started = System.nanoTime();
+                admin().contentType(ContentType.JSON).body("{\"paused\":true}").patch("/subscriptions/" + id)
+                        .then().statusCode(503).header("Retry-After", "5").body("error", equalTo("busy"));
+                assertThat((System.nanoTime() - started) / 1_000_000).as("ms").isLessThan(20_000);
+                admin().post("/subscriptions/" + id + "/replay?after=0").then().statusCode(503)
+                        .body("error", equalTo("busy"));
+                admin().delete("/subscriptions/" + id).then().statusCode(503).body("error", equalTo("busy"));
+                create().then().statusCode(503).body("error", equalTo("busy"));
+                holder.rollback();
+            }
+            admin().contentType(ContentType.JSON).body("{\"paused\":true}").patch("/subscriptions/" + id)
+                    .then().statusCode(200).body("status", equalTo("PAUSED"));
+        } finally {
+            admin().delete("/subscriptions/" + id).then().statusCode(204);
+        }
+    }
+
+    private static io.restassured.specification.RequestSpecification admin() {
+        return given().auth().oauth2(TestTokens.admin());
     }
 
     private static io.restassured.response.Response create() {
