@@ -67,6 +67,8 @@ public class SubscriptionsResource {
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "409", description = "subscription-limit: moratorium.webhooks.max-subscriptions exist already",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "503", description = "busy: a lock the write needs stayed held past the lock timeout; see Retry-After",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response create(String body) {
         SubscriptionRequest request = read(body, SubscriptionRequest.class);
         Subscriptions.Created created = valid(() -> subscriptions.create(request.url(), request.types(),
@@ -100,6 +102,8 @@ public class SubscriptionsResource {
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = SubscriptionPatch.class)))
     @APIResponse(responseCode = "200", description = "The subscription; secret only when rotated",
             content = @Content(schema = @Schema(implementation = SubscriptionJson.class)))
+    @APIResponse(responseCode = "503", description = "busy: a lock the write needs stayed held past the lock timeout; see Retry-After",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     public SubscriptionJson change(@PathParam("id") String id, String body) {
         SubscriptionPatch patch = read(body, SubscriptionPatch.class);
         Subscriptions.Changes changes = new Subscriptions.Changes(Optional.ofNullable(patch.url()),
@@ -115,6 +119,8 @@ public class SubscriptionsResource {
     @RolesAllowed(CallerPermissions.ADMIN)
     @Operation(operationId = "deleteSubscription", summary = "Unsubscribe; its delivery log goes with it")
     @APIResponse(responseCode = "204", description = "Deleted")
+    @APIResponse(responseCode = "503", description = "busy: a lock the write needs stayed held past the lock timeout; see Retry-After",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response delete(@PathParam("id") String id) {
         known(id, () -> subscriptions.delete(id) ? Optional.of(true) : Optional.empty());
         return Response.noContent().build();
@@ -135,6 +141,8 @@ public class SubscriptionsResource {
     @RolesAllowed(CallerPermissions.ADMIN)
     @Operation(operationId = "replaySubscription", summary = "Deliver again every matching notification after sequence `after` (0: from the start)")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SubscriptionJson.class)))
+    @APIResponse(responseCode = "503", description = "busy: a lock the write needs stayed held past the lock timeout; see Retry-After",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     public SubscriptionJson replay(@PathParam("id") String id, @QueryParam("after") String after) {
         long from = Params.cursor("after", after);
         return SubscriptionJson.of(known(id, () -> valid(() -> subscriptions.replay(id, from))), null, wall.instant());
