@@ -9,20 +9,21 @@ import java.sql.SQLException;
 import org.hibernate.Session;
 
 /**
- * The writers' bounds ({@code moratorium.writers.*}: lock, statement and idle-in-transaction
- * timeouts) for a transaction that does not take the writers' lock: a webhook subscription written
+ * The writers' lock and idle-in-transaction timeouts ({@code moratorium.writers.*}) for a
+ * transaction that does not take the writers' lock: a webhook subscription written
  * over HTTP, whose row a delivery worker's short transactions lock too. Unbounded, such a request
  * waited as long as the holder did — behind a frozen replica, until PostgreSQL ended its session a
  * minute later — with a pooled connection and a request thread held all the while, and an operator
  * retrying could take the pool from ingest. Bounded, it answers 503 {@code busy} with
- * {@code Retry-After} ({@link #lockNotGranted}).
+ * {@code Retry-After} ({@link #lockNotGranted}). Not the statement timeout: deleting a subscription
+ * deletes its delivery log with it, as long as a month of deliveries, which may take longer.
  */
 @ApplicationScoped
 public class WriteBounds {
 
     private static final String LOCK_NOT_AVAILABLE = "55P03";
     private static final String BOUNDS = "SELECT set_config('lock_timeout', ?, true),"
-            + " set_config('statement_timeout', ?, true), set_config('idle_in_transaction_session_timeout', ?, true)";
+            + " set_config('idle_in_transaction_session_timeout', ?, true)";
 
     @Inject
     EntityManager em;
@@ -36,8 +37,7 @@ public class WriteBounds {
         em.unwrap(Session.class).doWork(c -> {
             try (PreparedStatement s = c.prepareStatement(BOUNDS)) {
                 s.setString(1, writers.lockTimeout().toMillis() + "ms");
-                s.setString(2, writers.statementTimeout().toMillis() + "ms");
-                s.setString(3, writers.idleInTransactionTimeout().toMillis() + "ms");
+                s.setString(2, writers.idleInTransactionTimeout().toMillis() + "ms");
                 s.executeQuery().close();
             }
         });
