@@ -198,8 +198,9 @@ public interface MoratoriumConfig {
 
         /**
          * The heap, estimated, that decoded histories kept for as-of answers may take (see
-         * api.PoliciesAsKnown); a product whose histories would take more is replayed from the
-         * database for each as-of answer. Default 64M, sized for the 160 MB heap of k8s/base.
+         * api.PoliciesAsKnown); a product whose histories would take more keeps its checkpoints
+         * only, and each as-of answer reads the rows after one. Default 64M, sized for the 160 MB
+         * heap of k8s/base.
          */
         @WithDefault("64M")
         MemorySize asOfKeptHistories();

@@ -52,11 +52,24 @@ public final class AsKnownBy {
 
         private final PolicyDecider decider;
         private final Instant asOf;
-        private Optional<Policy> state = Optional.empty();
+        private Optional<Policy> state;
 
         public Replay(PolicyDecider decider, Instant asOf) {
+            this(decider, asOf, HistoryCheckpoints.START);
+        }
+
+        /**
+         * A replay that goes on from a checkpoint every event of which was known at {@code asOf}
+         * ({@link HistoryCheckpoints#startFor}): fed the events after it, it ends where a replay from
+         * the first event would.
+         */
+        public Replay(PolicyDecider decider, Instant asOf, HistoryCheckpoints.Checkpoint from) {
+            if (from.latestEventTime().isAfter(asOf)) {
+                throw new IllegalArgumentException("the checkpoint holds events not yet known at " + asOf);
+            }
             this.decider = decider;
             this.asOf = asOf;
+            this.state = from.state();
         }
 
         /** The policy's next event in the order the service applied them. */

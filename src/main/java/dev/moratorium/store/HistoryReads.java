@@ -38,11 +38,22 @@ public class HistoryReads {
         }
     }
 
-    /** One policy's rows whose event time is at or before {@code asOf}, in the order they were applied. */
-    public void forEachUpTo(String policyId, Instant asOf, Consumer<PolicyEventEntity> use) {
+    /**
+     * One policy's rows after the row id {@code after} whose event time is at or before {@code asOf},
+     * in the order they were applied ({@code Long.MIN_VALUE}: from the first).
+     */
+    public void forEachAfterUpTo(String policyId, long after, Instant asOf, Consumer<PolicyEventEntity> use) {
         streamed(Panache.getSession().createSelectionQuery(
-                "from PolicyEventEntity where policyId = :id and eventTime <= :asOf order by id", PolicyEventEntity.class)
-                .setParameter("id", policyId).setParameter("asOf", asOf), use);
+                "from PolicyEventEntity where policyId = :id and id > :after and eventTime <= :asOf order by id",
+                PolicyEventEntity.class).setParameter("id", policyId).setParameter("after", after)
+                .setParameter("asOf", asOf), use);
+    }
+
+    /** One policy's rows after the row id {@code after}, in the order they were applied. */
+    public void forEachAfter(String policyId, long after, Consumer<PolicyEventEntity> use) {
+        streamed(Panache.getSession().createSelectionQuery(
+                "from PolicyEventEntity where policyId = :id and id > :after order by id", PolicyEventEntity.class)
+                .setParameter("id", policyId).setParameter("after", after), use);
     }
 
     /**

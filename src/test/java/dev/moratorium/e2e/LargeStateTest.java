@@ -394,6 +394,32 @@ class LargeStateTest {
                 .as("a history past the cap is not kept").isEmpty();
         given().get("/moratoria/" + TAIL + "?asOf=" + known).then().statusCode(200)
                 .body("effectiveUntil", equalTo(END.plus(Duration.ofMinutes(k)).toString()));
+        assertThat(asKnown.checkpointedOnly(TAIL)).as("a history too long to keep is remembered by checkpoints").isTrue();
+        // From the checkpoints: any instant, before the first extension and after the last
+        long started = System.nanoTime();
+        int answers = 0;
+        for (int e : List.of(0, 1, 999, 1_000, 1_001, 31_999, 40_000, 64_000, 79_999, 80_000)) {
+            Instant asOf = T0.plus(Duration.ofMinutes(e)).plusSeconds(e == 0 ? -1 : 0);
+            given().get("/moratoria/" + TAIL + "?asOf=" + asOf).then().statusCode(200)
+                    .body("effectiveUntil", equalTo(END.plus(Duration.ofMinutes(e)).toString()));
+            String tail = "/access?vendor=Tail Vendor&product=Product " + (POLICIES % 7) + "&segment=police&asOf=" + asOf;
+            Instant end = END.plus(Duration.ofMinutes(e));
+            given().get(tail + "&at=" + end.minusSeconds(30)).then().statusCode(200).body("allowed", equalTo(false));
+            given().get(tail + "&at=" + end.plusSeconds(30)).then().statusCode(200).body("allowed", equalTo(true));
+            answers += 3;
+        }
+        System.out.printf("as-of over 80,000 events from checkpoints: %.0f ms an answer%n",
+                (System.nanoTime() - started) / 1e6 / answers);
+        // Rows written since the checkpoints were marked: an instant that knew them all reads them and
+        // marks on from there; one among them replays from a checkpoint
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            insertMoreExtensions(s, TAIL, 80_001, 82_500);
+        }
+        for (int e : List.of(82_500, 81_000, 80_000, 82_500)) {
+            given().get("/moratoria/" + TAIL + "?asOf=" + T0.plus(Duration.ofMinutes(e))).then().statusCode(200)
+                    .body("effectiveUntil", equalTo(END.plus(Duration.ofMinutes(e)).toString()));
+        }
+        given().get(access + T0.plus(Duration.ofMinutes(82_500))).then().statusCode(200).body("allowed", equalTo(false));
 
         long before = usedHeapAfterGc();
         given().get("/access?vendor=Vendor 1&product=Product 1&segment=police&at=" + at + "&asOf=" + known.plusSeconds(60))
@@ -421,6 +447,15 @@ class LargeStateTest {
                 + " timestamptz '" + T0 + "' + i * interval '1 minute', json_build_object('policyId', '" + policy + "',"
                 + " 'effectiveUntil', to_char((timestamptz '" + END + "' + i * interval '1 minute') AT TIME ZONE 'UTC',"
                 + " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')), now() FROM generate_series(1, " + events + ") AS i ORDER BY i");
+    }
+
+    /** Extensions {@code from} to {@code to} of {@code policy}, as {@link #insertExtensions} numbers them. */
+    private static void insertMoreExtensions(Statement s, String policy, int from, int to) throws SQLException {
+        s.execute("INSERT INTO policy_event (event_id, policy_id, type, source, event_time, data, received_at)"
+                + " SELECT '" + policy + "-' || i, '" + policy + "', 'moratorium.extended', 'urn:test',"
+                + " timestamptz '" + T0 + "' + i * interval '1 minute', json_build_object('policyId', '" + policy + "',"
+                + " 'effectiveUntil', to_char((timestamptz '" + END + "' + i * interval '1 minute') AT TIME ZONE 'UTC',"
+                + " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')), now() FROM generate_series(" + from + ", " + to + ") AS i ORDER BY i");
     }
 
     private static String nextLink(String link) {

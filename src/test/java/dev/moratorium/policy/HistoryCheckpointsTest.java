@@ -1,0 +1,154 @@
+package dev.moratorium.policy;
+
+import static dev.moratorium.policy.PolicyFixtures.AMAZON_ID;
+import static dev.moratorium.policy.PolicyFixtures.FROM;
+import static dev.moratorium.policy.PolicyFixtures.day;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.moratorium.policy.AsKnownBy.RecordedEvent;
+import dev.moratorium.policy.HistoryCheckpoints.Checkpoint;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A replay started at a checkpoint ends where the replay from the first event does, for any
+ * instant, on histories with late events (an old time, applied later), grants and revocations
+ * whose order the instant changes, and more events than checkpoints.
+ */
+class HistoryCheckpointsTest {
+
+    private static final PolicyDecider DECIDER = new PolicyDecider(PolicyFixtures.defaultTime());
+
+    /** Positions as the history rows' sequence gives them: increasing, with gaps. */
+    private record Row(long position, RecordedEvent recorded) {
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4})
+    void aReplayFromTheCheckpointEndsWhereTheWholeReplayEnds(long seed) {
+        Random random = new Random(seed);
+        List<Row> history = history(random, 1_200);
+        HistoryCheckpoints checkpoints = new HistoryCheckpoints(DECIDER, 20, 16);
+        history.forEach(row -> checkpoints.accept(row.position(), row.recorded()));
+        assertThat(checkpoints.size()).isLessThanOrEqualTo(16).isGreaterThan(1);
+        assertThat(checkpoints.events()).isEqualTo(1_200);
+        Policy end = checkpoints.head().state().orElseThrow();
+        assertThat(end.effectiveUntil()).as("the extensions were applied").isAfter(day("2021-06-20"));
+        assertThat(end.exemptions()).as("so were grants").isNotEmpty();
+
+        Instant first = history.get(0).recorded().event().meta().time();
+        Instant last = history.get(history.size() - 1).recorded().event().meta().time();
+        List<Instant> instants = new ArrayList<>(List.of(first.minusSeconds(1), first, last, last.plusSeconds(1),
+                Instant.MIN, Instant.MAX));
+        for (int i = 0; i < 60; i++) {
+            instants.add(first.plusSeconds((long) (random.nextDouble() * Duration.between(first, last).getSeconds())));
+        }
+        // the checkpoints' own times, and a second either side
+        for (Checkpoint c : checkpoints.points()) {
+            instants.addAll(List.of(c.latestEventTime().minusSeconds(1), c.latestEventTime(), c.latestEventTime().plusSeconds(1)));
+        }
+        int fromACheckpoint = 0;
+        for (Instant asOf : instants) {
+            Optional<Policy> whole = AsKnownBy.replay(DECIDER, history.stream().map(Row::recorded).toList(), asOf);
+            Checkpoint start = checkpoints.startFor(asOf);
+            AsKnownBy.Replay replay = new AsKnownBy.Replay(DECIDER, asOf, start);
+            history.stream().filter(row -> row.position() > start.position()).forEach(row -> replay.accept(row.recorded()));
+            assertThat(replay.result()).as("as of %s, from position %s", asOf, start.position()).isEqualTo(whole);
+            if (start != HistoryCheckpoints.START) {
+                fromACheckpoint++;
+            }
+        }
+        assertThat(fromACheckpoint).as("instants that start past the first event").isGreaterThan(instants.size() / 4);
+    }
+
+    @Test
+    void theSpacingDoublesSoTheCheckpointsStayBoundedAndEvenlySpread() {
+        HistoryCheckpoints checkpoints = new HistoryCheckpoints(DECIDER, 10, 8);
+        List<Row> history = history(new Random(11), 10_000);
+        history.forEach(row -> checkpoints.accept(row.position(), row.recorded()));
+
+        assertThat(checkpoints.size()).isBetween(4, 8);
+        assertThat(checkpoints.head().position()).isEqualTo(history.get(history.size() - 1).position());
+        // with times that mostly grow, an answer decides at most about two gaps' worth of events
+        List<Checkpoint> points = checkpoints.points();
+        long widestGap = 0;
+        long previous = history.get(0).position();
+        for (Checkpoint c : points) {
+            widestGap = Math.max(widestGap, c.position() - previous);
+            previous = c.position();
+        }
+        assertThat(widestGap).as("positions between checkpoints (10,000 events, 3 positions apart at most)")
+                .isLessThanOrEqualTo(3L * 2 * 10_000 / 8 + 3);
+    }
+
+    @Test
+    void everyEventKnownStartsAtTheHeadAndNoneKnownAtTheStart() {
+        HistoryCheckpoints checkpoints = new HistoryCheckpoints(DECIDER, 2, 4);
+        List<Row> history = history(new Random(3), 20);
+        history.forEach(row -> checkpoints.accept(row.position(), row.recorded()));
+        assertThat(checkpoints.startFor(Instant.MAX)).isSameAs(checkpoints.head());
+        assertThat(checkpoints.startFor(FROM.minusSeconds(1))).isSameAs(HistoryCheckpoints.START);
+        assertThat(new AsKnownBy.Replay(DECIDER, Instant.MAX, checkpoints.head()).result())
+                .isEqualTo(AsKnownBy.replay(DECIDER, history.stream().map(Row::recorded).toList(), Instant.MAX));
+    }
+
+    @Test
+    void positionsMustGrowAndAReplayCannotStartPastItsInstant() {
+        HistoryCheckpoints checkpoints = new HistoryCheckpoints(DECIDER, 2, 4);
+        List<Row> history = history(new Random(5), 3);
+        checkpoints.accept(10, history.get(0).recorded());
+        assertThatThrownBy(() -> checkpoints.accept(10, history.get(1).recorded()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("position 10 is not after 10");
+        Checkpoint head = checkpoints.head();
+        assertThatThrownBy(() -> new AsKnownBy.Replay(DECIDER, head.latestEventTime().minusNanos(1), head))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new HistoryCheckpoints(DECIDER, 0, 4)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * An announcement, then extensions (each to a later end), grants and revocations of a few
+     * organizations; each event applied a minute after the one before, its own time mostly a
+     * minute after the one before too, but one in ten is late: its time up to a day earlier.
+     */
+    private static List<Row> history(Random random, int events) {
+        List<Row> rows = new ArrayList<>();
+        Instant applied = FROM;
+        Instant time = FROM;
+        Instant until = day("2021-06-10");
+        long position = 100;
+        rows.add(new Row(position, new RecordedEvent(PolicyFixtures.announcement("e-0", AMAZON_ID, List.of("police"),
+                FROM, until, List.of()), applied)));
+        List<String> held = new ArrayList<>();
+        for (int i = 1; i < events; i++) {
+            applied = applied.plusSeconds(60);
+            time = time.plusSeconds(60);
+            Instant eventTime = random.nextInt(10) == 0 ? time.minusSeconds(random.nextInt(86_400)) : time;
+            PolicyEvent event;
+            int kind = random.nextInt(3);
+            if (kind == 0) {
+                until = until.plusSeconds(3_600);
+                event = PolicyFixtures.extension("e-" + i, eventTime, until);
+            } else if (kind == 1 || held.isEmpty()) {
+                String organization = "Org " + random.nextInt(12);
+                event = PolicyFixtures.grant("e-" + i, eventTime, organization, "purpose " + i);
+                if (!held.contains(organization)) {
+                    held.add(organization);
+                }
+            } else {
+                String organization = held.remove(random.nextInt(held.size()));
+                event = PolicyFixtures.revoke("e-" + i, eventTime, organization);
+            }
+            position += 1 + random.nextInt(3);
+            rows.add(new Row(position, new RecordedEvent(event, applied)));
+        }
+        return rows;
+    }
+}
