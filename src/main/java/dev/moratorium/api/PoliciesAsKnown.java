@@ -182,9 +182,18 @@ public class PoliciesAsKnown {
         return known;
     }
 
-    /** One policy as known at {@code asOf}; empty when none of its events was known by then. */
+    /**
+     * One policy as known at {@code asOf}; empty when none of its events was known by then. From its
+     * kept history while the index still holds the state it was read for, or from its checkpoints;
+     * otherwise from the rows known at {@code asOf}.
+     */
     @Transactional
     public Optional<Policy> policy(String policyId, Instant asOf) {
+        History kept = histories.get(policyId);
+        if (kept != null && index.policiesFor(kept.current().vendor(), kept.current().product()).stream()
+                .anyMatch(p -> p == kept.current())) {
+            return kept.asKnownAt(decider, asOf);
+        }
         HistoryCheckpoints known = checkpointed.get(policyId);
         if (known != null) {
             return fromCheckpoints(policyId, known, asOf);

@@ -426,6 +426,12 @@ class LargeStateTest {
                 .then().statusCode(200).body("allowed", equalTo(false));
         long after = usedHeapAfterGc();
         assertThat(asKnown.keptPoliciesFor("Vendor 1", "Product 1", known)).as("a shorter history is kept").isPresent();
+        // one policy of it, answered from what is kept, at any instant
+        for (int e : List.of(0, 999, 12_345, 40_000)) {
+            Instant asOf = T0.plus(Duration.ofMinutes(e)).plusSeconds(e == 0 ? -1 : 0);
+            given().get("/moratoria/" + policyId(1) + "?asOf=" + asOf).then().statusCode(200)
+                    .body("effectiveUntil", equalTo(END.plus(Duration.ofMinutes(e)).toString()));
+        }
         System.out.printf("as-of histories kept: %.0f bytes per event (40,001 events, %.1f MiB; estimated %.1f MiB)%n",
                 (after - before) / 40_001.0, (after - before) / 1048576.0, estimated / 1048576.0);
         assertThat(after - before).as("the heap kept events take, against the estimate that bounds it").isLessThan(estimated);
