@@ -153,16 +153,16 @@ public class PoliciesAsKnown {
             }
         }
         if (!unread.isEmpty()) {
-            Map<String, AsKnownBy.Replay> replays = new HashMap<>();
             Map<String, HistoryCheckpoints> marking = new HashMap<>();
+            Map<String, HistoryCheckpoints.ReplayWhileMarking> replays = new HashMap<>();
             unread.forEach(id -> {
-                replays.put(id, new AsKnownBy.Replay(decider, asOf));
-                marking.put(id, new HistoryCheckpoints(decider, CHECKPOINT_SPACING, MAX_CHECKPOINTS));
+                HistoryCheckpoints checkpoints = new HistoryCheckpoints(decider, CHECKPOINT_SPACING, MAX_CHECKPOINTS);
+                marking.put(id, checkpoints);
+                replays.put(id, checkpoints.replayWhileMarking(asOf));
             });
             Keeping keeping = new Keeping(unread);
             rows.forEachOf(unread, row -> HistoryEvents.recorded(reader, row).ifPresent(event -> {
-                replays.get(row.policyId).accept(event);
-                marking.get(row.policyId).accept(row.id, event);
+                replays.get(row.policyId).accept(row.id, event);
                 keeping.add(row.policyId, row.id, event, row.data.length());
             }));
             if (!keeping.keep(current, marking)) {

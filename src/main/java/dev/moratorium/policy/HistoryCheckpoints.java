@@ -115,6 +115,48 @@ public final class HistoryCheckpoints {
         return found;
     }
 
+    /**
+     * A replay as known at {@code asOf} fed with the same events as these checkpoints, in one pass.
+     * While every event is known at {@code asOf} the two hold the same policy, so each event is
+     * decided once, for the checkpoints; from the first event not yet known, the replay goes on
+     * from the head before it, on its own. Reading a history therefore costs one decision an event,
+     * as before it was marked, unless {@code asOf} leaves some events out.
+     */
+    public ReplayWhileMarking replayWhileMarking(Instant asOf) {
+        return new ReplayWhileMarking(asOf);
+    }
+
+    /** See {@link #replayWhileMarking}. */
+    public final class ReplayWhileMarking {
+
+        private final Instant asOf;
+        /** Null while the replay is the head of the checkpoints. */
+        private AsKnownBy.Replay replay;
+
+        private ReplayWhileMarking(Instant asOf) {
+            if (head != START) {
+                throw new IllegalStateException("the checkpoints have been fed already");
+            }
+            this.asOf = asOf;
+        }
+
+        /** The policy's next event, at a position past the last one: marked, and replayed as known at {@code asOf}. */
+        public void accept(long position, RecordedEvent recorded) {
+            if (replay == null && recorded.event().meta().time().isAfter(asOf)) {
+                replay = new AsKnownBy.Replay(decider, asOf, head);
+            }
+            HistoryCheckpoints.this.accept(position, recorded);
+            if (replay != null) {
+                replay.accept(recorded);
+            }
+        }
+
+        /** The policy as known at {@code asOf}, its status that at {@code asOf}; empty if not announced by then. */
+        public Optional<Policy> result() {
+            return (replay != null ? replay : new AsKnownBy.Replay(decider, asOf, head)).result();
+        }
+    }
+
     /** The policy after every event fed so far: where feeding goes on from. */
     public Checkpoint head() {
         return head;
