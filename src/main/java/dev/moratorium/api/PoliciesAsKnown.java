@@ -42,7 +42,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@value #MAX_CHECKPOINTED} such policies), and an answer reads the rows after the checkpoint with
  * an event time at or before {@code asOf}, or, when every row read before was known by then, the
  * rows written since, which extend the checkpoints. LargeStateTest: 80,000 extensions of one
- * policy took 2.1 s an answer when each replayed them all, 50–70 ms from the checkpoints.
+ * policy took 2.1 s an answer when each replayed them all, 40–95 ms from the checkpoints.
  *
  * <p>The rows read are kept, decoded, per policy, tagged with the index's state of the policy they
  * were read for: every applied event writes the policy, so the index's state is replaced and the
