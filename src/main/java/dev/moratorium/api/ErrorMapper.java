@@ -3,7 +3,7 @@ package dev.moratorium.api;
 import com.fasterxml.jackson.core.JacksonException;
 import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.security.HttpErrors;
-import dev.moratorium.store.WriteBounds;
+import dev.moratorium.store.SqlStates;
 import dev.moratorium.store.WriterLockTimeout;
 import dev.moratorium.wire.ApiError;
 import io.quarkus.security.AuthenticationFailedException;
@@ -65,7 +65,7 @@ public class ErrorMapper {
 
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
-        if (WriteBounds.lockNotGranted(e)) {
+        if (SqlStates.lockNotGranted(e)) {
             // a row or lock this write needs stayed held past moratorium.writers.lock-timeout (a frozen replica?)
             LOG.warnf("A write over HTTP waited for a lock past its timeout; answered 503: %s", e.getMessage());
             return Response.fromResponse(json(503, "busy", "another transaction holds what this write changes;"

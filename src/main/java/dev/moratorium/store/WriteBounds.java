@@ -5,7 +5,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import org.hibernate.Session;
 
 /**
@@ -15,13 +14,12 @@ import org.hibernate.Session;
  * waited as long as the holder did — behind a frozen replica, until PostgreSQL ended its session a
  * minute later — with a pooled connection and a request thread held all the while, and an operator
  * retrying could take the pool from ingest. Bounded, it answers 503 {@code busy} with
- * {@code Retry-After} ({@link #lockNotGranted}). Not the statement timeout: deleting a subscription
+ * {@code Retry-After} ({@link SqlStates#lockNotGranted}, in the API's error mapper). Not the statement timeout: deleting a subscription
  * deletes its delivery log with it, as long as a month of deliveries, which may take longer.
  */
 @ApplicationScoped
 public class WriteBounds {
 
-    private static final String LOCK_NOT_AVAILABLE = "55P03";
     private static final String BOUNDS = "SELECT set_config('lock_timeout', ?, true),"
             + " set_config('idle_in_transaction_session_timeout', ?, true)";
 
@@ -41,15 +39,5 @@ public class WriteBounds {
                 s.executeQuery().close();
             }
         });
-    }
-
-    /** Whether {@code e} is a lock not granted within the lock timeout (SQLState 55P03), however wrapped. */
-    public static boolean lockNotGranted(Throwable e) {
-        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
-            if (t instanceof SQLException sql && LOCK_NOT_AVAILABLE.equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -6,7 +6,6 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceException;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
 import org.hibernate.Session;
 
@@ -36,7 +35,6 @@ public class WriterLock {
 
     /** An arbitrary constant naming this lock among the database's advisory locks. */
     public static final long KEY = 0x6d6f7261L; // "mora"
-    private static final String LOCK_NOT_AVAILABLE = "55P03";
     // One round trip: SET LOCAL takes no bind parameters, set_config(..., true) is the same with
     // them, and OFFSET 0 keeps the settings' subquery a separate step run before the lock is asked
     // for, so the lock timeout bounds this very wait (WriterLockTimeoutTest).
@@ -72,7 +70,7 @@ public class WriterLock {
                 }
             });
         } catch (PersistenceException e) {
-            if (LOCK_NOT_AVAILABLE.equals(sqlState(e))) {
+            if (SqlStates.lockNotGranted(e)) {
                 frozenHolders.end("the writers' lock", HOLDERS, writers.statementTimeout());
                 throw new WriterLockTimeout(e);
             }
@@ -82,14 +80,5 @@ public class WriterLock {
 
     private static String millis(Duration d) {
         return d.toMillis() + "ms";
-    }
-
-    private static String sqlState(Throwable e) {
-        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
-            if (t instanceof SQLException sql && sql.getSQLState() != null) {
-                return sql.getSQLState();
-            }
-        }
-        return null;
     }
 }

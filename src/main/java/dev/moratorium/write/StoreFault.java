@@ -1,5 +1,6 @@
 package dev.moratorium.write;
 
+import dev.moratorium.store.SqlStates;
 import dev.moratorium.store.WriterLockTimeout;
 import java.sql.SQLException;
 
@@ -37,12 +38,7 @@ public enum StoreFault {
 
     /** The SQLState, when a cause has one; for sentences and logs. */
     public static String sqlState(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException sql && sql.getSQLState() != null) {
-                return sql.getSQLState();
-            }
-        }
-        return null;
+        return SqlStates.of(failure);
     }
 
     private static boolean isDataClass(String state) {
