@@ -120,6 +120,17 @@ public class PackagedService {
         }
     }
 
+    /** Waits for the process to exit by itself; its exit code, or empty when it is still running at the limit. */
+    public java.util.OptionalInt awaitExit(Duration limit) throws InterruptedException {
+        return process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS) ? java.util.OptionalInt.of(process.exitValue())
+                : java.util.OptionalInt.empty();
+    }
+
+    /** Everything the current (last started) process logged. */
+    public String logText() throws IOException {
+        return Files.readString(log);
+    }
+
     public long pid() {
         return process.pid();
     }

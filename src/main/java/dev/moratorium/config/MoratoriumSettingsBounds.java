@@ -1,0 +1,52 @@
+package dev.moratorium.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/** The range of every {@code moratorium.*} number and duration (webhooks: webhook.WebhookSettingsBounds). */
+public final class MoratoriumSettingsBounds {
+
+    private MoratoriumSettingsBounds() {
+    }
+
+    public static SettingBounds of(MoratoriumConfig c) {
+        SettingBounds b = new SettingBounds();
+        List<Duration> reminders = c.reminders();
+        for (int i = 0; i < reminders.size(); i++) {
+            b.positive("moratorium.reminders[" + i + "]", reminders.get(i));
+        }
+        b.positive("moratorium.clock.tick", c.clock().tick());
+        b.notNegative("moratorium.retention.notifications", c.retention().notifications())
+                .notNegative("moratorium.retention.resolved-rejections", c.retention().resolvedRejections())
+                .positive("moratorium.retention.interval", c.retention().interval());
+        b.positive("moratorium.index.max-lag", c.index().maxLag())
+                .atLeast("moratorium.index.chunk-size", c.index().chunkSize(), 1);
+        b.positive("moratorium.health.outbox-max-age", c.health().outboxMaxAge());
+        MoratoriumConfig.OutboxSettings outbox = c.outbox();
+        // lease against ack-timeout, and ack-timeout's floor: outbox.RelayTimeouts, which the relay needs anyway
+        b.atLeast("moratorium.outbox.batch-size", outbox.batchSize(), 1)
+                .atLeast("moratorium.outbox.round-bytes", outbox.roundBytes().asLongValue(), 1)
+                .positive("moratorium.outbox.poll", outbox.poll())
+                .notNegative("moratorium.outbox.settle-delay", outbox.settleDelay());
+        MoratoriumConfig.WriterSettings writers = c.writers();
+        b.wholeMillis("moratorium.writers.lock-timeout", writers.lockTimeout())
+                .wholeMillis("moratorium.writers.statement-timeout", writers.statementTimeout())
+                .wholeMillis("moratorium.writers.idle-in-transaction-timeout", writers.idleInTransactionTimeout());
+        MoratoriumConfig.ApiSettings api = c.api();
+        b.atLeast("moratorium.api.default-page-size", api.defaultPageSize(), 1)
+                .ordered("moratorium.api.default-page-size", api.defaultPageSize(),
+                        "moratorium.api.max-page-size", api.maxPageSize())
+                .atLeast("moratorium.api.max-streams", api.maxStreams(), 0)
+                .positive("moratorium.api.stream-heartbeat", api.streamHeartbeat())
+                .atLeast("moratorium.api.count-cap", api.countCap(), 1)
+                .atLeast("moratorium.api.max-offset", api.maxOffset(), 0)
+                .atLeast("moratorium.api.as-of-kept-histories", api.asOfKeptHistories().asLongValue(), 0);
+        MoratoriumConfig.EmbeddedSettings embedded = c.embedded();
+        if (embedded.enabled()) {
+            b.between("moratorium.embedded.kafka-port", embedded.kafkaPort(), 1, 65535)
+                    .between("moratorium.embedded.postgres-port", embedded.postgresPort(), 1, 65535)
+                    .atLeast("moratorium.embedded.partitions", embedded.partitions(), 1);
+        }
+        return b;
+    }
+}

@@ -1,0 +1,93 @@
+package dev.moratorium.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Collects the settings that are out of their range, each as a sentence naming its key, so that a
+ * start fails once with all of them rather than with the first, or not at all. Without it a
+ * setting out of range does not fail; it does something else: {@code writers.lock-timeout=0} is
+ * PostgreSQL's "no limit" (so is any value under a millisecond, rounded down), a relay
+ * {@code batch-size} of 0 publishes nothing while the outbox grows, {@code webhooks.workers=0}
+ * delivers to no one.
+ */
+public final class SettingBounds {
+
+    private final List<String> problems = new ArrayList<>();
+
+    /** A whole number of at least {@code min}. */
+    public SettingBounds atLeast(String key, long value, long min) {
+        if (value < min) {
+            problems.add(key + " is " + value + "; it must be at least " + min);
+        }
+        return this;
+    }
+
+    /** A whole number from {@code min} to {@code max}. */
+    public SettingBounds between(String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            problems.add(key + " is " + value + "; it must be from " + min + " to " + max);
+        }
+        return this;
+    }
+
+    /** A duration longer than zero. */
+    public SettingBounds positive(String key, Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            problems.add(key + " is " + value + "; it must be longer than zero");
+        }
+        return this;
+    }
+
+    /** A duration of zero or more (where zero has a meaning of its own, such as "keep for ever"). */
+    public SettingBounds notNegative(String key, Duration value) {
+        if (value.isNegative()) {
+            problems.add(key + " is " + value + "; it must not be negative");
+        }
+        return this;
+    }
+
+    /**
+     * A duration handed on in whole milliseconds to something that reads 0 as "no limit"
+     * (PostgreSQL's timeouts): below a millisecond it would lift the limit it was meant to set.
+     */
+    public SettingBounds wholeMillis(String key, Duration value) {
+        if (value.toMillis() < 1) {
+            problems.add(key + " is " + value + "; it must be at least 1ms (0 would mean no limit at all)");
+        }
+        return this;
+    }
+
+    /** {@code lower} no greater than {@code upper}. */
+    public SettingBounds ordered(String lowerKey, long lower, String upperKey, long upper) {
+        if (lower > upper) {
+            problems.add(lowerKey + " (" + lower + ") must not be greater than " + upperKey + " (" + upper + ")");
+        }
+        return this;
+    }
+
+    public SettingBounds ordered(String lowerKey, Duration lower, String upperKey, Duration upper) {
+        if (lower.compareTo(upper) > 0) {
+            problems.add(lowerKey + " (" + lower + ") must not be longer than " + upperKey + " (" + upper + ")");
+        }
+        return this;
+    }
+
+    public SettingBounds add(SettingBounds other) {
+        problems.addAll(other.problems);
+        return this;
+    }
+
+    public List<String> problems() {
+        return List.copyOf(problems);
+    }
+
+    /** Fails with every problem, one per line, when there is any. */
+    public void enforce() {
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(problems.size() == 1 ? "A setting is out of range: " + problems.get(0)
+                    : problems.size() + " settings are out of range:\n  " + String.join("\n  ", problems));
+        }
+    }
+}
