@@ -3,7 +3,10 @@ package dev.moratorium.config;
 import java.time.Duration;
 import java.util.List;
 
-/** The range of every {@code moratorium.*} number and duration (webhooks: webhook.WebhookSettingsBounds). */
+/**
+ * The range of every {@code moratorium.*} number and duration (webhooks: webhook.WebhookSettingsBounds),
+ * but the embedded infrastructure's, which reads its own settings before the application starts.
+ */
 public final class MoratoriumSettingsBounds {
 
     private MoratoriumSettingsBounds() {
@@ -41,12 +44,6 @@ public final class MoratoriumSettingsBounds {
                 .atLeast("moratorium.api.count-cap", api.countCap(), 1)
                 .atLeast("moratorium.api.max-offset", api.maxOffset(), 0)
                 .atLeast("moratorium.api.as-of-kept-histories", api.asOfKeptHistories().asLongValue(), 0);
-        MoratoriumConfig.EmbeddedSettings embedded = c.embedded();
-        if (embedded.enabled()) {
-            b.between("moratorium.embedded.kafka-port", embedded.kafkaPort(), 1, 65535)
-                    .between("moratorium.embedded.postgres-port", embedded.postgresPort(), 1, 65535)
-                    .atLeast("moratorium.embedded.partitions", embedded.partitions(), 1);
-        }
         return b;
     }
 }

@@ -26,7 +26,6 @@ class SettingsBoundsTest {
     @Test
     void theDefaultsAreInRange() {
         assertThat(problems(Map.of())).isEmpty();
-        assertThat(problems(Map.of("moratorium.embedded.enabled", "true"))).isEmpty();
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -69,17 +68,6 @@ class SettingsBoundsTest {
         assertThat(problems).hasSize(1);
         String keyNamed = key.equals("moratorium.reminders") ? "moratorium.reminders[" : key;
         assertThat(problems.get(0)).contains(keyNamed).contains(says);
-    }
-
-    @Test
-    void theEmbeddedPortsAndPartitionsCountOnlyWhenEmbedded() {
-        Map<String, String> wrong = Map.of("moratorium.embedded.kafka-port", "70000",
-                "moratorium.embedded.postgres-port", "0", "moratorium.embedded.partitions", "0");
-        assertThat(problems(wrong)).isEmpty();
-        Map<String, String> embedded = new java.util.HashMap<>(wrong);
-        embedded.put("moratorium.embedded.enabled", "true");
-        assertThat(problems(embedded)).hasSize(3).anySatisfy(p -> assertThat(p)
-                .isEqualTo("moratorium.embedded.kafka-port is 70000; it must be from 1 to 65535"));
     }
 
     @Test
