@@ -59,8 +59,12 @@ public class ErrorMapper {
     /** Another writer held the writers' lock too long: the service is briefly unavailable, not the request wrong. */
     @ServerExceptionMapper
     public Response writerLockBusy(WriterLockTimeout e) {
-        return Response.fromResponse(json(503, "busy", "the service is busy writing; try again in a few seconds"))
-                .header("Retry-After", "5").build();
+        return busy("the service is busy writing; try again in a few seconds");
+    }
+
+    /** A write that waited its limit for a lock: 503 with the wait a client should leave before trying again. */
+    private static Response busy(String message) {
+        return Response.fromResponse(json(503, "busy", message)).header("Retry-After", "5").build();
     }
 
     @ServerExceptionMapper
@@ -68,8 +72,7 @@ public class ErrorMapper {
         if (SqlStates.lockNotGranted(e)) {
             // a row or lock this write needs stayed held past moratorium.writers.lock-timeout (a frozen replica?)
             LOG.warnf("A write over HTTP waited for a lock past its timeout; answered 503: %s", e.getMessage());
-            return Response.fromResponse(json(503, "busy", "another transaction holds what this write changes;"
-                    + " try again in a few seconds")).header("Retry-After", "5").build();
+            return busy("another transaction holds what this write changes; try again in a few seconds");
         }
         if (clientGone(e)) {
             // The client left before its answer was written (a reset, a closed laptop): its doing, not
