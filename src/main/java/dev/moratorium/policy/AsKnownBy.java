@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * A policy as it was known at an instant {@code asOf} (CONTRACT.md §5, "As known by"): its history
- * replayed through the same {@link PolicyDecider}, keeping only the events whose CloudEvent
+ * replayed through the same {@link PolicyDecider} (without the admission limits on exemptions:
+ * {@link PolicyDecider#replaying()}), keeping only the events whose CloudEvent
  * {@code time} (the reader's default for it: when the record was read) is at or before {@code asOf}.
  *
  * <p><b>Which "now" each event is decided with.</b> Each event is decided with the service-clock
@@ -67,7 +68,7 @@ public final class AsKnownBy {
             if (from.latestEventTime().isAfter(asOf)) {
                 throw new IllegalArgumentException("the checkpoint holds events not yet known at " + asOf);
             }
-            this.decider = decider;
+            this.decider = decider.replaying();
             this.asOf = asOf;
             this.state = from.state();
         }

@@ -48,7 +48,7 @@ public final class HistoryCheckpoints {
         if (spacing < 1 || maxPoints < 2) {
             throw new IllegalArgumentException("spacing must be at least 1 and maxPoints at least 2");
         }
-        this.decider = decider;
+        this.decider = decider.replaying();
         this.spacing = spacing;
         this.maxPoints = maxPoints;
     }

@@ -22,9 +22,34 @@ import java.util.Optional;
 public final class PolicyDecider {
 
     private final TimeDrivenChanges time;
+    /** Whether the exemption limits are checked: they are admission rules of a write (see {@link #replaying()}). */
+    private final boolean admits;
+    private final PolicyDecider replaying;
 
     public PolicyDecider(TimeDrivenChanges time) {
         this.time = time;
+        this.admits = true;
+        this.replaying = new PolicyDecider(this);
+    }
+
+    private PolicyDecider(PolicyDecider admitting) {
+        this.time = admitting.time;
+        this.admits = false;
+        this.replaying = this;
+    }
+
+    /**
+     * The same rules for a history the service already applied (as-of replays, their checkpoints),
+     * without {@link ExemptionLimits}. Those limits decide whether a write is taken, against the state
+     * it meets; a replay as known at an instant leaves out the events not yet known then, so a
+     * recorded grant can meet a state the service never held (an exemption whose revocation is
+     * dated later, applied before it), and checked again, the limit would drop a grant that was in
+     * force. A policy stored before the limits existed replays whole too. Every other rule holds
+     * either way: it reads only what the replay is asked about (an interval, an end, an exemption
+     * held), so it skips, as it should, an event whose premise was not yet known.
+     */
+    public PolicyDecider replaying() {
+        return replaying;
     }
 
     public TimeDrivenChanges time() {
@@ -92,7 +117,7 @@ public final class PolicyDecider {
         Policy created = new Policy(a.policyId(), PolicyKind.MORATORIUM, a.vendor(), a.product(), a.segments(),
                 PolicyStatus.SCHEDULED, a.effectiveFrom(), a.effectiveUntil(), null, exemptions, a.jurisdiction(),
                 a.reason(), a.sourceUrl(), now);
-        Optional<String> limit = ExemptionLimits.problem(null, created, "data.exemptions");
+        Optional<String> limit = admits ? ExemptionLimits.problem(null, created, "data.exemptions") : Optional.empty();
         if (limit.isPresent()) {
             return Decision.rejected(RejectionReason.INVALID_FIELD, limit.get());
         }
@@ -170,7 +195,9 @@ public final class PolicyDecider {
                 .map(e -> new Exemption(e.organization(), g.purpose(), e.grantedAt(), null))
                 .orElse(new Exemption(g.organization(), g.purpose(), g.meta().time(), null));
         Policy granted = state.withExemption(exemption);
-        Optional<String> limit = ExemptionLimits.problem(state, granted, "data.organization \"" + g.organization() + "\"");
+        Optional<String> limit = admits
+                ? ExemptionLimits.problem(state, granted, "data.organization \"" + g.organization() + "\"")
+                : Optional.empty();
         if (limit.isPresent()) {
             return Decision.rejected(RejectionReason.INVALID_FIELD, limit.get());
         }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moratorium.policy.AsKnownBy.RecordedEvent;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -67,5 +68,55 @@ class AsKnownByTest {
                 new RecordedEvent(PolicyFixtures.revoke("r-1", day("2020-07-01"), "Thorn"), day("2020-08-02")));
         Policy known = AsKnownBy.replay(DECIDER, history, day("2020-07-15")).orElseThrow();
         assertThat(known.exemptions()).isEmpty();
+    }
+
+    /**
+     * The limits on exemptions are admission rules of a write (ExemptionLimits), not facts of the
+     * history: an event in the history was applied. Replayed without the events not yet known,
+     * a grant can meet state the service never held — here an exemption whose revocation is dated
+     * after {@code asOf} (so left out) but was applied first — and the text limit, checked again,
+     * dropped a grant that was known at {@code asOf} and in force.
+     */
+    @Test
+    void aGrantTheServiceAppliedIsKnownEvenWhereTheReplaysStateWouldBreachALimit() {
+        String large = "x".repeat(ExemptionLimits.MAX_ACTIVE_TEXT - 100_000);
+        String medium = "y".repeat(110_000);
+        List<RecordedEvent> history = List.of(
+                new RecordedEvent(PolicyFixtures.announcement("a-1", AMAZON_ID, List.of("police"), FROM, UNTIL,
+                        List.of()), FROM),
+                new RecordedEvent(PolicyFixtures.grant("g-1", day("2020-07-01"), "Thorn", large), day("2020-07-01")),
+                // a revocation dated later than it was sent: applied 2020-07-10, in force from 2020-09-01
+                new RecordedEvent(PolicyFixtures.revoke("r-1", day("2020-09-01"), "Thorn"), day("2020-07-10")),
+                new RecordedEvent(PolicyFixtures.grant("g-2", day("2020-07-20"), "Marinus Analytics", medium),
+                        day("2020-07-20")));
+        Instant asOf = day("2020-08-01");
+        Policy known = AsKnownBy.replay(DECIDER, history, asOf).orElseThrow();
+        assertThat(known.activeExemptionFor("Thorn")).isPresent();
+        assertThat(known.activeExemptionFor("Marinus Analytics")).isPresent();
+        assertThat(AccessRules.decide(List.of(known), "police", "Marinus Analytics", day("2020-08-01")).allowed()).isTrue();
+        // the checkpoints' replay, which answers from a mark, agrees
+        HistoryCheckpoints marks = new HistoryCheckpoints(DECIDER, 1, 2);
+        for (int i = 0; i < history.size(); i++) {
+            marks.accept(i + 1, history.get(i));
+        }
+        assertThat(marks.startFor(day("2021-01-01")).state().orElseThrow().exemptions()).hasSize(2);
+    }
+
+    /** A policy stored with more exemptions than a policy may now keep (before the limit existed) replays whole. */
+    @Test
+    void aHistoryFromBeforeTheLimitsReplaysWhole() {
+        List<RecordedEvent> history = new ArrayList<>();
+        history.add(new RecordedEvent(PolicyFixtures.announcement("a-1", AMAZON_ID, List.of("police"), FROM, UNTIL,
+                List.of()), FROM));
+        for (int i = 0; i <= ExemptionLimits.MAX_EXEMPTIONS; i++) {
+            history.add(new RecordedEvent(PolicyFixtures.grant("g-" + i, day("2020-07-01"), "org-" + i, null),
+                    day("2020-07-01")));
+        }
+        Policy known = AsKnownBy.replay(DECIDER, history, day("2020-08-01")).orElseThrow();
+        assertThat(known.exemptions()).hasSize(ExemptionLimits.MAX_EXEMPTIONS + 1);
+        // while a write past the limit is still refused
+        Decision next = DECIDER.decide(Optional.of(known), PolicyFixtures.grant("g-x", day("2020-08-01"), "one-more", null),
+                day("2020-08-01"));
+        assertThat(next).isInstanceOf(Decision.Rejected.class);
     }
 }
