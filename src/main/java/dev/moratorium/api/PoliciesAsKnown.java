@@ -10,6 +10,11 @@ import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.readmodel.PolicyIndex;
 import dev.moratorium.store.HistoryReads;
+import dev.moratorium.store.PolicyEventEntity;
+import dev.moratorium.store.PolicyStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -21,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Policies as they were known at an instant ({@code asOf}): each one's history rows replayed
@@ -79,6 +85,8 @@ public class PoliciesAsKnown {
      */
     public static final int EVENT_BYTES = 256;
     public static final int BYTES_PER_DATA_CHAR = 2;
+    /** Locks of first reads, a product to one by its hash (see {@link #policiesFor}). */
+    private static final int FIRST_READ_LOCKS = 256;
 
     @Inject
     PolicyIndex index;
@@ -93,7 +101,27 @@ public class PoliciesAsKnown {
     HistoryReads rows;
 
     @Inject
+    PolicyStore policies;
+
+    @Inject
     MoratoriumConfig config;
+
+    @Inject
+    MeterRegistry registry;
+
+    /** History rows read from the database for as-of answers: what they cost the database, on the dashboard. */
+    private Counter rowsRead;
+
+    private final Object[] firstReads = new Object[FIRST_READ_LOCKS];
+
+    @PostConstruct
+    void init() {
+        rowsRead = Counter.builder("moratorium.asof.rows.read")
+                .description("History rows read from the database for as-of answers").register(registry);
+        for (int i = 0; i < firstReads.length; i++) {
+            firstReads[i] = new Object();
+        }
+    }
 
     /**
      * A policy's decoded history, read while the index held {@code current} for it: its events, their
@@ -137,11 +165,34 @@ public class PoliciesAsKnown {
         return Optional.of(known);
     }
 
-    /** The policies on this vendor's product as known at {@code asOf}, in the index's order. */
+    /**
+     * The policies on this vendor's product as known at {@code asOf}, in the index's order.
+     *
+     * <p>A product whose histories must be read (not kept for the index's states, nor remembered by
+     * checkpoints) is read by one request at a time: gateways ask about the same product together,
+     * most after a restart or right after a write, and each request reading the same rows at once
+     * multiplied the database's work by the number of requests (for a history of 80,000 events,
+     * seconds each). A request that waited answers from what the first one kept or marked. The
+     * products share {@value #FIRST_READ_LOCKS} locks, so two others' first reads may queue behind
+     * each other; answers from what is kept or marked take none.
+     */
     @Transactional
     public List<Policy> policiesFor(String vendor, String product, Instant asOf) {
-        // the index's states before the rows: a write committed meanwhile makes the tag stale, never the rows
         List<Policy> current = index.policiesFor(vendor, product);
+        if (current.stream().allMatch(p -> checkpointed.containsKey(p.policyId()))) {
+            return read(current, asOf);
+        }
+        synchronized (firstReads[Math.floorMod((vendor + '\0' + product).hashCode(), FIRST_READ_LOCKS)]) {
+            Optional<List<Policy>> kept = keptPoliciesFor(vendor, product, asOf);
+            if (kept.isPresent()) {
+                return kept.get(); // read meanwhile by the request this one waited for
+            }
+            // the index's states before the rows: a write committed meanwhile makes the tag stale, never the rows
+            return read(index.policiesFor(vendor, product), asOf);
+        }
+    }
+
+    private List<Policy> read(List<Policy> current, Instant asOf) {
         Map<String, Optional<Policy>> answers = new HashMap<>();
         List<String> unread = new ArrayList<>();
         for (Policy p : current) {
@@ -161,10 +212,10 @@ public class PoliciesAsKnown {
                 replays.put(id, checkpoints.replayWhileMarking(asOf));
             });
             Keeping keeping = new Keeping(unread);
-            rows.forEachOf(unread, row -> HistoryEvents.recorded(reader, row).ifPresent(event -> {
+            rows.forEachOf(unread, counted(row -> HistoryEvents.recorded(reader, row).ifPresent(event -> {
                 replays.get(row.policyId).accept(row.id, event);
                 keeping.add(row.policyId, row.id, event, row.data.length());
-            }));
+            })));
             if (!keeping.keep(current, marking)) {
                 // too long to keep: its long histories are remembered by their checkpoints
                 marking.forEach((id, checkpoints) -> {
@@ -185,7 +236,9 @@ public class PoliciesAsKnown {
     /**
      * One policy as known at {@code asOf}; empty when none of its events was known by then. From its
      * kept history while the index still holds the state it was read for, or from its checkpoints;
-     * otherwise from the rows known at {@code asOf}.
+     * otherwise its product's histories are read as {@link #policiesFor} reads them, and kept or
+     * marked, so that the next answer about the policy (or the product) does not read them again: a
+     * policy of 80,000 events read whole for every answer took seconds each.
      */
     @Transactional
     public Optional<Policy> policy(String policyId, Instant asOf) {
@@ -198,9 +251,20 @@ public class PoliciesAsKnown {
         if (known != null) {
             return fromCheckpoints(policyId, known, asOf);
         }
+        Optional<Policy> stored = policies.find(policyId);
+        if (stored.isEmpty()) {
+            return Optional.empty(); // never announced
+        }
+        String vendor = stored.get().vendor();
+        String product = stored.get().product();
+        if (index.policiesFor(vendor, product).stream().anyMatch(p -> p.policyId().equals(policyId))) {
+            // read as its product's answers read it, once, and kept or marked for the next answer
+            return policiesFor(vendor, product, asOf).stream().filter(p -> p.policyId().equals(policyId)).findFirst();
+        }
+        // not in the index yet (it follows writes within its refresh): this policy's rows alone
         AsKnownBy.Replay replay = new AsKnownBy.Replay(decider, asOf);
         rows.forEachAfterUpTo(policyId, Long.MIN_VALUE, asOf,
-                row -> HistoryEvents.recorded(reader, row).ifPresent(replay::accept));
+                counted(row -> HistoryEvents.recorded(reader, row).ifPresent(replay::accept)));
         return replay.result();
     }
 
@@ -214,18 +278,26 @@ public class PoliciesAsKnown {
             HistoryCheckpoints.Checkpoint head = checkpoints.head();
             if (checkpoints.startFor(asOf) == head) {
                 AsKnownBy.Replay replay = new AsKnownBy.Replay(decider, asOf, head);
-                rows.forEachAfter(policyId, head.position(), row -> HistoryEvents.recorded(reader, row).ifPresent(event -> {
-                    checkpoints.accept(row.id, event);
-                    replay.accept(event);
-                }));
+                rows.forEachAfter(policyId, head.position(), counted(row -> HistoryEvents.recorded(reader, row)
+                        .ifPresent(event -> {
+                            checkpoints.accept(row.id, event);
+                            replay.accept(event);
+                        })));
                 return replay.result();
             }
         }
         HistoryCheckpoints.Checkpoint start = checkpoints.startFor(asOf);
         AsKnownBy.Replay replay = new AsKnownBy.Replay(decider, asOf, start);
         rows.forEachAfterUpTo(policyId, start.position(), asOf,
-                row -> HistoryEvents.recorded(reader, row).ifPresent(replay::accept));
+                counted(row -> HistoryEvents.recorded(reader, row).ifPresent(replay::accept)));
         return replay.result();
+    }
+
+    private Consumer<PolicyEventEntity> counted(Consumer<PolicyEventEntity> use) {
+        return row -> {
+            rowsRead.increment();
+            use.accept(row);
+        };
     }
 
     private void rememberCheckpoints(String policyId, HistoryCheckpoints checkpoints) {

@@ -15,6 +15,7 @@ import dev.moratorium.readmodel.PolicyIndex;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.lang.management.ManagementFactory;
@@ -29,6 +30,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
@@ -78,6 +82,9 @@ class LargeStateTest {
 
     @Inject
     PoliciesAsKnown asKnown;
+
+    @Inject
+    MeterRegistry registry;
 
     @BeforeAll
     void writeSeventyThousandPolicies() throws SQLException {
@@ -435,6 +442,66 @@ class LargeStateTest {
         System.out.printf("as-of histories kept: %.0f bytes per event (40,001 events, %.1f MiB; estimated %.1f MiB)%n",
                 (after - before) / 40_001.0, (after - before) / 1048576.0, estimated / 1048576.0);
         assertThat(after - before).as("the heap kept events take, against the estimate that bounds it").isLessThan(estimated);
+    }
+
+    /**
+     * Gateways ask about one product together, most after a restart or a write: eight requests at
+     * once about a product of 80,000 events not yet read read its rows once, not eight times (each
+     * waits for the first and answers from its checkpoints); and a policy asked about alone
+     * (GET /moratoria/{id}?asOf) is read once too, then answered from its checkpoints, where each
+     * answer read its rows up to asOf again.
+     */
+    @Test
+    @Order(12)
+    void concurrentFirstAsOfReadsOfAProductReadItsRowsOnce() throws Exception {
+        int events = 80_000;
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            insertExtensions(s, policyId(2), "Vendor 2", "Product 2", events);
+            insertExtensions(s, policyId(3), "Vendor 3", "Product 3", events);
+        }
+        Instant end = END.plus(Duration.ofMinutes(events));
+        String access = "/access?vendor=Vendor 2&product=Product 2&segment=Segment 2&asOf=" + T0.plus(Duration.ofDays(400))
+                + "&at=";
+        double before = rowsRead();
+        ExecutorService gateways = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Boolean>> answers = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                Instant at = i % 2 == 0 ? end.minusSeconds(30) : end.plusSeconds(30);
+                answers.add(gateways.submit(() -> given().get(access + at).then().statusCode(200)
+                        .extract().<Boolean>path("allowed")));
+            }
+            for (int i = 0; i < 8; i++) {
+                assertThat(answers.get(i).get()).as("answer %d", i).isEqualTo(i % 2 == 1);
+            }
+        } finally {
+            gateways.shutdownNow();
+        }
+        double read = rowsRead() - before;
+        System.out.printf("as-of, 8 requests at once about a product of %,d events: %,.0f rows read%n", events + 1, read);
+        assertThat(read).as("rows read by 8 first requests at once").isBetween(events + 1.0, 1.5 * events);
+
+        Instant mid = T0.plus(Duration.ofMinutes(events / 2));
+        String one = "/moratoria/" + policyId(3) + "?asOf=" + mid;
+        String until = END.plus(Duration.ofMinutes(events / 2)).toString();
+        before = rowsRead();
+        given().get(one).then().statusCode(200).body("effectiveUntil", equalTo(until));
+        double first = rowsRead() - before;
+        before = rowsRead();
+        given().get(one).then().statusCode(200).body("effectiveUntil", equalTo(until));
+        given().get("/moratoria/" + policyId(3) + "?asOf=" + mid.plusSeconds(60)).then().statusCode(200)
+                .body("effectiveUntil", equalTo(END.plus(Duration.ofMinutes(events / 2 + 1)).toString()));
+        double next = rowsRead() - before;
+        System.out.printf("as-of, one policy of %,d events: %,.0f rows read first, %,.0f for the next two answers%n",
+                events + 1, first, next);
+        // its own rows, and those of the product's other policies that earlier tests wrote through ingest
+        assertThat(first).isBetween(events + 1.0, events + 1_000.0);
+        assertThat(asKnown.checkpointedOnly(policyId(3))).isTrue();
+        assertThat(next).as("rows read by two answers from the checkpoints").isLessThan(10_000);
+    }
+
+    private double rowsRead() {
+        return registry.get("moratorium.asof.rows.read").counter().count();
     }
 
     static final Instant T0 = Instant.parse("2020-02-01T00:00:00Z");
