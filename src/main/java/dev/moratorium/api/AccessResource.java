@@ -9,7 +9,6 @@ import dev.moratorium.readmodel.PolicyIndex;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.wire.ApiError;
 import io.smallrye.common.annotation.NonBlocking;
-import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -20,6 +19,8 @@ import jakarta.ws.rs.core.MediaType;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -50,7 +51,11 @@ public class AccessResource {
      * itself (async-profiler, bench/decisions). Nothing here blocks (memory and the clock only), so
      * it runs on the event loop, without a hop to a worker thread — with {@code asOf} too while the
      * product's histories are kept in memory (PoliciesAsKnown); otherwise they are read from the
-     * database on a worker thread.
+     * database on a worker thread. A {@code CompletionStage}, not a {@code Uni}: every {@code Uni}
+     * created is wrapped by SmallRye context propagation, which captures a snapshot of each
+     * context (CDI, JTA, Vert.x) per request, about a fifth of what a request allocated (JFR,
+     * BENCHMARKS.md twelfth pass); an answer from memory is a completed future, and nothing on the
+     * database path needs the request's contexts (its transaction is its own).
      */
     @GET
     @NonBlocking
@@ -69,7 +74,7 @@ public class AccessResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessDecision.class)))
     @APIResponse(responseCode = "400", description = "A missing or invalid parameter (missing-parameter, invalid-parameter)",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public Uni<String> access(@QueryParam("vendor") String vendor, @QueryParam("product") String product,
+    public CompletionStage<String> access(@QueryParam("vendor") String vendor, @QueryParam("product") String product,
             @QueryParam("segment") String segment, @QueryParam("organization") String organization,
             @Parameter(description = "When the access happens: RFC 3339 or YYYY-MM-DD (midnight UTC); default now")
             @QueryParam("at") String at,
@@ -94,14 +99,14 @@ public class AccessResource {
         Instant known = Params.instant("asOf", asOf, null);
         boolean explained = Params.flag("explain", explain);
         if (known == null) {
-            return Uni.createFrom().item(answer(index.policiesFor(v, p), s, o, j, instant, null, explained));
+            return CompletableFuture.completedFuture(answer(index.policiesFor(v, p), s, o, j, instant, null, explained));
         }
         var kept = asKnown.keptPoliciesFor(v, p, known);
         if (kept.isPresent()) {
-            return Uni.createFrom().item(answer(kept.get(), s, o, j, instant, known, explained));
+            return CompletableFuture.completedFuture(answer(kept.get(), s, o, j, instant, known, explained));
         }
-        return Uni.createFrom().item(() -> answer(asKnown.policiesFor(v, p, known), s, o, j, instant, known, explained))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        return CompletableFuture.supplyAsync(() -> answer(asKnown.policiesFor(v, p, known), s, o, j, instant, known,
+                explained), Infrastructure.getDefaultWorkerPool());
     }
 
     private String answer(List<Policy> policies, String segment, String organization, String jurisdiction,
