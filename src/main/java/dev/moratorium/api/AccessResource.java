@@ -53,9 +53,9 @@ public class AccessResource {
      * product's histories are kept in memory (PoliciesAsKnown); otherwise they are read from the
      * database on a worker thread. A {@code CompletionStage}, not a {@code Uni}: every {@code Uni}
      * created is wrapped by SmallRye context propagation, which captures a snapshot of each
-     * context (CDI, JTA, Vert.x) per request, about a fifth of what a request allocated (JFR,
-     * BENCHMARKS.md twelfth pass); an answer from memory is a completed future, and nothing on the
-     * database path needs the request's contexts (its transaction is its own).
+     * context (CDI, JTA, Vert.x) per request (a fifth of what this endpoint's own frames allocated;
+     * BENCHMARKS.md, eighteenth pass); an answer from memory is a completed future, and nothing on
+     * the database path needs the request's contexts (its transaction is its own).
      */
     @GET
     @NonBlocking
