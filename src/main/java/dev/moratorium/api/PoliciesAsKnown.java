@@ -19,6 +19,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -55,8 +56,9 @@ import java.util.function.Consumer;
  * next request reads the rows again. While the tag still matches, an as-of answer is a replay in
  * memory without a database query or a worker thread (bench/decisions: the database round trip
  * made as-of requests a tenth as fast as plain ones). At most {@value #MAX_CACHED} policies and
- * {@code moratorium.api.as-of-kept-histories} of decoded events (estimated) are kept; a product
- * whose histories alone would take more keeps its checkpoints only (above).
+ * {@code moratorium.api.as-of-kept-histories} of decoded events (estimated) are kept; a read that
+ * does not fit beside them drops the histories kept longest until it does, and a product whose
+ * histories alone would take more keeps its checkpoints only (above).
  */
 @ApplicationScoped
 public class PoliciesAsKnown {
@@ -146,6 +148,16 @@ public class PoliciesAsKnown {
     private final Map<String, HistoryCheckpoints> checkpointed = new ConcurrentHashMap<>();
     /** The estimated heap of the events in {@link #histories}; changed only under this object's lock. */
     private long keptBytes;
+    /**
+     * What {@link #histories} holds, oldest kept first, so that room is made by dropping the oldest
+     * rather than all of them: dropping all made every product read again after one that did not
+     * fit. A history replaced since stays here until it is met (it is then skipped) or the queue is
+     * compacted. Changed only under this object's lock.
+     */
+    private final ArrayDeque<Kept> keptOrder = new ArrayDeque<>();
+
+    private record Kept(String policyId, History history) {
+    }
 
     /**
      * The policies on this vendor's product as known at {@code asOf}, from the kept histories only;
@@ -374,17 +386,26 @@ public class PoliciesAsKnown {
                         keptBytes -= old.bytes();
                     }
                 }
-                if (histories.size() + current.size() > MAX_CACHED || keptBytes + bytes > budget) {
-                    histories.clear();
-                    keptBytes = 0;
+                while (!keptOrder.isEmpty()
+                        && (histories.size() + current.size() > MAX_CACHED || keptBytes + bytes > budget)) {
+                    Kept oldest = keptOrder.poll();
+                    if (histories.remove(oldest.policyId(), oldest.history())) {
+                        keptBytes -= oldest.history().bytes();
+                    }
                 }
                 for (Policy p : current) {
                     String id = p.policyId();
-                    histories.put(id, new History(p, List.copyOf(events.get(id)),
+                    History history = new History(p, List.copyOf(events.get(id)),
                             positions.get(id).stream().mapToLong(Long::longValue).toArray(), checkpoints.get(id),
-                            perPolicy.getOrDefault(id, 0L)));
+                            perPolicy.getOrDefault(id, 0L));
+                    histories.put(id, history);
+                    keptOrder.add(new Kept(id, history));
                 }
                 keptBytes += bytes;
+                if (keptOrder.size() > 2 * histories.size() + 1_024) {
+                    // re-read products left replaced histories behind: keep the queue within twice what is kept
+                    keptOrder.removeIf(k -> histories.get(k.policyId()) != k.history());
+                }
             }
             return true;
         }

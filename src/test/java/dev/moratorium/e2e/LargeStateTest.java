@@ -500,6 +500,44 @@ class LargeStateTest {
         assertThat(next).as("rows read by two answers from the checkpoints").isLessThan(10_000);
     }
 
+    /**
+     * Products that do not all fit the kept budget: the one kept longest makes room for the newest,
+     * the others stay. Dropping every kept history for one that did not fit made each product read
+     * from the database again after it, and with more products than fit, every as-of request.
+     */
+    @Test
+    @Order(13)
+    void aReadThatDoesNotFitDropsTheHistoriesKeptLongestNotAll() throws SQLException {
+        int events = 22_000;
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            for (int i = 4; i <= 6; i++) {
+                insertExtensions(s, policyId(i), "Vendor " + i, "Product " + i, events);
+            }
+        }
+        long each = estimatedKeptBytes(policyId(4));
+        long budget = KEPT_HISTORIES * 1048576L;
+        assertThat(2 * each).as("two fit").isLessThan(budget * 95 / 100);
+        assertThat(3 * each).as("three do not").isGreaterThan(budget * 105 / 100);
+        Instant asOf = T0.plus(Duration.ofDays(400));
+        for (int i = 4; i <= 6; i++) {
+            given().get("/access?vendor=Vendor " + i + "&product=Product " + i + "&segment=police&asOf=" + asOf)
+                    .then().statusCode(200).body("allowed", equalTo(false));
+        }
+        assertThat(asKnown.keptPoliciesFor("Vendor 6", "Product 6", asOf)).as("the newest").isPresent();
+        assertThat(asKnown.keptPoliciesFor("Vendor 5", "Product 5", asOf)).as("kept beside it").isPresent();
+        assertThat(asKnown.keptPoliciesFor("Vendor 4", "Product 4", asOf)).as("kept longest, dropped").isEmpty();
+    }
+
+    /** What PoliciesAsKnown estimates one policy's decoded history to take. */
+    private long estimatedKeptBytes(String policyId) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                var rs = s.executeQuery("SELECT count(*), sum(length(data::text)) FROM policy_event"
+                        + " WHERE policy_id = '" + policyId + "'")) {
+            rs.next();
+            return rs.getLong(1) * PoliciesAsKnown.EVENT_BYTES + rs.getLong(2) * PoliciesAsKnown.BYTES_PER_DATA_CHAR;
+        }
+    }
+
     private double rowsRead() {
         return registry.get("moratorium.asof.rows.read").counter().count();
     }
