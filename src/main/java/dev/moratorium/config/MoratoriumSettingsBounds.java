@@ -32,9 +32,9 @@ public final class MoratoriumSettingsBounds {
                 .positive("moratorium.outbox.poll", outbox.poll())
                 .notNegative("moratorium.outbox.settle-delay", outbox.settleDelay());
         MoratoriumConfig.WriterSettings writers = c.writers();
-        b.wholeMillis("moratorium.writers.lock-timeout", writers.lockTimeout())
-                .wholeMillis("moratorium.writers.statement-timeout", writers.statementTimeout())
-                .wholeMillis("moratorium.writers.idle-in-transaction-timeout", writers.idleInTransactionTimeout());
+        b.postgresTimeout("moratorium.writers.lock-timeout", writers.lockTimeout())
+                .postgresTimeout("moratorium.writers.statement-timeout", writers.statementTimeout())
+                .postgresTimeout("moratorium.writers.idle-in-transaction-timeout", writers.idleInTransactionTimeout());
         MoratoriumConfig.ApiSettings api = c.api();
         b.atLeast("moratorium.api.default-page-size", api.defaultPageSize(), 1)
                 .ordered("moratorium.api.default-page-size", api.defaultPageSize(),

@@ -14,6 +14,9 @@ import java.util.List;
  */
 public final class SettingBounds {
 
+    /** PostgreSQL's timeouts are 32-bit integers of milliseconds. */
+    static final long POSTGRES_MAX_MILLIS = Integer.MAX_VALUE;
+
     private final List<String> problems = new ArrayList<>();
 
     /** A whole number of at least {@code min}. */
@@ -55,6 +58,20 @@ public final class SettingBounds {
     public SettingBounds wholeMillis(String key, Duration value) {
         if (value.toMillis() < 1) {
             problems.add(key + " is " + value + "; it must be at least 1ms (0 would mean no limit at all)");
+        }
+        return this;
+    }
+
+    /**
+     * A PostgreSQL timeout, set in whole milliseconds: at least 1 ms (see {@link #wholeMillis}), and at
+     * most PostgreSQL's largest, {@value #POSTGRES_MAX_MILLIS} ms (about 24.8 days), or every
+     * transaction that sets it fails ("outside the valid range") and the service retries it as an outage.
+     */
+    public SettingBounds postgresTimeout(String key, Duration value) {
+        wholeMillis(key, value);
+        if (value.compareTo(Duration.ofMillis(POSTGRES_MAX_MILLIS)) > 0) {
+            problems.add(key + " is " + value + "; it must be at most " + POSTGRES_MAX_MILLIS
+                    + "ms (PostgreSQL's largest timeout, about 24.8 days)");
         }
         return this;
     }

@@ -34,6 +34,8 @@ class SettingsBoundsTest {
         "moratorium.writers.lock-timeout|PT0.0005S|at least 1ms",
         "moratorium.writers.statement-timeout|0ms|at least 1ms",
         "moratorium.writers.idle-in-transaction-timeout|-1s|at least 1ms",
+        "moratorium.writers.lock-timeout|P30D|at most 2147483647ms (PostgreSQL's largest timeout",
+        "moratorium.writers.statement-timeout|PT596H31M23.648S|at most 2147483647ms",
         "moratorium.outbox.batch-size|0|must be at least 1",
         "moratorium.outbox.round-bytes|0|must be at least 1",
         "moratorium.outbox.poll|0s|longer than zero",
@@ -77,6 +79,12 @@ class SettingsBoundsTest {
                 "moratorium.webhooks.max-subscriptions", "0", "moratorium.api.max-streams", "0",
                 "moratorium.outbox.settle-delay", "0s", "moratorium.api.max-offset", "0",
                 "moratorium.api.as-of-kept-histories", "0", "moratorium.webhooks.secret-overlap", "0s"))).isEmpty();
+    }
+
+    @Test
+    void postgresLargestTimeoutIsInRange() {
+        // 2,147,483,647 ms, PostgreSQL's largest; one more is the first value out of range (above)
+        assertThat(problems(Map.of("moratorium.writers.idle-in-transaction-timeout", "PT596H31M23.647S"))).isEmpty();
     }
 
     @Test
