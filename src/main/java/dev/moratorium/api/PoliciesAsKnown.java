@@ -57,8 +57,9 @@ import java.util.function.Consumer;
  * memory without a database query or a worker thread (bench/decisions: the database round trip
  * made as-of requests a tenth as fast as plain ones). At most {@value #MAX_CACHED} policies and
  * {@code moratorium.api.as-of-kept-histories} of decoded events (estimated) are kept; a read that
- * does not fit beside them drops the histories kept longest until it does, and a product whose
- * histories alone would take more keeps its checkpoints only (above).
+ * does not fit beside them drops the histories kept longest until it does (but spares, once, one
+ * that answered since it was kept), and a product whose histories alone would take more keeps its
+ * checkpoints only (above).
  */
 @ApplicationScoped
 public class PoliciesAsKnown {
@@ -129,10 +130,42 @@ public class PoliciesAsKnown {
      * A policy's decoded history, read while the index held {@code current} for it: its events, their
      * rows' ids, the checkpoints along them, and its estimated heap.
      */
-    private record History(Policy current, List<RecordedEvent> events, long[] positions, HistoryCheckpoints checkpoints,
-            long bytes) {
+    private static final class History {
+
+        final Policy current;
+        final List<RecordedEvent> events;
+        final long[] positions;
+        final HistoryCheckpoints checkpoints;
+        final long bytes;
+        /**
+         * Whether an answer came from it since it was kept or last spared: making room spares such a
+         * history once (it goes to the back of the queue) and drops the next one, so that a product
+         * asked about all day is not dropped for having been read first. Set without a lock by
+         * answers, cleared under the lock that makes room.
+         */
+        volatile boolean answered;
+
+        History(Policy current, List<RecordedEvent> events, long[] positions, HistoryCheckpoints checkpoints,
+                long bytes) {
+            this.current = current;
+            this.events = events;
+            this.positions = positions;
+            this.checkpoints = checkpoints;
+            this.bytes = bytes;
+        }
+
+        Policy current() {
+            return current;
+        }
+
+        long bytes() {
+            return bytes;
+        }
 
         Optional<Policy> asKnownAt(PolicyDecider decider, Instant asOf) {
+            if (!answered) {
+                answered = true; // read first: a write to a shared field on every answer would bounce it between cores
+            }
             HistoryCheckpoints.Checkpoint start = checkpoints.startFor(asOf);
             AsKnownBy.Replay replay = new AsKnownBy.Replay(decider, asOf, start);
             int from = Arrays.binarySearch(positions, start.position());
@@ -150,8 +183,10 @@ public class PoliciesAsKnown {
     private long keptBytes;
     /**
      * What {@link #histories} holds, oldest kept first, so that room is made by dropping the oldest
-     * rather than all of them: dropping all made every product read again after one that did not
-     * fit. A history replaced since stays here until it is met (it is then skipped) or the queue is
+     * rather than all of them (dropping all made every product read again after one that did not
+     * fit), but one that answered since it was kept is spared once and goes to the back (the "clock"
+     * or second-chance order: nearly least recently used, without a write under a lock per answer).
+     * A history replaced since stays here until it is met (it is then skipped) or the queue is
      * compacted. Changed only under this object's lock.
      */
     private final ArrayDeque<Kept> keptOrder = new ArrayDeque<>();
@@ -323,6 +358,17 @@ public class PoliciesAsKnown {
         checkpointed.put(policyId, checkpoints);
     }
 
+    /**
+     * Whether every policy of this product is kept for the index's state of it (for tests: unlike an
+     * answer, it does not count as one for the order in which kept histories are dropped).
+     */
+    public boolean keeps(String vendor, String product) {
+        return index.policiesFor(vendor, product).stream().allMatch(p -> {
+            History h = histories.get(p.policyId());
+            return h != null && h.current() == p;
+        });
+    }
+
     /** Whether this policy is remembered by its checkpoints alone (for tests). */
     public boolean checkpointedOnly(String policyId) {
         return checkpointed.containsKey(policyId);
@@ -389,11 +435,20 @@ public class PoliciesAsKnown {
                         keptBytes -= old.bytes();
                     }
                 }
+                // each kept history is spared at most once here, so the loop ends even while answers mark them again
+                int spares = keptOrder.size();
                 while (!keptOrder.isEmpty()
                         && (histories.size() + current.size() > MAX_CACHED || keptBytes + bytes > budget)) {
                     Kept oldest = keptOrder.poll();
-                    if (histories.remove(oldest.policyId(), oldest.history())) {
-                        keptBytes -= oldest.history().bytes();
+                    History h = oldest.history();
+                    if (histories.get(oldest.policyId()) != h) {
+                        continue; // replaced since: nothing to drop
+                    }
+                    if (h.answered && spares-- > 0) {
+                        h.answered = false;
+                        keptOrder.add(oldest);
+                    } else if (histories.remove(oldest.policyId(), h)) {
+                        keptBytes -= h.bytes();
                     }
                 }
                 for (Policy p : current) {

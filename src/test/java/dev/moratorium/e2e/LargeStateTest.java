@@ -523,9 +523,27 @@ class LargeStateTest {
             given().get("/access?vendor=Vendor " + i + "&product=Product " + i + "&segment=police&asOf=" + asOf)
                     .then().statusCode(200).body("allowed", equalTo(false));
         }
-        assertThat(asKnown.keptPoliciesFor("Vendor 6", "Product 6", asOf)).as("the newest").isPresent();
-        assertThat(asKnown.keptPoliciesFor("Vendor 5", "Product 5", asOf)).as("kept beside it").isPresent();
-        assertThat(asKnown.keptPoliciesFor("Vendor 4", "Product 4", asOf)).as("kept longest, dropped").isEmpty();
+        assertThat(asKnown.keeps("Vendor 6", "Product 6")).as("the newest").isTrue();
+        assertThat(asKnown.keeps("Vendor 5", "Product 5")).as("kept beside it").isTrue();
+        assertThat(asKnown.keeps("Vendor 4", "Product 4")).as("kept longest, dropped").isFalse();
+    }
+
+    @Test
+    @Order(14)
+    void aHistoryThatAnsweredSinceItWasKeptIsSparedOnce() {
+        // as the previous test left them: 5 kept longest, then 6; 4 dropped; none has answered since
+        Instant asOf = T0.plus(Duration.ofDays(400));
+        double before = rowsRead();
+        given().get("/access?vendor=Vendor 5&product=Product 5&segment=police&asOf=" + asOf)
+                .then().statusCode(200).body("allowed", equalTo(false));
+        assertThat(rowsRead()).as("answered from the kept history").isEqualTo(before);
+
+        given().get("/access?vendor=Vendor 4&product=Product 4&segment=police&asOf=" + asOf)
+                .then().statusCode(200).body("allowed", equalTo(false));
+
+        assertThat(asKnown.keeps("Vendor 4", "Product 4")).as("the one just read").isTrue();
+        assertThat(asKnown.keeps("Vendor 5", "Product 5")).as("kept longest, but asked about since: spared").isTrue();
+        assertThat(asKnown.keeps("Vendor 6", "Product 6")).as("kept later, never asked about: dropped").isFalse();
     }
 
     /** What PoliciesAsKnown estimates one policy's decoded history to take. */
