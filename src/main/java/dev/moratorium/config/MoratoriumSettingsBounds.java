@@ -26,7 +26,7 @@ public final class MoratoriumSettingsBounds {
                 .atLeast("moratorium.index.chunk-size", c.index().chunkSize(), 1);
         b.positive("moratorium.health.outbox-max-age", c.health().outboxMaxAge());
         MoratoriumConfig.OutboxSettings outbox = c.outbox();
-        // lease against ack-timeout, and ack-timeout's floor: outbox.RelayTimeouts, which the relay needs anyway
+        b.add(relayTimeouts(outbox.lease(), outbox.ackTimeout()));
         b.atLeast("moratorium.outbox.batch-size", outbox.batchSize(), 1)
                 .atLeast("moratorium.outbox.round-bytes", outbox.roundBytes().asLongValue(), 1)
                 .positive("moratorium.outbox.poll", outbox.poll())
@@ -45,5 +45,18 @@ public final class MoratoriumSettingsBounds {
                 .atLeast("moratorium.api.max-offset", api.maxOffset(), 0)
                 .atLeast("moratorium.api.as-of-kept-histories", api.asOfKeptHistories().asLongValue(), 0);
         return b;
+    }
+
+    /**
+     * The relay's lease against its acknowledgement wait (outbox.RelayTimeouts derives the producer's
+     * timeouts from the wait, and refuses the same values): checked here too so that a start names
+     * them with every other setting out of range.
+     */
+    public static SettingBounds relayTimeouts(Duration lease, Duration ackTimeout) {
+        return new SettingBounds()
+                .longer("moratorium.outbox.lease", lease, "moratorium.outbox.ack-timeout", ackTimeout,
+                        "a round is sent only while the lease outlasts the wait for its acknowledgements")
+                // a sixth of it is send()'s longest block, a third the request timeout: 100 ms and 200 ms
+                .atLeast("moratorium.outbox.ack-timeout", ackTimeout, Duration.ofMillis(600));
     }
 }

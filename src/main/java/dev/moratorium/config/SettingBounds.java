@@ -35,6 +35,22 @@ public final class SettingBounds {
         return this;
     }
 
+    /** A duration of at least {@code min}. */
+    public SettingBounds atLeast(String key, Duration value, Duration min) {
+        if (value.compareTo(min) < 0) {
+            problems.add(key + " is " + value + "; it must be at least " + min);
+        }
+        return this;
+    }
+
+    /** {@code value} longer than {@code than}, for the reason {@code why} gives. */
+    public SettingBounds longer(String key, Duration value, String thanWhat, Duration than, String why) {
+        if (value.compareTo(than) <= 0) {
+            problems.add(key + " (" + value + ") must be longer than " + thanWhat + " (" + than + "): " + why);
+        }
+        return this;
+    }
+
     /** A duration longer than zero. */
     public SettingBounds positive(String key, Duration value) {
         if (value.isNegative() || value.isZero()) {

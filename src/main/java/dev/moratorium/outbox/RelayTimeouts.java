@@ -1,5 +1,6 @@
 package dev.moratorium.outbox;
 
+import dev.moratorium.config.MoratoriumSettingsBounds;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -17,14 +18,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 record RelayTimeouts(Duration lease, Duration ackTimeout) {
 
     RelayTimeouts {
-        if (lease.compareTo(ackTimeout) <= 0) {
-            throw new IllegalStateException("moratorium.outbox.lease (" + lease + ") must be longer than"
-                    + " moratorium.outbox.ack-timeout (" + ackTimeout + "): a round is sent only while the lease"
-                    + " outlasts the wait for its acknowledgements");
-        }
-        if (ackTimeout.toMillis() < 600) {
-            throw new IllegalStateException("moratorium.outbox.ack-timeout (" + ackTimeout + ") must be at least 600ms");
-        }
+        MoratoriumSettingsBounds.relayTimeouts(lease, ackTimeout).enforce();
     }
 
     Duration maxBlock() {

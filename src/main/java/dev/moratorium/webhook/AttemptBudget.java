@@ -1,5 +1,6 @@
 package dev.moratorium.webhook;
 
+import dev.moratorium.config.SettingBounds;
 import java.time.Duration;
 
 /**
@@ -15,13 +16,15 @@ import java.time.Duration;
 record AttemptBudget(Duration connectTimeout, Duration requestTimeout, Duration lease) {
 
     AttemptBudget {
-        Duration exchange = connectTimeout.plus(requestTimeout);
-        if (lease.compareTo(exchange) <= 0) {
-            throw new IllegalStateException("moratorium.webhooks.lease (" + lease + ") must be longer than"
-                    + " moratorium.webhooks.connect-timeout plus request-timeout (" + exchange + "): a worker"
-                    + " still waiting on a receiver when its lease ends lets another worker send the same"
-                    + " notification again");
-        }
+        bounds(connectTimeout, requestTimeout, lease).enforce();
+    }
+
+    /** The rule above, as the start's check of every setting collects it (app.SettingsCheck). */
+    static SettingBounds bounds(Duration connectTimeout, Duration requestTimeout, Duration lease) {
+        return new SettingBounds().longer("moratorium.webhooks.lease", lease,
+                "moratorium.webhooks.connect-timeout plus request-timeout", connectTimeout.plus(requestTimeout),
+                "a worker still waiting on a receiver when its lease ends lets another worker send the same"
+                        + " notification again");
     }
 
     static AttemptBudget of(WebhookSettings settings) {

@@ -2,7 +2,7 @@ package dev.moratorium.webhook;
 
 import dev.moratorium.config.SettingBounds;
 
-/** The range of every {@code moratorium.webhooks.*} number and duration; the lease against one attempt: {@link AttemptBudget}. */
+/** The range of every {@code moratorium.webhooks.*} number and duration, and the lease against one attempt ({@link AttemptBudget}). */
 public final class WebhookSettingsBounds {
 
     private WebhookSettingsBounds() {
@@ -21,6 +21,7 @@ public final class WebhookSettingsBounds {
                         "moratorium.webhooks.max-backoff", s.maxBackoff())
                 .positive("moratorium.webhooks.retry-for", s.retryFor())
                 .notNegative("moratorium.webhooks.secret-overlap", s.secretOverlap())
-                .atLeast("moratorium.webhooks.batch-size", s.batchSize(), 1);
+                .atLeast("moratorium.webhooks.batch-size", s.batchSize(), 1)
+                .add(AttemptBudget.bounds(s.connectTimeout(), s.requestTimeout(), s.lease()));
     }
 }

@@ -40,6 +40,8 @@ class SettingsBoundsTest {
         "moratorium.outbox.round-bytes|0|must be at least 1",
         "moratorium.outbox.poll|0s|longer than zero",
         "moratorium.outbox.settle-delay|-1ms|must not be negative",
+        "moratorium.outbox.lease|30s|(PT30S) must be longer than moratorium.outbox.ack-timeout (PT30S): a round is sent",
+        "moratorium.outbox.ack-timeout|599ms|is PT0.599S; it must be at least PT0.6S",
         "moratorium.index.chunk-size|0|must be at least 1",
         "moratorium.index.max-lag|0s|longer than zero",
         "moratorium.clock.tick|-1s|longer than zero",
@@ -64,6 +66,7 @@ class SettingsBoundsTest {
         "moratorium.webhooks.retry-for|0s|longer than zero",
         "moratorium.webhooks.secret-overlap|-1s|must not be negative",
         "moratorium.webhooks.batch-size|0|must be at least 1",
+        "moratorium.webhooks.lease|15s|must be longer than moratorium.webhooks.connect-timeout plus request-timeout (PT15S)",
     })
     void aValueOutOfRangeIsNamedByItsKey(String key, String value, String says) {
         List<String> problems = problems(Map.of(key, value));
@@ -79,6 +82,20 @@ class SettingsBoundsTest {
                 "moratorium.webhooks.max-subscriptions", "0", "moratorium.api.max-streams", "0",
                 "moratorium.outbox.settle-delay", "0s", "moratorium.api.max-offset", "0",
                 "moratorium.api.as-of-kept-histories", "0", "moratorium.webhooks.secret-overlap", "0s"))).isEmpty();
+    }
+
+    @Test
+    void theLeasesAreCheckedWithEveryOtherSettingAgainstWhatTheyMustOutlast() {
+        // the relay's and the webhook workers' leases, beside a range: one start names all three
+        List<String> problems = problems(Map.of("moratorium.outbox.ack-timeout", "50s",
+                "moratorium.webhooks.request-timeout", "70s", "moratorium.index.chunk-size", "0"));
+        assertThat(problems).hasSize(3).anySatisfy(p -> assertThat(p).startsWith("moratorium.outbox.lease (PT45S)"))
+                .anySatisfy(p -> assertThat(p).startsWith("moratorium.webhooks.lease (PT1M)"))
+                .anySatisfy(p -> assertThat(p).startsWith("moratorium.index.chunk-size is 0"));
+        // just longer is enough; at the floor is enough
+        assertThat(problems(Map.of("moratorium.outbox.ack-timeout", "44999ms", "moratorium.webhooks.lease", "15001ms")))
+                .isEmpty();
+        assertThat(problems(Map.of("moratorium.outbox.ack-timeout", "600ms"))).isEmpty();
     }
 
     @Test

@@ -27,18 +27,20 @@ class SettingsOutOfRangeIT {
             ServiceProcess service = h.service("settings-out-of-range", h.postgres.jdbcUrl(), Map.of(
                     "MORATORIUM_WRITERS_LOCK_TIMEOUT", "0s",
                     "MORATORIUM_OUTBOX_BATCH_SIZE", "0",
-                    "MORATORIUM_WEBHOOKS_MAX_SUBSCRIPTIONS", "-1"));
+                    "MORATORIUM_WEBHOOKS_MAX_SUBSCRIPTIONS", "-1",
+                    "MORATORIUM_OUTBOX_ACK_TIMEOUT", "50s")); // in range alone, but not shorter than the lease
             service.start();
             OptionalInt exit = service.awaitExit(Duration.ofSeconds(90));
             assertThat(exit).as("the service exits by itself").isPresent();
             assertThat(exit.getAsInt()).isNotZero();
             assertThat(service.logText())
-                    .contains("3 settings are out of range")
+                    .contains("4 settings are out of range")
                     .contains("moratorium.writers.lock-timeout is PT0S; it must be at least 1ms (0 would mean no limit at all)")
                     .contains("moratorium.outbox.batch-size is 0; it must be at least 1")
-                    .contains("moratorium.webhooks.max-subscriptions is -1; it must be at least 0");
+                    .contains("moratorium.webhooks.max-subscriptions is -1; it must be at least 0")
+                    .contains("moratorium.outbox.lease (PT45S) must be longer than moratorium.outbox.ack-timeout (PT50S)");
             assertThat(h.count("SELECT count(*) FROM policy_event")).as("no record read").isZero();
-            System.out.println("reliability settings out of range: exit " + exit.getAsInt() + ", 3 settings named, 0 records read");
+            System.out.println("reliability settings out of range: exit " + exit.getAsInt() + ", 4 settings named, 0 records read");
         }
     }
 }

@@ -19,7 +19,7 @@ class AttemptBudgetTest {
         // at the limit and below it: a worker still waiting when its lease ends lets another send again
         assertThatThrownBy(() -> new AttemptBudget(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(15)))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessage("moratorium.webhooks.lease (PT15S) must be longer than moratorium.webhooks.connect-timeout"
+                .hasMessage("A setting is out of range: moratorium.webhooks.lease (PT15S) must be longer than moratorium.webhooks.connect-timeout"
                         + " plus request-timeout (PT15S): a worker still waiting on a receiver when its lease ends"
                         + " lets another worker send the same notification again");
         // shorter than the request timeout alone, the setting a reader is most likely to compare it with
