@@ -6,6 +6,7 @@ import dev.moratorium.ingest.PolicyChangeReader;
 import dev.moratorium.policy.AsKnownBy.RecordedEvent;
 import dev.moratorium.policy.AsKnownBy;
 import dev.moratorium.policy.HistoryCheckpoints;
+import dev.moratorium.policy.Names;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyDecider;
 import dev.moratorium.readmodel.PolicyIndex;
@@ -88,8 +89,6 @@ public class PoliciesAsKnown {
      */
     public static final int EVENT_BYTES = 256;
     public static final int BYTES_PER_DATA_CHAR = 2;
-    /** Locks of first reads, a product to one by its hash (see {@link #policiesFor}). */
-    private static final int FIRST_READ_LOCKS = 256;
 
     @Inject
     PolicyIndex index;
@@ -115,15 +114,13 @@ public class PoliciesAsKnown {
     /** History rows read from the database for as-of answers: what they cost the database, on the dashboard. */
     private Counter rowsRead;
 
-    private final Object[] firstReads = new Object[FIRST_READ_LOCKS];
+    /** Products whose histories are being read, one read each (see {@link #policiesFor}). */
+    private final FirstReads<String> firstReads = new FirstReads<>();
 
     @PostConstruct
     void init() {
         rowsRead = Counter.builder("moratorium.asof.rows.read")
                 .description("History rows read from the database for as-of answers").register(registry);
-        for (int i = 0; i < firstReads.length; i++) {
-            firstReads[i] = new Object();
-        }
     }
 
     /**
@@ -216,12 +213,9 @@ public class PoliciesAsKnown {
      * The policies on this vendor's product as known at {@code asOf}, in the index's order.
      *
      * <p>A product whose histories must be read (not kept for the index's states, nor remembered by
-     * checkpoints) is read by one request at a time: gateways ask about the same product together,
-     * most after a restart or right after a write, and each request reading the same rows at once
-     * multiplied the database's work by the number of requests (for a history of 80,000 events,
-     * seconds each). A request that waited answers from what the first one kept or marked. The
-     * products share {@value #FIRST_READ_LOCKS} locks, so two others' first reads may queue behind
-     * each other; answers from what is kept, and of a product with checkpoints, take none.
+     * checkpoints) is read by one request at a time ({@link FirstReads}); a request that waited
+     * answers from what that read kept or marked. Reads of other products do not wait for it, nor
+     * do answers from what is kept, nor those of a product with checkpoints.
      */
     @Transactional
     public List<Policy> policiesFor(String vendor, String product, Instant asOf) {
@@ -232,14 +226,11 @@ public class PoliciesAsKnown {
             // nothing, and would queue answers of 40-95 ms each behind one another
             return read(current, asOf);
         }
-        synchronized (firstReads[Math.floorMod((vendor + '\0' + product).hashCode(), FIRST_READ_LOCKS)]) {
-            Optional<List<Policy>> kept = keptPoliciesFor(vendor, product, asOf);
-            if (kept.isPresent()) {
-                return kept.get(); // read meanwhile by the request this one waited for
-            }
-            // the index's states before the rows: a write committed meanwhile makes the tag stale, never the rows
-            return read(index.policiesFor(vendor, product), asOf);
-        }
+        // by the names' keys, as the index finds the product: "Amazon" and "amazon" are read once
+        return firstReads.answer(Names.key(vendor) + '\0' + Names.key(product),
+                () -> keptPoliciesFor(vendor, product, asOf),
+                // the index's states before the rows: a write committed meanwhile makes the tag stale, never the rows
+                () -> read(index.policiesFor(vendor, product), asOf));
     }
 
     private List<Policy> read(List<Policy> current, Instant asOf) {
