@@ -292,7 +292,7 @@ public class PoliciesAsKnown {
         if (known != null) {
             return fromCheckpoints(policyId, known, asOf);
         }
-        Optional<Policy> stored = policies.find(policyId);
+        Optional<PolicyStore.Product> stored = policies.productOf(policyId);
         if (stored.isEmpty()) {
             return Optional.empty(); // never announced
         }

@@ -94,6 +94,25 @@ public class PolicyStore {
         return Optional.ofNullable(read(List.of(policyId)).get(policyId));
     }
 
+    /** The vendor and product a policy was announced for (they never change). */
+    public record Product(String vendor, String product) {
+    }
+
+    /**
+     * The vendor and product of this policy, empty if it was never announced: one row, without the
+     * exemptions {@link #find} reads with it (up to a thousand for one policy).
+     */
+    public Optional<Product> productOf(String policyId) {
+        return em.unwrap(Session.class).doReturningWork(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT vendor, product FROM policy WHERE policy_id = ?")) {
+                s.setString(1, policyId);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? Optional.of(new Product(rs.getString(1), rs.getString(2))) : Optional.empty();
+                }
+            }
+        });
+    }
+
     /** Ids of policies with a time-driven change due at or before {@code now}, oldest due first (by index). */
     public List<String> dueIds(Instant now, int limit) {
         return PolicyEntity.getEntityManager().createQuery("select p.policyId from PolicyEntity p"
