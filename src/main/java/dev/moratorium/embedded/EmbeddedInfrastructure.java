@@ -36,6 +36,7 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
     public static EmbeddedInfrastructure start(int kafkaPort, int postgresPort, Path dataDir, int partitions,
             Optional<ScramListener> scram) throws Exception {
         long started = System.nanoTime();
+        PostgresMajor.setAsideIfAnother(dataDir, postgresPort);
         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(kafkaPort, dataDir.resolve("kafka"), scram);
         EmbeddedPostgresServer postgres;
         try {
