@@ -9,7 +9,8 @@ import java.util.Optional;
 
 /**
  * A real PostgreSQL server (binaries from Maven Central, via zonky; the major version of
- * {@link PostgresMajor#EMBEDDED}, the deployment's) started from this JVM for dev mode and tests. Its data directory is kept, so a restart resumes where it stopped.
+ * {@link PostgresMajor#EMBEDDED}, the deployment's) started from this JVM for dev mode and tests.
+ * Its data directory is kept, so a restart resumes where it stopped.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
 
@@ -45,8 +46,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         int chosen = port == 0 ? Ports.free() : Ports.requireFree(port, "embedded PostgreSQL",
                 "moratorium.embedded.postgres-port (environment MORATORIUM_EMBEDDED_POSTGRES_PORT)");
         Files.createDirectories(dataDir);
-        Optional<String> made = PostgresMajor.madeBy(dataDir);
-        if (made.isPresent() && !made.get().equals(PostgresMajor.EMBEDDED)) {
+        Optional<String> made = PostgresMajor.another(dataDir);
+        if (made.isPresent()) {
             // EmbeddedInfrastructure sets such data aside; a caller of this class alone is told why.
             throw new IOException(dataDir + " holds the data of PostgreSQL " + made.get() + "; the embedded server is"
                     + " PostgreSQL " + PostgresMajor.EMBEDDED + ", which cannot open them");

@@ -1,9 +1,10 @@
 package dev.moratorium.embedded;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -29,6 +30,7 @@ final class PostgresMajor {
 
     private static final Logger LOG = Logger.getLogger(PostgresMajor.class);
     private static final String VERSION_FILE = "PG_VERSION";
+    private static final int VERSION_BYTES = 64;
 
     private PostgresMajor() {
     }
@@ -39,8 +41,19 @@ final class PostgresMajor {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
-        List<String> lines = Files.readAllLines(file);
-        return lines.isEmpty() ? Optional.empty() : Optional.of(lines.get(0).strip());
+        // PostgreSQL writes "16\n"; a damaged file is read as bytes (no decoding error), a few of them
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(VERSION_BYTES);
+        }
+        String text = new String(head, StandardCharsets.ISO_8859_1);
+        int end = text.indexOf('\n');
+        return Optional.of((end < 0 ? text : text.substring(0, end)).strip());
+    }
+
+    /** The major that initialized {@code postgresData}, when it is not {@link #EMBEDDED}'s. */
+    static Optional<String> another(Path postgresData) throws IOException {
+        return madeBy(postgresData).filter(major -> !major.equals(EMBEDDED));
     }
 
     /**
@@ -52,8 +65,8 @@ final class PostgresMajor {
      */
     static Optional<Path> setAsideIfAnother(Path dataDir, int postgresPort) throws IOException, InterruptedException {
         Path postgresData = dataDir.resolve("postgres");
-        Optional<String> made = madeBy(postgresData);
-        if (made.isEmpty() || made.get().equals(EMBEDDED)) {
+        Optional<String> made = another(postgresData);
+        if (made.isEmpty()) {
             return Optional.empty();
         }
         LeftoverPostgres.stopIfRunning(postgresData, postgresPort);

@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -87,6 +88,22 @@ class PostgresMajorTest {
         Path data = dir.resolve("embedded");
         madeByMajor(data.resolve("postgres"), major);
         return PostgresMajor.setAsideIfAnother(data, 0);
+    }
+
+    @Test
+    void aDamagedVersionFileIsReadAsBytesAndTheDataSetAsideUnderAPlainName() throws Exception {
+        Path data = dir.resolve("embedded");
+        madeByMajor(data.resolve("postgres"), "14");
+        // not UTF-8, a NUL, a zero-width space, and more than any version's length
+        byte[] damaged = new byte[4096];
+        Arrays.fill(damaged, (byte) '9');
+        byte[] head = {(byte) 0xC3, 0x28, 0, (byte) 0xE2, (byte) 0x80, (byte) 0x8B, '1', '4'};
+        System.arraycopy(head, 0, damaged, 0, head.length);
+        Files.write(data.resolve("postgres").resolve("PG_VERSION"), damaged);
+
+        assertThat(PostgresMajor.madeBy(data.resolve("postgres")).orElseThrow()).hasSize(64);
+        assertThat(PostgresMajor.setAsideIfAnother(data, 0))
+                .contains(dir.resolve("embedded-postgresql-1499999999999999"));
     }
 
     @Test
