@@ -60,6 +60,10 @@ public final class PolicyChangeReader {
             .disable(JsonParser.Feature.AUTO_CLOSE_SOURCE)
             .build();
     private static final List<String> ENVELOPE = List.of("specversion", "id", "type", "source");
+    /** The headers a binary-mode event is read from; each must come once (see {@link #requireOnce}). */
+    private static final List<String> BINARY_HEADERS = List.of("ce_specversion", "ce_id", "ce_type", "ce_source",
+            "ce_time", "content-type");
+    private static final int REPEATS_SHOWN = 3;
 
     public ReadResult read(RawRecord record) {
         String eventId = null;
@@ -109,6 +113,7 @@ public final class PolicyChangeReader {
     }
 
     private Envelope structured(JsonNode root, RawRecord record) {
+        requireOnce(record, List.of("content-type"));
         if (!root.isObject()) {
             throw new FieldProblem(RejectionReason.NOT_A_CLOUDEVENT,
                     "a structured CloudEvent must be a JSON object, not " + DataFields.kind(root));
@@ -154,6 +159,7 @@ public final class PolicyChangeReader {
             }
         }
         requireAttributes(missing);
+        requireOnce(record, BINARY_HEADERS);
         checkSpecVersion(record.header("ce_specversion").get());
         String type = checkType(record.header("ce_type").get());
         String id = checkId(record.header("ce_id").get());
@@ -251,6 +257,27 @@ public final class PolicyChangeReader {
         if (!missing.isEmpty()) {
             throw new FieldProblem(RejectionReason.NOT_A_CLOUDEVENT,
                     "the CloudEvent lacks " + String.join(", ", missing) + " (each a non-empty string)");
+        }
+    }
+
+    /**
+     * Kafka lets a header name repeat, and {@link RawRecord#header} would read the last one. A record
+     * with two {@code ce_type} or two {@code ce_id} headers says two things at once (a structured
+     * event with a repeated JSON attribute is refused as malformed for the same reason): whichever
+     * one the service picked, a consumer that reads the first would see another event.
+     */
+    private static void requireOnce(RawRecord record, List<String> names) {
+        for (String name : names) {
+            List<String> values = record.headerValues(name);
+            if (values.size() > 1) {
+                StringBuilder shown = new StringBuilder();
+                for (int i = 0; i < Math.min(values.size(), REPEATS_SHOWN); i++) {
+                    shown.append(i == 0 ? "" : ", ").append('"').append(Sanitize.forMessage(values.get(i))).append('"');
+                }
+                throw new FieldProblem(RejectionReason.NOT_A_CLOUDEVENT, "the record carries the header " + name + " "
+                        + values.size() + " times (" + shown + (values.size() > REPEATS_SHOWN ? ", …" : "")
+                        + "); a CloudEvent attribute is one header, so which one holds cannot be told");
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package dev.moratorium.wire;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -25,6 +26,17 @@ public record RawRecord(String topic, int partition, long offset, byte[] key, by
             }
         }
         return Optional.empty();
+    }
+
+    /** Every value of the headers with this name, in the record's order, as UTF-8 text (a header without a value: empty). */
+    public List<String> headerValues(String name) {
+        List<String> values = new ArrayList<>(1);
+        for (RawHeader h : headers) {
+            if (h.key().equals(name)) {
+                values.add(h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
+            }
+        }
+        return values;
     }
 
     public Optional<String> keyText() {

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -181,5 +182,37 @@ class RejectionsTest {
                 .contains("\"message\":\"Thorn exempt from the police moratorium on Acme Vision.\"");
         // the retry did not dead-letter the record a second time
         assertThat(TestKafka.readAll("policy-changes-dlq")).hasSize(bad.size());
+    }
+
+    @Test
+    @Order(5)
+    void aBinaryEventThatSaysItsTypeTwiceIsRejectedAndDeadLetteredWithBothHeaders() throws Exception {
+        // Kafka keeps repeated header names. Read as its last ce_type, this record withdrew a product.
+        ProducerRecord<byte[], byte[]> twice = new ProducerRecord<>("policy-changes", "acme-twice".getBytes(StandardCharsets.UTF_8),
+                ("{\"policyId\":\"acme-twice\",\"vendor\":\"Acme\",\"product\":\"Twice\",\"segments\":[\"police\"],"
+                        + "\"effectiveFrom\":\"2026-01-01\"}").getBytes(StandardCharsets.UTF_8));
+        for (String[] h : new String[][] {{"ce_specversion", "1.0"}, {"ce_id", "acme-twice-1"},
+                {"ce_type", "moratorium.announced"}, {"ce_type", "product.withdrawn"}, {"ce_source", "urn:test"},
+                {"content-type", "application/json"}}) {
+            twice.headers().add(h[0], h[1].getBytes(StandardCharsets.UTF_8));
+        }
+        try (var producer = TestKafka.producer()) {
+            producer.send(twice).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        List<ConsumerRecord<byte[], byte[]>> dlq = TestKafka.readUntil("policy-changes-dlq", Duration.ofSeconds(30),
+                r -> r.size() > bad.size());
+        ConsumerRecord<byte[], byte[]> dead = dlq.get(dlq.size() - 1);
+        assertThat(TestKafka.text(dead.key())).isEqualTo("acme-twice");
+        assertThat(dead.headers().headers("ce_type")).extracting(h -> TestKafka.text(h.value()))
+                .containsExactly("moratorium.announced", "product.withdrawn");
+        assertThat(TestKafka.header(dead, "dead-letter-reason")).isEqualTo("not-a-cloudevent: the record carries the"
+                + " header ce_type 2 times (\"moratorium.announced\", \"product.withdrawn\"); a CloudEvent attribute is"
+                + " one header, so which one holds cannot be told");
+        given().get("/moratoria/acme-twice").then().statusCode(404);
+        JsonPath list = given().get("/rejections?status=OPEN").then().extract().jsonPath();
+        int id = list.getInt("find { it.eventId == null && it.key == 'acme-twice' }.id");
+        admin().post("/rejections/" + id + "/retry").then().statusCode(200)
+                .body("outcome", equalTo("rejected")).body("reason", equalTo("not-a-cloudevent"));
+        given().get("/moratoria/acme-twice").then().statusCode(404);
     }
 }

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PolicyChangeReaderTest {
 
@@ -499,6 +500,70 @@ class PolicyChangeReaderTest {
         assertThat(rejection.reason()).isEqualTo(expected);
         assertThat(rejection.message()).isNotBlank().doesNotContain("\n");
         assertThat(rejection.deadLetterReason()).startsWith(expected.code() + ": ");
+    }
+
+    // ---- a header Kafka lets repeat: an attribute said twice is refused, not read as its last value ----
+
+    private static RawRecord withRepeated(RawRecord record, String name, String... values) {
+        List<RawHeader> headers = new ArrayList<>(record.headers());
+        for (String v : values) {
+            headers.add(new RawHeader(name, utf8(v)));
+        }
+        return new RawRecord(record.topic(), record.partition(), record.offset(), record.key(), record.value(), headers,
+                record.readAt());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "content-type"})
+    void aBinaryEventWithARepeatedAttributeHeaderIsNotACloudEvent(String name) {
+        var headers = with(binaryHeaders("moratorium.announced"), "ce_time", "2020-06-10T18:00:00Z");
+        RawRecord once = binary(KEY, headers, ANNOUNCED_DATA);
+        assertThat(reader.read(once)).isInstanceOf(ReadResult.Read.class);
+        // the same value again is refused too: the rule is about the record's shape, not a conflict
+        String same = headers.get(name);
+        for (String second : new String[] {same, "product.withdrawn"}) {
+            Rejection rejection = unreadable(withRepeated(once, name, second)).rejection();
+            assertThat(rejection.reason()).isEqualTo(RejectionReason.NOT_A_CLOUDEVENT);
+            assertThat(rejection.message()).isEqualTo("the record carries the header " + name + " 2 times (\""
+                    + same + "\", \"" + second + "\"); a CloudEvent attribute is one header, so which one holds"
+                    + " cannot be told");
+        }
+    }
+
+    @Test
+    void theRepeatedTypeTheLastHeaderWouldHaveAppliedIsRefused() {
+        // ce_type announced then withdrawn: read as its last header, this applied a withdrawal
+        RawRecord record = withRepeated(binary(KEY, binaryHeaders("moratorium.announced"), ANNOUNCED_DATA), "ce_type",
+                "product.withdrawn");
+        assertThat(unreadable(record).rejection().reason()).isEqualTo(RejectionReason.NOT_A_CLOUDEVENT);
+    }
+
+    @Test
+    void aRepeatedHeaderShowsThreeValuesEachCutAndEscaped() {
+        String[] more = new String[998];
+        java.util.Arrays.fill(more, "evt-\u0000" + "x".repeat(5_000));
+        RawRecord record = withRepeated(binary(KEY, binaryHeaders("moratorium.announced"), ANNOUNCED_DATA), "ce_id",
+                more);
+        Rejection rejection = unreadable(record).rejection();
+        assertThat(rejection.message()).startsWith("the record carries the header ce_id 999 times (\"evt-b\", \"evt-")
+                .contains(", …); a CloudEvent attribute").doesNotContain("\u0000").hasSizeLessThan(2_000);
+    }
+
+    @Test
+    void aStructuredEventWithARepeatedContentTypeIsNotACloudEvent() {
+        RawRecord record = withRepeated(structuredEvent("moratorium.announced", ANNOUNCED_DATA), "content-type",
+                STRUCTURED);
+        assertThat(unreadable(record).rejection().reason()).isEqualTo(RejectionReason.NOT_A_CLOUDEVENT);
+        // headers a structured event is not read from may repeat: the envelope is the value
+        RawRecord ceHeaders = withRepeated(structuredEvent("moratorium.announced", ANNOUNCED_DATA), "ce_id", "a", "b");
+        assertThat(reader.read(ceHeaders)).isInstanceOf(ReadResult.Read.class);
+    }
+
+    @Test
+    void malformedJsonComesBeforeARepeatedHeader() {
+        RawRecord record = withRepeated(binary(KEY, binaryHeaders("moratorium.announced"), "{\"policyId\":"), "ce_id",
+                "evt-c");
+        assertThat(unreadable(record).rejection().reason()).isEqualTo(RejectionReason.MALFORMED_JSON);
     }
 
     // ---- precedence: when a record breaks several rules, the earliest row of the table wins ----
