@@ -62,7 +62,7 @@ public final class AccessRules {
         }
         if (decisive != null) {
             return new AccessDecision(false, decisive.policyId(),
-                    deniedBecause(decisive, segment) + everywhere(decisive, jurisdiction), decisive.effectiveUntil());
+                    deniedBecause(decisive, segmentKey) + everywhere(decisive, jurisdiction), decisive.effectiveUntil());
         }
         if (exempting != null) {
             String purpose = exemption.purpose() == null || exemption.purpose().isBlank() ? ""
@@ -86,12 +86,19 @@ public final class AccessRules {
         return jurisdiction == null && decided.jurisdiction() != null ? EVERY_JURISDICTION : "";
     }
 
-    private static String deniedBecause(Policy p, String segment) {
+    /**
+     * The segment is named as the policy spells it, as every name in the service's texts is, never
+     * as the caller asked: {@code POLICE\u200b} and {@code ｐｏｌｉｃｅ} are the policy's "police", and
+     * what a caller typed (hidden characters included) is not echoed into the answer. A policy on
+     * everyone says "All", as its notification does.
+     */
+    private static String deniedBecause(Policy p, String segmentKey) {
         if (p.isWithdrawal()) {
             return p.vendor() + " " + p.product() + " was withdrawn from " + TimeText.of(p.effectiveFrom())
                     + " (" + p.policyId() + ")";
         }
-        return capitalize(segment) + " access to " + p.vendor() + " " + p.product() + " is suspended from "
+        String spelled = p.segmentSpelled(segmentKey);
+        return (spelled == null ? "All" : capitalize(spelled)) + " access to " + p.vendor() + " " + p.product() + " is suspended from "
                 + TimeText.of(p.effectiveFrom()) + (p.effectiveUntil() == null ? " until further notice"
                         : " until " + TimeText.of(p.effectiveUntil())) + " (" + p.policyId() + ")";
     }

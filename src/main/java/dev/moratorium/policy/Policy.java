@@ -83,6 +83,16 @@ public record Policy(
         return false;
     }
 
+    /** This policy's spelling of the segment with this key, or {@code null} when it covers it only as everyone. */
+    public String segmentSpelled(String segmentKey) {
+        for (String s : segments) {
+            if (!s.equals(Names.EVERYONE) && Names.key(s).equals(segmentKey)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
     public boolean coversEveryone() {
         return segments.contains(Names.EVERYONE);
     }

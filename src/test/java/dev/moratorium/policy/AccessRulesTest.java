@@ -95,6 +95,39 @@ class AccessRulesTest {
         }
     }
 
+    static Stream<Arguments> callersSpellings() {
+        return Stream.of(
+                Arguments.of("police", "Police access to"),
+                Arguments.of("POLICE", "Police access to"),
+                Arguments.of("police\u200b", "Police access to"),
+                Arguments.of("\uff50\uff4f\uff4c\uff49\uff43\uff45", "Police access to"),
+                Arguments.of("  Police  ", "Police access to"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("callersSpellings")
+    void aDenialNamesTheSegmentAsThePolicySpellsItNotAsTheCallerAsked(String asked, String expectedStart) {
+        AccessDecision d = AccessRules.decide(List.of(AMAZON), asked, null, Instant.parse("2020-12-01T00:00:00Z"));
+        assertThat(d.allowed()).isFalse();
+        assertThat(d.reason()).isEqualTo(expectedStart + " Amazon Rekognition is suspended from 2020-06-10 until"
+                + " 2021-06-10 (amazon)");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aDenialByAMoratoriumOnEveryoneSaysAllAsItsNotificationDoes() {
+        Policy everyone = new Policy("all", PolicyKind.MORATORIUM, "Acme", "Vision", List.of("*"),
+                PolicyStatus.ACTIVE, FROM, UNTIL, null, List.of(), null, null, null, FROM);
+        Policy twoSegments = new Policy("two", PolicyKind.MORATORIUM, "Acme", "Vision", List.of("Border Guards", "*"),
+                PolicyStatus.ACTIVE, FROM, UNTIL, null, List.of(), null, null, null, FROM);
+        Instant at = Instant.parse("2020-12-01T00:00:00Z");
+        assertThat(AccessRules.decide(List.of(everyone), "Po\u200blice", null, at).reason())
+                .isEqualTo("All access to Acme Vision is suspended from 2020-06-10 until 2021-06-10 (all)");
+        assertThat(AccessRules.decide(List.of(twoSegments), "border  guards", null, at).reason())
+                .startsWith("Border Guards access to Acme Vision");
+        assertThat(AccessRules.decide(List.of(twoSegments), "retail", null, at).reason())
+                .startsWith("All access to Acme Vision");
+    }
+
     private static Policy policy(String id, Instant from, Instant until, List<Exemption> exemptions) {
         return new Policy(id, PolicyKind.MORATORIUM, "Acme", "Vision", List.of("police"),
                 PolicyStatus.SCHEDULED, from, until, null, exemptions, null, null, null, FROM);
