@@ -9,6 +9,7 @@ import org.eclipse.microprofile.openapi.models.Operation;
 import org.eclipse.microprofile.openapi.models.PathItem;
 import org.eclipse.microprofile.openapi.models.media.Content;
 import org.eclipse.microprofile.openapi.models.media.MediaType;
+import org.eclipse.microprofile.openapi.models.parameters.Parameter;
 import org.eclipse.microprofile.openapi.models.responses.APIResponse;
 import org.eclipse.microprofile.openapi.models.responses.APIResponses;
 
@@ -16,7 +17,8 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponses;
  * The error answers every operation can give, added to each one in the served document rather than
  * written on every method: 401 and 403 (writes need {@code moratorium-admin}; reads need a role when
  * {@code moratorium.security.restrict-reads} is on), 413/414/431 for a request past the HTTP limits,
- * and 500 — all with the JSON error body, and writes marked with the bearer scheme. It also adds
+ * 400 where a query parameter could be given twice ({@link RepeatedParameters}), and 500 — all with
+ * the JSON error body, and writes marked with the bearer scheme. It also adds
  * the request the service makes to webhook subscribers ({@link WebhookDocs}).
  */
 public class ApiDocs implements OASFilter {
@@ -57,6 +59,11 @@ public class ApiDocs implements OASFilter {
             } else if (existing.getContent() == null) { // @RolesAllowed declares 401/403 without their JSON body
                 existing.setContent(error(common.getValue()).getContent());
             }
+        }
+        if (responses.getAPIResponse("400") == null && operation.getParameters() != null
+                && operation.getParameters().stream().anyMatch(p -> p.getIn() == Parameter.In.QUERY)) {
+            // RepeatedParameters: any query parameter given twice
+            responses.addAPIResponse("400", error("A query parameter given more than once (invalid-parameter)"));
         }
         if (method != PathItem.HttpMethod.GET && method != PathItem.HttpMethod.HEAD) {
             if (responses.getAPIResponse("413") == null) {
