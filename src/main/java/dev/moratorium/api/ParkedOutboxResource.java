@@ -5,13 +5,11 @@ import dev.moratorium.outbox.ParkedRowsGauge;
 import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.ParkedOutbox;
 import dev.moratorium.wire.ApiError;
-import dev.moratorium.wire.HeaderCodec;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -80,8 +78,13 @@ public class ParkedOutboxResource {
 
     /** A parked row: where it was going, why the broker refused it, and a preview of what it holds. */
     @Schema(name = "ParkedOutboxRow")
-    public record ParkedRow(long id, String topic, @Schema(nullable = true) String key, String reason, Instant createdAt,
-            Instant parkedAt, Map<String, String> headers, long payloadSize,
+    public record ParkedRow(long id, String topic,
+            @Schema(nullable = true, description = "the key's first 256 bytes") String key, String reason,
+            Instant createdAt, Instant parkedAt,
+            @Schema(description = "the first 64 headers, each name's first 256 characters and value's first 512"
+                    + " bytes (then …); the values of a name given more than once joined by \", \"")
+            Map<String, String> headers,
+            @Schema(description = "how many headers the row had") int headerCount, long payloadSize,
             @Schema(nullable = true, description = "the payload's first 256 bytes") String payloadPreview) {
     }
 
@@ -90,10 +93,8 @@ public class ParkedOutboxResource {
     }
 
     private static ParkedRow view(ParkedOutbox.Parked p) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        HeaderCodec.decode(p.headers()).forEach(h -> headers.put(h.key(),
-                h.value() == null ? null : BytesText.preview(h.value(), h.value().length, PREVIEW)));
-        return new ParkedRow(p.id(), p.topic(), BytesText.text(p.key()), p.reason(), p.createdAt(), p.parkedAt(),
-                headers, p.payloadSize(), BytesText.preview(p.payloadHead(), p.payloadSize(), PREVIEW));
+        return new ParkedRow(p.id(), p.topic(), BytesText.preview(p.keyHead(), p.keySize(), PREVIEW), p.reason(),
+                p.createdAt(), p.parkedAt(), BytesText.headers(p.headers()), p.headers().count(), p.payloadSize(),
+                BytesText.preview(p.payloadHead(), p.payloadSize(), PREVIEW));
     }
 }

@@ -2,11 +2,11 @@ package dev.moratorium.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.moratorium.store.RejectionEntity;
+import dev.moratorium.store.HeaderPreviews;
 import dev.moratorium.store.RejectionReads;
 import dev.moratorium.wire.HeaderCodec;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -22,10 +22,12 @@ public record RejectionView(
         String topic,
         int partition,
         long offset,
-        @Schema(nullable = true) String key,
+        @Schema(nullable = true, description = "the key's first 2,048 bytes") String key,
         long valueSize,
         @Schema(nullable = true, description = "the value's first 2,048 bytes") String value,
-        Map<String, String> headers,
+        @Schema(description = "the first 64 headers, each name's first 256 characters and value's first 512"
+                + " bytes (then …); the values of a name given more than once joined by \", \"") Map<String, String> headers,
+        @Schema(description = "how many headers the record had") int headerCount,
         Instant receivedAt,
         int retryCount,
         @Schema(nullable = true) Instant lastRetriedAt,
@@ -34,23 +36,27 @@ public record RejectionView(
         @Schema(description = "on a retry: applied, duplicate, rejected or already-resolved",
                 enumeration = {"applied", "duplicate", "rejected", "already-resolved"}) String outcome) {
 
-    /** Bytes of a value shown; the list cuts them in SQL, so it never loads whole values. */
+    /** Bytes of a key and of a value shown; the list cuts them in SQL, so it never loads whole ones. */
     static final int PREVIEW = 2048;
 
     public static RejectionView of(RejectionEntity r, String outcome) {
+        byte[] k = r.recordKey;
         byte[] v = r.recordValue;
         return of(new RejectionReads.Listed(r.id, r.status, r.reasonCode, r.reasonMessage, r.eventId, r.topic,
-                r.kafkaPartition, r.kafkaOffset, r.recordKey, v == null || v.length <= PREVIEW ? v : Arrays.copyOf(v, PREVIEW),
-                v == null ? 0 : v.length, r.headers, r.receivedAt, r.retryCount, r.lastRetriedAt, r.resolution), outcome);
+                r.kafkaPartition, r.kafkaOffset, head(k), k == null ? 0 : k.length, head(v), v == null ? 0 : v.length,
+                HeaderPreviews.of(HeaderCodec.decode(r.headers)), r.receivedAt, r.retryCount, r.lastRetriedAt,
+                r.resolution), outcome);
+    }
+
+    private static byte[] head(byte[] bytes) {
+        return bytes == null || bytes.length <= PREVIEW ? bytes : Arrays.copyOf(bytes, PREVIEW);
     }
 
     public static RejectionView of(RejectionReads.Listed r, String outcome) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        HeaderCodec.decode(r.headers()).forEach(h -> headers.put(h.key(), BytesText.text(h.value())));
         return new RejectionView(r.id(), r.status(), r.reasonCode(), r.reasonMessage(),
                 r.reasonCode() + ": " + r.reasonMessage(), r.eventId(), r.topic(), r.partition(), r.offset(),
-                BytesText.text(r.key()), r.valueSize(),
-                BytesText.preview(r.valueHead(), r.valueSize(), PREVIEW), headers, r.receivedAt(),
-                r.retryCount(), r.lastRetriedAt(), r.resolution(), outcome);
+                BytesText.preview(r.keyHead(), r.keySize(), PREVIEW), r.valueSize(),
+                BytesText.preview(r.valueHead(), r.valueSize(), PREVIEW), BytesText.headers(r.headers()),
+                r.headers().count(), r.receivedAt(), r.retryCount(), r.lastRetriedAt(), r.resolution(), outcome);
     }
 }

@@ -19,8 +19,8 @@ import java.util.Optional;
 public class ParkedOutbox {
 
     /** A parked row as listed: its payload's size and first bytes, not the payload. */
-    public record Parked(long id, String topic, byte[] key, String headers, Instant createdAt, String reason,
-            Instant parkedAt, long payloadSize, byte[] payloadHead) {
+    public record Parked(long id, String topic, byte[] keyHead, long keySize, HeaderPreviews.Headers headers,
+            Instant createdAt, String reason, Instant parkedAt, long payloadSize, byte[] payloadHead) {
     }
 
     @Inject
@@ -46,15 +46,17 @@ public class ParkedOutbox {
     /** Oldest first, after {@code after}. */
     public List<Parked> list(long after, int limit, int previewBytes) {
         @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery("SELECT id, topic, record_key, CAST(headers AS text), created_at,"
+        List<Object[]> rows = em.createNativeQuery("SELECT id, topic, substring(record_key FROM 1 FOR :preview),"
+                + " coalesce(octet_length(record_key), 0), " + HeaderPreviews.select("headers", true) + ", created_at,"
                 + " reason, parked_at, coalesce(octet_length(payload), 0), substring(payload FROM 1 FOR :preview)"
                 + " FROM outbox_parked WHERE id > :after ORDER BY id LIMIT :limit")
                 .setParameter("preview", previewBytes).setParameter("after", after).setParameter("limit", limit)
                 .getResultList();
         List<Parked> parked = new ArrayList<>(rows.size());
         for (Object[] r : rows) {
-            parked.add(new Parked(((Number) r[0]).longValue(), (String) r[1], (byte[]) r[2], (String) r[3],
-                    SqlValues.instant(r[4]), (String) r[5], SqlValues.instant(r[6]), ((Number) r[7]).longValue(), (byte[]) r[8]));
+            parked.add(new Parked(((Number) r[0]).longValue(), (String) r[1], (byte[]) r[2], ((Number) r[3]).longValue(),
+                    HeaderPreviews.read((String) r[4], ((Number) r[5]).intValue()), SqlValues.instant(r[6]), (String) r[7],
+                    SqlValues.instant(r[8]), ((Number) r[9]).longValue(), (byte[]) r[10]));
         }
         return parked;
     }

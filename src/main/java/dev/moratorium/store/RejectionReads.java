@@ -13,9 +13,10 @@ import java.util.List;
 import org.hibernate.Session;
 
 /**
- * Kept rejections for listing. A record may be up to 64 KiB (and more when it was rejected as
- * too large), so a page of 500 must not read whole values: the database cuts the preview and
- * reports the size ({@code substring}, {@code octet_length}).
+ * Kept rejections for listing. A record may be up to 64 KiB, and up to 2 MiB when it was rejected
+ * as too large, in its key, its value or its headers; so a page of 500 reads none of them whole:
+ * the database cuts the previews and reports the sizes ({@code substring}, {@code octet_length},
+ * {@link HeaderPreviews}).
  */
 @ApplicationScoped
 public class RejectionReads {
@@ -26,12 +27,14 @@ public class RejectionReads {
     /** Oldest first, after the id {@code after}; {@code status} null for every status. */
     public List<Listed> list(String status, long after, int limit, int previewBytes) {
         String sql = "SELECT id, status, reason_code, reason_message, event_id, topic, kafka_partition, kafka_offset,"
-                + " record_key, substring(record_value FROM 1 FOR ?), octet_length(record_value), headers::text,"
+                + " substring(record_key FROM 1 FOR ?), octet_length(record_key),"
+                + " substring(record_value FROM 1 FOR ?), octet_length(record_value), " + HeaderPreviews.select("headers", false) + ","
                 + " received_at, retry_count, last_retried_at, resolution"
                 + " FROM rejection WHERE id > ?" + (status == null ? "" : " AND status = ?") + " ORDER BY id LIMIT ?";
         return em.unwrap(Session.class).doReturningWork(c -> {
             try (PreparedStatement s = c.prepareStatement(sql)) {
                 int i = 1;
+                s.setInt(i++, previewBytes);
                 s.setInt(i++, previewBytes);
                 s.setLong(i++, after);
                 if (status != null) {
@@ -50,12 +53,13 @@ public class RejectionReads {
     }
 
     private static Listed listed(ResultSet rs) throws SQLException {
-        long valueSize = rs.getLong(11);
+        long keySize = rs.getLong(10);
+        long valueSize = rs.getLong(12);
         boolean hasValue = !rs.wasNull();
         return new Listed(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getString(6), rs.getInt(7), rs.getLong(8), rs.getBytes(9), rs.getBytes(10),
-                hasValue ? valueSize : 0, rs.getString(12), instant(rs, 13), rs.getInt(14), instant(rs, 15),
-                rs.getString(16));
+                rs.getString(6), rs.getInt(7), rs.getLong(8), rs.getBytes(9), keySize, rs.getBytes(11),
+                hasValue ? valueSize : 0, HeaderPreviews.read(rs.getString(13), rs.getInt(14)), instant(rs, 15),
+                rs.getInt(16), instant(rs, 17), rs.getString(18));
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {
@@ -66,11 +70,14 @@ public class RejectionReads {
     /**
      * A rejection as listed.
      *
+     * @param keyHead   the first bytes of the record's key (null when it had none)
+     * @param keySize   the key's whole size in bytes
      * @param valueHead the first bytes of the record's value (null when it had none)
      * @param valueSize the value's whole size in bytes
      */
     public record Listed(long id, String status, String reasonCode, String reasonMessage, String eventId, String topic,
-            int partition, long offset, byte[] key, byte[] valueHead, long valueSize, String headers,
+            int partition, long offset, byte[] keyHead, long keySize, byte[] valueHead, long valueSize,
+            HeaderPreviews.Headers headers,
             Instant receivedAt, int retryCount, Instant lastRetriedAt, String resolution) {
     }
 }

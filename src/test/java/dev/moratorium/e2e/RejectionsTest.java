@@ -215,4 +215,44 @@ class RejectionsTest {
                 .body("outcome", equalTo("rejected")).body("reason", equalTo("not-a-cloudevent"));
         given().get("/moratoria/acme-twice").then().statusCode(404);
     }
+
+    @Test
+    @Order(6)
+    void rejectionsOfRecordsThatAreNearlyAllKeyAndHeadersAreListedAsPreviews() throws Exception {
+        // policy-changes takes 2 MiB: a malformed record with a 300 kB key, a 1 MiB header, a name of
+        // 100,000 characters and 200 small headers, five times. Listed whole, a page was megabytes each.
+        try (var producer = TestKafka.producer(TestKafka.bootstrapServers(), Map.of("max.request.size", 4 * 1024 * 1024))) {
+            for (int n = 0; n < 5; n++) {
+                ProducerRecord<byte[], byte[]> heavy = new ProducerRecord<>("policy-changes",
+                        ("heavy-" + n + "-" + "k".repeat(300_000)).getBytes(StandardCharsets.UTF_8),
+                        "{oops".getBytes(StandardCharsets.UTF_8));
+                heavy.headers().add("content-type", "application/cloudevents+json".getBytes(StandardCharsets.UTF_8));
+                heavy.headers().add("x-junk", "j".repeat(1024 * 1024).getBytes(StandardCharsets.UTF_8));
+                heavy.headers().add("n".repeat(100_000), null);
+                for (int i = 0; i < 200; i++) {
+                    heavy.headers().add("t", new byte[] {(byte) 0xff, (byte) i}); // not UTF-8: base64
+                }
+                producer.send(heavy).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(given().get("/rejections?limit=500")
+                .then().extract().jsonPath().getList("findAll { it.headerCount == 203 }")).hasSize(5));
+        String body = given().get("/rejections?limit=500").then().statusCode(200).extract().asString();
+        assertThat(body.length()).as("five previews, not five times 1.4 MB").isLessThan(200_000);
+        JsonPath heavy = JsonPath.from(body);
+        String first = "find { it.headerCount == 203 }";
+        assertThat(heavy.getString(first + ".key")).hasSize(2049).startsWith("heavy-0-kkk").endsWith("k…");
+        assertThat(heavy.getString(first + ".value")).isEqualTo("{oops");
+        Map<String, String> shown = heavy.getMap(first + ".headers");
+        assertThat(shown).hasSize(4).containsEntry("content-type", "application/cloudevents+json")
+                .containsEntry("x-junk", "j".repeat(512) + "…").containsEntry("n".repeat(256) + "…", null);
+        assertThat(shown.get("t").split(", ")).hasSize(61).startsWith("base64:/wA=", "base64:/wE=");
+        // a retry answers with the same previews, from the row it loaded whole
+        int id = heavy.getInt(first + ".id");
+        String retried = admin().post("/rejections/" + id + "/retry").then().statusCode(200)
+                .body("outcome", equalTo("rejected")).body("reason", equalTo("malformed-json")).extract().asString();
+        assertThat(retried.length()).isLessThan(40_000);
+        assertThat(JsonPath.from(retried).getMap("headers")).isEqualTo(shown);
+        assertThat(JsonPath.from(retried).getString("key")).isEqualTo(heavy.getString(first + ".key"));
+    }
 }

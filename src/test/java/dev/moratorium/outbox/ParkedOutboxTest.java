@@ -20,6 +20,7 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -104,6 +105,42 @@ class ParkedOutboxTest {
                 .body("error", equalTo("unknown-parked-row"));
         given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/abc/redrive").then().statusCode(400)
                 .body("error", equalTo("invalid-parameter"));
+    }
+
+    @Test
+    void aParkedRowIsListedWithPreviewsOfItsKeyAndHeadersNeverWhole() {
+        long id = 2_000_000_000_000L;
+        List<RawHeader> headers = new ArrayList<>();
+        headers.add(header("ce_type", "first"));
+        headers.add(header("ce_type", "second"));
+        headers.add(header("x-junk", "j".repeat(1024 * 1024)));
+        headers.add(new RawHeader("n".repeat(300), null));
+        for (int i = 0; i < 100; i++) {
+            headers.add(header("t", "v"));
+        }
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("INSERT INTO outbox_parked"
+                + " (id, topic, record_key, payload, headers, created_at, reason, parked_at)"
+                + " VALUES (:id, :topic, :key, :payload, CAST(:headers AS jsonb), now(), 'RecordTooLargeException: test',"
+                + " now())").setParameter("id", id).setParameter("topic", Topics.NOTIFICATIONS)
+                .setParameter("key", "k".repeat(1024 * 1024).getBytes(StandardCharsets.UTF_8))
+                .setParameter("payload", "p".getBytes(StandardCharsets.UTF_8))
+                .setParameter("headers", HeaderCodec.encode(headers))
+                .executeUpdate());
+        try {
+            String body = given().get("/outbox/parked?after=" + (id - 1)).then().statusCode(200).extract().asString();
+            assertThat(body.length()).as("the answer, not the row's 2 MiB").isLessThan(8_000);
+            JsonPath list = JsonPath.from(body);
+            assertThat(list.getString("[0].key")).isEqualTo("k".repeat(256) + "…");
+            assertThat(list.getInt("[0].headerCount")).isEqualTo(104);
+            java.util.Map<String, String> shown = list.getMap("[0].headers");
+            assertThat(shown).containsEntry("ce_type", "first, second")
+                    .containsEntry("x-junk", "j".repeat(512) + "…")
+                    .containsEntry("n".repeat(256) + "…", null)
+                    .containsEntry("t", String.join(", ", java.util.Collections.nCopies(60, "v")));
+        } finally {
+            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("DELETE FROM outbox_parked WHERE id = :id")
+                    .setParameter("id", id).executeUpdate());
+        }
     }
 
     /** Outbox rows as a writer makes them: ids taken under the writers' lock, one transaction. */

@@ -1,0 +1,96 @@
+package dev.moratorium.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.moratorium.wire.RawHeader;
+import dev.moratorium.wire.WireJson;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * A list of kept records (rejections, parked outbox rows) shows their headers without reading them
+ * whole. {@code policy-changes} takes records of 2 MiB, and a record may be nearly all headers: one
+ * value of megabytes, a name as long, or tens of thousands of tiny ones. Sixty rejections of records
+ * with a 1.9 MB header, listed whole, were 114 MB of JSON, built in a heap the pod caps at 160 MB.
+ * So the database cuts them ({@link #select}): the first {@value #MAX_HEADERS} headers, of each the
+ * name's first {@value #NAME_CHARS} characters and the value's first {@value #VALUE_BYTES} bytes,
+ * with the whole sizes.
+ */
+public final class HeaderPreviews {
+
+    public static final int MAX_HEADERS = 64;
+    public static final int NAME_CHARS = 256;
+    public static final int VALUE_BYTES = 512;
+    /** Values are stored in base64 ({@code HeaderCodec}); a cut on a 4-character boundary still decodes. */
+    private static final int VALUE_BASE64_CHARS = (VALUE_BYTES + 2) / 3 * 4;
+
+    /**
+     * @param name      the name, cut to {@value #NAME_CHARS} characters
+     * @param nameCut   whether it was longer
+     * @param valueHead the value's first bytes (at least {@value #VALUE_BYTES} when it had as many), or
+     *                  {@code null} for a header without a value
+     * @param valueSize the value's whole size in bytes
+     */
+    public record HeaderPreview(String name, boolean nameCut, byte[] valueHead, long valueSize) {
+    }
+
+    /** The first headers, and how many the record had. */
+    public record Headers(List<HeaderPreview> shown, int count) {
+    }
+
+    private HeaderPreviews() {
+    }
+
+    /**
+     * Two select-list expressions over {@code column} (a JSON array of {@code {"key", "value"}}
+     * objects, json or jsonb): the previews as JSON text (NULL for no headers), then the count.
+     * Each element's name and value are taken out once (the lateral select), then measured and cut.
+     */
+    static String select(String column, boolean jsonb) {
+        String json = jsonb ? "jsonb" : "json";
+        return "(SELECT " + json + "_agg(" + json + "_build_object('n', left(x.k, " + NAME_CHARS + "),"
+                + " 'nl', length(x.k), 'v', left(x.v, " + VALUE_BASE64_CHARS + "), 'vl', length(x.v),"
+                + " 'pad', CASE WHEN right(x.v, 2) = '==' THEN 2 WHEN right(x.v, 1) = '=' THEN 1 ELSE 0 END) ORDER BY h.i)"
+                + " FROM " + json + "_array_elements(" + column + ") WITH ORDINALITY AS h(e, i),"
+                + " LATERAL (SELECT h.e->>'key' AS k, h.e->>'value' AS v) AS x WHERE h.i <= " + MAX_HEADERS + ")::text,"
+                + " " + json + "_array_length(" + column + ")";
+    }
+
+    /** What {@link #select}'s two columns hold. */
+    static Headers read(String previews, int count) {
+        List<HeaderPreview> shown = new ArrayList<>();
+        if (previews != null) {
+            try {
+                for (JsonNode h : WireJson.MAPPER.readTree(previews)) {
+                    JsonNode value = h.get("v");
+                    boolean hasValue = value != null && !value.isNull();
+                    long base64Length = hasValue ? h.get("vl").asLong() : 0;
+                    shown.add(new HeaderPreview(h.get("n").asText(), h.get("nl").asInt() > NAME_CHARS,
+                            hasValue ? Base64.getDecoder().decode(value.asText()) : null,
+                            hasValue ? base64Length / 4 * 3 - h.get("pad").asInt() : 0));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return new Headers(shown, count);
+    }
+
+    /** The same cut, in memory, of a record's headers already loaded (one row: a retry's answer). */
+    public static Headers of(List<RawHeader> headers) {
+        List<HeaderPreview> shown = new ArrayList<>();
+        for (RawHeader h : headers.subList(0, Math.min(headers.size(), MAX_HEADERS))) {
+            byte[] v = h.value();
+            // characters as the database counts them (code points), so both cuts show the same name
+            boolean nameCut = h.key().codePointCount(0, h.key().length()) > NAME_CHARS;
+            shown.add(new HeaderPreview(nameCut ? h.key().substring(0, h.key().offsetByCodePoints(0, NAME_CHARS)) : h.key(),
+                    nameCut,
+                    v == null ? null : v.length > VALUE_BYTES ? Arrays.copyOf(v, VALUE_BYTES) : v,
+                    v == null ? 0 : v.length));
+        }
+        return new Headers(shown, headers.size());
+    }
+}
