@@ -26,6 +26,8 @@ public final class HeaderPreviews {
     public static final int VALUE_BYTES = 512;
     /** Values are stored in base64 ({@code HeaderCodec}); a cut on a 4-character boundary still decodes. */
     private static final int VALUE_BASE64_CHARS = (VALUE_BYTES + 2) / 3 * 4;
+    /** An element's head: {@code {"key": } and the longest literal of a name's first {@value #NAME_CHARS} characters. */
+    private static final int HEAD_CHARS = 16 + 6 * NAME_CHARS + 1;
 
     /**
      * @param name      the name, cut to {@value #NAME_CHARS} characters
@@ -45,18 +47,24 @@ public final class HeaderPreviews {
     }
 
     /**
-     * Two select-list expressions over {@code column} (a JSON array of {@code {"key", "value"}}
-     * objects, json or jsonb): the previews as JSON text (NULL for no headers), then the count.
-     * Each element's name and value are taken out once (the lateral select), then measured and cut.
+     * Two select-list expressions over {@code column} (a json array of {@code {"key", "value"}}
+     * objects, as {@code HeaderCodec} writes them, the key first): the previews as JSON text (NULL
+     * for no headers), then the count. Each header is read as the text of its element, never through
+     * PostgreSQL's JSON operators: they turn every string of the element into text, and a name may
+     * hold NUL, which text cannot ("unsupported Unicode escape sequence"). So the element's head
+     * carries the name's literal, cut, for {@link JsonLiterals} to read (a name character is at most
+     * 6 characters of literal, a backslash, {@code u} and four hex digits); the value, base64 and
+     * last, is matched at the element's end.
      */
-    static String select(String column, boolean jsonb) {
-        String json = jsonb ? "jsonb" : "json";
-        return "(SELECT " + json + "_agg(" + json + "_build_object('n', left(x.k, " + NAME_CHARS + "),"
-                + " 'nl', length(x.k), 'v', left(x.v, " + VALUE_BASE64_CHARS + "), 'vl', length(x.v),"
+    static String select(String column) {
+        return "(SELECT json_agg(json_build_object('head', left(x.t, " + HEAD_CHARS + "),"
+                + " 'v', left(x.v, " + VALUE_BASE64_CHARS + "), 'vl', length(x.v),"
                 + " 'pad', CASE WHEN right(x.v, 2) = '==' THEN 2 WHEN right(x.v, 1) = '=' THEN 1 ELSE 0 END) ORDER BY h.i)"
-                + " FROM " + json + "_array_elements(" + column + ") WITH ORDINALITY AS h(e, i),"
-                + " LATERAL (SELECT h.e->>'key' AS k, h.e->>'value' AS v) AS x WHERE h.i <= " + MAX_HEADERS + ")::text,"
-                + " " + json + "_array_length(" + column + ")";
+                + " FROM json_array_elements(" + column + ") WITH ORDINALITY AS h(e, i),"
+                + " LATERAL (SELECT h.e::text AS t) AS y,"
+                + " LATERAL (SELECT y.t AS t, substring(y.t FROM '\"value\"\\s*:\\s*\"([A-Za-z0-9+/=]*)\"\\s*\\}$') AS v) AS x"
+                + " WHERE h.i <= " + MAX_HEADERS + ")::text,"
+                + " json_array_length(" + column + ")";
     }
 
     /** What {@link #select}'s two columns hold. */
@@ -65,10 +73,12 @@ public final class HeaderPreviews {
         if (previews != null) {
             try {
                 for (JsonNode h : WireJson.MAPPER.readTree(previews)) {
+                    JsonLiterals.Decoded name = JsonLiterals.decodePrefix(JsonLiterals.afterKey(h.get("head").asText()));
+                    boolean nameCut = !name.whole() || name.text().codePointCount(0, name.text().length()) > NAME_CHARS;
                     JsonNode value = h.get("v");
                     boolean hasValue = value != null && !value.isNull();
                     long base64Length = hasValue ? h.get("vl").asLong() : 0;
-                    shown.add(new HeaderPreview(h.get("n").asText(), h.get("nl").asInt() > NAME_CHARS,
+                    shown.add(new HeaderPreview(firstCodePoints(name.text(), NAME_CHARS), nameCut,
                             hasValue ? Base64.getDecoder().decode(value.asText()) : null,
                             hasValue ? base64Length / 4 * 3 - h.get("pad").asInt() : 0));
                 }
@@ -79,15 +89,18 @@ public final class HeaderPreviews {
         return new Headers(shown, count);
     }
 
+    /** Characters as the database counts them (code points), so both cuts show the same name. */
+    private static String firstCodePoints(String s, int n) {
+        return s.codePointCount(0, s.length()) <= n ? s : s.substring(0, s.offsetByCodePoints(0, n));
+    }
+
     /** The same cut, in memory, of a record's headers already loaded (one row: a retry's answer). */
     public static Headers of(List<RawHeader> headers) {
         List<HeaderPreview> shown = new ArrayList<>();
         for (RawHeader h : headers.subList(0, Math.min(headers.size(), MAX_HEADERS))) {
             byte[] v = h.value();
-            // characters as the database counts them (code points), so both cuts show the same name
-            boolean nameCut = h.key().codePointCount(0, h.key().length()) > NAME_CHARS;
-            shown.add(new HeaderPreview(nameCut ? h.key().substring(0, h.key().offsetByCodePoints(0, NAME_CHARS)) : h.key(),
-                    nameCut,
+            shown.add(new HeaderPreview(firstCodePoints(h.key(), NAME_CHARS),
+                    h.key().codePointCount(0, h.key().length()) > NAME_CHARS,
                     v == null ? null : v.length > VALUE_BYTES ? Arrays.copyOf(v, VALUE_BYTES) : v,
                     v == null ? 0 : v.length));
         }

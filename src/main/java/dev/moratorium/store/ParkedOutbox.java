@@ -47,7 +47,7 @@ public class ParkedOutbox {
     public List<Parked> list(long after, int limit, int previewBytes) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em.createNativeQuery("SELECT id, topic, substring(record_key FROM 1 FOR :preview),"
-                + " coalesce(octet_length(record_key), 0), " + HeaderPreviews.select("headers", true) + ", created_at,"
+                + " coalesce(octet_length(record_key), 0), " + HeaderPreviews.select("headers") + ", created_at,"
                 + " reason, parked_at, coalesce(octet_length(payload), 0), substring(payload FROM 1 FOR :preview)"
                 + " FROM outbox_parked WHERE id > :after ORDER BY id LIMIT :limit")
                 .setParameter("preview", previewBytes).setParameter("after", after).setParameter("limit", limit)

@@ -28,7 +28,7 @@ public class RejectionReads {
     public List<Listed> list(String status, long after, int limit, int previewBytes) {
         String sql = "SELECT id, status, reason_code, reason_message, event_id, topic, kafka_partition, kafka_offset,"
                 + " substring(record_key FROM 1 FOR ?), octet_length(record_key),"
-                + " substring(record_value FROM 1 FOR ?), octet_length(record_value), " + HeaderPreviews.select("headers", false) + ","
+                + " substring(record_value FROM 1 FOR ?), octet_length(record_value), " + HeaderPreviews.select("headers") + ","
                 + " received_at, retry_count, last_retried_at, resolution"
                 + " FROM rejection WHERE id > ?" + (status == null ? "" : " AND status = ?") + " ORDER BY id LIMIT ?";
         return em.unwrap(Session.class).doReturningWork(c -> {

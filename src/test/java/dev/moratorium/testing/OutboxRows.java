@@ -38,12 +38,18 @@ public class OutboxRows {
 
     /** As {@link #enqueue(String, String, List)}, created at {@code createdAt}. */
     public List<Long> enqueue(String key, String ceType, Instant createdAt, List<byte[]> payloads) {
+        return enqueue(key, List.of(new RawHeader("ce_type", ceType.getBytes(StandardCharsets.UTF_8))), createdAt,
+                payloads);
+    }
+
+    /** Rows with these headers, one per payload, created at {@code createdAt}; their ids in order. */
+    public List<Long> enqueue(String key, List<RawHeader> headers, Instant createdAt, List<byte[]> payloads) {
         return QuarkusTransaction.requiringNew().call(() -> {
             writerLock.acquire();
             long[] next = sequences.next("outbox_seq", payloads.size());
             List<Long> ids = new ArrayList<>();
             for (int i = 0; i < payloads.size(); i++) {
-                ids.add(persist(next[i], key, ceType, createdAt, payloads.get(i)));
+                ids.add(persist(next[i], key, headers, createdAt, payloads.get(i)));
             }
             return ids;
         });
@@ -53,7 +59,8 @@ public class OutboxRows {
     public long insertWithId(long id, String key, String ceType, Instant createdAt) {
         return QuarkusTransaction.requiringNew().call(() -> {
             writerLock.acquire();
-            return persist(id, key, ceType, createdAt, "{}".getBytes(StandardCharsets.UTF_8));
+            return persist(id, key, List.of(new RawHeader("ce_type", ceType.getBytes(StandardCharsets.UTF_8))), createdAt,
+                    "{}".getBytes(StandardCharsets.UTF_8));
         });
     }
 
@@ -75,13 +82,13 @@ public class OutboxRows {
                 .setParameter("holder", holder).setParameter("interval", fromNow).executeUpdate());
     }
 
-    private static long persist(long id, String key, String ceType, Instant createdAt, byte[] payload) {
+    private static long persist(long id, String key, List<RawHeader> headers, Instant createdAt, byte[] payload) {
         OutboxEntity row = new OutboxEntity();
         row.id = id;
         row.topic = Topics.NOTIFICATIONS;
         row.recordKey = key.getBytes(StandardCharsets.UTF_8);
         row.payload = payload;
-        row.headers = HeaderCodec.encode(List.of(new RawHeader("ce_type", ceType.getBytes(StandardCharsets.UTF_8))));
+        row.headers = HeaderCodec.encode(headers);
         row.createdAt = createdAt;
         row.persist();
         return row.id;
