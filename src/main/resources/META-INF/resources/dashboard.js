@@ -286,26 +286,25 @@
       el('details', {}, el('summary', {}, `record (${r.valueSize} bytes)`), el('pre', {}, r.value ?? '')));
   }
 
-  /** GET /rejections is oldest first, so page to its end and show the newest first. */
+  /**
+   * The newest open rejections in one request (order=newest), and how many are open from the
+   * figures the service counts every few seconds (/ops/status, counted up to 10,000): never every
+   * older page, which after a producer's bad day was tens of thousands of rows every 3 s.
+   */
   async function refreshRejections() {
     try {
-      let recent = [];
-      let total = 0;
-      for (let page = 0, after = 0; page < 100; page++) {
-        const batch = await getJson(`/rejections?status=OPEN&after=${after}&limit=500`);
-        if (batch.length === 0) break;
-        total += batch.length;
-        recent = recent.concat(batch).slice(-MAX_REJECTIONS);
-        after = batch[batch.length - 1].id;
-        if (batch.length < 500) break;
-      }
-      recent.reverse();
+      const [recent, ops] = await Promise.all([
+        getJson(`/rejections?status=OPEN&order=newest&limit=${MAX_REJECTIONS}`),
+        getJson('/ops/status')]);
+      // a short page holds them all; a full one is at least as many as the (few seconds old) count
+      const total = recent.length < MAX_REJECTIONS ? recent.length : Math.max(ops.openRejections, recent.length);
+      const atLeast = recent.length >= MAX_REJECTIONS && !ops.openRejectionsExact ? '+' : '';
       const shown = JSON.stringify(recent.map((r) => [r.id, r.retryCount, r.status]));
       if (shown !== rejectionsShown) { // re-render only on change, so an opened <details> stays open
         rejectionsShown = shown;
         $('rejections').replaceChildren(...recent.map(rejectionItem));
       }
-      $('rejections-count').textContent = total > recent.length ? `(${total}, newest ${recent.length} shown)` : `(${total})`;
+      $('rejections-count').textContent = total > recent.length ? `(${total}${atLeast}, newest ${recent.length} shown)` : `(${total})`;
       $('rejections-empty').hidden = total > 0;
       $('rejections-panel').dataset.loaded = 'true';
       showError('rejections-error', null);

@@ -12,6 +12,7 @@ import jakarta.ws.rs.GET;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -33,23 +34,45 @@ public class RejectionsResource {
     @Inject
     RejectionReads rejections;
 
-    /** Oldest first; {@code after} is the last id seen; {@code status} OPEN or RESOLVED. */
+    /**
+     * Oldest first, {@code after} the last id seen; or, with {@code order=newest}, newest first,
+     * {@code before} the last id seen (a dashboard's "latest", without walking every older page).
+     * {@code status} OPEN or RESOLVED.
+     */
     @GET
     @Transactional(Transactional.TxType.SUPPORTS)
-    @Operation(operationId = "listRejections", summary = "Rejected records with their reasons, oldest first")
-    @APIResponse(responseCode = "200", description = "The rejections after the cursor")
+    @Operation(operationId = "listRejections", summary = "Rejected records with their reasons, oldest first (or newest first)")
+    @APIResponse(responseCode = "200", description = "The rejections after (or before) the cursor")
     @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public List<RejectionView> list(@QueryParam("status") String status, @QueryParam("after") String after,
-            @QueryParam("limit") String limit) {
+            @QueryParam("limit") String limit,
+            @Parameter(description = "oldest (default; page with after) or newest (page with before)",
+                    schema = @Schema(enumeration = {"oldest", "newest"})) @QueryParam("order") String order,
+            @Parameter(description = "with order=newest: the rejections below this id") @QueryParam("before") String before) {
         String s = Params.optional("status", status);
         if (s != null && !List.of(RejectionEntity.OPEN, RejectionEntity.RESOLVED).contains(s.toUpperCase(Locale.ROOT))) {
             throw ApiException.badRequest("invalid-parameter", "status must be OPEN or RESOLVED");
         }
-        long cursor = Params.cursor("after", after);
+        String o = Params.optional("order", order);
+        boolean newest = o != null && o.equalsIgnoreCase("newest");
+        if (o != null && !newest && !o.equalsIgnoreCase("oldest")) {
+            throw ApiException.badRequest("invalid-parameter", "order must be oldest or newest");
+        }
+        if (newest ? given(after) : given(before)) {
+            throw ApiException.badRequest("invalid-parameter", newest ? "order=newest pages with before, not after"
+                    : "before pages order=newest; oldest first pages with after");
+        }
         int max = Params.integer("limit", limit, 100, 1, 500);
-        List<RejectionReads.Listed> rows = rejections.list(s == null ? null : s.toUpperCase(Locale.ROOT), cursor, max,
-                RejectionView.PREVIEW);
+        String st = s == null ? null : s.toUpperCase(Locale.ROOT);
+        List<RejectionReads.Listed> rows = newest
+                ? rejections.newest(st, given(before) ? Params.cursor("before", before) : Long.MAX_VALUE, max,
+                        RejectionView.PREVIEW)
+                : rejections.list(st, Params.cursor("after", after), max, RejectionView.PREVIEW);
         return rows.stream().map(r -> RejectionView.of(r, null)).toList();
+    }
+
+    private static boolean given(String parameter) {
+        return parameter != null && !parameter.isBlank();
     }
 
     /** Admin only; CallerPermissionCheck already requires it for every write, this says so where the write is. */

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
- * Reads the outbox backlog, the policy counts and the time-driven lag every few seconds and
+ * Reads the outbox backlog, the policy counts, the time-driven lag and the open rejections every few seconds and
  * exposes them as gauges ({@code /q/metrics}), to the outbox health check and to {@code /ops/status}.
  */
 @ApplicationScoped
@@ -90,8 +90,13 @@ public class OpsMonitor {
             Instant due = SqlValues.instant(nextDue);
             lag = Math.max(0, Duration.between(due, now).toMillis() / 1000.0);
         }
+        // through the partial index rejection_open_idx (V13): at most cap + 1 entries, never the resolved ones
+        long open = ((Number) em.createNativeQuery("SELECT count(*) FROM (SELECT 1 FROM rejection"
+                + " WHERE status = 'OPEN' LIMIT :limit) AS r").setParameter("limit", OpsSnapshot.OPEN_REJECTIONS_CAP + 1)
+                .getSingleResult()).longValue();
         return new OpsSnapshot(outbox.rows(), outbox.oldestAgeSeconds(),
-                ((Number) counts[0]).longValue(), ((Number) counts[1]).longValue(), lag, now);
+                ((Number) counts[0]).longValue(), ((Number) counts[1]).longValue(), lag,
+                Math.min(open, OpsSnapshot.OPEN_REJECTIONS_CAP), open <= OpsSnapshot.OPEN_REJECTIONS_CAP, now);
     }
 
     /**

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
@@ -26,7 +27,9 @@ public class OpsResource {
     Clock clock;
 
     public record OpsStatus(Instant clock, long consumerLag, long outboxBacklog, double outboxOldestAgeSeconds,
-            long activeMoratoria, long scheduledMoratoria, double timeDrivenLagSeconds) {
+            long activeMoratoria, long scheduledMoratoria, double timeDrivenLagSeconds,
+            @Schema(description = "rejections not yet resolved, counted up to 10,000") long openRejections,
+            @Schema(description = "false when there are more than openRejections") boolean openRejectionsExact) {
     }
 
     @GET
@@ -34,7 +37,8 @@ public class OpsResource {
     public OpsStatus status() {
         OpsSnapshot s = monitor.latest();
         return new OpsStatus(clock.instant(), consumerLag(), s.outboxBacklog(), s.outboxOldestAgeSeconds(),
-                s.activeMoratoria(), s.scheduledMoratoria(), s.timeDrivenLagSeconds());
+                s.activeMoratoria(), s.scheduledMoratoria(), s.timeDrivenLagSeconds(), s.openRejections(),
+                s.openRejectionsExact());
     }
 
     /**

@@ -26,17 +26,27 @@ public class RejectionReads {
 
     /** Oldest first, after the id {@code after}; {@code status} null for every status. */
     public List<Listed> list(String status, long after, int limit, int previewBytes) {
+        return list(status, false, after, limit, previewBytes);
+    }
+
+    /** Newest first, below the id {@code before} ({@link Long#MAX_VALUE}: from the newest). */
+    public List<Listed> newest(String status, long before, int limit, int previewBytes) {
+        return list(status, true, before, limit, previewBytes);
+    }
+
+    private List<Listed> list(String status, boolean newestFirst, long cursor, int limit, int previewBytes) {
         String sql = "SELECT id, status, reason_code, reason_message, event_id, topic, kafka_partition, kafka_offset,"
                 + " substring(record_key FROM 1 FOR ?), octet_length(record_key),"
                 + " substring(record_value FROM 1 FOR ?), octet_length(record_value), " + HeaderPreviews.select("headers") + ","
                 + " received_at, retry_count, last_retried_at, resolution"
-                + " FROM rejection WHERE id > ?" + (status == null ? "" : " AND status = ?") + " ORDER BY id LIMIT ?";
+                + " FROM rejection WHERE id " + (newestFirst ? "<" : ">") + " ?" + (status == null ? "" : " AND status = ?")
+                + " ORDER BY id" + (newestFirst ? " DESC" : "") + " LIMIT ?";
         return em.unwrap(Session.class).doReturningWork(c -> {
             try (PreparedStatement s = c.prepareStatement(sql)) {
                 int i = 1;
                 s.setInt(i++, previewBytes);
                 s.setInt(i++, previewBytes);
-                s.setLong(i++, after);
+                s.setLong(i++, cursor);
                 if (status != null) {
                     s.setString(i++, status);
                 }

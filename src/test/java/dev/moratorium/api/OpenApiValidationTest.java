@@ -101,6 +101,8 @@ class OpenApiValidationTest {
         check("GET", "/rejections", Map.of(), null);
         check("GET", "/rejections", Map.of("status", "OPEN", "limit", "2"), null);
         check("GET", "/rejections", Map.of("status", "BOGUS"), null);
+        check("GET", "/rejections", Map.of("status", "OPEN", "order", "newest", "limit", "1"), null);
+        check("GET", "/rejections", Map.of("order", "newest", "after", "1"), null);
         check("POST", "/rejections/" + rejection + "/retry", Map.of(), null);
         check("POST", "/rejections/" + rejection + "/retry", Map.of(), TestTokens.viewer());
         check("POST", "/rejections/" + rejection + "/retry", Map.of(), TestTokens.admin());

@@ -133,6 +133,31 @@ class RejectionsTest {
     }
 
     @Test
+    @Order(2)
+    void theNewestComeFirstWithOrderNewestPagedByBefore() {
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                given().get("/rejections").then().body("", hasSize(bad.size())));
+        List<Long> oldestFirst = given().get("/rejections?status=OPEN").then().extract().jsonPath().getList("id", Long.class);
+        List<Long> newestFirst = new java.util.ArrayList<>(oldestFirst);
+        java.util.Collections.reverse(newestFirst);
+        assertThat(given().get("/rejections?status=OPEN&order=newest").then().statusCode(200).extract().jsonPath()
+                .getList("id", Long.class)).containsExactlyElementsOf(newestFirst);
+        assertThat(given().get("/rejections?order=NEWEST&limit=2").then().extract().jsonPath().getList("id", Long.class))
+                .containsExactlyElementsOf(newestFirst.subList(0, 2));
+        assertThat(given().get("/rejections?order=newest&limit=3&before=" + newestFirst.get(1)).then().extract()
+                .jsonPath().getList("id", Long.class)).containsExactlyElementsOf(newestFirst.subList(2, 5));
+        given().get("/rejections?order=newest&before=").then().statusCode(200).body("", hasSize(newestFirst.size()));
+        given().get("/rejections?order=newest&after=1").then().statusCode(400)
+                .body("message", equalTo("order=newest pages with before, not after"));
+        given().get("/rejections?before=5").then().statusCode(400).body("error", equalTo("invalid-parameter"));
+        given().get("/rejections?order=sideways").then().statusCode(400)
+                .body("message", equalTo("order must be oldest or newest"));
+        // how many are open, for the dashboard, counted every few seconds
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/ops/status").then()
+                .body("openRejections", equalTo(newestFirst.size())).body("openRejectionsExact", equalTo(true)));
+    }
+
+    @Test
     @Order(3)
     void theBinaryModeExtensionWasNotified() {
         var notifications = TestKafka.readUntil("moratorium-notifications", Duration.ofSeconds(20),

@@ -31,7 +31,7 @@ class OutboxHealthCheckTest {
     }
 
     private static OpsSnapshot read(long rows, double oldestAgeSeconds) {
-        return new OpsSnapshot(rows, oldestAgeSeconds, 0, 0, 0, Instant.parse("2026-12-03T07:00:00Z"));
+        return new OpsSnapshot(rows, oldestAgeSeconds, 0, 0, 0, 0, true, Instant.parse("2026-12-03T07:00:00Z"));
     }
 
     private static OutboxHealthCheck check(OpsSnapshot snapshot) {
