@@ -57,12 +57,12 @@ public final class HeaderPreviews {
      * last, is matched at the element's end.
      */
     static String select(String column) {
-        return "(SELECT json_agg(json_build_object('head', left(x.t, " + HEAD_CHARS + "),"
+        return "(SELECT json_agg(json_build_object('head', left(y.t, " + HEAD_CHARS + "),"
                 + " 'v', left(x.v, " + VALUE_BASE64_CHARS + "), 'vl', length(x.v),"
                 + " 'pad', CASE WHEN right(x.v, 2) = '==' THEN 2 WHEN right(x.v, 1) = '=' THEN 1 ELSE 0 END) ORDER BY h.i)"
                 + " FROM json_array_elements(" + column + ") WITH ORDINALITY AS h(e, i),"
                 + " LATERAL (SELECT h.e::text AS t) AS y,"
-                + " LATERAL (SELECT y.t AS t, substring(y.t FROM '\"value\"\\s*:\\s*\"([A-Za-z0-9+/=]*)\"\\s*\\}$') AS v) AS x"
+                + " LATERAL (SELECT substring(y.t FROM '\"value\"\\s*:\\s*\"([A-Za-z0-9+/=]*)\"\\s*\\}$') AS v) AS x"
                 + " WHERE h.i <= " + MAX_HEADERS + ")::text,"
                 + " json_array_length(" + column + ")";
     }
