@@ -16,8 +16,9 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponses;
 /**
  * The error answers every operation can give, added to each one in the served document rather than
  * written on every method: 401 and 403 (writes need {@code moratorium-admin}; reads need a role when
- * {@code moratorium.security.restrict-reads} is on), 413/414/431 for a request past the HTTP limits,
- * 400 where a query parameter could be given twice ({@link RepeatedParameters}), and 500 — all with
+ * {@code moratorium.security.restrict-reads} is on), 413 for a body past the limit, 400 for a
+ * single-valued header given twice ({@code security.RepeatedHeaders}) and, where there is a query, for
+ * a query parameter given twice ({@link RepeatedParameters}), and 500 — all with
  * the JSON error body, and writes marked with the bearer scheme. It also adds
  * the request the service makes to webhook subscribers ({@link WebhookDocs}).
  */
@@ -27,6 +28,10 @@ public class ApiDocs implements OASFilter {
             "401", "No valid bearer token, where one is needed",
             "403", "The token's roles do not allow this request",
             "500", "The service could not answer; the error is in its log");
+
+    private static final String REPEATED_HEADER =
+            "a header HTTP allows once (Authorization, Content-Type, Host, Last-Event-ID) given twice (bad-request)";
+    private static final String REPEATED_PARAMETER = "a query parameter given more than once (invalid-parameter)";
 
     @Override
     public void filterOpenAPI(OpenAPI openAPI) {
@@ -60,10 +65,17 @@ public class ApiDocs implements OASFilter {
                 existing.setContent(error(common.getValue()).getContent());
             }
         }
-        if (responses.getAPIResponse("400") == null && operation.getParameters() != null
+        // security.RepeatedHeaders on every operation; RepeatedParameters where there is a query
+        String repeated = REPEATED_HEADER;
+        if (operation.getParameters() != null
                 && operation.getParameters().stream().anyMatch(p -> p.getIn() == Parameter.In.QUERY)) {
-            // RepeatedParameters: any query parameter given twice
-            responses.addAPIResponse("400", error("A query parameter given more than once (invalid-parameter)"));
+            repeated = REPEATED_PARAMETER + ", or " + REPEATED_HEADER;
+        }
+        APIResponse badRequest = responses.getAPIResponse("400");
+        if (badRequest == null) {
+            responses.addAPIResponse("400", error(Character.toUpperCase(repeated.charAt(0)) + repeated.substring(1)));
+        } else {
+            badRequest.setDescription(badRequest.getDescription() + "; or " + repeated);
         }
         if (method != PathItem.HttpMethod.GET && method != PathItem.HttpMethod.HEAD) {
             if (responses.getAPIResponse("413") == null) {

@@ -142,6 +142,16 @@ class OpenApiValidationTest {
             assertThat(answer.jsonPath().getString("message")).isEqualTo(repeated[2]);
             validate("GET", repeated[0], repeated[1], answer);
         }
+        // a header HTTP allows once, given twice: 400 on every operation, also where there is no query
+        for (String[] repeated : new String[][] {{"GET", "/ops/status"}, {"GET", "/subscriptions/" + subscription},
+                {"POST", "/subscriptions"}, {"POST", "/rejections/" + rejection + "/retry"}}) {
+            Response answer = given().header("Authorization", "Bearer " + TestTokens.admin())
+                    .header("Authorization", "Bearer " + TestTokens.viewer()).request(repeated[0], repeated[1]);
+            assertThat(answer.statusCode()).as(repeated[1]).isEqualTo(400);
+            assertThat(answer.jsonPath().getString("error")).isEqualTo("bad-request");
+            assertThat(answer.jsonPath().getString("message")).isEqualTo("Authorization is given 2 times; give it once");
+            validate(repeated[0], repeated[1], "", answer);
+        }
         // the same parameters once each are answered
         given().get("/access?vendor=Amazon&product=Rekognition&segment=police&organization=Thorn").then().statusCode(200);
         assertThat(problems).as("answers that do not match /q/openapi").isEmpty();

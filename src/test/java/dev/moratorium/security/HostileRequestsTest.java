@@ -13,6 +13,7 @@ import dev.moratorium.testing.Events;
 import dev.moratorium.testing.ForgedTokens;
 import dev.moratorium.testing.HostileRequests;
 import dev.moratorium.testing.HostileRequests.Expect;
+import dev.moratorium.testing.RawHttp;
 import dev.moratorium.testing.TestKafka;
 import dev.moratorium.testing.TestTokens;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -300,8 +301,41 @@ class HostileRequestsTest {
         return request.contains("POST ") ? DENIED : NO_SERVER_ERROR;
     }
 
+    /**
+     * A single-valued header given twice is refused before anything reads it: the token check reads
+     * the first Authorization, a proxy or an audit log in front may read the last.
+     */
     @Test
     @Order(7)
+    void singleValuedHeadersGivenTwice() {
+        String retry = "POST /rejections/" + keptRejection + "/retry HTTP/1.1\r\n";
+        String admin = "Authorization: Bearer " + TestTokens.admin() + "\r\n";
+        String viewer = "Authorization: Bearer " + TestTokens.viewer() + "\r\n";
+        String end = "Connection: close\r\n\r\n";
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put(retry + "Host: x\r\n" + admin + viewer + end, "Authorization");
+        refused.put(retry + "Host: x\r\n" + viewer + admin + end, "Authorization");
+        refused.put(retry + "Host: x\r\nhost: y\r\n" + admin + end, "Host");
+        refused.put(retry + "Host: x\r\n" + admin + "Content-Type: application/json\r\ncontent-type: text/plain\r\n"
+                + "Content-Length: 2\r\n" + end + "{}", "Content-Type");
+        refused.put("GET /notifications/stream HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 1\r\nLast-Event-ID: 2\r\n" + end,
+                "Last-Event-ID");
+        refused.forEach((request, name) -> {
+            RawHttp.Answer answer = RawHttp.sendRaw(base.getPort(), request.getBytes(StandardCharsets.ISO_8859_1), null, 5000);
+            assertThat(answer.status()).as(request).isEqualTo(400);
+            assertThat(answer.body()).as(request).isEqualTo(
+                    "{\"error\":\"bad-request\",\"message\":\"" + name + " is given 2 times; give it once\"}");
+        });
+        // List-valued headers may repeat, and one Authorization is read as ever.
+        RawHttp.Answer twoAccepts = RawHttp.sendRaw(base.getPort(), ("GET /moratoria HTTP/1.1\r\nHost: x\r\n"
+                + "Accept: text/plain\r\nAccept: application/json\r\n" + viewer + end).getBytes(StandardCharsets.ISO_8859_1),
+                null, 5000);
+        assertThat(twoAccepts.status()).isEqualTo(200);
+        assertThat(twoAccepts.body()).contains("\"policyId\":\"acme-1\"");
+    }
+
+    @Test
+    @Order(8)
     void nothingChanged() {
         System.out.println(hostile.summary("hostile requests"));
         // the one write an attacker would want: the kept rejection was never retried
