@@ -68,7 +68,7 @@ final class Params {
             return fallback;
         }
         try {
-            int n = Integer.parseInt(value.strip());
+            int n = Integer.parseInt(digits(value));
             if (n < min || n > max) {
                 throw ApiException.badRequest("invalid-parameter", name + " must be between " + min + " and " + max);
             }
@@ -79,16 +79,32 @@ final class Params {
         }
     }
 
+    /**
+     * The value, stripped, if it is ASCII digits. {@code Integer.parseInt} and {@code Long.parseLong}
+     * also read a sign and every script's digits: {@code ５００} (full-width), {@code ٥٠٠} (Arabic-Indic)
+     * and {@code +500} would all be 500, second spellings of one number that a cache, a log search or
+     * a rule in front of the service does not see as the same.
+     */
+    private static String digits(String value) {
+        String s = value.strip();
+        if (s.isEmpty()) {
+            throw new NumberFormatException();
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new NumberFormatException();
+            }
+        }
+        return s;
+    }
+
     static long cursor(String name, String value) {
         if (value == null || value.isBlank()) {
             return 0;
         }
         try {
-            long n = Long.parseLong(value.strip());
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            return n;
+            return Long.parseLong(digits(value));
         } catch (NumberFormatException e) {
             throw ApiException.badRequest("invalid-parameter", name + " must be a sequence number (0 or more)");
         }

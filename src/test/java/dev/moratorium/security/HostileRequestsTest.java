@@ -334,8 +334,31 @@ class HostileRequestsTest {
         assertThat(twoAccepts.body()).contains("\"policyId\":\"acme-1\"");
     }
 
+    /**
+     * A number is ASCII digits: Java reads full-width and other scripts' digits as numbers, so the
+     * kept rejection's id spelled in full-width digits would retry it past a rule that guards its
+     * ASCII spelling.
+     */
     @Test
     @Order(8)
+    void numbersInOtherDigits() {
+        String admin = "Bearer " + TestTokens.admin();
+        StringBuilder fullWidth = new StringBuilder();
+        String.valueOf(keptRejection).chars().forEach(c -> fullWidth.append((char) (c - '0' + '\uFF10')));
+        String encoded = URLEncoder.encode(fullWidth.toString(), StandardCharsets.UTF_8);
+        RawHttp.Answer retried = RawHttp.send(base.getPort(), "POST", "/rejections/" + encoded + "/retry",
+                Map.of("Authorization", admin), null);
+        assertThat(retried.status()).isEqualTo(400);
+        assertThat(retried.body()).contains("\"id must be a sequence number (0 or more)\"");
+        for (String query : List.of("size=%EF%BC%91", "size=%2B1", "page=%D9%A1")) {
+            RawHttp.Answer listed = RawHttp.send(base.getPort(), "GET", "/moratoria?" + query, Map.of(), null);
+            assertThat(listed.status()).as(query).isEqualTo(400);
+            assertThat(listed.body()).as(query).contains("\"invalid-parameter\"");
+        }
+    }
+
+    @Test
+    @Order(9)
     void nothingChanged() {
         System.out.println(hostile.summary("hostile requests"));
         // the one write an attacker would want: the kept rejection was never retried

@@ -1,0 +1,46 @@
+package dev.moratorium.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+/** Numbers in a query or a path: one spelling each, ASCII digits. */
+class ParamsTest {
+
+    @Test
+    void numbersAreAsciiDigits() {
+        assertThat(Params.integer("limit", "500", 100, 1, 500)).isEqualTo(500);
+        assertThat(Params.integer("limit", " 7 ", 100, 1, 500)).isEqualTo(7);
+        assertThat(Params.integer("limit", null, 100, 1, 500)).isEqualTo(100);
+        assertThat(Params.integer("limit", "", 100, 1, 500)).isEqualTo(100);
+        assertThat(Params.cursor("after", "0")).isZero();
+        assertThat(Params.cursor("after", "9223372036854775807")).isEqualTo(Long.MAX_VALUE);
+        assertThat(Params.cursor("after", null)).isZero();
+    }
+
+    @Test
+    void otherSpellingsOfANumberAreRefused() {
+        // full-width, Arabic-Indic, Devanagari and mathematical digits: parseInt reads each as 500 or 5
+        for (String other : new String[] {"\uFF15\uFF10\uFF10", "\u0665\u0660\u0660", "\u096B", "+5", "-0", "5\u200B",
+                "\u200B5", "5 0", "0x10", "1e2", "5.0", "\uFF0B5"}) {
+            assertThatThrownBy(() -> Params.integer("limit", other, 100, 1, 500)).as(other)
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(400);
+                        assertThat(e.getMessage()).isEqualTo("limit must be a whole number between 1 and 500");
+                    });
+            assertThatThrownBy(() -> Params.cursor("after", other)).as(other)
+                    .isInstanceOfSatisfying(ApiException.class, e ->
+                            assertThat(e.getMessage()).isEqualTo("after must be a sequence number (0 or more)"));
+        }
+    }
+
+    @Test
+    void outOfRangeIsRefused() {
+        assertThatThrownBy(() -> Params.integer("limit", "501", 100, 1, 500)).isInstanceOfSatisfying(ApiException.class,
+                e -> assertThat(e.getMessage()).isEqualTo("limit must be between 1 and 500"));
+        assertThatThrownBy(() -> Params.integer("limit", "99999999999", 100, 1, 500)).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> Params.cursor("after", "9223372036854775808")).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> Params.cursor("after", "-1")).isInstanceOf(ApiException.class);
+    }
+}
