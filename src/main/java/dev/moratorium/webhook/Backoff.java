@@ -48,7 +48,8 @@ public final class Backoff {
             return Optional.empty();
         }
         String v = value.strip();
-        if (v.chars().allMatch(Character::isDigit)) {
+        // RFC 9110's DIGIT is ASCII; Character.isDigit would also take full-width and other scripts' digits
+        if (v.chars().allMatch(c -> c >= '0' && c <= '9')) {
             try {
                 return Optional.of(Duration.ofSeconds(Long.parseLong(v)));
             } catch (NumberFormatException e) {

@@ -40,7 +40,7 @@ class BackoffTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"soon", "-5", "1.5", "''"})
+    @CsvSource({"soon", "-5", "+5", "1.5", "''", "\uFF15", "\u0665", "99999999999999999999"})
     void anUnreadableRetryAfterIsIgnored(String value) {
         assertThat(Backoff.parseRetryAfter(value, NOW)).isEmpty();
     }
