@@ -3,9 +3,11 @@ package dev.moratorium.ingest;
 import dev.moratorium.outbox.OutboxWriter;
 import dev.moratorium.policy.Rejection;
 import dev.moratorium.policy.RejectionReason;
+import dev.moratorium.store.HeaderPreviews;
 import dev.moratorium.store.RedeliveryChecks;
 import dev.moratorium.store.RejectionEntity;
 import dev.moratorium.wire.HeaderCodec;
+import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.RawRecord;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.write.PolicyWrites;
@@ -117,7 +119,12 @@ public class PolicyChangeIngestor {
         row.kafkaOffset = record.offset();
         row.recordKey = record.key();
         row.recordValue = record.value();
-        row.headers = HeaderCodec.encode(withHeaders ? record.headers() : List.of());
+        List<RawHeader> headers = withHeaders ? record.headers() : List.of();
+        row.headers = HeaderCodec.encode(headers);
+        // cut once here, where the headers are in memory, so that a list never parses them whole
+        HeaderPreviews.Headers preview = HeaderPreviews.of(headers);
+        row.headerPreview = HeaderPreviews.stored(preview);
+        row.headerCount = preview.count();
         row.reasonCode = rejected.rejection().reason().code();
         row.reasonMessage = rejected.rejection().message();
         // an id is echoed for people; one the store could not hold (NUL, too long) is kept escaped and cut

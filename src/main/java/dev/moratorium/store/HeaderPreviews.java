@@ -15,9 +15,11 @@ import java.util.List;
  * whole. {@code policy-changes} takes records of 2 MiB, and a record may be nearly all headers: one
  * value of megabytes, a name as long, or tens of thousands of tiny ones. Sixty rejections of records
  * with a 1.9 MB header, listed whole, were 114 MB of JSON, built in a heap the pod caps at 160 MB.
- * So the database cuts them ({@link #select}): the first {@value #MAX_HEADERS} headers, of each the
- * name's first {@value #NAME_CHARS} characters and the value's first {@value #VALUE_BYTES} bytes,
- * with the whole sizes.
+ * So they are cut: the first {@value #MAX_HEADERS} headers, of each the name's first
+ * {@value #NAME_CHARS} characters and the value's first {@value #VALUE_BYTES} bytes, with the whole
+ * sizes. A rejection's are cut once, in memory, when it is kept ({@link #of}, {@link #stored}); a
+ * parked outbox row's, and a rejection's kept before V14, by the database as they are listed
+ * ({@link #select}), which parses the whole column of each row listed.
  */
 public final class HeaderPreviews {
 
@@ -57,14 +59,18 @@ public final class HeaderPreviews {
      * last, is matched at the element's end.
      */
     static String select(String column) {
+        return previewOf(column) + ", json_array_length(" + column + ")";
+    }
+
+    /** {@link #select}'s first expression alone: the previews as JSON text. */
+    static String previewOf(String column) {
         return "(SELECT json_agg(json_build_object('head', left(y.t, " + HEAD_CHARS + "),"
                 + " 'v', left(x.v, " + VALUE_BASE64_CHARS + "), 'vl', length(x.v),"
                 + " 'pad', CASE WHEN right(x.v, 2) = '==' THEN 2 WHEN right(x.v, 1) = '=' THEN 1 ELSE 0 END) ORDER BY h.i)"
                 + " FROM json_array_elements(" + column + ") WITH ORDINALITY AS h(e, i),"
                 + " LATERAL (SELECT h.e::text AS t) AS y,"
                 + " LATERAL (SELECT substring(y.t FROM '\"value\"\\s*:\\s*\"([A-Za-z0-9+/=]*)\"\\s*\\}$') AS v) AS x"
-                + " WHERE h.i <= " + MAX_HEADERS + ")::text,"
-                + " json_array_length(" + column + ")";
+                + " WHERE h.i <= " + MAX_HEADERS + ")::text";
     }
 
     /** What {@link #select}'s two columns hold. */
@@ -92,6 +98,27 @@ public final class HeaderPreviews {
     /** Characters as the database counts them (code points), so both cuts show the same name. */
     private static String firstCodePoints(String s, int n) {
         return s.codePointCount(0, s.length()) <= n ? s : s.substring(0, s.offsetByCodePoints(0, n));
+    }
+
+    /**
+     * The previews as kept in a row (rejection.header_preview): JSON, names escaped, so a NUL in a
+     * name is kept as its escape. The count is kept beside it.
+     */
+    public static String stored(Headers headers) {
+        try {
+            return WireJson.MAPPER.writeValueAsString(headers.shown());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What {@link #stored} wrote, with the count kept beside it. */
+    static Headers fromStored(String stored, int count) {
+        try {
+            return new Headers(List.of(WireJson.MAPPER.readValue(stored, HeaderPreview[].class)), count);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The same cut, in memory, of a record's headers already loaded (one row: a retry's answer). */

@@ -43,6 +43,18 @@ public class RejectionEntity extends PanacheEntityBase {
     @ColumnTransformer(write = "?::json")
     public String headers;
 
+    /**
+     * The headers' preview, cut when the row is kept ({@link HeaderPreviews#stored}); NULL on rows kept
+     * before V14, whose previews are cut when listed.
+     */
+    @Column(name = "header_preview", columnDefinition = "json")
+    @ColumnTransformer(write = "?::json")
+    public String headerPreview;
+
+    /** How many headers the record had; NULL with {@link #headerPreview}. */
+    @Column(name = "header_count")
+    public Integer headerCount;
+
     @Column(name = "reason_code")
     public String reasonCode;
 

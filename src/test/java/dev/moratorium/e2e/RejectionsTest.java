@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
 import dev.moratorium.testing.Events;
+import dev.moratorium.testing.Sql;
 import dev.moratorium.testing.TestKafka;
 import dev.moratorium.testing.TestTokens;
 import io.quarkus.test.junit.QuarkusTest;
@@ -14,12 +15,14 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,6 +54,9 @@ class RejectionsTest {
     }
 
     private final Map<String, Bad> bad = new LinkedHashMap<>();
+
+    @Inject
+    DataSource dataSource;
 
     @BeforeAll
     void sendGoodAndBadRecords() {
@@ -279,5 +285,14 @@ class RejectionsTest {
         assertThat(retried.length()).isLessThan(40_000);
         assertThat(JsonPath.from(retried).getMap("headers")).isEqualTo(shown);
         assertThat(JsonPath.from(retried).getString("key")).isEqualTo(heavy.getString(first + ".key"));
+        // The previews were cut when the rows were kept (V14), and a list reads them, not the 1.4 MB
+        // headers. A row kept before V14 has none and is cut as it is listed: the same answer.
+        assertThat(Sql.count(dataSource, "SELECT count(*) FROM rejection WHERE header_count = 203"
+                + " AND octet_length(header_preview::text) < 30000")).isEqualTo(5);
+        String listed = given().get("/rejections?limit=500").then().statusCode(200).extract().asString();
+        String newest = given().get("/rejections?order=newest&limit=5").then().statusCode(200).extract().asString();
+        Sql.execute(dataSource, "UPDATE rejection SET header_preview = NULL, header_count = NULL");
+        assertThat(given().get("/rejections?limit=500").then().statusCode(200).extract().asString()).isEqualTo(listed);
+        assertThat(given().get("/rejections?order=newest&limit=5").then().extract().asString()).isEqualTo(newest);
     }
 }

@@ -67,6 +67,37 @@ class HeaderPreviewsTest {
     }
 
     @Test
+    void whatIsKeptWithARowReadsAsTheSameCut() {
+        // NUL, a name past the cut, an unpaired surrogate, no value, a value past the cut, not UTF-8, 70 headers
+        List<RawHeader> headers = new java.util.ArrayList<>(List.of(new RawHeader("x-\u0000-y", new byte[] {1}),
+                new RawHeader("n".repeat(300) + "\ud83d\ude00", null), new RawHeader("a\ud800b", new byte[0]),
+                new RawHeader("big", new byte[2000]), new RawHeader("t", new byte[] {(byte) 0xff, (byte) 0xfe})));
+        for (int i = 0; i < 65; i++) {
+            headers.add(new RawHeader("h" + i, ("v" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        HeaderPreviews.Headers cut = HeaderPreviews.of(headers);
+        String kept = HeaderPreviews.stored(cut);
+        assertThat(kept.length()).isLessThan(10_000);
+        HeaderPreviews.Headers read = HeaderPreviews.fromStored(kept, cut.count());
+        assertThat(read.count()).isEqualTo(70);
+        assertThat(read.shown()).hasSize(64);
+        for (int i = 0; i < 64; i++) {
+            HeaderPreviews.HeaderPreview a = cut.shown().get(i);
+            HeaderPreviews.HeaderPreview b = read.shown().get(i);
+            assertThat(b.name()).as("name %d", i).isEqualTo(a.name());
+            assertThat(b.nameCut()).isEqualTo(a.nameCut());
+            assertThat(b.valueHead()).isEqualTo(a.valueHead());
+            assertThat(b.valueSize()).isEqualTo(a.valueSize());
+        }
+        assertThat(read.shown().get(0).name()).isEqualTo("x-\u0000-y");
+        assertThat(read.shown().get(1).nameCut()).isTrue();
+        assertThat(read.shown().get(1).valueHead()).isNull();
+        assertThat(read.shown().get(3).valueHead()).hasSize(HeaderPreviews.VALUE_BYTES);
+        assertThat(read.shown().get(3).valueSize()).isEqualTo(2000);
+        assertThat(HeaderPreviews.fromStored(HeaderPreviews.stored(HeaderPreviews.of(List.of())), 0).shown()).isEmpty();
+    }
+
+    @Test
     void aShortNameIsWholeAndNotCut() {
         String previews = "[{\"head\":" + json("{\"key\":\"ce_type\",\"value\":null}") + ",\"v\":null,\"vl\":null,\"pad\":0}]";
         HeaderPreviews.HeaderPreview h = HeaderPreviews.read(previews, 3).shown().get(0);
