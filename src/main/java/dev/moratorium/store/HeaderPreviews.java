@@ -63,7 +63,7 @@ public final class HeaderPreviews {
     }
 
     /** {@link #select}'s first expression alone: the previews as JSON text. */
-    static String previewOf(String column) {
+    public static String previewOf(String column) {
         return "(SELECT json_agg(json_build_object('head', left(y.t, " + HEAD_CHARS + "),"
                 + " 'v', left(x.v, " + VALUE_BASE64_CHARS + "), 'vl', length(x.v),"
                 + " 'pad', CASE WHEN right(x.v, 2) = '==' THEN 2 WHEN right(x.v, 1) = '=' THEN 1 ELSE 0 END) ORDER BY h.i)"
