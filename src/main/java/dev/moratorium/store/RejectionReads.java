@@ -3,6 +3,7 @@ package dev.moratorium.store;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -45,31 +46,35 @@ public class RejectionReads {
             + HeaderPreviews.previewOf("headers") + " END, coalesce(header_count, json_array_length(headers))";
 
     private List<Listed> list(String status, boolean newestFirst, long cursor, int limit, int previewBytes) {
+        return em.unwrap(Session.class).doReturningWork(c -> list(c, status, newestFirst, cursor, limit, previewBytes));
+    }
+
+    /** The list's one statement, on a connection (public for bench/rejection-list, which runs it on its own). */
+    public static List<Listed> list(Connection c, String status, boolean newestFirst, long cursor, int limit,
+            int previewBytes) throws SQLException {
         String sql = "SELECT id, status, reason_code, reason_message, event_id, topic, kafka_partition, kafka_offset,"
                 + " substring(record_key FROM 1 FOR ?), octet_length(record_key),"
                 + " substring(record_value FROM 1 FOR ?), octet_length(record_value), " + HEADERS + ","
                 + " received_at, retry_count, last_retried_at, resolution, header_preview::text"
                 + " FROM rejection WHERE id " + (newestFirst ? "<" : ">") + " ?" + (status == null ? "" : " AND status = ?")
                 + " ORDER BY id" + (newestFirst ? " DESC" : "") + " LIMIT ?";
-        return em.unwrap(Session.class).doReturningWork(c -> {
-            try (PreparedStatement s = c.prepareStatement(sql)) {
-                int i = 1;
-                s.setInt(i++, previewBytes);
-                s.setInt(i++, previewBytes);
-                s.setLong(i++, cursor);
-                if (status != null) {
-                    s.setString(i++, status);
-                }
-                s.setInt(i, limit);
-                List<Listed> rows = new ArrayList<>();
-                try (ResultSet rs = s.executeQuery()) {
-                    while (rs.next()) {
-                        rows.add(listed(rs));
-                    }
-                }
-                return rows;
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            int i = 1;
+            s.setInt(i++, previewBytes);
+            s.setInt(i++, previewBytes);
+            s.setLong(i++, cursor);
+            if (status != null) {
+                s.setString(i++, status);
             }
-        });
+            s.setInt(i, limit);
+            List<Listed> rows = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(listed(rs));
+                }
+            }
+            return rows;
+        }
     }
 
     private static Listed listed(ResultSet rs) throws SQLException {
