@@ -19,7 +19,7 @@ import java.util.List;
  * {@value #NAME_CHARS} characters and the value's first {@value #VALUE_BYTES} bytes, with the whole
  * sizes. A rejection's are cut once, in memory, when it is kept ({@link #of}, {@link #stored}); a
  * parked outbox row's, and a rejection's kept before V14, by the database as they are listed
- * ({@link #select}), which parses the whole column of each row listed.
+ * ({@link #previewOf}), which parses the whole column of each row listed.
  */
 public final class HeaderPreviews {
 
@@ -49,20 +49,17 @@ public final class HeaderPreviews {
     }
 
     /**
-     * Two select-list expressions over {@code column} (a json array of {@code {"key", "value"}}
-     * objects, as {@code HeaderCodec} writes them, the key first): the previews as JSON text (NULL
-     * for no headers), then the count. Each header is read as the text of its element, never through
-     * PostgreSQL's JSON operators: they turn every string of the element into text, and a name may
-     * hold NUL, which text cannot ("unsupported Unicode escape sequence"). So the element's head
-     * carries the name's literal, cut, for {@link JsonLiterals} to read (a name character is at most
-     * 6 characters of literal, a backslash, {@code u} and four hex digits); the value, base64 and
-     * last, is matched at the element's end.
+     * A select-list expression over {@code column} (a json array of {@code {"key", "value"}} objects,
+     * as {@code HeaderCodec} writes them, the key first): the previews as JSON text, NULL for no
+     * headers ({@code json_array_length} gives the count). It parses the whole column, so it runs
+     * once per row, when the row is parked, and on rows kept before the previews were kept with them.
+     * Each header is read as the text of its element, never through PostgreSQL's JSON operators: they
+     * turn every string of the element into text, and a name may hold NUL, which text cannot
+     * ("unsupported Unicode escape sequence"). So the element's head carries the name's literal, cut,
+     * for {@link JsonLiterals} to read (a name character is at most 6 characters of literal, a
+     * backslash, {@code u} and four hex digits); the value, base64 and last, is matched at the
+     * element's end.
      */
-    static String select(String column) {
-        return previewOf(column) + ", json_array_length(" + column + ")";
-    }
-
-    /** {@link #select}'s first expression alone: the previews as JSON text. */
     public static String previewOf(String column) {
         return "(SELECT json_agg(json_build_object('head', left(y.t, " + HEAD_CHARS + "),"
                 + " 'v', left(x.v, " + VALUE_BASE64_CHARS + "), 'vl', length(x.v),"
@@ -73,7 +70,7 @@ public final class HeaderPreviews {
                 + " WHERE h.i <= " + MAX_HEADERS + ")::text";
     }
 
-    /** What {@link #select}'s two columns hold. */
+    /** What {@link #previewOf} gave, with the count. */
     static Headers read(String previews, int count) {
         List<HeaderPreview> shown = new ArrayList<>();
         if (previews != null) {

@@ -39,7 +39,7 @@ public class RejectionReads {
 
     /**
      * The headers' preview and count: kept with the row since V14; a row kept before is cut here, by
-     * {@link HeaderPreviews#select}, which parses its whole headers column (CASE and coalesce
+     * {@link HeaderPreviews#previewOf}, which parses its whole headers column (CASE and coalesce
      * evaluate that only for such rows).
      */
     private static final String HEADERS = "CASE WHEN header_count IS NULL THEN "

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Header names arrive as JSON string literals the database may have cut anywhere (HeaderPreviews.select);
+ * Header names arrive as JSON string literals the database may have cut anywhere (HeaderPreviews.previewOf);
  * what the database does is run for real in RejectionsTest, PoisonRecordsTest and ParkedOutboxTest.
  */
 class HeaderPreviewsTest {
@@ -51,7 +51,7 @@ class HeaderPreviewsTest {
 
     @Test
     void whatTheDatabaseCutIsReadAsTheSameCutInMemory() {
-        // an element as HeaderCodec wrote it, its head cut as select() cuts it: 16 + 6 * 256 + 1 characters
+        // an element as HeaderCodec wrote it, its head cut as previewOf() cuts it: 16 + 6 * 256 + 1 characters
         String name = "\u0000".repeat(300);
         String array = HeaderCodec.encode(List.of(new RawHeader(name, new byte[] {(byte) 0xff, 0})));
         String element = array.substring(1, array.length() - 1);
