@@ -9,6 +9,7 @@ import dev.moratorium.wire.RepeatedFailureLog;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -53,6 +54,9 @@ public class DeliveryWorkers {
     TargetGuard guard;
 
     @Inject
+    Vertx vertx;
+
+    @Inject
     @Wall
     Clock wall;
 
@@ -75,7 +79,8 @@ public class DeliveryWorkers {
             return;
         }
         // fails the start when the lease is not longer than one attempt may take
-        sender = new WebhookSender(AttemptBudget.of(settings), guard, wall);
+        sender = new WebhookSender(AttemptBudget.of(settings), guard, wall, vertx,
+                WebhookSender.options(settings.workers()));
         backoff = new Backoff(settings.initialBackoff(), settings.maxBackoff(),
                 () -> ThreadLocalRandom.current().nextDouble());
         running = true;

@@ -15,7 +15,8 @@ import java.util.Optional;
  * private, carrier-grade NAT, link-local (cloud metadata at 169.254.169.254 included), unique-local,
  * multicast or unspecified address is refused. The host is resolved when the subscription is
  * written and again before every delivery, so a name that later resolves elsewhere (DNS
- * rebinding) is caught then.
+ * rebinding) is caught then; and the delivery goes to the address checked ({@link Target}), not
+ * to whatever a second lookup of the name would answer.
  */
 public final class TargetGuard {
 
@@ -34,61 +35,99 @@ public final class TargetGuard {
         this.resolver = resolver;
     }
 
+    /**
+     * A URL checked: either the {@code problem} that refuses it, or its parts and the {@code address}
+     * its host resolved to when checked, which is where a delivery must connect. Letting the HTTP
+     * client resolve the name again left a window between the two lookups: a name served with a
+     * short TTL could answer a public address to the check and 169.254.169.254 to the client.
+     */
+    public record Target(String problem, URI uri, String host, InetAddress address) {
+
+        static Target refused(String problem) {
+            return new Target(problem, null, null, null);
+        }
+
+        public boolean isRefused() {
+            return problem != null;
+        }
+
+        public boolean isHttps() {
+            return uri.getScheme().equalsIgnoreCase("https");
+        }
+
+        /** The URL's port, or its scheme's. */
+        public int port() {
+            return uri.getPort() != -1 ? uri.getPort() : isHttps() ? 443 : 80;
+        }
+
+        /** What the request line names: the path (at least "/") and the query, as given. */
+        public String pathAndQuery() {
+            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+            return uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+        }
+    }
+
     /** Empty if the URL may be used; else a sentence saying why not. */
     public Optional<String> problem(String url) {
+        return Optional.ofNullable(check(url).problem());
+    }
+
+    /** The URL with the address to deliver to, or refused with a sentence saying why. */
+    public Target check(String url) {
         if (url == null || url.isBlank()) {
-            return Optional.of("url is required");
+            return Target.refused("url is required");
         }
         if (url.length() > MAX_URL_LENGTH) {
-            return Optional.of("url must be at most " + MAX_URL_LENGTH + " characters");
+            return Target.refused("url must be at most " + MAX_URL_LENGTH + " characters");
         }
         URI uri;
         try {
             uri = new URI(url);
         } catch (URISyntaxException e) {
-            return Optional.of("url is not a valid URL");
+            return Target.refused("url is not a valid URL");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            return Optional.of("url must be an http or https URL");
+            return Target.refused("url must be an http or https URL");
         }
         if (uri.getHost() == null || uri.getHost().isBlank()) {
-            return Optional.of("url must name a host");
+            return Target.refused("url must name a host");
         }
         if (uri.getRawUserInfo() != null) {
-            return Optional.of("url must not carry a user name or password");
+            return Target.refused("url must not carry a user name or password");
         }
         if (uri.getRawFragment() != null) {
-            return Optional.of("url must not have a fragment");
+            return Target.refused("url must not have a fragment");
         }
         if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65_535)) {
             // java.net.URI takes any number; the HTTP client then refuses the request at every attempt
-            return Optional.of("url's port must be from 1 to 65535");
+            return Target.refused("url's port must be from 1 to 65535");
         }
-        return hostProblem(uri.getHost());
+        return checkHost(uri);
     }
 
-    private Optional<String> hostProblem(String host) {
+    private Target checkHost(URI uri) {
+        String host = uri.getHost();
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         InetAddress[] addresses;
         try {
             addresses = resolver.resolve(bare);
         } catch (UnknownHostException e) {
-            return Optional.of("url's host " + bare + " does not resolve");
+            return Target.refused("url's host " + bare + " does not resolve");
         }
         if (addresses.length == 0) {
-            return Optional.of("url's host " + bare + " does not resolve");
+            return Target.refused("url's host " + bare + " does not resolve");
         }
-        if (allowPrivate) {
-            return Optional.empty();
-        }
-        for (InetAddress address : addresses) {
-            if (isInternal(address)) {
-                return Optional.of("url's host " + bare + " is a loopback, private, link-local or metadata address ("
-                        + address.getHostAddress() + "); only public addresses may receive webhooks");
+        if (!allowPrivate) {
+            for (InetAddress address : addresses) {
+                if (isInternal(address)) {
+                    return Target.refused("url's host " + bare + " is a loopback, private, link-local or metadata"
+                            + " address (" + address.getHostAddress() + "); only public addresses may receive webhooks");
+                }
             }
         }
-        return Optional.empty();
+        // the first, as InetAddress.getByName (what the JDK's client connected to) answers
+        return new Target(null, uri, bare, addresses[0]);
     }
 
     static boolean isInternal(InetAddress a) {

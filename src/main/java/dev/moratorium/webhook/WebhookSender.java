@@ -1,13 +1,20 @@
 package dev.moratorium.webhook;
 
 import dev.moratorium.clock.Wall;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,12 +25,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * POSTs one notification to one receiver, Standard Webhooks style. Redirects are never followed
- * (a 3xx is a failed attempt): following one would send the signed payload, and our requests,
- * wherever the receiver points, past the address check. The answer's body is discarded, and the
- * whole attempt — the host's resolution, then the exchange, body included — ends within the
- * connect and request timeouts together (see {@link #send} and {@link #answer}), which the lease
- * outlasts ({@link AttemptBudget}).
+ * POSTs one notification to one receiver, Standard Webhooks style, over a connection to the
+ * address {@link TargetGuard} checked for this attempt: the host name still names the request
+ * (its {@code Host} header, TLS's server name and the certificate's check), but nothing resolves
+ * it a second time, so a name that answers differently from one lookup to the next cannot send
+ * the request to an address the check refused. Redirects are never followed (a 3xx is a failed
+ * attempt): following one would send the signed payload, and our requests, wherever the receiver
+ * points, past the address check. The answer's body is discarded, and the whole attempt — the
+ * host's resolution, then the exchange, body included — ends within the connect and request
+ * timeouts together, which the lease outlasts ({@link AttemptBudget}).
  */
 class WebhookSender {
 
@@ -34,19 +44,34 @@ class WebhookSender {
     private final Duration answerDeadline;
     private final TargetGuard guard;
     private final Clock wall;
+    private final Vertx vertx;
+    private final HttpClientOptions options;
     /**
-     * Built by the first delivery, not at start: building a JDK HTTP client (its TLS context, its
-     * selector thread) took 80 ms of the start's main thread, and a replica with no subscriber
-     * never needs one.
+     * Made by the first delivery, not at start: a replica with no subscriber never needs one (the
+     * JDK's client this replaced took 80 ms of the start's main thread to build).
      */
     private volatile HttpClient client;
 
-    WebhookSender(AttemptBudget budget, TargetGuard guard, Clock wall) {
+    /**
+     * @param options the client's options: in the service Vert.x's defaults (the JDK's trusted
+     *     authorities, the host name checked against the certificate), a test's own authority in tests
+     */
+    WebhookSender(AttemptBudget budget, TargetGuard guard, Clock wall, Vertx vertx, HttpClientOptions options) {
         this.connectTimeout = budget.connectTimeout();
         this.requestTimeout = budget.requestTimeout();
         this.answerDeadline = budget.answerDeadline();
         this.guard = guard;
         this.wall = wall;
+        this.vertx = vertx;
+        this.options = options;
+    }
+
+    /** The options a delivery worker pool of {@code workers} threads needs: a connection each per receiver. */
+    static HttpClientOptions options(int workers) {
+        return new HttpClientOptions()
+                .setMaxPoolSize(Math.max(1, workers))
+                .setVerifyHost(true)
+                .setTrustAll(false);
     }
 
     private HttpClient client() {
@@ -55,11 +80,7 @@ class WebhookSender {
             synchronized (this) {
                 c = client;
                 if (c == null) {
-                    c = HttpClient.newBuilder()
-                            .version(HttpClient.Version.HTTP_1_1)
-                            .followRedirects(HttpClient.Redirect.NEVER)
-                            .connectTimeout(connectTimeout)
-                            .build();
+                    c = vertx.createHttpClient(options);
                     client = c;
                 }
             }
@@ -71,10 +92,10 @@ class WebhookSender {
         Instant at = wall.instant();
         long started = System.nanoTime();
         // Resolved again now: the name may point elsewhere than when the subscription was written.
-        Optional<String> refused = guard.problem(claim.url());
+        TargetGuard.Target target = guard.check(claim.url());
         Duration resolving = Duration.ofNanos(System.nanoTime() - started);
-        if (refused.isPresent()) {
-            return new Attempt(at, Optional.empty(), Optional.empty(), resolving.toMillis(), "refused: " + refused.get());
+        if (target.isRefused()) {
+            return new Attempt(at, Optional.empty(), Optional.empty(), resolving.toMillis(), "refused: " + target.problem());
         }
         if (resolving.compareTo(connectTimeout) >= 0) {
             // The lookup cannot be interrupted, and nothing extends the lease while it lasts: a resolver
@@ -85,71 +106,160 @@ class WebhookSender {
                     + " ms, not within the connect timeout of " + connectTimeout.toMillis() + " ms; nothing was sent");
         }
         long timestamp = at.getEpochSecond();
+        RequestOptions request;
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(claim.url()))
-                    .timeout(requestTimeout)
-                    .header("content-type", "application/json")
-                    .header("user-agent", "moratorium-service-webhooks/1")
-                    .header("webhook-id", webhookId)
-                    .header("webhook-timestamp", String.valueOf(timestamp))
-                    .header("webhook-signature", WebhookSecrets.signatureHeader(claim.secret(),
-                            claim.previousSecretAt(at), webhookId, timestamp, body))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                    .build();
-            HttpResponse<Void> response = answer(request, answerDeadline.minus(resolving));
-            long ms = elapsedMs(started);
-            Optional<Duration> retryAfter = Backoff.parseRetryAfter(
-                    response.headers().firstValue("retry-after").orElse(null), wall.instant());
-            return new Attempt(at, Optional.of(response.statusCode()), retryAfter, ms, null);
-        } catch (AnswerNotEnded e) {
-            return failed(at, started, "timeout: the answer did not end within " + answerDeadline.toMillis() + " ms");
-        } catch (HttpConnectTimeoutException e) {
-            return failed(at, started, "connect timeout");
-        } catch (HttpTimeoutException e) {
-            return failed(at, started, "timeout: no answer within " + requestTimeout.toMillis() + " ms");
-        } catch (IOException e) {
-            return failed(at, started, "connection error: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
+            request = new RequestOptions()
+                    .setMethod(HttpMethod.POST)
+                    .setServer(checkedAddress(target))
+                    .setHost(target.host())
+                    .setPort(target.port())
+                    .setSsl(target.isHttps())
+                    .setURI(target.pathAndQuery())
+                    .setConnectTimeout(connectTimeout.toMillis())
+                    .setFollowRedirects(false)
+                    .putHeader("content-type", "application/json")
+                    .putHeader("user-agent", "moratorium-service-webhooks/1")
+                    .putHeader("webhook-id", webhookId)
+                    .putHeader("webhook-timestamp", String.valueOf(timestamp))
+                    .putHeader("webhook-signature", WebhookSecrets.signatureHeader(claim.secret(),
+                            claim.previousSecretAt(at), webhookId, timestamp, body));
         } catch (IllegalArgumentException e) {
-            // A request the HTTP client will not build or send (a URL it refuses) is this subscription's
+            // A request the HTTP client will not build (a header it refuses) is this subscription's
             // failed attempt, retried with backoff and parked like any other: thrown, it failed the
             // worker's whole round, and the same subscription, due first, took every round again while
             // every other subscriber waited.
             return failed(at, started, "invalid request: " + e.getMessage());
         }
-    }
-
-    /**
-     * The answer, its body read to the end. The request timeout ends only the wait for the answer's
-     * headers: a receiver that then sends its body a byte at a time, or never ends it (a streaming
-     * endpoint given as the URL), held the delivery worker for ever, and since the subscription's
-     * lease ran out meanwhile, every other worker in turn. Cancelling the exchange closes its
-     * connection. {@code deadline} is what the resolution left of the attempt's budget.
-     */
-    private HttpResponse<Void> answer(HttpRequest request, Duration deadline) throws IOException, InterruptedException {
-        CompletableFuture<HttpResponse<Void>> pending = client().sendAsync(request, HttpResponse.BodyHandlers.discarding());
+        Exchange exchange = new Exchange();
         try {
-            return pending.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new AnswerNotEnded();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            if (e.getCause() instanceof RuntimeException unchecked) {
-                throw unchecked;
-            }
-            throw new IOException(e.getCause());
+            exchange.start(client(), request, body);
+            return answered(at, started, exchange, System.nanoTime() + answerDeadline.minus(resolving).toNanos());
+        } catch (IllegalArgumentException e) {
+            return failed(at, started, "invalid request: " + e.getMessage());
         } finally {
-            pending.cancel(true); // nothing once it is done; otherwise it closes the connection
+            exchange.abandonUnlessEnded(); // closes the connection of an answer not read to its end
         }
     }
 
-    /** The answer's headers came, but not the end of its body, within the deadline. */
-    private static final class AnswerNotEnded extends HttpTimeoutException {
+    /**
+     * The address checked, without its host name: given the name too, the socket address could be
+     * resolved again by it.
+     */
+    private static SocketAddress checkedAddress(TargetGuard.Target target) {
+        try {
+            InetAddress bare = InetAddress.getByAddress(target.address().getAddress());
+            return SocketAddress.inetSocketAddress(new InetSocketAddress(bare, target.port()));
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("the checked address is not an IP address", e);
+        }
+    }
 
-        AnswerNotEnded() {
-            super("the answer did not end in time");
+    /**
+     * Waits for the connection (within the connect timeout, which the client enforces), the answer's
+     * headers (within the request timeout) and the end of its body, all by {@code deadline}: the
+     * request timeout alone ended only the wait for the headers, and a receiver that then sends its
+     * body a byte at a time, or never ends it (a streaming endpoint given as the URL), held the
+     * delivery worker for ever, and since the subscription's lease ran out meanwhile, every other
+     * worker in turn.
+     */
+    private Attempt answered(Instant at, long started, Exchange exchange, long deadline) throws InterruptedException {
+        try {
+            try {
+                exchange.connected.get(remaining(deadline), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                return failed(at, started, "connect timeout");
+            }
+            long headersBy = Math.min(deadline, System.nanoTime() + requestTimeout.toNanos());
+            HttpClientResponse response;
+            try {
+                response = exchange.answered.get(remaining(headersBy), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                return failed(at, started, headersBy == deadline ? notEnded()
+                        : "timeout: no answer within " + requestTimeout.toMillis() + " ms");
+            }
+            try {
+                exchange.ended.get(remaining(deadline), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                return failed(at, started, notEnded());
+            }
+            Optional<Duration> retryAfter = Backoff.parseRetryAfter(response.getHeader("retry-after"), wall.instant());
+            return new Attempt(at, Optional.of(response.statusCode()), retryAfter, elapsedMs(started), null);
+        } catch (ExecutionException e) {
+            return failed(at, started, failure(e.getCause()));
+        }
+    }
+
+    private String notEnded() {
+        return "timeout: the answer did not end within " + answerDeadline.toMillis() + " ms";
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(0, deadline - System.nanoTime());
+    }
+
+    private static String failure(Throwable cause) {
+        if (cause instanceof ConnectTimeoutException) {
+            return "connect timeout";
+        }
+        if (cause instanceof IllegalArgumentException) {
+            return "invalid request: " + cause.getMessage();
+        }
+        // Netty's AnnotatedConnectException is a ConnectException with the address in its message
+        String kind = cause instanceof ConnectException ? "ConnectException" : cause.getClass().getSimpleName();
+        return "connection error: " + kind + (cause.getMessage() == null ? "" : " " + cause.getMessage());
+    }
+
+    /**
+     * One request's three stages, completed on the connection's event loop; the sending thread
+     * waits on them. The answer's body is discarded as it comes.
+     */
+    private static final class Exchange {
+
+        final CompletableFuture<HttpClientRequest> connected = new CompletableFuture<>();
+        final CompletableFuture<HttpClientResponse> answered = new CompletableFuture<>();
+        final CompletableFuture<Void> ended = new CompletableFuture<>();
+
+        void start(HttpClient client, RequestOptions options, byte[] body) {
+            client.request(options).onComplete(connecting -> {
+                if (connecting.failed()) {
+                    fail(connecting.cause());
+                    return;
+                }
+                HttpClientRequest request = connecting.result();
+                connected.complete(request);
+                request.send(Buffer.buffer(body)).onComplete(sending -> {
+                    if (sending.failed()) {
+                        fail(sending.cause());
+                        return;
+                    }
+                    HttpClientResponse response = sending.result();
+                    response.handler(chunk -> { });
+                    answered.complete(response);
+                    response.end().onComplete(ending -> {
+                        if (ending.failed()) {
+                            ended.completeExceptionally(ending.cause());
+                        } else {
+                            ended.complete(null);
+                        }
+                    });
+                });
+            });
+        }
+
+        private void fail(Throwable cause) {
+            connected.completeExceptionally(cause);
+            answered.completeExceptionally(cause);
+            ended.completeExceptionally(cause);
+        }
+
+        /**
+         * Resets the request (for HTTP/1.1, closes its connection) unless its answer was read to the
+         * end; a connection that comes after the sender gave up is reset as it comes.
+         */
+        void abandonUnlessEnded() {
+            if (!ended.isDone() || ended.isCompletedExceptionally()) {
+                connected.thenAccept(HttpClientRequest::reset);
+            }
         }
     }
 

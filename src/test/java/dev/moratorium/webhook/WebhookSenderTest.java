@@ -3,36 +3,64 @@ package dev.moratorium.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.PfxOptions;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The host's resolution counts in the attempt's budget: a lookup cannot be interrupted and nothing
  * extends the lease while it lasts, so an attempt whose lookup used the connect timeout sends
  * nothing, and one whose lookup was slow has that much less time for the answer. A receiver on
- * loopback, a resolver that answers late.
+ * loopback, a resolver that answers late. And the request goes to the address the check resolved,
+ * never to a second lookup of the name, over TLS too, where the name is still checked against the
+ * receiver's certificate.
  */
 class WebhookSenderTest {
 
+    private static Vertx vertx;
+
     private final AtomicInteger requests = new AtomicInteger();
+    private final Map<String, String> hostHeaders = new ConcurrentHashMap<>();
     private final CountDownLatch never = new CountDownLatch(1);
     private HttpServer receiver;
+
+    @BeforeAll
+    static void startVertx() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stopVertx() {
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
 
     @BeforeEach
     void startReceiver() throws Exception {
         receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
         receiver.createContext("/ok", exchange -> {
             requests.incrementAndGet();
+            hostHeaders.put(exchange.getRequestURI().toString(), exchange.getRequestHeaders().getFirst("host"));
             exchange.sendResponseHeaders(204, -1);
             exchange.close();
         });
@@ -98,9 +126,88 @@ class WebhookSenderTest {
         assertThat(requests).hasValue(1);
     }
 
+    /**
+     * The name given resolves, for the check, to the receiver's loopback address; the system's
+     * resolver knows no such name (.test is reserved, RFC 6761). A client that resolved the name
+     * again, as the JDK's did, failed to connect (or, with a name answering differently to each
+     * lookup, connected where the check had not looked).
+     */
+    @Test
+    void theRequestGoesToTheAddressCheckedNotToASecondLookup() throws Exception {
+        AtomicInteger lookups = new AtomicInteger();
+        WebhookSender sender = sender(Duration.ofSeconds(2), Duration.ofSeconds(2), host -> {
+            lookups.incrementAndGet();
+            return new InetAddress[] {InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1})};
+        });
+        int port = receiver.getAddress().getPort();
+
+        Attempt attempt = sender.send(claimTo("http://rebound.test:" + port + "/ok?n=1"), "msg_4",
+                "{}".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(attempt.error()).isNull();
+        assertThat(attempt.status()).contains(204);
+        assertThat(lookups).hasValue(1);
+        assertThat(hostHeaders).containsEntry("/ok?n=1", "rebound.test:" + port);
+    }
+
+    /**
+     * Over TLS the checked address is connected to, and the URL's name is still what the server is
+     * told (SNI) and what its certificate must name: a certificate for another name is refused.
+     */
+    @Test
+    void overTlsTheNameIsStillCheckedAgainstTheCertificate(@TempDir Path dir) throws Exception {
+        Path keyStore = dir.resolve("receiver.p12");
+        Path certificate = dir.resolve("receiver.pem");
+        keytool("-genkeypair", "-alias", "receiver", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=hook.test", "-ext", "san=dns:hook.test", "-validity", "2",
+                "-keystore", keyStore.toString(), "-storetype", "PKCS12", "-storepass", "changeit");
+        keytool("-exportcert", "-rfc", "-alias", "receiver", "-keystore", keyStore.toString(),
+                "-storepass", "changeit", "-file", certificate.toString());
+        AtomicReference<String> serverName = new AtomicReference<>();
+        io.vertx.core.http.HttpServer tls = vertx.createHttpServer(new HttpServerOptions()
+                        .setSsl(true).setSni(true).setHost("127.0.0.1")
+                        .setKeyCertOptions(new PfxOptions().setPath(keyStore.toString()).setPassword("changeit")))
+                .requestHandler(request -> {
+                    serverName.set(request.connection().indicatedServerName());
+                    request.response().setStatusCode(204).end();
+                });
+        int port = tls.listen(0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+        try {
+            AttemptBudget budget = new AttemptBudget(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(5));
+            HttpClientOptions trusting = WebhookSender.options(1)
+                    .setTrustOptions(new PemTrustOptions().addCertPath(certificate.toString()));
+            WebhookSender sender = new WebhookSender(budget, new TargetGuard(true,
+                    host -> new InetAddress[] {InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1})}),
+                    Clock.systemUTC(), vertx, trusting);
+
+            Attempt named = sender.send(claimTo("https://hook.test:" + port + "/"), "msg_5",
+                    "{}".getBytes(StandardCharsets.UTF_8));
+            Attempt misnamed = sender.send(claimTo("https://other.test:" + port + "/"), "msg_6",
+                    "{}".getBytes(StandardCharsets.UTF_8));
+
+            assertThat(named.error()).isNull();
+            assertThat(named.status()).contains(204);
+            assertThat(serverName).hasValue("hook.test");
+            assertThat(misnamed.status()).isEmpty();
+            assertThat(misnamed.error()).startsWith("connection error: SSLHandshakeException");
+        } finally {
+            tls.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void keytool(String... arguments) throws Exception {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        command.addAll(List.of(arguments));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(output).isZero();
+    }
+
     private static WebhookSender sender(Duration connect, Duration request, TargetGuard.Resolver resolver) {
         AttemptBudget budget = new AttemptBudget(connect, request, connect.plus(request).plusSeconds(1));
-        return new WebhookSender(budget, new TargetGuard(true, resolver), Clock.systemUTC());
+        return new WebhookSender(budget, new TargetGuard(true, resolver), Clock.systemUTC(), vertx,
+                WebhookSender.options(1));
     }
 
     private static TargetGuard.Resolver slowResolver(Duration delay) {
@@ -115,7 +222,10 @@ class WebhookSenderTest {
     }
 
     private Claim claim(String path) {
-        String url = "http://localhost:" + receiver.getAddress().getPort() + path;
+        return claimTo("http://localhost:" + receiver.getAddress().getPort() + path);
+    }
+
+    private static Claim claimTo(String url) {
         return new Claim("sub_1", url, WebhookSecrets.generate(), null, null,
                 SubscriptionFilter.of(List.of(), List.of()), 0, 0, null, 1);
     }
