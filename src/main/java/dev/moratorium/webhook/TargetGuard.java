@@ -60,6 +60,15 @@ public final class TargetGuard {
             return uri.getPort() != -1 ? uri.getPort() : isHttps() ? 443 : 80;
         }
 
+        /**
+         * The {@code Host} header: the URL's host (an IPv6 address in brackets) and its port unless it
+         * is the scheme's own, as browsers and the JDK's client write it.
+         */
+        public String authority() {
+            return uri.getPort() == -1 || uri.getPort() == (isHttps() ? 443 : 80)
+                    ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
+        }
+
         /** What the request line names: the path (at least "/") and the query, as given. */
         public String pathAndQuery() {
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();

@@ -117,6 +117,8 @@ class WebhookSender {
                     .setURI(target.pathAndQuery())
                     .setConnectTimeout(connectTimeout.toMillis())
                     .setFollowRedirects(false)
+                    // Vert.x would write an IPv6 host without its brackets (and with ":port" glued on)
+                    .putHeader("host", target.authority())
                     .putHeader("content-type", "application/json")
                     .putHeader("user-agent", "moratorium-service-webhooks/1")
                     .putHeader("webhook-id", webhookId)

@@ -93,4 +93,36 @@ class TargetGuardTest {
         String url = "https://hooks.example.com/" + "a".repeat(2048);
         assertThat(strict.problem(url)).hasValueSatisfying(p -> assertThat(p).contains("2048"));
     }
+
+    /** What a delivery is sent with: the address checked, the Host header, the request line's target. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "https://hooks.example.com/moratoria|93.184.216.34|443|hooks.example.com|/moratoria",
+            "https://hooks.example.com:443|93.184.216.34|443|hooks.example.com|/",
+            "http://hooks.example.com:80/x?y=1|93.184.216.34|80|hooks.example.com|/x?y=1",
+            "http://hooks.example.com:8080/a%20b?c=%2F&d|93.184.216.34|8080|hooks.example.com:8080|/a%20b?c=%2F&d",
+            "https://hooks.example.com:80/|93.184.216.34|80|hooks.example.com:80|/",
+            "https://v6.example.com:8443/|2606:2800:220:1:248:1893:25c8:1946|8443|v6.example.com:8443|/",
+            "https://[2606:2800:220:1:248:1893:25c8:1946]/|2606:2800:220:1:248:1893:25c8:1946|443|[2606:2800:220:1:248:1893:25c8:1946]|/"})
+    void aTargetCarriesTheAddressCheckedAndTheNameToSend(String url, String address, int port, String authority,
+            String target) throws Exception {
+        TargetGuard.Target checked = strict.check(url);
+
+        assertThat(checked.isRefused()).isFalse();
+        assertThat(checked.address()).isEqualTo(InetAddress.getByName(address));
+        assertThat(checked.port()).isEqualTo(port);
+        assertThat(checked.authority()).isEqualTo(authority);
+        assertThat(checked.pathAndQuery()).isEqualTo(target);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aNameWithSeveralAddressesIsSentToTheFirstWhenNoneIsInternal() throws Exception {
+        InetAddress first = InetAddress.getByName("93.184.216.34");
+        InetAddress second = InetAddress.getByName("93.184.216.35");
+        TargetGuard guard = new TargetGuard(false, host -> new InetAddress[] {first, second});
+
+        assertThat(guard.check("https://two.example.com/").address()).isEqualTo(first);
+        assertThat(new TargetGuard(false, host -> new InetAddress[] {first, InetAddress.getByName("10.0.0.1")})
+                .check("https://two.example.com/").problem()).contains("private");
+    }
 }

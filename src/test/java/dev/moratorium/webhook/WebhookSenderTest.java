@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.PfxOptions;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -148,6 +150,44 @@ class WebhookSenderTest {
         assertThat(attempt.status()).contains(204);
         assertThat(lookups).hasValue(1);
         assertThat(hostHeaders).containsEntry("/ok?n=1", "rebound.test:" + port);
+    }
+
+    /**
+     * The Host header is given once, an IPv6 address in it in brackets: Vert.x's own would have been
+     * "::1:port", which a receiver cannot parse. Its port is left out where it is the scheme's own
+     * ({@code TargetGuardTest}).
+     */
+    @Test
+    void anIpv6HostIsNamedInBracketsAndOnce() throws Exception {
+        Inet6Address loopback6 = (Inet6Address) InetAddress.getByName("::1");
+        HttpServer v6;
+        try {
+            v6 = HttpServer.create(new InetSocketAddress(loopback6, 0), 10);
+        } catch (java.io.IOException e) {
+            Assumptions.abort("no IPv6 loopback on this machine: " + e);
+            return;
+        }
+        Map<String, List<String>> seen = new ConcurrentHashMap<>();
+        v6.createContext("/", exchange -> {
+            seen.put("host", exchange.getRequestHeaders().get("host"));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        v6.start();
+        try {
+            int port = v6.getAddress().getPort();
+            WebhookSender sender = sender(Duration.ofSeconds(2), Duration.ofSeconds(2),
+                    host -> new InetAddress[] {InetAddress.getByName(host)});
+
+            Attempt attempt = sender.send(claimTo("http://[::1]:" + port + "/v6"), "msg_7",
+                    "{}".getBytes(StandardCharsets.UTF_8));
+
+            assertThat(attempt.error()).isNull();
+            assertThat(attempt.status()).contains(204);
+            assertThat(seen.get("host")).containsExactly("[::1]:" + port);
+        } finally {
+            v6.stop(0);
+        }
     }
 
     /**
