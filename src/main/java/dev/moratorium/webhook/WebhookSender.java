@@ -187,7 +187,8 @@ class WebhookSender {
             Optional<Duration> retryAfter = Backoff.parseRetryAfter(response.getHeader("retry-after"), wall.instant());
             return new Attempt(at, Optional.of(response.statusCode()), retryAfter, elapsedMs(started), null);
         } catch (ExecutionException e) {
-            return failed(at, started, failure(e.getCause()));
+            boolean connected = exchange.connected.isDone() && !exchange.connected.isCompletedExceptionally();
+            return failed(at, started, failure(e.getCause(), connected));
         }
     }
 
@@ -199,12 +200,14 @@ class WebhookSender {
         return Math.max(0, deadline - System.nanoTime());
     }
 
-    private static String failure(Throwable cause) {
+    /** {@code connected}: the connection was made, so what the HTTP layer refuses is the receiver's answer. */
+    private static String failure(Throwable cause, boolean connected) {
         if (cause instanceof ConnectTimeoutException) {
             return "connect timeout";
         }
         if (cause instanceof IllegalArgumentException) {
-            return "invalid request: " + cause.getMessage();
+            // Netty's decoder refuses an answer that is not HTTP ("invalid version format: SSH-2.0-…")
+            return (connected ? "invalid answer: " : "invalid request: ") + cause.getMessage();
         }
         // Netty's AnnotatedConnectException is a ConnectException with the address in its message
         String kind = cause instanceof ConnectException ? "ConnectException" : cause.getClass().getSimpleName();

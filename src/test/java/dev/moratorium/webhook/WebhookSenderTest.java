@@ -29,6 +29,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The host's resolution counts in the attempt's budget: a lookup cannot be interrupted and nothing
@@ -187,6 +189,53 @@ class WebhookSenderTest {
             assertThat(seen.get("host")).containsExactly("[::1]:" + port);
         } finally {
             v6.stop(0);
+        }
+    }
+
+    /**
+     * A receiver may answer anything. An answer that is not HTTP, one whose headers never end (1 MiB
+     * of them) and one cut off before its body ends are each this attempt's failure, with a reason,
+     * within the budget; nothing is thrown into the worker's round.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "not http|invalid answer: invalid version format: SSH-2.0-OPENSSH_9.2",
+            "endless headers|connection error: TooLongHttpHeaderException",
+            "cut body|connection error: "})
+    void whateverAReceiverAnswersIsAnAttemptWithAReason(String answer, String reason) throws Exception {
+        try (java.net.ServerSocket raw = new java.net.ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (java.net.Socket socket = raw.accept()) {
+                    socket.getInputStream().read(new byte[8192]);
+                    java.io.OutputStream out = socket.getOutputStream();
+                    switch (answer) {
+                        case "not http" -> out.write("SSH-2.0-OpenSSH_9.2\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        case "endless headers" -> {
+                            out.write("HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII));
+                            byte[] header = ("x-filler: " + "a".repeat(1000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                            for (int i = 0; i < 1024; i++) {
+                                out.write(header);
+                            }
+                        }
+                        default -> out.write("HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nshort"
+                                .getBytes(StandardCharsets.US_ASCII));
+                    }
+                    out.flush();
+                } catch (java.io.IOException e) {
+                    // the client may close first (headers too long): that is its answer
+                }
+            });
+            server.start();
+            WebhookSender sender = sender(Duration.ofSeconds(2), Duration.ofSeconds(2), slowResolver(Duration.ZERO));
+
+            long started = System.nanoTime();
+            Attempt attempt = sender.send(claimTo("http://localhost:" + raw.getLocalPort() + "/"), "msg_8",
+                    "{}".getBytes(StandardCharsets.UTF_8));
+
+            assertThat(attempt.delivered()).isFalse();
+            assertThat(attempt.error()).startsWith(reason).hasSizeLessThanOrEqualTo(300);
+            assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(4_000);
+            server.join(5_000);
         }
     }
 
