@@ -1,5 +1,7 @@
 package dev.moratorium.api;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.outbox.ParkedRowsGauge;
 import dev.moratorium.security.CallerPermissions;
@@ -7,10 +9,8 @@ import dev.moratorium.store.ParkedOutbox;
 import dev.moratorium.wire.ApiError;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
-import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -22,6 +22,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.StreamingOutput;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 
 /**
  * Outbox rows the broker refused and the relay set aside, for an operator: listed with their
@@ -43,16 +45,28 @@ public class ParkedOutboxResource {
     @Inject
     ParkedRowsGauge gauge;
 
+    private final ObjectWriter writer;
+
+    @Inject
+    ParkedOutboxResource(ObjectMapper json) {
+        this.writer = ChunkedList.writer(json, ParkedRow.class);
+    }
+
     /** Oldest first; {@code after} is the last id seen. */
     @GET
-    @Transactional(Transactional.TxType.SUPPORTS)
     @Operation(operationId = "listParkedOutboxRows", summary = "Outbox rows the broker refused, oldest first")
-    @APIResponse(responseCode = "200", description = "The parked rows after the cursor")
+    @APIResponse(responseCode = "200", description = "The parked rows after the cursor",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.ARRAY, implementation = ParkedRow.class)))
     @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public List<ParkedRow> list(@QueryParam("after") String after, @QueryParam("limit") String limit) {
+    @APIResponse(responseCode = "503", description = "As many long lists as the replica writes at once are being written;"
+            + " Retry-After says when to try again", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public StreamingOutput list(@QueryParam("after") String after, @QueryParam("limit") String limit) {
         long cursor = Params.cursor("after", after);
         int max = Params.integer("limit", limit, 100, 1, 500);
-        return parked.list(cursor, max, PREVIEW).stream().map(ParkedOutboxResource::view).toList();
+        // a dead letter carries its input's headers: read and written a chunk at a time (ChunkedList)
+        return ChunkedList.of(writer, cursor, max, (from, n) -> parked.list(from, n, PREVIEW), ParkedOutbox.Parked::id,
+                ParkedOutboxResource::view);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.moratorium.api;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.moratorium.ingest.RejectionRetry;
 import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.RejectionEntity;
@@ -7,7 +9,6 @@ import dev.moratorium.store.RejectionReads;
 import dev.moratorium.wire.ApiError;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
-import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -20,6 +21,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.StreamingOutput;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import java.util.List;
 import java.util.Locale;
 
@@ -34,17 +37,27 @@ public class RejectionsResource {
     @Inject
     RejectionReads rejections;
 
+    private final ObjectWriter writer;
+
+    @Inject
+    RejectionsResource(ObjectMapper json) {
+        this.writer = ChunkedList.writer(json, RejectionView.class);
+    }
+
     /**
      * Oldest first, {@code after} the last id seen; or, with {@code order=newest}, newest first,
      * {@code before} the last id seen (a dashboard's "latest", without walking every older page).
      * {@code status} OPEN or RESOLVED.
      */
     @GET
-    @Transactional(Transactional.TxType.SUPPORTS)
     @Operation(operationId = "listRejections", summary = "Rejected records with their reasons, oldest first (or newest first)")
-    @APIResponse(responseCode = "200", description = "The rejections after (or before) the cursor")
+    @APIResponse(responseCode = "200", description = "The rejections after (or before) the cursor",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.ARRAY, implementation = RejectionView.class)))
     @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public List<RejectionView> list(@QueryParam("status") String status, @QueryParam("after") String after,
+    @APIResponse(responseCode = "503", description = "As many long lists as the replica writes at once are being written;"
+            + " Retry-After says when to try again", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public StreamingOutput list(@QueryParam("status") String status, @QueryParam("after") String after,
             @QueryParam("limit") String limit,
             @Parameter(description = "oldest (default; page with after) or newest (page with before)",
                     schema = @Schema(enumeration = {"oldest", "newest"})) @QueryParam("order") String order,
@@ -64,11 +77,14 @@ public class RejectionsResource {
         }
         int max = Params.integer("limit", limit, 100, 1, 500);
         String st = s == null ? null : s.toUpperCase(Locale.ROOT);
-        List<RejectionReads.Listed> rows = newest
-                ? rejections.newest(st, given(before) ? Params.cursor("before", before) : Long.MAX_VALUE, max,
-                        RejectionView.PREVIEW)
-                : rejections.list(st, Params.cursor("after", after), max, RejectionView.PREVIEW);
-        return rows.stream().map(r -> RejectionView.of(r, null)).toList();
+        // read and written a chunk at a time: 500 rejections may be 25 MB of JSON (ChunkedList)
+        return newest
+                ? ChunkedList.of(writer, given(before) ? Params.cursor("before", before) : Long.MAX_VALUE, max,
+                        (cursor, n) -> rejections.newest(st, cursor, n, RejectionView.PREVIEW), RejectionReads.Listed::id,
+                        r -> RejectionView.of(r, null))
+                : ChunkedList.of(writer, Params.cursor("after", after), max,
+                        (cursor, n) -> rejections.list(st, cursor, n, RejectionView.PREVIEW), RejectionReads.Listed::id,
+                        r -> RejectionView.of(r, null));
     }
 
     private static boolean given(String parameter) {

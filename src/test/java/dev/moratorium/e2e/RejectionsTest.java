@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moratorium.api.RejectionView;
+import dev.moratorium.store.RejectionReads;
 import dev.moratorium.testing.Events;
 import dev.moratorium.testing.Sql;
 import dev.moratorium.testing.TestKafka;
@@ -57,6 +60,9 @@ class RejectionsTest {
 
     @Inject
     DataSource dataSource;
+
+    @Inject
+    ObjectMapper json;
 
     @BeforeAll
     void sendGoodAndBadRecords() {
@@ -294,5 +300,57 @@ class RejectionsTest {
         Sql.execute(dataSource, "UPDATE rejection SET header_preview = NULL, header_count = NULL");
         assertThat(given().get("/rejections?limit=500").then().statusCode(200).extract().asString()).isEqualTo(listed);
         assertThat(given().get("/rejections?order=newest&limit=5").then().extract().asString()).isEqualTo(newest);
+    }
+
+    /**
+     * A list is read and written 25 rows at a time (api.ChunkedList), each chunk by the list's own
+     * cursor: the answer is the array the one statement of before built whole, byte for byte, and
+     * pages of any size, across chunk boundaries, in both orders and with a status, add up to it.
+     */
+    @Test
+    @Order(7)
+    void aListWrittenChunkByChunkIsTheListBuiltWhole() throws Exception {
+        for (int n = 0; n < 40; n++) {
+            TestKafka.send("policy-changes", "chunk-" + n, ("{oops " + n).getBytes(StandardCharsets.UTF_8), STRUCTURED);
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(given().get("/rejections?limit=500")
+                .then().extract().jsonPath().getList("findAll { it.key.startsWith('chunk-') }")).hasSize(40));
+        String whole = given().get("/rejections?limit=500").then().statusCode(200).extract().asString();
+        List<Map<String, Object>> rows = JsonPath.from(whole).getList("$");
+        assertThat(rows.size()).isGreaterThan(2 * 25);
+
+        try (var c = dataSource.getConnection()) {
+            List<RejectionView> builtWhole = RejectionReads.list(c, null, false, 0, 500, 2048).stream()
+                    .map(r -> RejectionView.of(r, null)).toList();
+            assertThat(whole).isEqualTo(json.writeValueAsString(builtWhole));
+            List<RejectionView> openNewest = RejectionReads.list(c, "OPEN", true, Long.MAX_VALUE, 30, 2048).stream()
+                    .map(r -> RejectionView.of(r, null)).toList();
+            assertThat(given().get("/rejections?status=open&order=newest&limit=30").then().statusCode(200).extract()
+                    .asString()).isEqualTo(json.writeValueAsString(openNewest));
+        }
+
+        List<Object> ids = rows.stream().map(r -> r.get("id")).toList();
+        List<Object> reversed = new java.util.ArrayList<>(ids);
+        java.util.Collections.reverse(reversed);
+        for (int size : new int[] {7, 25, 26, 50}) {
+            assertThat(paged("/rejections?limit=" + size + "&after=", 0)).as("oldest first, pages of " + size)
+                    .isEqualTo(ids);
+            List<Object> newestFirst = paged("/rejections?order=newest&limit=" + size + "&before=", Long.MAX_VALUE);
+            assertThat(newestFirst).as("newest first, pages of " + size).isEqualTo(reversed);
+        }
+    }
+
+    /** The ids of every page, following the cursor from {@code start} until a page is empty. */
+    private static List<Object> paged(String query, long start) {
+        List<Object> ids = new java.util.ArrayList<>();
+        long cursor = start;
+        while (true) {
+            List<Number> page = given().get(query + cursor).then().statusCode(200).extract().jsonPath().getList("id");
+            if (page.isEmpty()) {
+                return ids;
+            }
+            ids.addAll(page);
+            cursor = page.get(page.size() - 1).longValue();
+        }
     }
 }

@@ -181,6 +181,40 @@ class ParkedOutboxTest {
         }
     }
 
+    /** The list is read and written 25 rows at a time (api.ChunkedList): pages across the chunks add up. */
+    @Test
+    void pagesOfParkedRowsAcrossChunksAddUpToTheWholeList() {
+        long first = 3_000_000_000_000L;
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("INSERT INTO outbox_parked"
+                + " (id, topic, record_key, payload, headers, created_at, reason, parked_at)"
+                + " SELECT :first + i, :topic, convert_to('k' || i, 'UTF8'), convert_to('p', 'UTF8'), '[]'::json, now(),"
+                + " 'RecordTooLargeException: test', now() FROM generate_series(0, 59) AS i")
+                .setParameter("first", first).setParameter("topic", Topics.NOTIFICATIONS).executeUpdate());
+        try {
+            List<Long> expected = java.util.stream.LongStream.range(first, first + 60).boxed().toList();
+            assertThat(parkedIds(first - 1, 500)).isEqualTo(expected);
+            assertThat(parkedIds(first - 1, 55)).isEqualTo(expected.subList(0, 55));
+            for (int size : new int[] {25, 26}) {
+                List<Long> paged = new ArrayList<>();
+                long after = first - 1;
+                for (List<Long> page = parkedIds(after, size); !page.isEmpty(); page = parkedIds(after, size)) {
+                    paged.addAll(page);
+                    after = page.get(page.size() - 1);
+                }
+                assertThat(paged).as("pages of " + size).isEqualTo(expected);
+            }
+        } finally {
+            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("DELETE FROM outbox_parked WHERE id >= :first")
+                    .setParameter("first", first).executeUpdate());
+        }
+    }
+
+    private static List<Long> parkedIds(long after, int limit) {
+        List<Number> ids = given().get("/outbox/parked?after=" + after + "&limit=" + limit).then().statusCode(200)
+                .extract().jsonPath().getList("id");
+        return ids.stream().map(Number::longValue).toList();
+    }
+
     /** Outbox rows as a writer makes them: ids taken under the writers' lock, one transaction. */
     private List<Long> enqueue(String key, List<byte[]> payloads) {
         return outbox.enqueue(key, "test.parking", payloads);

@@ -1,0 +1,128 @@
+package dev.moratorium.api;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+
+/**
+ * A list answer written as it is read: a JSON array whose rows are read {@link #CHUNK} at a time,
+ * each chunk by the list's own keyset cursor in a statement of its own, and written before the
+ * next is read. The answer is the same array, row for row, as the list built whole; only its
+ * memory differs. A page of 500 rejections of records that were nearly all headers is 25 MB of
+ * JSON: built whole (the driver's rows, the views, then the JSON) four such answers at once
+ * filled the pod's 160 MB heap, and {@code -XX:+ExitOnOutOfMemoryError} ended the service, so a
+ * producer's 27 MB of records and an operator's script could restart it again and again. Written
+ * chunk by chunk, an answer holds one chunk's rows (about 5 MB for 25 such rows, as the driver's
+ * text, the previews and the view), Quarkus's output stream makes the writing thread wait while
+ * the client is behind, and no connection is held between chunks, so a slow reader holds a worker
+ * thread, not the database. Quarkus runs up to 200 such threads, so the answers written at once
+ * are limited too ({@link Places}): 24 clients reading at 2 MB/s each took the heap to its limit.
+ */
+final class ChunkedList {
+
+    /** Rows read and written at a time. */
+    static final int CHUNK = 25;
+
+    /** Answers written at once, per replica; a list beyond them waits, then is told to come back. */
+    static final Places PLACES = new Places(8, Duration.ofSeconds(5));
+
+    /**
+     * The answers being written. A place is taken by the answer's writing and given back when it
+     * ends however it ends; one not given within the wait is a 503 {@code busy} with Retry-After,
+     * before a byte of the answer is written.
+     */
+    static final class Places {
+
+        private final Semaphore free;
+        private final Duration wait;
+
+        Places(int places, Duration wait) {
+            this.free = new Semaphore(places, true);
+            this.wait = wait;
+        }
+
+        void take() {
+            try {
+                if (free.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw ApiException.unavailable("busy", "as many long lists as this replica writes at once are being"
+                    + " written; try again shortly", 2);
+        }
+
+        void giveBack() {
+            free.release();
+        }
+    }
+
+    /** Reads up to {@code limit} rows past {@code cursor}, in the list's order. */
+    interface Reader<R> {
+        List<R> read(long cursor, int limit);
+    }
+
+    private ChunkedList() {
+    }
+
+    /** For each list's resource: its view type written as the application's JSON writes it. */
+    static ObjectWriter writer(ObjectMapper json, Class<?> view) {
+        // one flush for the whole answer (Jackson's buffer fills and passes on what it holds), not one per row
+        return json.writerFor(view).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+    }
+
+    /**
+     * Up to {@code limit} rows past {@code cursor}, as {@code view} shows them; {@code next} is the
+     * cursor a row leaves for the rows after it (its id).
+     */
+    static <R> StreamingOutput of(ObjectWriter writer, long cursor, int limit, Reader<R> reader, ToLongFunction<R> next,
+            Function<R, ?> view) {
+        return of(PLACES, writer, cursor, limit, reader, next, view);
+    }
+
+    static <R> StreamingOutput of(Places places, ObjectWriter writer, long cursor, int limit, Reader<R> reader,
+            ToLongFunction<R> next, Function<R, ?> view) {
+        return output -> {
+            places.take();
+            try {
+                write(output, writer, cursor, limit, reader, next, view);
+            } finally {
+                places.giveBack();
+            }
+        };
+    }
+
+    private static <R> void write(OutputStream output, ObjectWriter writer, long cursor, int limit, Reader<R> reader,
+            ToLongFunction<R> next, Function<R, ?> view) throws IOException {
+        JsonGenerator json = writer.createGenerator(output);
+        json.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        json.writeStartArray();
+        long after = cursor;
+        int left = limit;
+        while (left > 0) {
+            int wanted = Math.min(CHUNK, left);
+            List<R> rows = reader.read(after, wanted);
+            for (R row : rows) {
+                writer.writeValue(json, view.apply(row));
+            }
+            if (rows.size() < wanted) {
+                break;
+            }
+            left -= wanted;
+            after = next.applyAsLong(rows.get(rows.size() - 1));
+        }
+        json.writeEndArray();
+        json.close();
+    }
+}

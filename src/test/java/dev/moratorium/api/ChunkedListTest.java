@@ -1,0 +1,110 @@
+package dev.moratorium.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A list answer read a chunk at a time by its cursor and written as one JSON array; and the places
+ * that bound how many such answers are written at once.
+ */
+class ChunkedListTest {
+
+    private static final ObjectWriter WRITER = ChunkedList.writer(new ObjectMapper(), Row.class);
+
+    record Row(long id, String name) {
+    }
+
+    private final List<Row> table = LongStream.rangeClosed(1, 60).mapToObj(i -> new Row(i, "r" + i)).toList();
+    private final List<String> reads = new ArrayList<>();
+
+    private List<Row> read(long after, int limit) {
+        reads.add(after + "+" + limit);
+        return table.stream().filter(r -> r.id() > after).limit(limit).toList();
+    }
+
+    @Test
+    void aPageIsReadAChunkAtATimeByItsCursorAndIsOneArray() throws Exception {
+        String all = written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1)), WRITER, 0, 500,
+                this::read, Row::id, r -> r));
+
+        assertThat(all).isEqualTo(new ObjectMapper().writeValueAsString(table));
+        assertThat(reads).containsExactly("0+25", "25+25", "50+25");
+    }
+
+    @Test
+    void aPageStopsAtItsLimitOrWhereTheRowsEnd() throws Exception {
+        String fifty = written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1)), WRITER, 5, 50,
+                this::read, Row::id, r -> r));
+        assertThat(new ObjectMapper().readTree(fifty)).hasSize(50);
+        assertThat(reads).containsExactly("5+25", "30+25");
+
+        reads.clear();
+        assertThat(written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1)), WRITER, 60, 100,
+                this::read, Row::id, r -> r))).isEqualTo("[]");
+        assertThat(reads).containsExactly("60+25");
+    }
+
+    /**
+     * One place: while a client is slow to take its answer, the next list waits for the place, then
+     * is a 503 busy before anything is read; once the first answer ends, the place is free again.
+     */
+    @Test
+    void beyondItsPlacesAListWaitsThenIsToldToComeBack() throws Exception {
+        ChunkedList.Places places = new ChunkedList.Places(1, Duration.ofMillis(300));
+        CountDownLatch slowClient = new CountDownLatch(1);
+        CountDownLatch writing = new CountDownLatch(1);
+        OutputStream blocked = new OutputStream() {
+            @Override
+            public void write(int b) {
+                writing.countDown();
+                try {
+                    slowClient.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        Thread first = new Thread(() -> {
+            try {
+                ChunkedList.of(places, WRITER, 0, 500, this::read, Row::id, r -> r).write(blocked);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        first.start();
+        assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+        int readsBefore = reads.size();
+
+        assertThatThrownBy(() -> written(ChunkedList.of(places, WRITER, 0, 500, this::read, Row::id, r -> r)))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(503);
+                    assertThat(e.code()).isEqualTo("busy");
+                    assertThat(e.retryAfterSeconds()).isEqualTo(2);
+                });
+        assertThat(reads).hasSize(readsBefore);
+
+        slowClient.countDown();
+        first.join(10_000);
+        assertThat(written(ChunkedList.of(places, WRITER, 0, 10, this::read, Row::id, r -> r))).startsWith("[{\"id\":1,");
+    }
+
+    private static String written(StreamingOutput answer) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        answer.write(out);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}
