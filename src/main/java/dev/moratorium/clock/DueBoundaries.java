@@ -55,15 +55,31 @@ public class DueBoundaries {
         return due.size();
     }
 
+    /**
+     * Advances the due policies in one transaction, loaded {@link #LOAD} at a time, until the
+     * transaction holds its budget's worth of rows ({@code UnitOfWork.isFull}): each policy's
+     * notification and state record carry its exemptions in force, up to 768 KiB each, and 500
+     * such policies due at one instant made more than a pod's heap. The ones left are still due,
+     * and the next tick takes them.
+     */
     private void advance(List<String> policyIds) {
         writes.write(unit -> {
-            unit.load(policyIds);
-            for (String id : policyIds) {
-                unit.current(id).ifPresent(policy -> advance(unit, policy));
+            for (int from = 0; from < policyIds.size() && !unit.isFull(); from += LOAD) {
+                List<String> part = policyIds.subList(from, Math.min(from + LOAD, policyIds.size()));
+                unit.load(part);
+                for (String id : part) {
+                    if (unit.isFull()) {
+                        break;
+                    }
+                    unit.current(id).ifPresent(policy -> advance(unit, policy));
+                }
             }
             return null;
         });
     }
+
+    /** Policies loaded by one query: 50 of the largest (256 Ki characters of exemptions each) are 30 MB. */
+    static final int LOAD = 50;
 
     private void advance(UnitOfWork unit, Policy policy) {
         Instant at = unit.nowFor(policy);

@@ -23,7 +23,8 @@ import java.util.Set;
  * Decides a list of records in a unit of work: reads each, de-duplicates by event id, lets the
  * domain decide against the state this unit of work holds, and writes history rows. Policies and
  * known event ids are loaded once for the list. Rejections are returned to the caller, which
- * decides how to keep them.
+ * decides how to keep them. It decides the records in order until the unit of work is full
+ * ({@link UnitOfWork#isFull()}): the results are for that first part of the list.
  */
 @ApplicationScoped
 public class PolicyChangeApplier {
@@ -56,6 +57,9 @@ public class PolicyChangeApplier {
         List<RecordResult> results = new ArrayList<>(records.size());
         List<PolicyEventEntity> history = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
+            if (unit.isFull()) {
+                break; // the records after this are decided in the next transaction (PolicyChangeIngestor)
+            }
             RawRecord record = records.get(i);
             ReadResult read = reads.get(i);
             if (read instanceof ReadResult.Unreadable u) {

@@ -156,14 +156,15 @@ public class PolicyChangeConsumer {
     }
 
     /**
-     * The whole batch in one transaction when it can be; a record the store refuses (a data error,
+     * The whole batch in one transaction when it can be (in several when its rows would hold more
+     * than a transaction's budget, {@code UnitOfWork.isFull}); a record the store refuses (a data error,
      * not an outage) is found by splitting the batch and rejected on its own, and the others apply.
      * An outage is thrown, and the whole batch retried: what already committed is then recognised
      * as applied or kept.
      */
     private List<RecordResult> ingestIsolatingRefusedRecords(List<RawRecord> records) {
         List<RecordResult> results = new ArrayList<>(records.size());
-        Isolation.write(records, part -> results.addAll(ingestor.ingest(part)),
+        Isolation.write(records, part -> results.addAll(ingestor.ingestAll(part)),
                 (record, failure) -> results.add(ingestor.refuse(record, failure)));
         return results;
     }

@@ -50,6 +50,11 @@ public class PolicyChangeIngestor {
     @Inject
     RedeliveryChecks redelivery;
 
+    /**
+     * The records' results in their order, for as many as one transaction holds: all of them, or a
+     * first part when their rows filled the unit of work ({@link UnitOfWork#isFull()}). The caller
+     * ingests the rest in another call ({@link #ingestAll}).
+     */
     public List<RecordResult> ingest(List<RawRecord> records) {
         return writes.write(unit -> {
             Set<String> kept = keptRejections(records);
@@ -64,10 +69,32 @@ public class PolicyChangeIngestor {
             List<RecordResult> results = new ArrayList<>(records.size());
             for (RawRecord r : records) {
                 RecordResult result = decided.get(r);
+                if (result == null && !kept.contains(source(r))) {
+                    break; // not reached: the unit of work was full
+                }
                 results.add(result != null ? result : new RecordResult.AlreadyRejected(r));
             }
             return results;
         });
+    }
+
+    /**
+     * Every record's result, in as many transactions as their rows need (each one {@link #ingest}).
+     * A failure is thrown as it comes; the transactions before it stay committed, and the records
+     * they applied are recognised as applied when the list is ingested again.
+     */
+    public List<RecordResult> ingestAll(List<RawRecord> records) {
+        List<RecordResult> results = new ArrayList<>(records.size());
+        List<RawRecord> left = records;
+        while (!left.isEmpty()) {
+            List<RecordResult> part = ingest(left);
+            if (part.isEmpty()) {
+                throw new IllegalStateException("a transaction decided none of " + left.size() + " records");
+            }
+            results.addAll(part);
+            left = left.subList(part.size(), left.size());
+        }
+        return results;
     }
 
     /**

@@ -71,6 +71,18 @@ public class OutboxWriter {
         private final List<OutboxEntity> records = new ArrayList<>();
         /** Time-driven notifications (deterministic ids from the policy and the moment) and their outbox rows. */
         private final Map<String, ClockCaused> clockCaused = new HashMap<>();
+        /** The payloads held for this transaction, in bytes (a notification's twice: its row and its outbox row). */
+        private long heldBytes;
+
+        /**
+         * What this transaction's rows hold so far, for a writer that must stop before it holds too
+         * much: every notification and state record carries the policy's exemptions in force, up to
+         * 768 KiB of UTF-8 each, so a batch of 500 small records (a grant or a revocation each) could
+         * make a gigabyte of rows.
+         */
+        public long heldBytes() {
+            return heldBytes;
+        }
 
         /** The notifications (also kept for {@code GET /notifications}) and each state the policy passed through. */
         public void write(Outcome outcome, Instant now) {
@@ -92,6 +104,7 @@ public class OutboxWriter {
                 row.createdAt = now;
                 row.payload = new String(payload, StandardCharsets.UTF_8);
                 notifications.add(row);
+                heldBytes += 2L * payload.length;
                 List<RawHeader> headers = new ArrayList<>(List.of(
                         header("ce_specversion", "1.0"),
                         header("ce_id", n.notificationId()),
@@ -149,6 +162,7 @@ public class OutboxWriter {
             notifications.clear();
             records.clear();
             clockCaused.clear();
+            heldBytes = 0;
         }
 
         /**
@@ -173,6 +187,7 @@ public class OutboxWriter {
         }
 
         private OutboxEntity enqueue(String topic, byte[] key, byte[] payload, List<RawHeader> headers) {
+            heldBytes += payload == null ? 0 : payload.length;
             OutboxEntity row = new OutboxEntity();
             row.topic = topic;
             row.recordKey = key;

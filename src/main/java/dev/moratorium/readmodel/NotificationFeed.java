@@ -39,7 +39,14 @@ public class NotificationFeed {
      * (JFR of bench/latency, one run each).
      */
     public static final int KEPT = 512;
+    /**
+     * And no more than this many characters of them: a notification carries its policy's
+     * exemptions in force, up to 768 KiB, and 512 such were 260 MB in a heap of 160 MB.
+     */
+    static final long KEPT_CHARS = 4_000_000;
     private static final int PAGE = 500;
+    /** Bytes of payload one read takes at most (at least one notification, however large). */
+    static final long PAGE_BYTES = 4_000_000;
     /**
      * At most one read per this interval when commits come faster (200 a second, each a query, cost
      * 5 % of a core at 200 events/s); a live client sees a notification at most this much later.
@@ -55,6 +62,8 @@ public class NotificationFeed {
     NotificationReads reads;
 
     private final ArrayDeque<Item> recent = new ArrayDeque<>();
+    /** The characters of the kept items' JSON. */
+    private long keptChars;
     /** The highest sequence read (or present at start); {@code -1} until started. */
     private long latest = -1;
     private volatile boolean running;
@@ -114,7 +123,7 @@ public class NotificationFeed {
                 ChangeSignal.pace(lastRound, MIN_GAP);
                 lastRound = System.nanoTime();
                 long seen = signal.version();
-                while (readNew() == PAGE && running) {
+                while (readNew() && running) {
                     // a full page: there may be more right now
                 }
                 failureLog.succeeded();
@@ -133,24 +142,31 @@ public class NotificationFeed {
         }
     }
 
-    private int readNew() {
+    /** @return whether the read was a full page, of rows or of bytes: more may be there now */
+    private boolean readNew() {
         List<Item> items = read(latest(), PAGE);
+        long chars = 0;
         synchronized (recent) {
             for (Item item : items) {
+                chars += item.json().length();
                 if (item.sequence() > latest) {
                     recent.addLast(item);
+                    keptChars += item.json().length();
                     latest = item.sequence();
                 }
             }
-            while (recent.size() > KEPT) {
-                recent.removeFirst();
+            while (recent.size() > KEPT || recent.size() > 1 && keptChars > KEPT_CHARS) {
+                keptChars -= recent.removeFirst().json().length();
             }
         }
-        return items.size();
+        // A page the bytes ended holds at least PAGE_BYTES (the first row left out starts past them),
+        // and a character is at most 3 bytes of UTF-8: fewer characters than a third cannot be one.
+        return items.size() == PAGE || chars >= PAGE_BYTES / 3;
     }
 
     private List<Item> read(long cursor, int limit) {
-        List<NotificationReads.Row> rows = QuarkusTransaction.requiringNew().call(() -> reads.after(cursor, limit));
+        List<NotificationReads.Row> rows = QuarkusTransaction.requiringNew().call(
+                () -> reads.after(cursor, limit, PAGE_BYTES));
         List<Item> items = new ArrayList<>(rows.size());
         for (NotificationReads.Row row : rows) {
             // the stored data is the object WireJson wrote; a client gets it with its cursor added

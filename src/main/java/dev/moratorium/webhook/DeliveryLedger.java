@@ -7,7 +7,6 @@ import dev.moratorium.store.WebhookDeliveryEntity;
 import dev.moratorium.store.WebhookSubscriptionEntity;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -76,11 +75,25 @@ class DeliveryLedger {
     }
 
     List<NotificationEntity> after(long seq, int limit) {
-        return QuarkusTransaction.requiringNew().call(() -> NotificationEntity
-                .<NotificationEntity>find("seq > ?1", Sort.ascending("seq"), seq)
-                .withHint(HibernateHints.HINT_READ_ONLY, true)
-                .page(Page.ofSize(limit)).list());
+        return QuarkusTransaction.requiringNew().call(() -> {
+            // where the first `limit` notifications after seq end, or where their payloads reach BATCH_BYTES
+            Number last = (Number) NotificationEntity.getEntityManager().createNativeQuery("SELECT max(seq) FROM"
+                    + " (SELECT seq, sum(octet_length(payload::text)) OVER (ORDER BY seq) - octet_length(payload::text)"
+                    + " AS before FROM notification WHERE seq > ?1 ORDER BY seq LIMIT ?2) AS p WHERE before < ?3")
+                    .setParameter(1, seq).setParameter(2, limit).setParameter(3, BATCH_BYTES).getSingleResult();
+            if (last == null) {
+                return List.<NotificationEntity>of();
+            }
+            return NotificationEntity.<NotificationEntity>find("seq > ?1 and seq <= ?2", Sort.ascending("seq"), seq,
+                    last.longValue()).withHint(HibernateHints.HINT_READ_ONLY, true).list();
+        });
     }
+
+    /**
+     * Payload bytes one worker reads at a time (at least one notification): a notification carries its
+     * policy's exemptions in force, up to 768 KiB, and a batch of 100 such per worker was 300 MB.
+     */
+    static final long BATCH_BYTES = 4_000_000;
 
     /**
      * A 2xx: the cursor moves past it, the failure run (if any) ends, and the lease is extended for

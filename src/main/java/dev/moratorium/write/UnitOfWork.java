@@ -96,6 +96,24 @@ public final class UnitOfWork {
         changed = true;
     }
 
+    /**
+     * Bytes of payload this transaction's rows hold so far. A writer that decides many changes in
+     * one transaction ends it once this passes {@link #HELD_BYTES_BUDGET}, and decides the rest in the
+     * next: what a transaction holds is bounded by the budget plus one change (at most two records
+     * of 1.5 MiB and a notification row), not by how many records a poll returned.
+     */
+    public long heldBytes() {
+        return outbox.heldBytes();
+    }
+
+    /** See {@link #heldBytes()}: 16 MB, against a heap of 160 MB in the pod. */
+    public static final long HELD_BYTES_BUDGET = 16_000_000;
+
+    /** Whether this transaction holds its budget's worth of rows: decide no more in it. */
+    public boolean isFull() {
+        return heldBytes() >= HELD_BYTES_BUDGET;
+    }
+
     /** The outbox rows of this transaction, for writers that publish more than outcomes (dead letters). */
     public OutboxWriter.Batch outbox() {
         changed = true;
