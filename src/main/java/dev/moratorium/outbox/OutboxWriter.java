@@ -103,6 +103,7 @@ public class OutboxWriter {
                 row.occurredAt = n.occurredAt();
                 row.createdAt = now;
                 row.payload = new String(payload, StandardCharsets.UTF_8);
+                row.payloadBytes = payload.length;
                 notifications.add(row);
                 heldBytes += 2L * payload.length;
                 List<RawHeader> headers = new ArrayList<>(List.of(

@@ -37,9 +37,9 @@ public class AppendOnlyRows {
 
     /** Notifications whose {@code seq} is already set (see SequenceBlock). */
     public void insertNotifications(List<NotificationEntity> rows) {
-        copy(rows, "notification (seq, notification_id, type, policy_id, occurred_at, created_at, payload)",
-                (copy, r) -> copy.number(r.seq).text(r.notificationId).text(r.type).text(r.policyId)
-                        .instant(r.occurredAt).instant(r.createdAt).text(r.payload));
+        copy(rows, "notification (seq, notification_id, type, policy_id, occurred_at, created_at, payload,"
+                + " payload_bytes)", (copy, r) -> copy.number(r.seq).text(r.notificationId).text(r.type).text(r.policyId)
+                        .instant(r.occurredAt).instant(r.createdAt).text(r.payload).number(r.payloadBytes));
     }
 
     /** Outbox rows whose {@code id} is already set (see SequenceBlock). */

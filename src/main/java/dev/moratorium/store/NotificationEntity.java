@@ -35,4 +35,11 @@ public class NotificationEntity extends PanacheEntityBase {
     @Column(columnDefinition = "json")
     @ColumnTransformer(write = "?::json")
     public String payload;
+
+    /**
+     * The payload's size in UTF-8 bytes, so that reads stopping at a byte budget sum this column
+     * rather than measure every payload (NotificationReads); {@code null} on rows written before V16.
+     */
+    @Column(name = "payload_bytes")
+    public Integer payloadBytes;
 }

@@ -17,15 +17,22 @@ import org.hibernate.Session;
 @ApplicationScoped
 public class NotificationReads {
 
-    /** A stored notification: its sequence (the cursor), its type, and its data as stored (a JSON object). */
+    /**
+     * A notification's payload size in bytes, as stored with it since V16; rows written before are
+     * measured, which makes PostgreSQL detoast their payloads (about 2.4 ms of its CPU for one of 768 KiB).
+     */
+    public static final String PAYLOAD_BYTES = "coalesce(payload_bytes, octet_length(payload::text))";
+
     /**
      * The running sum stops the page where the bytes before a row reach the budget; the window
-     * runs over the index scan the inner LIMIT ends, so no more than {@code limit} rows are read.
+     * runs over the index scan the inner LIMIT ends, so no more than {@code limit} rows are read,
+     * and only the payloads of the rows returned are detoasted (the sum reads the size column).
      */
     private static final String BYTES_CAPPED = "SELECT seq, type, payload FROM (SELECT seq, type, payload,"
-            + " sum(octet_length(payload::text)) OVER (ORDER BY seq) - octet_length(payload::text) AS before"
+            + " sum(" + PAYLOAD_BYTES + ") OVER (ORDER BY seq) - " + PAYLOAD_BYTES + " AS before"
             + " FROM notification WHERE seq > ? ORDER BY seq LIMIT ?) AS p WHERE before < ? ORDER BY seq";
 
+    /** A stored notification: its sequence (the cursor), its type, and its data as stored (a JSON object). */
     public record Row(long seq, String type, String payload) {
     }
 

@@ -3,6 +3,7 @@ package dev.moratorium.webhook;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.moratorium.clock.Wall;
 import dev.moratorium.store.NotificationEntity;
+import dev.moratorium.store.NotificationReads;
 import dev.moratorium.store.WebhookDeliveryEntity;
 import dev.moratorium.store.WebhookSubscriptionEntity;
 import dev.moratorium.wire.WireJson;
@@ -78,8 +79,8 @@ class DeliveryLedger {
         return QuarkusTransaction.requiringNew().call(() -> {
             // where the first `limit` notifications after seq end, or where their payloads reach BATCH_BYTES
             Number last = (Number) NotificationEntity.getEntityManager().createNativeQuery("SELECT max(seq) FROM"
-                    + " (SELECT seq, sum(octet_length(payload::text)) OVER (ORDER BY seq) - octet_length(payload::text)"
-                    + " AS before FROM notification WHERE seq > ?1 ORDER BY seq LIMIT ?2) AS p WHERE before < ?3")
+                    + " (SELECT seq, sum(" + NotificationReads.PAYLOAD_BYTES + ") OVER (ORDER BY seq) - "
+                    + NotificationReads.PAYLOAD_BYTES + " AS before FROM notification WHERE seq > ?1 ORDER BY seq LIMIT ?2) AS p WHERE before < ?3")
                     .setParameter(1, seq).setParameter(2, limit).setParameter(3, BATCH_BYTES).getSingleResult();
             if (last == null) {
                 return List.<NotificationEntity>of();

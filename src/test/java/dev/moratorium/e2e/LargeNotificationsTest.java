@@ -77,6 +77,9 @@ class LargeNotificationsTest {
                         + " WHERE policy_id = '" + POLICY + "'"));
         assertThat(Sql.count(dataSource, "SELECT count(*) FROM notification WHERE policy_id = '" + POLICY + "'"
                 + " AND octet_length(payload::text) > 700000")).as("notifications of the full policy").isGreaterThan(20);
+        assertThat(Sql.count(dataSource, "SELECT count(*) FROM notification WHERE policy_id = '" + POLICY + "'"
+                + " AND payload_bytes IS DISTINCT FROM octet_length(payload::text)"))
+                .as("each row's stored size, which the byte-capped reads sum, is its payload's").isZero();
         assertThat(given().get("/moratoria/" + POLICY).then().statusCode(200).extract().jsonPath()
                 .getList("exemptions")).hasSize(64);
 
