@@ -60,11 +60,15 @@ public class NotificationsResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(type = SchemaType.ARRAY, implementation = NotificationView.class)))
     @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "503", description = "Every place to read notifications from the database is taken;"
+            + " see Retry-After", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public String list(@QueryParam("after") String after, @QueryParam("limit") String limit) {
         long cursor = Params.cursor("after", after);
         int max = Params.integer("limit", limit, 100, 1, 500);
-        return feed.after(cursor, max).stream().map(NotificationFeed.Item::json)
-                .collect(Collectors.joining(",", "[", "]"));
+        List<NotificationFeed.Item> items = feed.after(cursor, max, READ_WAIT).orElseThrow(() -> ApiException.unavailable(
+                "busy", "as many clients as this replica serves at once are reading notifications from further back"
+                        + " than it keeps in memory; try again shortly", BUSY_RETRY_AFTER_SECONDS));
+        return items.stream().map(NotificationFeed.Item::json).collect(Collectors.joining(",", "[", "]"));
     }
 
     /**
@@ -118,7 +122,8 @@ public class NotificationsResource {
         return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(STREAM_TICK)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().transformToIterable(tick -> {
-                    List<NotificationFeed.Item> items = feed.after(cursor.get(), 100);
+                    // no place to read from the database now: nothing this tick, the next tries again
+                    List<NotificationFeed.Item> items = feed.after(cursor.get(), 100, Duration.ZERO).orElse(List.of());
                     long now = System.nanoTime();
                     if (!items.isEmpty()) {
                         cursor.set(items.get(items.size() - 1).sequence());
@@ -147,4 +152,7 @@ public class NotificationsResource {
     }
 
     private static final int RETRY_AFTER_SECONDS = 5;
+    /** How long a list waits for a place to read from the database before it answers 503 busy. */
+    static final Duration READ_WAIT = Duration.ofSeconds(5);
+    private static final int BUSY_RETRY_AFTER_SECONDS = 2;
 }

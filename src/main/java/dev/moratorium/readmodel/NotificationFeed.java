@@ -16,6 +16,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -47,6 +50,19 @@ public class NotificationFeed {
     private static final int PAGE = 500;
     /** Bytes of payload one read takes at most (at least one notification, however large). */
     static final long PAGE_BYTES = 4_000_000;
+    /**
+     * Clients' reads from the database at once, per replica. Each holds a connection and its page in
+     * the heap; without a cap, 16 clients paging from the start over notifications of 768 KiB took
+     * every connection of the pool for 12-36 s (the relay, the index, the writers and the scheduler
+     * all waited for one), and their pages 140 of the heap's 154 MB.
+     */
+    static final int READ_PLACES = 4;
+    /**
+     * Bytes of payload a client's read from the database takes at most (at least one notification):
+     * a quarter of the feed's own, as four of them may be read at once besides it.
+     */
+    static final long CLIENT_PAGE_BYTES = PAGE_BYTES / 4;
+    private final Semaphore readPlaces = new Semaphore(READ_PLACES, true);
     /**
      * At most one read per this interval when commits come faster (200 a second, each a query, cost
      * 5 % of a core at 200 events/s); a live client sees a notification at most this much later.
@@ -99,8 +115,13 @@ public class NotificationFeed {
         }
     }
 
-    /** Up to {@code limit} notifications after {@code cursor}, oldest first: from memory when it holds them. */
-    public List<Item> after(long cursor, int limit) {
+    /**
+     * Up to {@code limit} notifications after {@code cursor}, oldest first: from memory when it holds
+     * them; otherwise (a client resuming from further back than memory holds) from the database,
+     * once one of {@link #READ_PLACES} is free within {@code wait}. Empty when none was: the caller
+     * tells its client to come back, or tries again at its next tick.
+     */
+    public Optional<List<Item>> after(long cursor, int limit, Duration wait) {
         synchronized (recent) {
             if (cursor >= latest || !recent.isEmpty() && cursor >= recent.peekFirst().sequence() - 1) {
                 List<Item> items = new ArrayList<>(Math.min(limit, recent.size()));
@@ -110,10 +131,31 @@ public class NotificationFeed {
                         items.add(item);
                     }
                 }
-                return items;
+                return Optional.of(items);
             }
         }
-        return read(cursor, limit); // a client resuming from further back than memory holds
+        if (!takeReadPlace(wait)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(read(cursor, limit, CLIENT_PAGE_BYTES));
+        } finally {
+            readPlaces.release();
+        }
+    }
+
+    /** The places themselves, so a test can take them all as busy clients would. */
+    Semaphore readPlaces() {
+        return readPlaces;
+    }
+
+    private boolean takeReadPlace(Duration wait) {
+        try {
+            return readPlaces.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private void loop() {
@@ -153,7 +195,7 @@ public class NotificationFeed {
     /** @return whether the read was a full page, of rows or of bytes: more may be there now */
     private boolean readNew() {
         int limit = nextLimit;
-        List<Item> items = read(latest(), limit);
+        List<Item> items = read(latest(), limit, PAGE_BYTES);
         long chars = 0;
         synchronized (recent) {
             for (Item item : items) {
@@ -177,9 +219,9 @@ public class NotificationFeed {
         return full || endedByBytes;
     }
 
-    private List<Item> read(long cursor, int limit) {
+    private List<Item> read(long cursor, int limit, long maxBytes) {
         List<NotificationReads.Row> rows = QuarkusTransaction.requiringNew().call(
-                () -> reads.after(cursor, limit, PAGE_BYTES));
+                () -> reads.after(cursor, limit, maxBytes));
         List<Item> items = new ArrayList<>(rows.size());
         for (NotificationReads.Row row : rows) {
             // the stored data is the object WireJson wrote; a client gets it with its cursor added

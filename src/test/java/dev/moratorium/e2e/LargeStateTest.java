@@ -294,13 +294,13 @@ class LargeStateTest {
         List<Long> caughtUp = new ArrayList<>();
         long cursor = first - 1;
         while (cursor < last) {
-            List<NotificationFeed.Item> page = feed.after(cursor, 200); // from the database, then from memory
+            List<NotificationFeed.Item> page = feed.after(cursor, 200, Duration.ZERO).orElseThrow(); // from the database, then from memory
             assertThat(page).isNotEmpty();
             page.forEach(item -> caughtUp.add(item.sequence()));
             cursor = page.get(page.size() - 1).sequence();
         }
         assertThat(caughtUp).containsExactlyElementsOf(LongStream.rangeClosed(first, last).boxed().toList());
-        NotificationFeed.Item oldest = feed.after(first - 1, 1).get(0);
+        NotificationFeed.Item oldest = feed.after(first - 1, 1, Duration.ZERO).orElseThrow().get(0);
         assertThat(JsonPath.from(oldest.json()).getInt("n")).isEqualTo(1);
         assertThat(JsonPath.from(oldest.json()).getLong("sequence")).isEqualTo(first);
     }

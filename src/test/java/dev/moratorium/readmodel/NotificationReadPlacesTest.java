@@ -1,0 +1,119 @@
+package dev.moratorium.readmodel;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+
+import dev.moratorium.testing.Sql;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Clients reading notifications from further back than the feed keeps in memory read the
+ * database, each a connection and a page of up to a megabyte: at most {@link NotificationFeed#READ_PLACES}
+ * of them at once per replica. Sixteen clients paging from the start over notifications of 768 KiB
+ * once held every connection of the pool for 12-36 s, and the writers, the relay and the index all
+ * waited. Here every place is taken, as by busy clients: a list from far back waits, then answers
+ * 503 busy; a list from memory and a stream's live part are served; a stream from far back waits
+ * for a place, and catches up once there is one.
+ */
+@QuarkusTest
+class NotificationReadPlacesTest {
+
+    /** A notification of about 300 kB: the feed keeps a dozen of them, a page from the database three or four. */
+    private static final int PAD = 300_000;
+    private static final int ROWS = 30;
+
+    @Inject
+    NotificationFeed feed;
+
+    @Inject
+    DataSource dataSource;
+
+    @TestHTTPResource("/notifications/stream")
+    URI stream;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void readsFromFurtherBackThanMemoryShareFourPlacesAndAMegabyteEach() throws Exception {
+        Sql.execute(dataSource, "SELECT setval('notification_seq', greatest((SELECT coalesce(max(seq), 1) FROM"
+                + " notification), (SELECT last_value FROM notification_seq)))");
+        Sql.execute(dataSource, "INSERT INTO notification (seq, notification_id, type, policy_id, occurred_at,"
+                + " created_at, payload) SELECT nextval('notification_seq'), 'places-' || g, 'access.suspended',"
+                + " 'places-1', now(), now(), json_build_object('n', g, 'pad', repeat('x', " + PAD + "))"
+                + " FROM generate_series(1, " + ROWS + ") g");
+        long first = Sql.count(dataSource, "SELECT min(seq) FROM notification WHERE notification_id LIKE 'places-%'");
+        long last = first + ROWS - 1;
+        await().atMost(Duration.ofSeconds(20)).until(() -> feed.latest() >= last);
+        long kept = NotificationFeed.KEPT_CHARS / PAD;
+        assertThat(kept).as("the first rows are only in the database").isLessThan(ROWS - 1);
+
+        // a page from the database stops at the first row that starts past a megabyte
+        given().get("/notifications?after=" + (first - 1) + "&limit=10").then().statusCode(200)
+                .body("n", equalTo(List.of(1, 2, 3, 4)));
+
+        feed.readPlaces().acquire(NotificationFeed.READ_PLACES);
+        HttpResponse<InputStream> catchingUp = null;
+        try {
+            given().get("/notifications?after=" + (first - 1) + "&limit=10").then().statusCode(503)
+                    .header("Retry-After", "2").body("error", equalTo("busy"));
+            given().get("/notifications?after=" + (last - 2)).then().statusCode(200).body("n", equalTo(List.of(ROWS - 1, ROWS)));
+
+            HttpResponse<InputStream> opened = http.send(HttpRequest.newBuilder(stream).header("Accept", "text/event-stream")
+                    .header("Last-Event-ID", String.valueOf(first - 1)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            catchingUp = opened;
+            assertThat(opened.statusCode()).isEqualTo(200);
+            CompletableFuture<String> firstEvent = CompletableFuture.supplyAsync(() -> readUntil(opened.body(), "\n\n"));
+            Thread.sleep(1_500); // six ticks of the stream, each without a place
+            assertThat(firstEvent).as("a stream from far back waits for a place").isNotDone();
+            feed.readPlaces().release(NotificationFeed.READ_PLACES);
+            assertThat(firstEvent.get(20, TimeUnit.SECONDS)).contains("id:" + first + "\n").contains("\"n\" : 1,");
+        } finally {
+            feed.readPlaces().release(Math.max(0, NotificationFeed.READ_PLACES - feed.readPlaces().availablePermits()));
+            if (catchingUp != null) {
+                catchingUp.body().close();
+            }
+        }
+        assertThat(feed.readPlaces().availablePermits()).isEqualTo(NotificationFeed.READ_PLACES);
+        given().get("/notifications?after=" + (first + 3) + "&limit=500").then().statusCode(200).body("$", hasSize(4));
+        Sql.execute(dataSource, "DELETE FROM notification WHERE notification_id LIKE 'places-%'");
+    }
+
+    /** What the stream sent until {@code marker} first appeared (or its end). */
+    private static String readUntil(InputStream in, String marker) {
+        StringBuilder seen = new StringBuilder();
+        byte[] buffer = new byte[8192];
+        try {
+            // only what was just read, and the marker's length before it, can complete the marker
+            for (int from = 0; seen.indexOf(marker, from) < 0; ) {
+                from = Math.max(0, seen.length() - marker.length());
+                int n = in.read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                seen.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return seen.toString();
+    }
+}
