@@ -184,18 +184,9 @@ public class NotificationFeed {
         }
     }
 
-    /**
-     * Rows the next read asks for: a page, but after a read its bytes ended, twice as many as that
-     * read returned. PostgreSQL measures every row a read asks for to find where the bytes end, so
-     * pages of 500 over notifications of 768 KiB, five returned at a time, had it measure each one
-     * a hundred times.
-     */
-    private int nextLimit = PAGE;
-
     /** @return whether the read was a full page, of rows or of bytes: more may be there now */
     private boolean readNew() {
-        int limit = nextLimit;
-        List<Item> items = read(latest(), limit, PAGE_BYTES);
+        List<Item> items = read(latest(), PAGE, PAGE_BYTES);
         long chars = 0;
         synchronized (recent) {
             for (Item item : items) {
@@ -212,11 +203,7 @@ public class NotificationFeed {
         }
         // A page the bytes ended holds at least PAGE_BYTES (the first row left out starts past them),
         // and a character is at most 3 bytes of UTF-8: fewer characters than a third cannot be one.
-        boolean endedByBytes = items.size() < limit && chars >= PAGE_BYTES / 3;
-        boolean full = items.size() == limit;
-        nextLimit = endedByBytes ? Math.min(PAGE, Math.max(1, 2 * items.size()))
-                : full ? Math.min(PAGE, 2 * limit) : PAGE;
-        return full || endedByBytes;
+        return items.size() == PAGE || chars >= PAGE_BYTES / 3;
     }
 
     private List<Item> read(long cursor, int limit, long maxBytes) {
