@@ -33,7 +33,10 @@ final class ChunkedList {
     /** Rows read and written at a time. */
     static final int CHUNK = 25;
 
-    /** Answers written at once, per replica; a list beyond them waits, then is told to come back. */
+    /**
+     * Answers written at once, per replica (these lists' and GET /notifications', which writes the
+     * feed's items one at a time); a list beyond them waits, then is told to come back.
+     */
     static final Places PLACES = new Places(8, Duration.ofSeconds(5));
 
     /**

@@ -58,8 +58,11 @@ public class NotificationFeed {
      */
     static final int READ_PLACES = 4;
     /**
-     * Bytes of payload a client's read from the database takes at most (at least one notification):
-     * a quarter of the feed's own, as four of them may be read at once besides it.
+     * Bytes of payload a client's page holds at most (at least one notification), from memory or
+     * from the database: a quarter of the feed's own read, as four clients may read the database at
+     * once besides it. From memory too: 16 clients reading pages of the dozen newest notifications
+     * of 768 KiB (9.4 MB each) ended the packaged service on OutOfMemoryError, and written a
+     * notification at a time, 64 such pages exhausted the direct memory Netty writes answers from.
      */
     static final long CLIENT_PAGE_BYTES = PAGE_BYTES / 4;
     private final Semaphore readPlaces = new Semaphore(READ_PLACES, true);
@@ -86,8 +89,11 @@ public class NotificationFeed {
     private final RepeatedFailureLog failureLog = RepeatedFailureLog.to(LOG, "Notification feed not refreshed");
     private ReaderThread thread;
 
-    /** One notification as a client receives it: its data with {@code sequence} added, rendered once. */
-    public record Item(long sequence, String type, String json) {
+    /**
+     * One notification as a client receives it: its data with {@code sequence} added, rendered once;
+     * {@code bytes} is its data's stored size, what a client's page counts.
+     */
+    public record Item(long sequence, String type, String json, long bytes) {
     }
 
     void start(@Observes StartupEvent event) {
@@ -125,10 +131,13 @@ public class NotificationFeed {
         synchronized (recent) {
             if (cursor >= latest || !recent.isEmpty() && cursor >= recent.peekFirst().sequence() - 1) {
                 List<Item> items = new ArrayList<>(Math.min(limit, recent.size()));
-                for (Iterator<Item> it = recent.iterator(); it.hasNext() && items.size() < limit;) {
+                long bytes = 0;
+                for (Iterator<Item> it = recent.iterator(); it.hasNext() && items.size() < limit
+                        && bytes < CLIENT_PAGE_BYTES;) {
                     Item item = it.next();
                     if (item.sequence() > cursor) {
                         items.add(item);
+                        bytes += item.bytes();
                     }
                 }
                 return Optional.of(items);
@@ -212,7 +221,8 @@ public class NotificationFeed {
         List<Item> items = new ArrayList<>(rows.size());
         for (NotificationReads.Row row : rows) {
             // the stored data is the object WireJson wrote; a client gets it with its cursor added
-            items.add(new Item(row.seq(), row.type(), WireJson.withLastField(row.payload(), "sequence", row.seq())));
+            items.add(new Item(row.seq(), row.type(), WireJson.withLastField(row.payload(), "sequence", row.seq()),
+                    row.bytes()));
         }
         return items;
     }

@@ -28,12 +28,12 @@ public class NotificationReads {
      * runs over the index scan the inner LIMIT ends, so no more than {@code limit} rows are read,
      * and only the payloads of the rows returned are detoasted (the sum reads the size column).
      */
-    private static final String BYTES_CAPPED = "SELECT seq, type, payload FROM (SELECT seq, type, payload,"
-            + " sum(" + PAYLOAD_BYTES + ") OVER (ORDER BY seq) - " + PAYLOAD_BYTES + " AS before"
+    private static final String BYTES_CAPPED = "SELECT seq, type, payload, size FROM (SELECT seq, type, payload,"
+            + " " + PAYLOAD_BYTES + " AS size, sum(" + PAYLOAD_BYTES + ") OVER (ORDER BY seq) - " + PAYLOAD_BYTES + " AS before"
             + " FROM notification WHERE seq > ? ORDER BY seq LIMIT ?) AS p WHERE before < ? ORDER BY seq";
 
-    /** A stored notification: its sequence (the cursor), its type, and its data as stored (a JSON object). */
-    public record Row(long seq, String type, String payload) {
+    /** A stored notification: its sequence (the cursor), its type, its data as stored (a JSON object) and its size in bytes. */
+    public record Row(long seq, String type, String payload, long bytes) {
     }
 
     @Inject
@@ -70,7 +70,7 @@ public class NotificationReads {
                 s.setLong(3, maxBytes);
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
-                        rows.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3)));
+                        rows.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
                     }
                 }
             }

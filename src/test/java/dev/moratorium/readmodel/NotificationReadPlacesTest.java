@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * once held every connection of the pool for 12-36 s, and the writers, the relay and the index all
  * waited. Here every place is taken, as by busy clients: a list from far back waits, then answers
  * 503 busy; a list from memory and a stream's live part are served; a stream from far back waits
- * for a place, and catches up once there is one.
+ * for a place, and catches up once there is one. A page holds about a megabyte, at least one
+ * notification, whether read from memory or from the database.
  */
 @QuarkusTest
 class NotificationReadPlacesTest {
@@ -76,6 +77,9 @@ class NotificationReadPlacesTest {
             given().get("/notifications?after=" + (first - 1) + "&limit=10").then().statusCode(503)
                     .header("Retry-After", "2").body("error", equalTo("busy"));
             given().get("/notifications?after=" + (last - 2)).then().statusCode(200).body("n", equalTo(List.of(ROWS - 1, ROWS)));
+            // a page from memory stops after a megabyte too
+            given().get("/notifications?after=" + (last - 6) + "&limit=500").then().statusCode(200)
+                    .body("n", equalTo(List.of(ROWS - 5, ROWS - 4, ROWS - 3, ROWS - 2)));
 
             HttpResponse<InputStream> opened = http.send(HttpRequest.newBuilder(stream).header("Accept", "text/event-stream")
                     .header("Last-Event-ID", String.valueOf(first - 1)).build(), HttpResponse.BodyHandlers.ofInputStream());
