@@ -3,8 +3,9 @@ package dev.moratorium.policy;
 import java.util.Optional;
 
 /**
- * How many exemptions one policy keeps, and how much text the ones in force may carry (CONTRACT.md
- * §5, "Limits are rejections": a grant past them is rejected {@code invalid-field}).
+ * How many exemptions one policy keeps, how much text they may carry, and how much the ones in
+ * force may (CONTRACT.md §5, "Limits are rejections": a grant past them is rejected
+ * {@code invalid-field}).
  *
  * <p>A revoked exemption is kept, not removed: it still decides access at the instants it was held.
  * So without a cap, a producer that grants and revokes all day grows a policy's list for ever, and
@@ -25,6 +26,16 @@ public final class ExemptionLimits {
     public static final int MAX_EXEMPTIONS = 1_000;
     /** Characters of organization and purpose, summed over the exemptions in force. */
     public static final int MAX_ACTIVE_TEXT = 256 * 1024;
+    /**
+     * Characters of organization and purpose, summed over every exemption kept, revoked ones too.
+     * Each replica holds every policy in memory to decide access, and every write of a policy loads
+     * it whole: without this, 1,000 exemptions of the longest names and purposes were 4.2 million
+     * characters (8.4 MB of heap in a script outside Latin-1) in one policy, made by grants and
+     * revocations whose state records stay small, and twenty such policies would fill the pod's
+     * 160 MB heap (arithmetic, not run). Twice what may be in force: room for a policy whose
+     * exemptions turn over; at most 1 MB of heap a policy.
+     */
+    public static final int MAX_KEPT_TEXT = 2 * MAX_ACTIVE_TEXT;
 
     private ExemptionLimits() {
     }
@@ -35,12 +46,19 @@ public final class ExemptionLimits {
      * can still change a purpose in place, or have an exemption revoked.
      */
     static Optional<String> problem(Policy before, Policy after, String field) {
-        int kept = after.exemptions().size();
-        if (kept > MAX_EXEMPTIONS && kept > (before == null ? 0 : before.exemptions().size())) {
-            return Optional.of(field + " would make policy \"" + after.policyId() + "\" keep " + kept
+        int count = after.exemptions().size();
+        if (count > MAX_EXEMPTIONS && count > (before == null ? 0 : before.exemptions().size())) {
+            return Optional.of(field + " would make policy \"" + after.policyId() + "\" keep " + count
                     + " exemptions, granted and revoked; a policy keeps at most " + MAX_EXEMPTIONS
                     + " (revoked ones still decide access at the instants they were held): announce a new policy"
                     + " to grant more");
+        }
+        long kept = keptText(after);
+        if (kept > MAX_KEPT_TEXT && kept > (before == null ? 0 : keptText(before))) {
+            return Optional.of(field + " would make the exemptions of policy \"" + after.policyId() + "\", granted and"
+                    + " revoked, carry " + kept + " characters of organization and purpose; a policy keeps at most "
+                    + MAX_KEPT_TEXT + " (revoked ones still decide access at the instants they were held): announce a"
+                    + " new policy to grant more");
         }
         long text = activeText(after);
         if (text > MAX_ACTIVE_TEXT && text > (before == null ? 0 : activeText(before))) {
@@ -52,8 +70,16 @@ public final class ExemptionLimits {
     }
 
     static long activeText(Policy p) {
+        return text(p.activeExemptions());
+    }
+
+    static long keptText(Policy p) {
+        return text(p.exemptions());
+    }
+
+    private static long text(Iterable<Exemption> exemptions) {
         long sum = 0;
-        for (Exemption e : p.activeExemptions()) {
+        for (Exemption e : exemptions) {
             sum += e.organization().length() + (e.purpose() == null ? 0 : e.purpose().length());
         }
         return sum;

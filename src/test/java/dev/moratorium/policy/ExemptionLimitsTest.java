@@ -18,7 +18,10 @@ import java.util.Optional;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** A policy keeps at most 1,000 exemptions, and the ones in force carry at most 262,144 characters. */
+/**
+ * A policy keeps at most 1,000 exemptions carrying at most 524,288 characters, and the ones in
+ * force carry at most 262,144.
+ */
 class ExemptionLimitsTest {
 
     private static final PolicyDecider DECIDER = new PolicyDecider(PolicyFixtures.defaultTime());
@@ -89,6 +92,37 @@ class ExemptionLimitsTest {
         applied(grantTo("X", null));
         applied(revokeFrom(organization(1)));
         assertThat(ExemptionLimits.activeText(policy)).isLessThan(ExemptionLimits.MAX_ACTIVE_TEXT);
+    }
+
+    /**
+     * Revoked exemptions are kept, and their text with them: the grants and revocations of one
+     * organization each are refused once the kept text would pass 524,288 characters, far below
+     * the 1,000 exemptions' own limit, and a revocation never is.
+     */
+    @Test
+    void theExemptionsKeptCarryAtMost512KiCharacters() {
+        String purpose = "理".repeat(4_000);
+        for (int i = 0; i < 127; i++) {
+            applied(grantTo(organization(i), purpose)); // 4,096 characters each
+            applied(revokeFrom(organization(i)));
+        }
+        applied(grantTo(organization(127), purpose)); // the 128th: exactly at the limit
+        assertThat(ExemptionLimits.keptText(policy)).isEqualTo(ExemptionLimits.MAX_KEPT_TEXT).isEqualTo(524_288);
+        assertThat(ExemptionLimits.activeText(policy)).isEqualTo(4_096);
+
+        Rejection refused = rejected(grantTo("X", null));
+        assertThat(refused.reason()).isEqualTo(RejectionReason.INVALID_FIELD);
+        assertThat(refused.message()).isEqualTo("data.organization \"X\" would make the exemptions of policy \""
+                + AMAZON_ID + "\", granted and revoked, carry 524289 characters of organization and purpose; a policy"
+                + " keeps at most 524288 (revoked ones still decide access at the instants they were held): announce a"
+                + " new policy to grant more");
+        assertThat(policy.exemptions()).hasSize(128);
+
+        // a shorter purpose in place, a revocation: still taken; then room for a short grant again
+        applied(grantTo(organization(127), "short"));
+        applied(revokeFrom(organization(127)));
+        applied(grantTo("X", null));
+        assertThat(ExemptionLimits.keptText(policy)).isLessThanOrEqualTo(ExemptionLimits.MAX_KEPT_TEXT);
     }
 
     @Test
