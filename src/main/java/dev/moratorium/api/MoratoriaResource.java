@@ -8,10 +8,8 @@ import dev.moratorium.policy.PolicyIds;
 import dev.moratorium.policy.PolicyStatus;
 import dev.moratorium.policy.TimeText;
 import dev.moratorium.store.HistoryReads;
-import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.store.PolicyReads;
 import dev.moratorium.store.PolicyStore;
-import dev.moratorium.wire.WireJson;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
@@ -126,17 +124,20 @@ public class MoratoriaResource {
         long cursor = Params.cursor("after", after);
         int max = Params.integer("limit", limit, 100, 1, 500);
         existing(policyId);
-        // one more than asked: whether a next page exists, without a count
-        List<PolicyEventEntity> rows = historyReads.page(policyId, cursor, max + 1);
-        List<HistoryEntry> page = rows.stream().limit(max).map(e -> new HistoryEntry(e.eventId, e.type, e.eventTime,
-                WireJson.parse(e.data), e.receivedAt, e.id)).toList();
-        if (rows.size() <= max) {
+        HistoryReads.HistoryPage rows = historyReads.page(policyId, cursor, max, HISTORY_PAGE_BYTES);
+        // the data as stored, written as they are: parsed into trees, a page of 64 KiB events was many times its size
+        List<HistoryEntry> page = rows.rows().stream().map(e -> new HistoryEntry(e.eventId, e.type, e.eventTime,
+                e.data, e.receivedAt, e.id)).toList();
+        if (!rows.more()) {
             return RestResponse.ok(page);
         }
         String next = request.getRequestUri().getRawPath() + "?after=" + page.get(page.size() - 1).sequence()
                 + "&limit=" + max;
         return RestResponse.ResponseBuilder.ok(page).header("Link", "<" + next + ">; rel=\"next\"").build();
     }
+
+    /** Bytes of events' data one page of a history holds at most (at least one event). */
+    static final long HISTORY_PAGE_BYTES = 1_000_000;
 
     /** An id that could never have been announced (wrong characters, too long) is not even looked up. */
     private Policy existing(String policyId) {

@@ -8,6 +8,7 @@ import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.store.RedeliveryChecks;
 import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.RawRecord;
+import dev.moratorium.wire.Utf8;
 import dev.moratorium.wire.TraceContext;
 import dev.moratorium.write.UnitOfWork;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -102,6 +103,7 @@ public class PolicyChangeApplier {
         row.source = event.meta().source();
         row.eventTime = event.meta().time();
         row.data = dataJson;
+        row.dataBytes = Utf8.length(dataJson);
         row.receivedAt = now;
         row.kafkaPartition = record.partition() < 0 ? null : record.partition();
         row.kafkaOffset = record.offset() < 0 ? null : record.offset();

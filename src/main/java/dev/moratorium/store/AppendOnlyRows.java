@@ -30,9 +30,9 @@ public class AppendOnlyRows {
      */
     public void insertHistory(List<PolicyEventEntity> rows) {
         copy(rows, "policy_event (event_id, policy_id, type, source, event_time, data, received_at, kafka_partition,"
-                + " kafka_offset)", (copy, r) -> copy.text(r.eventId).text(r.policyId).text(r.type).text(r.source)
-                        .instant(r.eventTime).text(r.data).instant(r.receivedAt).number(r.kafkaPartition)
-                        .number(r.kafkaOffset));
+                + " kafka_offset, data_bytes)", (copy, r) -> copy.text(r.eventId).text(r.policyId).text(r.type)
+                        .text(r.source).instant(r.eventTime).text(r.data).instant(r.receivedAt).number(r.kafkaPartition)
+                        .number(r.kafkaOffset).number(r.dataBytes));
     }
 
     /** Notifications whose {@code seq} is already set (see SequenceBlock). */

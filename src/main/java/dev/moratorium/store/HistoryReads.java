@@ -56,13 +56,47 @@ public class HistoryReads {
                 .setParameter("id", policyId).setParameter("after", after), use);
     }
 
+    /** A history row's data size in bytes: stored with it since V17, measured on rows written before. */
+    private static final String DATA_BYTES = "coalesce(data_bytes, octet_length(data::text))";
+
+    /**
+     * Where a page ends: of the first {@code limit + 1} rows after the cursor, each one's id and
+     * whether it starts within the byte budget (the bytes of the rows before it, summed from the
+     * size column: no row's data is read).
+     */
+    private static final String PAGE_ENDS = "SELECT id, before < ?3 FROM (SELECT id, sum(" + DATA_BYTES + ")"
+            + " OVER (ORDER BY id) - " + DATA_BYTES + " AS before FROM policy_event WHERE policy_id = ?1 AND id > ?2"
+            + " ORDER BY id LIMIT ?4) AS p ORDER BY id";
+
     /**
      * Up to {@code limit} rows of one policy after the row id {@code after}, in the order they were
-     * applied: a keyset page, the same cost at any depth.
+     * applied, and no more once their data reach {@code maxBytes} (at least one row): a keyset page,
+     * the same cost at any depth. An event is up to 64 KiB, and 500 of them, parsed for one page,
+     * ended the service.
      */
-    public List<PolicyEventEntity> page(String policyId, long after, int limit) {
-        return PolicyEventEntity.<PolicyEventEntity>find("policyId = ?1 and id > ?2", Sort.ascending("id"), policyId, after)
-                .page(Page.ofSize(limit)).list();
+    public HistoryPage page(String policyId, long after, int limit, long maxBytes) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> ends = em.createNativeQuery(PAGE_ENDS).setParameter(1, policyId).setParameter(2, after)
+                .setParameter(3, maxBytes).setParameter(4, limit + 1).getResultList();
+        long last = after;
+        int taken = 0;
+        for (Object[] end : ends) {
+            if (taken == limit || !Boolean.TRUE.equals(end[1])) {
+                break;
+            }
+            last = ((Number) end[0]).longValue();
+            taken++;
+        }
+        if (taken == 0) {
+            return new HistoryPage(List.of(), false);
+        }
+        List<PolicyEventEntity> rows = PolicyEventEntity.<PolicyEventEntity>find("policyId = ?1 and id > ?2 and id <= ?3",
+                Sort.ascending("id"), policyId, after, last).page(Page.ofSize(limit)).list();
+        return new HistoryPage(rows, ends.size() > taken);
+    }
+
+    /** One page of a history, and whether rows follow it. */
+    public record HistoryPage(List<PolicyEventEntity> rows, boolean more) {
     }
 
     private void streamed(SelectionQuery<PolicyEventEntity> query, Consumer<PolicyEventEntity> use) {

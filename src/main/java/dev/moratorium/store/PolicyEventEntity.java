@@ -39,6 +39,10 @@ public class PolicyEventEntity extends PanacheEntityBase {
     @ColumnTransformer(write = "?::json")
     public String data;
 
+    /** The data's size in UTF-8 bytes, what a page of the history counts; {@code null} on rows written before V17. */
+    @Column(name = "data_bytes")
+    public Integer dataBytes;
+
     @Column(name = "received_at")
     public Instant receivedAt;
 

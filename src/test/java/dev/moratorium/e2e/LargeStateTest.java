@@ -12,6 +12,9 @@ import dev.moratorium.api.PoliciesAsKnown;
 import dev.moratorium.readmodel.NotificationFeed;
 import dev.moratorium.readmodel.PolicyCatalog;
 import dev.moratorium.readmodel.PolicyIndex;
+import dev.moratorium.testing.Events;
+import dev.moratorium.testing.Sql;
+import dev.moratorium.testing.TestKafka;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -585,6 +588,51 @@ class LargeStateTest {
                 + " timestamptz '" + T0 + "' + i * interval '1 minute', json_build_object('policyId', '" + policy + "',"
                 + " 'effectiveUntil', to_char((timestamptz '" + END + "' + i * interval '1 minute') AT TIME ZONE 'UTC',"
                 + " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')), now() FROM generate_series(" + from + ", " + to + ") AS i ORDER BY i");
+    }
+
+    /**
+     * Events of 60 kB each (valid grants a producer filled with fields of its own, which the history
+     * keeps as received): a page of the history stops after a megabyte of them, whatever its limit,
+     * and the Link header names the rest. 500 such events read whole for one page ended the
+     * packaged service. Each event's data comes back as it was sent.
+     */
+    @Test
+    @Order(15)
+    void aPageOfLargeEventsStopsAfterAMegabyteAndLinksToTheRest() throws Exception {
+        String policy = "large-events";
+        StringBuilder fields = new StringBuilder();
+        for (int k = 0; k < 5_000; k++) {
+            fields.append(k == 0 ? "" : ",").append("\"k").append(k).append("\":").append(k);
+        }
+        TestKafka.sendStructured(policy, Events.announce(policy + "-announced", policy, "2026-01-01", "2030-01-01"));
+        int grants = 40;
+        for (int i = 1; i <= grants; i++) {
+            TestKafka.sendStructured(policy, Events.event(policy + "-" + i, "moratorium.exemption-granted",
+                    "{\"policyId\":\"" + policy + "\",\"organization\":\"Org " + i + "\",\"x\":{" + fields + "}}"));
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> Sql.count(dataSource,
+                "SELECT count(*) FROM policy_event WHERE policy_id = '" + policy + "'") == grants + 1);
+        assertThat(Sql.count(dataSource, "SELECT count(*) FROM policy_event WHERE policy_id = '" + policy + "'"
+                + " AND data_bytes IS DISTINCT FROM octet_length(data::text)")).as("each row's stored size").isZero();
+
+        List<String> walked = new ArrayList<>();
+        List<Integer> pageSizes = new ArrayList<>();
+        String url = "/moratoria/" + policy + "/history?limit=500";
+        while (url != null && walked.size() <= grants + 1) {
+            var answer = given().get(url).then().statusCode(200).extract();
+            List<String> ids = answer.jsonPath().getList("id", String.class);
+            walked.addAll(ids);
+            pageSizes.add(ids.size());
+            if (ids.size() > 1) {
+                assertThat(answer.jsonPath().getInt("[1].data.x.k4999")).as("the data as sent").isEqualTo(4_999);
+            }
+            url = nextLink(answer.header("Link"));
+        }
+        // each grant's data is 62,837 bytes: the small announcement and 16 grants start within the first
+        // megabyte, 16 within the next, and the last 8 are the rest
+        assertThat(pageSizes).containsExactly(17, 16, 8);
+        assertThat(walked).containsExactlyElementsOf(IntStream.rangeClosed(0, grants)
+                .mapToObj(i -> i == 0 ? policy + "-announced" : policy + "-" + i).toList());
     }
 
     private static String nextLink(String link) {
