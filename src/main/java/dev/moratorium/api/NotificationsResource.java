@@ -136,11 +136,13 @@ public class NotificationsResource {
         // A client gone before the stream began (a reset while the answer's head was being written)
         // ends no stream, and each such client kept a place for good: 300 of them left every
         // dashboard refused with 503 (StreamsAndRetentionTest).
+        NotificationFeed.Follower follower = feed.follow();
         AtomicBoolean released = new AtomicBoolean();
         Runnable release = () -> {
             if (released.compareAndSet(false, true)) {
                 openStreams.decrementAndGet();
             }
+            follower.close();
         };
         http.addEndHandler(ended -> release.run());
         if (http.response().closed()) {
@@ -152,8 +154,8 @@ public class NotificationsResource {
         return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(STREAM_TICK)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().transformToIterable(tick -> {
-                    // no place to read from the database now: nothing this tick, the next tries again
-                    List<NotificationFeed.Item> items = feed.after(cursor.get(), 100, Duration.ZERO).orElse(List.of());
+                    // none while it waits for its turn to catch up, or for a place to read: the next tick tries again
+                    List<NotificationFeed.Item> items = follower.next(cursor.get(), 100);
                     long now = System.nanoTime();
                     if (!items.isEmpty()) {
                         cursor.set(items.get(items.size() - 1).sequence());

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -66,6 +67,9 @@ public class NotificationFeed {
      */
     static final long CLIENT_PAGE_BYTES = PAGE_BYTES / 4;
     private final Semaphore readPlaces = new Semaphore(READ_PLACES, true);
+    /** Live streams catching up from the database at once, per replica (see Follower). */
+    static final int CATCHING_UP = 16;
+    private final Semaphore catchUpSlots = new Semaphore(CATCHING_UP);
     /**
      * At most one read per this interval when commits come faster (200 a second, each a query, cost
      * 5 % of a core at 200 events/s); a live client sees a notification at most this much later.
@@ -129,7 +133,7 @@ public class NotificationFeed {
      */
     public Optional<List<Item>> after(long cursor, int limit, Duration wait) {
         synchronized (recent) {
-            if (cursor >= latest || !recent.isEmpty() && cursor >= recent.peekFirst().sequence() - 1) {
+            if (holds(cursor)) {
                 List<Item> items = new ArrayList<>(Math.min(limit, recent.size()));
                 long bytes = 0;
                 for (Iterator<Item> it = recent.iterator(); it.hasNext() && items.size() < limit
@@ -153,9 +157,76 @@ public class NotificationFeed {
         }
     }
 
+    /** Whether what follows {@code cursor} is in memory. */
+    private boolean holds(long cursor) {
+        synchronized (recent) {
+            return cursor >= latest || !recent.isEmpty() && cursor >= recent.peekFirst().sequence() - 1;
+        }
+    }
+
+    /** A reader for one live stream; close it when the stream ends. */
+    public Follower follow() {
+        return new Follower();
+    }
+
+    /**
+     * One live stream's reads. A stream further behind than memory catches up from the database a
+     * page at a time, and its page (up to a megabyte) stays in the heap until its client has taken
+     * it, so at most {@link #CATCHING_UP} streams catch up at once; the others wait, receiving only
+     * what the stream sends while quiet. Every dashboard reconnects after a restart with its
+     * Last-Event-ID, when memory is empty: 120 such streams read by slow clients ended the packaged
+     * service on OutOfMemoryError.
+     */
+    public final class Follower implements AutoCloseable {
+
+        private final AtomicBoolean catchingUp = new AtomicBoolean();
+        private volatile boolean closed;
+
+        private Follower() {
+        }
+
+        /**
+         * Up to {@code limit} notifications after {@code cursor}; none while it waits for its turn to
+         * catch up. Called by one stream's ticks, one at a time; its close may come from any thread,
+         * and neither blocks the other (a close comes on the event loop).
+         */
+        public List<Item> next(long cursor, int limit) {
+            if (holds(cursor)) {
+                leave();
+            } else if (!catchingUp.get()) {
+                if (!catchUpSlots.tryAcquire()) {
+                    return List.of();
+                }
+                catchingUp.set(true);
+                if (closed) { // closed meanwhile: its turn goes back
+                    leave();
+                    return List.of();
+                }
+            }
+            return after(cursor, limit, Duration.ZERO).orElse(List.of());
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            leave();
+        }
+
+        private void leave() {
+            if (catchingUp.compareAndSet(true, false)) {
+                catchUpSlots.release();
+            }
+        }
+    }
+
     /** The places themselves, so a test can take them all as busy clients would. */
     Semaphore readPlaces() {
         return readPlaces;
+    }
+
+    /** The turns to catch up, so a test can take them all as slow streams would. */
+    Semaphore catchUpSlots() {
+        return catchUpSlots;
     }
 
     private boolean takeReadPlace(Duration wait) {

@@ -33,7 +33,9 @@ import org.junit.jupiter.api.Test;
  * waited. Here every place is taken, as by busy clients: a list from far back waits, then answers
  * 503 busy; a list from memory and a stream's live part are served; a stream from far back waits
  * for a place, and catches up once there is one. A page holds about a megabyte, at least one
- * notification, whether read from memory or from the database.
+ * notification, whether read from memory or from the database. And at most
+ * {@link NotificationFeed#CATCHING_UP} streams catch up at once, each holding a page until its
+ * client takes it.
  */
 @QuarkusTest
 class NotificationReadPlacesTest {
@@ -72,6 +74,7 @@ class NotificationReadPlacesTest {
                 .body("n", equalTo(List.of(1, 2, 3, 4)));
 
         feed.readPlaces().acquire(NotificationFeed.READ_PLACES);
+        boolean holdingPlaces = true;
         HttpResponse<InputStream> catchingUp = null;
         try {
             given().get("/notifications?after=" + (first - 1) + "&limit=10").then().statusCode(503)
@@ -89,15 +92,45 @@ class NotificationReadPlacesTest {
             Thread.sleep(1_500); // six ticks of the stream, each without a place
             assertThat(firstEvent).as("a stream from far back waits for a place").isNotDone();
             feed.readPlaces().release(NotificationFeed.READ_PLACES);
+            holdingPlaces = false;
             assertThat(firstEvent.get(20, TimeUnit.SECONDS)).contains("id:" + first + "\n").contains("\"n\" : 1,");
         } finally {
-            feed.readPlaces().release(Math.max(0, NotificationFeed.READ_PLACES - feed.readPlaces().availablePermits()));
+            if (holdingPlaces) {
+                feed.readPlaces().release(NotificationFeed.READ_PLACES);
+            }
             if (catchingUp != null) {
                 catchingUp.body().close();
             }
         }
         assertThat(feed.readPlaces().availablePermits()).isEqualTo(NotificationFeed.READ_PLACES);
         given().get("/notifications?after=" + (first + 3) + "&limit=500").then().statusCode(200).body("$", hasSize(4));
+
+        // every turn to catch up taken, as by slow streams each holding a page: a far-back stream waits
+        // for one, while a list from as far back is served; the stream's turn is given back at its end
+        feed.catchUpSlots().acquire(NotificationFeed.CATCHING_UP);
+        boolean holdingTurns = true;
+        HttpResponse<InputStream> waiting = null;
+        try {
+            HttpResponse<InputStream> opened = http.send(HttpRequest.newBuilder(stream).header("Accept", "text/event-stream")
+                    .header("Last-Event-ID", String.valueOf(first + 5)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            waiting = opened;
+            CompletableFuture<String> firstEvent = CompletableFuture.supplyAsync(() -> readUntil(opened.body(), "\n\n"));
+            Thread.sleep(1_500);
+            assertThat(firstEvent).as("a stream waits for its turn to catch up").isNotDone();
+            given().get("/notifications?after=" + (first + 5) + "&limit=1").then().statusCode(200).body("n", equalTo(List.of(7)));
+            feed.catchUpSlots().release(NotificationFeed.CATCHING_UP);
+            holdingTurns = false;
+            assertThat(firstEvent.get(20, TimeUnit.SECONDS)).contains("id:" + (first + 6) + "\n");
+        } finally {
+            if (holdingTurns) {
+                feed.catchUpSlots().release(NotificationFeed.CATCHING_UP);
+            }
+            if (waiting != null) {
+                waiting.body().close();
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(feed.catchUpSlots().availablePermits())
+                .as("the closed stream's turn given back").isEqualTo(NotificationFeed.CATCHING_UP));
         Sql.execute(dataSource, "DELETE FROM notification WHERE notification_id LIKE 'places-%'");
     }
 
