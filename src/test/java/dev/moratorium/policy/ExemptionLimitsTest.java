@@ -125,6 +125,30 @@ class ExemptionLimitsTest {
         assertThat(ExemptionLimits.keptText(policy)).isLessThanOrEqualTo(ExemptionLimits.MAX_KEPT_TEXT);
     }
 
+    /**
+     * A policy stored past the limit before it existed (129 revoked exemptions and one in force,
+     * 532,480 characters): a grant that adds text is refused, but a shorter purpose and a revocation
+     * are still taken.
+     */
+    @Test
+    void aPolicyKeptPastTheLimitCanStillShrinkButNotGrow() {
+        String purpose = "理".repeat(4_000);
+        List<Exemption> kept = new java.util.ArrayList<>();
+        for (int i = 0; i < 130; i++) {
+            kept.add(new Exemption(organization(i), purpose, NOW.minusSeconds(60), i < 129 ? NOW.minusSeconds(30) : null));
+        }
+        Policy p = policy;
+        policy = new Policy(p.policyId(), p.kind(), p.vendor(), p.product(), p.segments(), p.status(), p.effectiveFrom(),
+                p.effectiveUntil(), p.liftedAt(), kept, p.jurisdiction(), p.reason(), p.sourceUrl(), p.evaluatedAt());
+        assertThat(ExemptionLimits.keptText(policy)).isEqualTo(532_480).isGreaterThan(ExemptionLimits.MAX_KEPT_TEXT);
+
+        assertThat(rejected(grantTo("X", null)).message()).contains("carry 532481 characters");
+        applied(grantTo(organization(129), "short"));
+        applied(revokeFrom(organization(129)));
+        assertThat(ExemptionLimits.keptText(policy)).isEqualTo(532_480 - 4_000 + 5);
+        assertThat(rejected(grantTo("X", null)).reason()).isEqualTo(RejectionReason.INVALID_FIELD);
+    }
+
     @Test
     void anAnnouncementListsAtMostAThousandExemptions() {
         List<ExemptionGrant> thousand = IntStream.rangeClosed(1, 1_000).mapToObj(i -> new ExemptionGrant("Org " + i, null))
