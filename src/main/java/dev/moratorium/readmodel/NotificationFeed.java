@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -69,7 +68,12 @@ public class NotificationFeed {
     private final Semaphore readPlaces = new Semaphore(READ_PLACES, true);
     /** Live streams catching up from the database at once, per replica (see Follower). */
     static final int CATCHING_UP = 16;
-    private final Semaphore catchUpSlots = new Semaphore(CATCHING_UP);
+    /**
+     * How long a stream waiting for its turn keeps its place without asking (it asks every tick, 250
+     * ms, unless it is busy writing to a slow client).
+     */
+    static final Duration TURN_PATIENCE = Duration.ofSeconds(2);
+    private final TurnLine turns = new TurnLine(CATCHING_UP, TURN_PATIENCE, System::nanoTime);
     /**
      * At most one read per this interval when commits come faster (200 a second, each a query, cost
      * 5 % of a core at 200 events/s); a live client sees a notification at most this much later.
@@ -172,14 +176,13 @@ public class NotificationFeed {
     /**
      * One live stream's reads. A stream further behind than memory catches up from the database a
      * page at a time, and its page (up to a megabyte) stays in the heap until its client has taken
-     * it, so at most {@link #CATCHING_UP} streams catch up at once; the others wait, receiving only
-     * what the stream sends while quiet. Every dashboard reconnects after a restart with its
-     * Last-Event-ID, when memory is empty: 120 such streams read by slow clients ended the packaged
-     * service on OutOfMemoryError.
+     * it, so at most {@link #CATCHING_UP} streams catch up at once; the others wait in line,
+     * receiving only what the stream sends while quiet, and the turns pass round a page at a time
+     * (see TurnLine). Every dashboard reconnects after a restart with its Last-Event-ID, when memory
+     * is empty: 120 such streams read by slow clients ended the packaged service on OutOfMemoryError.
      */
     public final class Follower implements AutoCloseable {
 
-        private final AtomicBoolean catchingUp = new AtomicBoolean();
         private volatile boolean closed;
 
         private Follower() {
@@ -188,20 +191,18 @@ public class NotificationFeed {
         /**
          * Up to {@code limit} notifications after {@code cursor}; none while it waits for its turn to
          * catch up. Called by one stream's ticks, one at a time; its close may come from any thread,
-         * and neither blocks the other (a close comes on the event loop).
+         * and neither waits for the other longer than the line's few map operations (a close comes on
+         * the event loop).
          */
         public List<Item> next(long cursor, int limit) {
             if (holds(cursor)) {
-                leave();
-            } else if (!catchingUp.get()) {
-                if (!catchUpSlots.tryAcquire()) {
-                    return List.of();
-                }
-                catchingUp.set(true);
-                if (closed) { // closed meanwhile: its turn goes back
-                    leave();
-                    return List.of();
-                }
+                turns.leave(this);
+            } else if (turns.passOnIfWaitedFor(this) || !turns.take(this)) {
+                // its last page taken by its client, it makes way for a stream waiting; or it waits
+                return List.of();
+            } else if (closed) { // closed meanwhile: its turn goes back
+                turns.leave(this);
+                return List.of();
             }
             return after(cursor, limit, Duration.ZERO).orElse(List.of());
         }
@@ -209,13 +210,7 @@ public class NotificationFeed {
         @Override
         public void close() {
             closed = true;
-            leave();
-        }
-
-        private void leave() {
-            if (catchingUp.compareAndSet(true, false)) {
-                catchUpSlots.release();
-            }
+            turns.leave(this);
         }
     }
 
@@ -224,9 +219,9 @@ public class NotificationFeed {
         return readPlaces;
     }
 
-    /** The turns to catch up, so a test can take them all as slow streams would. */
-    Semaphore catchUpSlots() {
-        return catchUpSlots;
+    /** The turns to catch up, so a test can take them as slow streams would. */
+    TurnLine turns() {
+        return turns;
     }
 
     private boolean takeReadPlace(Duration wait) {

@@ -10,17 +10,22 @@ import dev.moratorium.testing.Sql;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -57,17 +62,8 @@ class NotificationReadPlacesTest {
 
     @Test
     void readsFromFurtherBackThanMemoryShareFourPlacesAndAMegabyteEach() throws Exception {
-        Sql.execute(dataSource, "SELECT setval('notification_seq', greatest((SELECT coalesce(max(seq), 1) FROM"
-                + " notification), (SELECT last_value FROM notification_seq)))");
-        Sql.execute(dataSource, "INSERT INTO notification (seq, notification_id, type, policy_id, occurred_at,"
-                + " created_at, payload) SELECT nextval('notification_seq'), 'places-' || g, 'access.suspended',"
-                + " 'places-1', now(), now(), json_build_object('n', g, 'pad', repeat('x', " + PAD + "))"
-                + " FROM generate_series(1, " + ROWS + ") g");
-        long first = Sql.count(dataSource, "SELECT min(seq) FROM notification WHERE notification_id LIKE 'places-%'");
+        long first = insertRows("places-");
         long last = first + ROWS - 1;
-        await().atMost(Duration.ofSeconds(20)).until(() -> feed.latest() >= last);
-        long kept = NotificationFeed.KEPT_CHARS / PAD;
-        assertThat(kept).as("the first rows are only in the database").isLessThan(ROWS - 1);
 
         // a page from the database stops at the first row that starts past a megabyte
         given().get("/notifications?after=" + (first - 1) + "&limit=10").then().statusCode(200)
@@ -107,7 +103,8 @@ class NotificationReadPlacesTest {
 
         // every turn to catch up taken, as by slow streams each holding a page: a far-back stream waits
         // for one, while a list from as far back is served; the stream's turn is given back at its end
-        feed.catchUpSlots().acquire(NotificationFeed.CATCHING_UP);
+        await().atMost(Duration.ofSeconds(10)).until(() -> feed.turns().free() == NotificationFeed.CATCHING_UP);
+        List<Object> slowStreams = holdTurns(NotificationFeed.CATCHING_UP);
         boolean holdingTurns = true;
         HttpResponse<InputStream> waiting = null;
         try {
@@ -118,20 +115,127 @@ class NotificationReadPlacesTest {
             Thread.sleep(1_500);
             assertThat(firstEvent).as("a stream waits for its turn to catch up").isNotDone();
             given().get("/notifications?after=" + (first + 5) + "&limit=1").then().statusCode(200).body("n", equalTo(List.of(7)));
-            feed.catchUpSlots().release(NotificationFeed.CATCHING_UP);
+            slowStreams.forEach(feed.turns()::leave);
             holdingTurns = false;
             assertThat(firstEvent.get(20, TimeUnit.SECONDS)).contains("id:" + (first + 6) + "\n");
         } finally {
             if (holdingTurns) {
-                feed.catchUpSlots().release(NotificationFeed.CATCHING_UP);
+                slowStreams.forEach(feed.turns()::leave);
             }
             if (waiting != null) {
                 waiting.body().close();
             }
         }
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(feed.catchUpSlots().availablePermits())
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(feed.turns().free())
                 .as("the closed stream's turn given back").isEqualTo(NotificationFeed.CATCHING_UP));
         Sql.execute(dataSource, "DELETE FROM notification WHERE notification_id LIKE 'places-%'");
+    }
+
+    /**
+     * The turns pass round a page at a time: with one turn left (the others held by streams writing
+     * to slow clients), a second stream from far back is sent its first page while the first is
+     * still catching up, not only once the first has caught up with memory. Before, sixteen slow
+     * dashboards held every turn for as long as they stayed behind.
+     */
+    @Test
+    void streamsCatchingUpTakeTheLastTurnAPageAtATime() throws Exception {
+        long first = insertRows("turns-");
+        long onlyInDatabase = ROWS - NotificationFeed.KEPT_CHARS / PAD;
+        await().atMost(Duration.ofSeconds(10)).until(() -> feed.turns().free() == NotificationFeed.CATCHING_UP);
+        List<Object> slowStreams = holdTurns(NotificationFeed.CATCHING_UP - 1);
+        try (EventReader one = new EventReader(first - 1, null); EventReader two = new EventReader(first - 1, one)) {
+            one.open();
+            await().atMost(Duration.ofSeconds(20)).until(() -> one.ids.size() >= 1);
+            two.open(); // waits in line while the first reads its next pages
+            await().atMost(Duration.ofSeconds(20)).until(() -> two.ids.size() >= 1);
+            assertThat(two.otherHadWhenFirstCame).as("events the first stream had when the second's first came")
+                    .isLessThan((int) onlyInDatabase);
+            await().atMost(Duration.ofSeconds(30)).until(() -> one.ids.size() >= ROWS && two.ids.size() >= ROWS);
+            assertThat(one.ids).as("each stream, every row once, in order").isEqualTo(two.ids)
+                    .startsWith(first, first + 1).endsWith(first + ROWS - 1).doesNotHaveDuplicates().isSorted();
+        } finally {
+            slowStreams.forEach(feed.turns()::leave);
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(feed.turns().free())
+                .as("both streams' turns given back").isEqualTo(NotificationFeed.CATCHING_UP));
+        assertThat(feed.turns().waiting()).isZero();
+        Sql.execute(dataSource, "DELETE FROM notification WHERE notification_id LIKE 'turns-%'");
+    }
+
+    /**
+     * {@link #ROWS} notifications of about 300 kB, their ids starting with {@code prefix}, once the
+     * feed has read them: the first are only in the database. The first one's sequence.
+     */
+    private long insertRows(String prefix) throws SQLException {
+        Sql.execute(dataSource, "SELECT setval('notification_seq', greatest((SELECT coalesce(max(seq), 1) FROM"
+                + " notification), (SELECT last_value FROM notification_seq)))");
+        Sql.execute(dataSource, "INSERT INTO notification (seq, notification_id, type, policy_id, occurred_at,"
+                + " created_at, payload) SELECT nextval('notification_seq'), '" + prefix + "' || g, 'access.suspended',"
+                + " '" + prefix + "1', now(), now(), json_build_object('n', g, 'pad', repeat('x', " + PAD + "))"
+                + " FROM generate_series(1, " + ROWS + ") g");
+        long first = Sql.count(dataSource, "SELECT min(seq) FROM notification WHERE notification_id LIKE '" + prefix + "%'");
+        await().atMost(Duration.ofSeconds(20)).until(() -> feed.latest() >= first + ROWS - 1);
+        assertThat(NotificationFeed.KEPT_CHARS / PAD).as("the first rows are only in the database").isLessThan(ROWS - 1);
+        return first;
+    }
+
+    /** Turns taken as by streams stuck writing to slow clients: they hold them until they leave. */
+    private List<Object> holdTurns(int count) {
+        List<Object> holders = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Object holder = new Object();
+            assertThat(feed.turns().take(holder)).isTrue();
+            holders.add(holder);
+        }
+        return holders;
+    }
+
+    /**
+     * A live stream from {@code after}, whose events' ids are noted as they come; and how many
+     * {@code other} had noted when this one's first came.
+     */
+    private final class EventReader implements AutoCloseable {
+        private final long after;
+        private final EventReader other;
+        final List<Long> ids = new CopyOnWriteArrayList<>();
+        volatile int otherHadWhenFirstCame = -1;
+        private HttpResponse<InputStream> response;
+
+        EventReader(long after, EventReader other) {
+            this.after = after;
+            this.other = other;
+        }
+
+        void open() throws Exception {
+            response = http.send(HttpRequest.newBuilder(stream).header("Accept", "text/event-stream")
+                    .header("Last-Event-ID", String.valueOf(after)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(response.statusCode()).isEqualTo(200);
+            Thread reader = new Thread(this::read, "event-reader");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void read() {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.startsWith("id:")) {
+                        if (ids.isEmpty() && other != null) {
+                            otherHadWhenFirstCame = other.ids.size();
+                        }
+                        ids.add(Long.parseLong(line.substring(3).trim()));
+                    }
+                }
+            } catch (IOException e) {
+                // closed by the test
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (response != null) {
+                response.body().close();
+            }
+        }
     }
 
     /** What the stream sent until {@code marker} first appeared (or its end). */
