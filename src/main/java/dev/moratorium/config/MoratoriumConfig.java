@@ -179,6 +179,16 @@ public interface MoratoriumConfig {
          */
         @WithDefault("15s")
         Duration streamHeartbeat();
+
+        /**
+         * A live stream whose client has taken nothing for this long while there was more to send
+         * (its connection's buffers full: a frozen process, a suspended browser tab) is ended, and
+         * with it the page it held and its turn to catch up from the database; a client still alive
+         * reconnects with Last-Event-ID. Sixteen frozen clients reading from far back held every
+         * turn, and the other streams catching up waited, until Mutiny's buffer of ticks overflowed.
+         */
+        @WithDefault("60s")
+        Duration streamStall();
         /**
          * {@code GET /moratoria} counts matching policies only up to this many (a bounded read: at
          * 10,000 a filter that one policy in seven matches cost a 33 ms p99 at a million policies,

@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -160,6 +162,36 @@ class NotificationReadPlacesTest {
                 .as("both streams' turns given back").isEqualTo(NotificationFeed.CATCHING_UP));
         assertThat(feed.turns().waiting()).isZero();
         Sql.execute(dataSource, "DELETE FROM notification WHERE notification_id LIKE 'turns-%'");
+    }
+
+    /**
+     * A client that stops reading (a frozen process) while its stream catches up holds a page and a
+     * turn only until it has taken nothing for {@code moratorium.api.stream-stall} (5 s in tests):
+     * then its stream ends. Before, the stream ended only when Mutiny's buffer of 256 ticks
+     * overflowed, and a client still reading slowly was cut as often as a frozen one.
+     */
+    @Test
+    void aFrozenClientsStreamEndsAndGivesItsTurnBack() throws Exception {
+        long first = insertRows("stall-");
+        await().atMost(Duration.ofSeconds(10)).until(() -> feed.turns().free() == NotificationFeed.CATCHING_UP);
+        try (Socket frozen = new Socket()) {
+            frozen.setReceiveBufferSize(4096); // the kernel holds little of what it is sent
+            frozen.connect(new InetSocketAddress(stream.getHost(), stream.getPort()));
+            long opened = System.nanoTime();
+            frozen.getOutputStream().write(("GET " + stream.getPath() + " HTTP/1.1\r\nHost: " + stream.getAuthority()
+                    + "\r\nAccept: text/event-stream\r\nLast-Event-ID: " + (first - 1) + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            await().atMost(Duration.ofSeconds(10)).until(() -> feed.turns().free() == NotificationFeed.CATCHING_UP - 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> feed.turns().free() == NotificationFeed.CATCHING_UP);
+            assertThat(Duration.ofNanos(System.nanoTime() - opened)).as("the turn held until the client stalled")
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+            // what it was sent before its end (the answer's last chunk): the first rows, not all of them
+            frozen.setSoTimeout(30_000);
+            String sent = readUntil(frozen.getInputStream(), "\r\n0\r\n\r\n");
+            assertThat(sent).endsWith("\r\n0\r\n\r\n");
+            assertThat(sent).contains("id:" + first + "\n").doesNotContain("id:" + (first + ROWS - 1) + "\n");
+        }
+        Sql.execute(dataSource, "DELETE FROM notification WHERE notification_id LIKE 'stall-%'");
     }
 
     /**
