@@ -69,6 +69,11 @@ final class ChunkedList {
         void giveBack() {
             free.release();
         }
+
+        /** The places free now (for tests). */
+        int free() {
+            return free.availablePermits();
+        }
     }
 
     /** Reads up to {@code limit} rows past {@code cursor}, in the list's order. */
@@ -90,17 +95,20 @@ final class ChunkedList {
      * cursor a row leaves for the rows after it (its id).
      */
     static <R> StreamingOutput of(ObjectWriter writer, long cursor, int limit, Reader<R> reader, ToLongFunction<R> next,
-            Function<R, ?> view) {
-        return of(PLACES, writer, cursor, limit, reader, next, view);
+            Function<R, ?> view, Duration stall) {
+        return of(PLACES, writer, cursor, limit, reader, next, view, stall);
     }
 
+    /** A client that takes nothing for {@code stall} while it is written to loses its answer (StallGuard). */
     static <R> StreamingOutput of(Places places, ObjectWriter writer, long cursor, int limit, Reader<R> reader,
-            ToLongFunction<R> next, Function<R, ?> view) {
+            ToLongFunction<R> next, Function<R, ?> view, Duration stall) {
         return output -> {
             places.take();
+            StallGuard guarded = new StallGuard(output, stall);
             try {
-                write(output, writer, cursor, limit, reader, next, view);
+                write(guarded, writer, cursor, limit, reader, next, view);
             } finally {
+                guarded.stopWatching();
                 places.giveBack();
             }
         };

@@ -76,12 +76,14 @@ public class NotificationsResource {
         // notifications of 768 KiB at once ended the packaged service on OutOfMemoryError.
         return output -> {
             ChunkedList.PLACES.take();
+            StallGuard guarded = new StallGuard(output, config.api().clientStall());
             try {
                 List<NotificationFeed.Item> items = feed.after(cursor, max, READ_WAIT).orElseThrow(() -> ApiException
                         .unavailable("busy", "as many clients as this replica serves at once are reading notifications"
                                 + " from further back than it keeps in memory; try again shortly", BUSY_RETRY_AFTER_SECONDS));
-                writeArray(output, items);
+                writeArray(guarded, items);
             } finally {
+                guarded.stopWatching();
                 ChunkedList.PLACES.giveBack();
             }
         };
@@ -152,7 +154,7 @@ public class NotificationsResource {
         AtomicLong lastSent = new AtomicLong(System.nanoTime());
         AtomicLong lastTaken = new AtomicLong(System.nanoTime());
         long heartbeat = config.api().streamHeartbeat().toNanos();
-        long stall = config.api().streamStall().toNanos();
+        long stall = config.api().clientStall().toNanos();
         // A tick comes only once the client has taken what the last one sent; ticks meanwhile are
         // dropped, not queued: Mutiny's queue of 256 ended a stream with BackPressureFailure after
         // anything from one to 256 ticks of a client still busy reading (16 of 20 clients reading
@@ -161,7 +163,7 @@ public class NotificationsResource {
         return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(STREAM_TICK)
                 .onOverflow().invoke(tick -> {
                     if (System.nanoTime() - lastTaken.get() > stall) {
-                        throw new ClientStalled(config.api().streamStall());
+                        throw new ClientStalled(config.api().clientStall());
                     }
                 }).drop()
                 .emitOn(Infrastructure.getDefaultWorkerPool(), 1)

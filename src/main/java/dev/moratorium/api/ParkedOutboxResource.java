@@ -2,6 +2,7 @@ package dev.moratorium.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.outbox.ParkedRowsGauge;
 import dev.moratorium.security.CallerPermissions;
@@ -45,6 +46,9 @@ public class ParkedOutboxResource {
     @Inject
     ParkedRowsGauge gauge;
 
+    @Inject
+    MoratoriumConfig config;
+
     private final ObjectWriter writer;
 
     @Inject
@@ -66,7 +70,7 @@ public class ParkedOutboxResource {
         int max = Params.integer("limit", limit, 100, 1, 500);
         // a dead letter carries its input's headers: read and written a chunk at a time (ChunkedList)
         return ChunkedList.of(writer, cursor, max, (from, n) -> parked.list(from, n, PREVIEW), ParkedOutbox.Parked::id,
-                ParkedOutboxResource::view);
+                ParkedOutboxResource::view, config.api().clientStall());
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.moratorium.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.ingest.RejectionRetry;
 import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.RejectionEntity;
@@ -36,6 +37,9 @@ public class RejectionsResource {
 
     @Inject
     RejectionReads rejections;
+
+    @Inject
+    MoratoriumConfig config;
 
     private final ObjectWriter writer;
 
@@ -81,10 +85,10 @@ public class RejectionsResource {
         return newest
                 ? ChunkedList.of(writer, given(before) ? Params.cursor("before", before) : Long.MAX_VALUE, max,
                         (cursor, n) -> rejections.newest(st, cursor, n, RejectionView.PREVIEW), RejectionReads.Listed::id,
-                        r -> RejectionView.of(r, null))
+                        r -> RejectionView.of(r, null), config.api().clientStall())
                 : ChunkedList.of(writer, Params.cursor("after", after), max,
                         (cursor, n) -> rejections.list(st, cursor, n, RejectionView.PREVIEW), RejectionReads.Listed::id,
-                        r -> RejectionView.of(r, null));
+                        r -> RejectionView.of(r, null), config.api().clientStall());
     }
 
     private static boolean given(String parameter) {

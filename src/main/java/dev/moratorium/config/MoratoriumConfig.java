@@ -186,9 +186,11 @@ public interface MoratoriumConfig {
          * with it the page it held and its turn to catch up from the database; a client still alive
          * reconnects with Last-Event-ID. Sixteen frozen clients reading from far back held every
          * turn, and the other streams catching up waited, until Mutiny's buffer of ticks overflowed.
+         * And a long list's answer is cut (StallGuard), giving back its place: eight clients that
+         * asked for long lists and read nothing held every place for 30 minutes.
          */
         @WithDefault("60s")
-        Duration streamStall();
+        Duration clientStall();
         /**
          * {@code GET /moratoria} counts matching policies only up to this many (a bounded read: at
          * 10,000 a filter that one policy in seven matches cost a 33 ms p99 at a million policies,

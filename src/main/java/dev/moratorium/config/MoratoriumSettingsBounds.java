@@ -41,7 +41,7 @@ public final class MoratoriumSettingsBounds {
                         "moratorium.api.max-page-size", api.maxPageSize())
                 .atLeast("moratorium.api.max-streams", api.maxStreams(), 0)
                 .positive("moratorium.api.stream-heartbeat", api.streamHeartbeat())
-                .positive("moratorium.api.stream-stall", api.streamStall())
+                .positive("moratorium.api.client-stall", api.clientStall())
                 .atLeast("moratorium.api.count-cap", api.countCap(), 1)
                 .atLeast("moratorium.api.max-offset", api.maxOffset(), 0)
                 .atLeast("moratorium.api.as-of-kept-histories", api.asOfKeptHistories().asLongValue(), 0);

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +28,7 @@ import org.junit.jupiter.api.Test;
 class ChunkedListTest {
 
     private static final ObjectWriter WRITER = ChunkedList.writer(new ObjectMapper(), Row.class);
+    private static final Duration STALL = Duration.ofMinutes(1);
 
     record Row(long id, String name) {
     }
@@ -39,7 +44,7 @@ class ChunkedListTest {
     @Test
     void aPageIsReadAChunkAtATimeByItsCursorAndIsOneArray() throws Exception {
         String all = written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1)), WRITER, 0, 500,
-                this::read, Row::id, r -> r));
+                this::read, Row::id, r -> r, STALL));
 
         assertThat(all).isEqualTo(new ObjectMapper().writeValueAsString(table));
         assertThat(reads).containsExactly("0+25", "25+25", "50+25");
@@ -48,13 +53,13 @@ class ChunkedListTest {
     @Test
     void aPageStopsAtItsLimitOrWhereTheRowsEnd() throws Exception {
         String fifty = written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1)), WRITER, 5, 50,
-                this::read, Row::id, r -> r));
+                this::read, Row::id, r -> r, STALL));
         assertThat(new ObjectMapper().readTree(fifty)).hasSize(50);
         assertThat(reads).containsExactly("5+25", "30+25");
 
         reads.clear();
         assertThat(written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1)), WRITER, 60, 100,
-                this::read, Row::id, r -> r))).isEqualTo("[]");
+                this::read, Row::id, r -> r, STALL))).isEqualTo("[]");
         assertThat(reads).containsExactly("60+25");
     }
 
@@ -80,7 +85,7 @@ class ChunkedListTest {
         };
         Thread first = new Thread(() -> {
             try {
-                ChunkedList.of(places, WRITER, 0, 500, this::read, Row::id, r -> r).write(blocked);
+                ChunkedList.of(places, WRITER, 0, 500, this::read, Row::id, r -> r, STALL).write(blocked);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -89,7 +94,7 @@ class ChunkedListTest {
         assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
         int readsBefore = reads.size();
 
-        assertThatThrownBy(() -> written(ChunkedList.of(places, WRITER, 0, 500, this::read, Row::id, r -> r)))
+        assertThatThrownBy(() -> written(ChunkedList.of(places, WRITER, 0, 500, this::read, Row::id, r -> r, STALL)))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(503);
                     assertThat(e.code()).isEqualTo("busy");
@@ -99,7 +104,46 @@ class ChunkedListTest {
 
         slowClient.countDown();
         first.join(10_000);
-        assertThat(written(ChunkedList.of(places, WRITER, 0, 10, this::read, Row::id, r -> r))).startsWith("[{\"id\":1,");
+        assertThat(written(ChunkedList.of(places, WRITER, 0, 10, this::read, Row::id, r -> r, STALL))).startsWith("[{\"id\":1,");
+    }
+
+    /**
+     * A client that takes nothing: the write waiting for it (Quarkus's output stream waits until it
+     * is interrupted) is cut after the stall time, the answer fails, and its place is free again;
+     * the writing thread, a pooled one in the service, is not left interrupted.
+     */
+    @Test
+    void aClientThatTakesNothingLosesItsAnswerAndItsPlace() throws Exception {
+        ChunkedList.Places places = new ChunkedList.Places(1, Duration.ofMillis(300));
+        OutputStream frozen = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    throw new InterruptedIOException("interrupted");
+                }
+            }
+        };
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        AtomicBoolean interruptedAfter = new AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            try {
+                ChunkedList.of(places, WRITER, 0, 500, this::read, Row::id, r -> r, Duration.ofMillis(500)).write(frozen);
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+            interruptedAfter.set(Thread.currentThread().isInterrupted());
+        });
+        long start = System.nanoTime();
+        writer.start();
+        writer.join(10_000);
+        assertThat(writer.isAlive()).as("the write was cut").isFalse();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+        assertThat(failed.get()).isInstanceOf(IOException.class).hasMessageStartingWith("the client took nothing for");
+        assertThat(interruptedAfter.get()).as("the thread's interrupt taken back").isFalse();
+        assertThat(written(ChunkedList.of(places, WRITER, 0, 10, this::read, Row::id, r -> r, STALL)))
+                .as("the place given back").startsWith("[{\"id\":1,");
     }
 
     private static String written(StreamingOutput answer) throws Exception {

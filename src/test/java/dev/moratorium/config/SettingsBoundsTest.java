@@ -54,7 +54,7 @@ class SettingsBoundsTest {
         "moratorium.api.max-page-size|10|must not be greater than moratorium.api.max-page-size (10)",
         "moratorium.api.max-streams|-1|must be at least 0",
         "moratorium.api.stream-heartbeat|0s|longer than zero",
-        "moratorium.api.stream-stall|0s|longer than zero",
+        "moratorium.api.client-stall|0s|longer than zero",
         "moratorium.api.count-cap|0|must be at least 1",
         "moratorium.api.max-offset|-1|must be at least 0",
         "moratorium.webhooks.max-subscriptions|-1|must be at least 0",

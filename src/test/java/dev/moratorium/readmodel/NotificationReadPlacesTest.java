@@ -166,7 +166,7 @@ class NotificationReadPlacesTest {
 
     /**
      * A client that stops reading (a frozen process) while its stream catches up holds a page and a
-     * turn only until it has taken nothing for {@code moratorium.api.stream-stall} (5 s in tests):
+     * turn only until it has taken nothing for {@code moratorium.api.client-stall} (5 s in tests):
      * then its stream ends. Before, the stream ended only when Mutiny's buffer of 256 ticks
      * overflowed, and a client still reading slowly was cut as often as a frozen one.
      */
