@@ -158,7 +158,7 @@ public class NotificationsResource {
         // A tick comes only once the client has taken what the last one sent; ticks meanwhile are
         // dropped, not queued: Mutiny's queue of 256 ended a stream with BackPressureFailure after
         // anything from one to 256 ticks of a client still busy reading (16 of 20 clients reading
-        // notifications of 768 KiB at 100 kB/s were cut within 90 s). A client that has taken
+        // notifications of up to 777 kB at a steady 100 kB/s were cut within 65-107 s). A client that has taken
         // nothing for the stall time ends its stream (ClientStalled).
         return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(STREAM_TICK)
                 .onOverflow().invoke(tick -> {

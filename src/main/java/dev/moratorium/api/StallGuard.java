@@ -12,11 +12,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * An answer's output that gives up on a client that takes nothing: a write that has waited for the
  * client longer than the stall time ({@code moratorium.api.client-stall}) is interrupted and fails,
- * so the answer ends, its connection is closed, and its place among the long lists is given back.
+ * so the answer ends, cut mid-way, and its place among the long lists is given back (the connection
+ * itself stays open, holding only its buffers, until the client or the idle timeout closes it).
  * Quarkus's output stream waits for a client to take what it was sent with no limit of its own
  * (only the HTTP idle timeout, 30 minutes, ends such a connection), and eight clients that sent a
  * request for a long list and then read nothing (a frozen process; a few lines of a script) held
  * every place: every long list answered 503 {@code busy} for as long as they stayed connected.
+ * Only the answer's own writes are watched: the end Quarkus writes after it (the last chunk) may
+ * still wait for such a client on its worker thread, though no longer holding a place.
  */
 final class StallGuard extends FilterOutputStream {
 
