@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,24 @@ final class PolicyRows {
                 instant(rs, 7, shared), instant(rs, 8, shared), instant(rs, 9, shared), List.of(),
                 shared.of(rs.getString(10)), shared.of(rs.getString(11)), shared.of(rs.getString(12)),
                 instant(rs, 13, shared));
+    }
+
+    /** The named policies with their exemptions, in two statements; ids not stored are left out. */
+    static List<Policy> byIds(Connection c, Collection<String> policyIds) throws SQLException {
+        List<Policy> rows = new ArrayList<>(policyIds.size());
+        Shared shared = new Shared();
+        Array ids = c.createArrayOf("text", policyIds.toArray());
+        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM policy WHERE policy_id = any(?)")) {
+            s.setArray(1, ids);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(policy(rs, shared));
+                }
+            }
+        } finally {
+            ids.free();
+        }
+        return withExemptions(c, rows, shared);
     }
 
     /** These policies with their exemptions, read with one statement. */

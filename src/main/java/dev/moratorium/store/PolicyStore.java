@@ -8,13 +8,11 @@ import dev.moratorium.wire.WireJson;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,22 +61,8 @@ public class PolicyStore {
             return Map.of();
         }
         return em.unwrap(Session.class).doReturningWork(c -> {
-            List<Policy> rows = new ArrayList<>(policyIds.size());
-            PolicyRows.Shared shared = new PolicyRows.Shared();
-            Array ids = c.createArrayOf("text", policyIds.toArray());
-            try (PreparedStatement s = c.prepareStatement("SELECT " + PolicyRows.COLUMNS
-                    + " FROM policy WHERE policy_id = any(?)")) {
-                s.setArray(1, ids);
-                try (ResultSet rs = s.executeQuery()) {
-                    while (rs.next()) {
-                        rows.add(PolicyRows.policy(rs, shared));
-                    }
-                }
-            } finally {
-                ids.free();
-            }
             Map<String, Policy> policies = new LinkedHashMap<>();
-            for (Policy p : PolicyRows.withExemptions(c, rows, shared)) {
+            for (Policy p : PolicyRows.byIds(c, policyIds)) {
                 policies.put(p.policyId(), p);
             }
             return policies;
