@@ -40,6 +40,19 @@ final class ChunkedList {
     static final Places PLACES = new Places(8, Duration.ofSeconds(5));
 
     /**
+     * The bytes of stored text an answer may have and still be built whole, without a place: Quarkus
+     * runs up to 200 request threads, and 200 answers of a policy list of 6.8 MB, or of a history
+     * page of 1 MB, built at once ended the service on OutOfMemoryError. An answer this small is
+     * handed to the connection whole and holds no thread while a slow client takes it.
+     */
+    static final long LIGHT_BYTES = 64 * 1024;
+
+    /** Whether an answer of {@code bytes} of stored text is long: written in a place, a chunk at a time. */
+    static boolean isLong(long bytes) {
+        return bytes > LIGHT_BYTES;
+    }
+
+    /**
      * The answers being written. A place is taken by the answer's writing and given back when it
      * ends however it ends; one not given within the wait is a 503 {@code busy} with Retry-After,
      * before a byte of the answer is written.
@@ -95,18 +108,34 @@ final class ChunkedList {
      * cursor a row leaves for the rows after it (its id).
      */
     static <R> StreamingOutput of(ObjectWriter writer, long cursor, int limit, Reader<R> reader, ToLongFunction<R> next,
-            Function<R, ?> view, Duration stall) {
-        return of(PLACES, writer, cursor, limit, reader, next, view, stall);
+            Function<R, ?> view, Duration stall, StallGuard.Client client) {
+        return of(PLACES, writer, cursor, limit, reader, next, view, stall, client);
     }
 
     /** A client that takes nothing for {@code stall} while it is written to loses its answer (StallGuard). */
     static <R> StreamingOutput of(Places places, ObjectWriter writer, long cursor, int limit, Reader<R> reader,
-            ToLongFunction<R> next, Function<R, ?> view, Duration stall) {
+            ToLongFunction<R> next, Function<R, ?> view, Duration stall, StallGuard.Client client) {
+        return written(places, stall, client, output -> write(output, writer, cursor, limit, reader, next, view));
+    }
+
+    /** Writes an answer to its client. */
+    interface Body {
+        void write(OutputStream output) throws IOException;
+    }
+
+    /**
+     * An answer written while holding one of {@code places}, to a client that loses it when it takes
+     * nothing for {@code stall} (StallGuard). Whatever the body reads, it reads once its place is
+     * taken; the place is given back once what was written has left for the client, so the
+     * answers in the JVM's memory at once are no more than the places.
+     */
+    static StreamingOutput written(Places places, Duration stall, StallGuard.Client client, Body body) {
         return output -> {
             places.take();
-            StallGuard guarded = new StallGuard(output, stall);
+            StallGuard guarded = new StallGuard(output, stall, client);
             try {
-                write(guarded, writer, cursor, limit, reader, next, view);
+                body.write(guarded);
+                guarded.settle();
             } finally {
                 guarded.stopWatching();
                 places.giveBack();

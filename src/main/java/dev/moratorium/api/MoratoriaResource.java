@@ -10,6 +10,10 @@ import dev.moratorium.policy.TimeText;
 import dev.moratorium.store.HistoryReads;
 import dev.moratorium.store.PolicyReads;
 import dev.moratorium.store.PolicyStore;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
@@ -26,13 +30,15 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.jboss.resteasy.reactive.RestResponse;
 
 /** Current policies, one policy, and a policy's history. */
 @Path("/moratoria")
@@ -50,21 +56,39 @@ public class MoratoriaResource {
     MoratoriumConfig config;
 
     @Inject
+    CurrentVertxRequest vertxRequest;
+
+    @Inject
     PoliciesAsKnown asKnown;
 
     @Inject
     HistoryReads historyReads;
 
+    private final ObjectWriter policyWriter;
+    private final ObjectWriter historyWriter;
+
+    @Inject
+    MoratoriaResource(ObjectMapper json) {
+        this.policyWriter = ChunkedList.writer(json, PolicyView.class);
+        this.historyWriter = ChunkedList.writer(json, HistoryEntry.class);
+    }
+
     /**
      * Paged by policy id. {@code after} (the previous page's {@code next}) is a keyset cursor and
      * costs the same at any depth; {@code page} is an offset, paid by skipping rows, so it is
      * capped (moratorium.api.max-offset). See PolicyReads for how {@code total} is counted.
+     *
+     * <p>A policy may keep a megabyte of exemptions (ExemptionLimits), so a page of 500 could be
+     * hundreds of megabytes: the page's ids and sizes are read first, and a long page is written
+     * among the replica's long answers (ChunkedList), its policies read a megabyte at a time.
      */
     @GET
     @Operation(operationId = "listMoratoria", summary = "Policies, filtered and paged")
-    @APIResponse(responseCode = "200", description = "One page of policies")
+    @APIResponse(responseCode = "200", description = "One page of policies",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PolicyPage.class)))
     @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public PolicyPage list(@QueryParam("status") String status, @QueryParam("vendor") String vendor,
+    @APIResponse(responseCode = "503", description = LONG_ANSWERS_BUSY, content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Response list(@QueryParam("status") String status, @QueryParam("vendor") String vendor,
             @QueryParam("product") String product, @QueryParam("segment") String segment,
             @QueryParam("page") String page, @QueryParam("size") String size, @QueryParam("after") String after) {
         var filter = new PolicyReads.PolicyFilter(status(status), Params.optional("vendor", vendor),
@@ -80,22 +104,88 @@ public class MoratoriaResource {
             throw ApiException.badRequest("invalid-parameter", "page * size must be at most "
                     + config.api().maxOffset() + "; walk deeper with the after cursor (each page's next)");
         }
-        PolicyReads.PolicyPage result = reads.page(filter, cursor, (int) offset, pageSize, config.api().countCap());
-        return new PolicyPage(result.items().stream().map(PolicyView::of).toList(), pageNumber, pageSize,
-                result.next(), result.totalExact(), result.total());
+        PolicyReads.PagePlan plan = ShortRead.of(() -> reads.plan(filter, cursor, (int) offset, pageSize, config.api().countCap()));
+        if (!ChunkedList.isLong(AnswerChunks.total(plan.items(), PolicyReads.Sized::bytes))) {
+            return Response.ok(new PolicyPage(ShortRead.of(() -> reads.policies(ids(plan.items()))).stream().map(PolicyView::of).toList(),
+                    pageNumber, pageSize, plan.next(), plan.totalExact(), plan.total())).build();
+        }
+        return Response.ok(ChunkedList.written(ChunkedList.PLACES, config.api().clientStall(), VertxClient.of(vertxRequest),
+                output -> writePage(output, plan, pageNumber, pageSize))).type(LONG_ANSWER_TYPE).build();
     }
 
+    /** Policies' bytes of text read at a time for a long page: a megabyte, or one policy larger alone. */
+    static final long POLICY_CHUNK_BYTES = 1_000_000;
+    /** Policies read at a time for a long page. */
+    static final int POLICY_CHUNK_ROWS = 100;
+
+    /** The same JSON as PolicyPage's, its items read and written a chunk at a time. */
+    private void writePage(OutputStream output, PolicyReads.PagePlan plan, int pageNumber, int pageSize)
+            throws IOException {
+        JsonGenerator json = policyWriter.createGenerator(output);
+        json.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        json.writeStartObject();
+        json.writeFieldName("items");
+        json.writeStartArray();
+        for (List<PolicyReads.Sized> chunk : AnswerChunks.of(plan.items(), PolicyReads.Sized::bytes,
+                POLICY_CHUNK_BYTES, POLICY_CHUNK_ROWS)) {
+            for (Policy policy : ShortRead.of(() -> reads.policies(ids(chunk)))) {
+                policyWriter.writeValue(json, PolicyView.of(policy));
+            }
+        }
+        json.writeEndArray();
+        json.writeNumberField("page", pageNumber);
+        json.writeNumberField("size", pageSize);
+        json.writeStringField("next", plan.next());
+        json.writeBooleanField("totalExact", plan.totalExact());
+        json.writeNumberField("total", plan.total());
+        json.writeEndObject();
+        json.close();
+    }
+
+    private static List<String> ids(List<PolicyReads.Sized> policies) {
+        return policies.stream().map(PolicyReads.Sized::policyId).toList();
+    }
+
+    /** The type Quarkus gives the same answer built whole: a client sees one type whatever the answer's size. */
+    private static final String LONG_ANSWER_TYPE = MediaType.APPLICATION_JSON + ";charset=UTF-8";
+
+    static final String LONG_ANSWERS_BUSY = "As many long answers as the replica writes at once are being written;"
+            + " Retry-After says when to try again";
+
+    /**
+     * One policy; a long one (up to a megabyte of exemptions, and more for one stored before the
+     * limits) is read and written among the replica's long answers.
+     */
     @GET
     @Path("/{policyId}")
     @Operation(operationId = "getMoratorium", summary = "One policy, its exemptions and status; with asOf, as announced by then")
-    @APIResponse(responseCode = "200", description = "The policy")
+    @APIResponse(responseCode = "200", description = "The policy",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PolicyView.class)))
     @APIResponse(responseCode = "400", description = "asOf is not a time", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "404", description = "No such policy has been announced (by asOf)", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public PolicyView get(@PathParam("policyId") String policyId,
+    @APIResponse(responseCode = "503", description = LONG_ANSWERS_BUSY, content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Response get(@PathParam("policyId") String policyId,
             @Parameter(description = "What was known: the policy as announced by this instant (RFC 3339 or YYYY-MM-DD)")
             @QueryParam("asOf") String asOf) {
         Instant known = Params.instant("asOf", asOf, null);
-        return PolicyView.of(known == null ? existing(policyId) : asKnownBy(policyId, known));
+        long bytes = (PolicyIds.isValid(policyId) ? ShortRead.of(() -> reads.textBytes(policyId)) : Optional.<Long>empty())
+                .orElseThrow(() -> known == null ? unknown(policyId) : unknownBy(policyId, known));
+        if (!ChunkedList.isLong(bytes)) {
+            return Response.ok(view(policyId, known)).build();
+        }
+        return Response.ok(ChunkedList.written(ChunkedList.PLACES, config.api().clientStall(), VertxClient.of(vertxRequest),
+                output -> writeOne(output, view(policyId, known)))).type(LONG_ANSWER_TYPE).build();
+    }
+
+    private void writeOne(OutputStream output, PolicyView view) throws IOException {
+        JsonGenerator json = policyWriter.createGenerator(output);
+        json.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        policyWriter.writeValue(json, view);
+        json.close();
+    }
+
+    private PolicyView view(String policyId, Instant known) {
+        return ShortRead.of(() -> PolicyView.of(known == null ? existing(policyId) : asKnownBy(policyId, known)));
     }
 
     /**
@@ -115,7 +205,8 @@ public class MoratoriaResource {
                     schema = @Schema(type = SchemaType.ARRAY, implementation = HistoryEntry.class)))
     @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "404", description = "No such policy has been announced", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public RestResponse<List<HistoryEntry>> history(@PathParam("policyId") String policyId,
+    @APIResponse(responseCode = "503", description = LONG_ANSWERS_BUSY, content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Response history(@PathParam("policyId") String policyId,
             @Parameter(description = "The sequence of the last event already read (0: from the start)")
             @QueryParam("after") String after,
             @Parameter(description = "At most this many events (1-500, default 100)")
@@ -123,17 +214,41 @@ public class MoratoriaResource {
             @Context UriInfo request) {
         long cursor = Params.cursor("after", after);
         int max = Params.integer("limit", limit, 100, 1, 500);
-        existing(policyId);
-        HistoryReads.HistoryPage rows = historyReads.page(policyId, cursor, max, HISTORY_PAGE_BYTES);
-        // the data as stored, written as they are: parsed into trees, a page of 64 KiB events was many times its size
-        List<HistoryEntry> page = rows.rows().stream().map(e -> new HistoryEntry(e.eventId, e.type, e.eventTime,
-                e.data, e.receivedAt, e.id)).toList();
-        if (!rows.more()) {
-            return RestResponse.ok(page);
+        if (!PolicyIds.isValid(policyId) || ShortRead.of(() -> policies.productOf(policyId)).isEmpty()) {
+            throw unknown(policyId);
         }
-        String next = request.getRequestUri().getRawPath() + "?after=" + page.get(page.size() - 1).sequence()
-                + "&limit=" + max;
-        return RestResponse.ResponseBuilder.ok(page).header("Link", "<" + next + ">; rel=\"next\"").build();
+        HistoryReads.PageEnd end = ShortRead.of(() -> historyReads.pageEnd(policyId, cursor, max, HISTORY_PAGE_BYTES));
+        // a long page (up to a megabyte of events' data) is read once it has its place among the long answers
+        Response.ResponseBuilder answer = ChunkedList.isLong(end.bytes())
+                ? Response.ok(ChunkedList.written(ChunkedList.PLACES, config.api().clientStall(), VertxClient.of(vertxRequest),
+                        output -> writeHistory(output, policyId, cursor, end))).type(LONG_ANSWER_TYPE)
+                : Response.ok(historyEntries(policyId, cursor, end));
+        if (end.more()) {
+            String next = request.getRequestUri().getRawPath() + "?after=" + end.last() + "&limit=" + max;
+            answer.header("Link", "<" + next + ">; rel=\"next\"");
+        }
+        return answer.build();
+    }
+
+    /** The data as stored, written as they are: parsed into trees, a page of 64 KiB events was many times its size. */
+    private List<HistoryEntry> historyEntries(String policyId, long cursor, HistoryReads.PageEnd end) {
+        if (end.rows() == 0) {
+            return List.of();
+        }
+        return ShortRead.of(() -> historyReads.rows(policyId, cursor, end.last(), end.rows()).stream()
+                .map(e -> new HistoryEntry(e.eventId, e.type, e.eventTime, e.data, e.receivedAt, e.id)).toList());
+    }
+
+    private void writeHistory(OutputStream output, String policyId, long cursor, HistoryReads.PageEnd end)
+            throws IOException {
+        JsonGenerator json = historyWriter.createGenerator(output);
+        json.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        json.writeStartArray();
+        for (HistoryEntry entry : historyEntries(policyId, cursor, end)) {
+            historyWriter.writeValue(json, entry);
+        }
+        json.writeEndArray();
+        json.close();
     }
 
     /** Bytes of events' data one page of a history holds at most (at least one event). */
@@ -142,15 +257,22 @@ public class MoratoriaResource {
     /** An id that could never have been announced (wrong characters, too long) is not even looked up. */
     private Policy existing(String policyId) {
         return (PolicyIds.isValid(policyId) ? policies.find(policyId) : Optional.<Policy>empty())
-                .orElseThrow(() -> ApiException.notFound("unknown-policy",
-                        "no policy \"" + Sanitize.forMessage(policyId) + "\" has been announced"));
+                .orElseThrow(() -> unknown(policyId));
     }
 
     /** The policy as its events known by {@code asOf} made it, with its status at {@code asOf}. */
     private Policy asKnownBy(String policyId, Instant asOf) {
         return (PolicyIds.isValid(policyId) ? asKnown.policy(policyId, asOf) : Optional.<Policy>empty())
-                .orElseThrow(() -> ApiException.notFound("unknown-policy", "no policy \""
-                        + Sanitize.forMessage(policyId) + "\" had been announced by " + TimeText.of(asOf)));
+                .orElseThrow(() -> unknownBy(policyId, asOf));
+    }
+
+    private static ApiException unknown(String policyId) {
+        return ApiException.notFound("unknown-policy", "no policy \"" + Sanitize.forMessage(policyId) + "\" has been announced");
+    }
+
+    private static ApiException unknownBy(String policyId, Instant asOf) {
+        return ApiException.notFound("unknown-policy", "no policy \"" + Sanitize.forMessage(policyId)
+                + "\" had been announced by " + TimeText.of(asOf));
     }
 
     private static PolicyStatus status(String status) {

@@ -7,6 +7,7 @@ import dev.moratorium.wire.Sanitize;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.ext.web.RoutingContext;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -55,6 +56,9 @@ public class NotificationsResource {
     @Inject
     MoratoriumConfig config;
 
+    @Inject
+    CurrentVertxRequest vertxRequest;
+
     private final AtomicInteger openStreams = new AtomicInteger();
 
     /** A JSON array of the notifications' data, each with its {@code sequence}. */
@@ -74,19 +78,10 @@ public class NotificationsResource {
         // items are the feed's, shared, but a page joined into one string was a copy of up to 4 M
         // characters and its bytes another 12 MB, and 16 clients reading the feed's dozen newest
         // notifications of 768 KiB at once ended the packaged service on OutOfMemoryError.
-        return output -> {
-            ChunkedList.PLACES.take();
-            StallGuard guarded = new StallGuard(output, config.api().clientStall());
-            try {
-                List<NotificationFeed.Item> items = feed.after(cursor, max, READ_WAIT).orElseThrow(() -> ApiException
-                        .unavailable("busy", "as many clients as this replica serves at once are reading notifications"
-                                + " from further back than it keeps in memory; try again shortly", BUSY_RETRY_AFTER_SECONDS));
-                writeArray(guarded, items);
-            } finally {
-                guarded.stopWatching();
-                ChunkedList.PLACES.giveBack();
-            }
-        };
+        return ChunkedList.written(ChunkedList.PLACES, config.api().clientStall(), VertxClient.of(vertxRequest), output -> writeArray(output,
+                feed.after(cursor, max, READ_WAIT).orElseThrow(() -> ApiException.unavailable("busy", "as many clients as"
+                        + " this replica serves at once are reading notifications from further back than it keeps in"
+                        + " memory; try again shortly", BUSY_RETRY_AFTER_SECONDS))));
     }
 
     /** The items' JSON as one array, encoded a few kilobytes at a time rather than an item at once. */

@@ -9,6 +9,7 @@ import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.ParkedOutbox;
 import dev.moratorium.wire.ApiError;
 import jakarta.annotation.security.RolesAllowed;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import java.time.Instant;
@@ -49,6 +50,9 @@ public class ParkedOutboxResource {
     @Inject
     MoratoriumConfig config;
 
+    @Inject
+    CurrentVertxRequest vertxRequest;
+
     private final ObjectWriter writer;
 
     @Inject
@@ -69,8 +73,8 @@ public class ParkedOutboxResource {
         long cursor = Params.cursor("after", after);
         int max = Params.integer("limit", limit, 100, 1, 500);
         // a dead letter carries its input's headers: read and written a chunk at a time (ChunkedList)
-        return ChunkedList.of(writer, cursor, max, (from, n) -> parked.list(from, n, PREVIEW), ParkedOutbox.Parked::id,
-                ParkedOutboxResource::view, config.api().clientStall());
+        return ChunkedList.of(writer, cursor, max, (from, n) -> ShortRead.of(() -> parked.list(from, n, PREVIEW)), ParkedOutbox.Parked::id,
+                ParkedOutboxResource::view, config.api().clientStall(), VertxClient.of(vertxRequest));
     }
 
     /**

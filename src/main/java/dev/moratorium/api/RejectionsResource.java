@@ -9,6 +9,7 @@ import dev.moratorium.store.RejectionEntity;
 import dev.moratorium.store.RejectionReads;
 import dev.moratorium.wire.ApiError;
 import jakarta.annotation.security.RolesAllowed;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -40,6 +41,9 @@ public class RejectionsResource {
 
     @Inject
     MoratoriumConfig config;
+
+    @Inject
+    CurrentVertxRequest vertxRequest;
 
     private final ObjectWriter writer;
 
@@ -84,11 +88,11 @@ public class RejectionsResource {
         // read and written a chunk at a time: 500 rejections may be 25 MB of JSON (ChunkedList)
         return newest
                 ? ChunkedList.of(writer, given(before) ? Params.cursor("before", before) : Long.MAX_VALUE, max,
-                        (cursor, n) -> rejections.newest(st, cursor, n, RejectionView.PREVIEW), RejectionReads.Listed::id,
-                        r -> RejectionView.of(r, null), config.api().clientStall())
+                        (cursor, n) -> ShortRead.of(() -> rejections.newest(st, cursor, n, RejectionView.PREVIEW)), RejectionReads.Listed::id,
+                        r -> RejectionView.of(r, null), config.api().clientStall(), VertxClient.of(vertxRequest))
                 : ChunkedList.of(writer, Params.cursor("after", after), max,
-                        (cursor, n) -> rejections.list(st, cursor, n, RejectionView.PREVIEW), RejectionReads.Listed::id,
-                        r -> RejectionView.of(r, null), config.api().clientStall());
+                        (cursor, n) -> ShortRead.of(() -> rejections.list(st, cursor, n, RejectionView.PREVIEW)), RejectionReads.Listed::id,
+                        r -> RejectionView.of(r, null), config.api().clientStall(), VertxClient.of(vertxRequest));
     }
 
     private static boolean given(String parameter) {

@@ -73,43 +73,55 @@ public class HistoryReads {
     private static final String DATA_BYTES = "coalesce(data_bytes, octet_length(data::text))";
 
     /**
-     * Where a page ends: of the first {@code limit + 1} rows after the cursor, each one's id and
-     * whether it starts within the byte budget (the bytes of the rows before it, summed from the
-     * size column: no row's data is read).
+     * Where a page ends: of the first {@code limit + 1} rows after the cursor, each one's id, whether
+     * it starts within the byte budget, and the bytes up to its end (the bytes of the rows before it,
+     * summed from the size column: no row's data is read).
      */
-    private static final String PAGE_ENDS = "SELECT id, before < ?3 FROM (SELECT id, sum(" + DATA_BYTES + ")"
-            + " OVER (ORDER BY id) - " + DATA_BYTES + " AS before FROM policy_event WHERE policy_id = ?1 AND id > ?2"
-            + " ORDER BY id LIMIT ?4) AS p ORDER BY id";
+    private static final String PAGE_ENDS = "SELECT id, before < ?3, before + bytes FROM (SELECT id, sum(" + DATA_BYTES
+            + ") OVER (ORDER BY id) - " + DATA_BYTES + " AS before, " + DATA_BYTES + " AS bytes FROM policy_event"
+            + " WHERE policy_id = ?1 AND id > ?2 ORDER BY id LIMIT ?4) AS p ORDER BY id";
 
     /**
-     * Up to {@code limit} rows of one policy after the row id {@code after}, in the order they were
-     * applied, and no more once their data reach {@code maxBytes} (at least one row): a keyset page,
-     * the same cost at any depth. An event is up to 64 KiB, and 500 of them, parsed for one page,
-     * ended the service.
+     * Where a keyset page of one policy's rows after the row id {@code after} ends: up to
+     * {@code limit} rows, in the order they were applied, and no more once their data reach
+     * {@code maxBytes} (at least one row); the same cost at any depth. Only sizes are read: the
+     * rows themselves are read by {@link #rows} as the page is written (an event is up to 64 KiB,
+     * and 500 of them, parsed for one page, ended the service).
      */
-    public HistoryPage page(String policyId, long after, int limit, long maxBytes) {
+    public PageEnd pageEnd(String policyId, long after, int limit, long maxBytes) {
         @SuppressWarnings("unchecked")
         List<Object[]> ends = em.createNativeQuery(PAGE_ENDS).setParameter(1, policyId).setParameter(2, after)
                 .setParameter(3, maxBytes).setParameter(4, limit + 1).getResultList();
         long last = after;
+        long bytes = 0;
         int taken = 0;
         for (Object[] end : ends) {
             if (taken == limit || !Boolean.TRUE.equals(end[1])) {
                 break;
             }
             last = ((Number) end[0]).longValue();
+            bytes = ((Number) end[2]).longValue();
             taken++;
         }
-        if (taken == 0) {
-            return new HistoryPage(List.of(), false);
-        }
-        List<PolicyEventEntity> rows = PolicyEventEntity.<PolicyEventEntity>find("policyId = ?1 and id > ?2 and id <= ?3",
-                Sort.ascending("id"), policyId, after, last).page(Page.ofSize(limit)).list();
-        return new HistoryPage(rows, ends.size() > taken);
+        return new PageEnd(last, taken, bytes, ends.size() > taken);
     }
 
-    /** One page of a history, and whether rows follow it. */
-    public record HistoryPage(List<PolicyEventEntity> rows, boolean more) {
+    /**
+     * A page's rows: one policy's after the row id {@code after} up to {@code last}, in the order
+     * they were applied, left out of the persistence context (they are written once).
+     */
+    public List<PolicyEventEntity> rows(String policyId, long after, long last, int limit) {
+        List<PolicyEventEntity> rows = PolicyEventEntity.<PolicyEventEntity>find("policyId = ?1 and id > ?2 and id <= ?3",
+                Sort.ascending("id"), policyId, after, last).page(Page.ofSize(limit)).list();
+        rows.forEach(em::detach);
+        return rows;
+    }
+
+    /**
+     * Where a page ends: its last row id ({@code after} when it has none), how many rows it has,
+     * their data's bytes, and whether rows follow it.
+     */
+    public record PageEnd(long last, int rows, long bytes, boolean more) {
     }
 
     private void streamed(SelectionQuery<PolicyEventEntity> query, Consumer<PolicyEventEntity> use) {

@@ -11,7 +11,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.hibernate.Session;
 import org.hibernate.jdbc.ReturningWork;
 
@@ -48,36 +51,69 @@ public class PolicyReads {
     }
 
     /**
-     * One page of the policies matching the filter, by policy id: after the cursor {@code after}
-     * (a keyset: an index range, whatever the depth) or at {@code offset} (read and skipped).
+     * What a policy's read costs, in bytes of text: its reason and source and every exemption it
+     * keeps, revoked ones too (they are read with it). Sizes from the column headers
+     * ({@code octet_length} does not decompress or fetch a stored value), through the exemptions' key.
+     */
+    static final String TEXT_BYTES = "octet_length(coalesce(p.reason, '')) + octet_length(coalesce(p.source_url, ''))"
+            + " + coalesce((SELECT sum(octet_length(e.organization) + octet_length(coalesce(e.purpose, '')))"
+            + " FROM exemption e WHERE e.policy_id = p.policy_id), 0)";
+
+    /**
+     * One page of the policies matching the filter, by policy id, as ids and sizes only: after the
+     * cursor {@code after} (a keyset: an index range, whatever the depth) or at {@code offset} (read
+     * and skipped). A policy may keep a megabyte of exemptions, so the page's policies are read
+     * whole only a few at a time ({@link #policies}), as the answer is written.
      *
      * @param countCap how many matching policies {@code total} counts at most when it must count
      */
-    public PolicyPage page(PolicyFilter filter, String after, int offset, int size, int countCap) {
+    public PagePlan plan(PolicyFilter filter, String after, int offset, int size, int countCap) {
         return work(c -> {
             Where where = where(filter);
-            StringBuilder sql = new StringBuilder("SELECT ").append(PolicyRows.COLUMNS).append(" FROM policy WHERE ")
-                    .append(where.sql());
+            StringBuilder sql = new StringBuilder("SELECT p.policy_id, ").append(TEXT_BYTES)
+                    .append(" FROM policy p WHERE ").append(where.sql());
             List<Object> params = new ArrayList<>(where.params());
             if (after != null) {
-                sql.append(" AND policy_id > ?");
+                sql.append(" AND p.policy_id > ?");
                 params.add(after);
             }
-            sql.append(" ORDER BY policy_id LIMIT ? OFFSET ?");
+            sql.append(" ORDER BY p.policy_id LIMIT ? OFFSET ?");
             params.add(size + 1);
             params.add(offset);
-            List<Policy> rows = new ArrayList<>();
-            PolicyRows.Shared shared = new PolicyRows.Shared();
+            List<Sized> rows = new ArrayList<>();
             try (PreparedStatement s = prepare(c, sql.toString(), params); ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(PolicyRows.policy(rs, shared));
+                    rows.add(new Sized(rs.getString(1), rs.getLong(2)));
                 }
             }
             boolean more = rows.size() > size;
-            List<Policy> items = PolicyRows.withExemptions(c, more ? rows.subList(0, size) : rows, shared);
+            List<Sized> items = more ? List.copyOf(rows.subList(0, size)) : rows;
             String next = more ? items.get(items.size() - 1).policyId() : null;
             Count total = after == null && offset == 0 && !more ? new Count(items.size(), true) : count(c, filter, where, countCap);
-            return new PolicyPage(items, total.value(), total.exact(), next);
+            return new PagePlan(items, total.value(), total.exact(), next);
+        });
+    }
+
+    /** These policies with their exemptions, in the order given; ids no longer stored are left out. */
+    public List<Policy> policies(List<String> policyIds) {
+        return work(c -> {
+            Map<String, Policy> byId = new HashMap<>();
+            for (Policy p : PolicyRows.byIds(c, policyIds)) {
+                byId.put(p.policyId(), p);
+            }
+            return policyIds.stream().map(byId::get).filter(p -> p != null).toList();
+        });
+    }
+
+    /** One policy's {@link #TEXT_BYTES}; empty if no such policy is stored. */
+    public Optional<Long> textBytes(String policyId) {
+        return work(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT " + TEXT_BYTES + " FROM policy p WHERE p.policy_id = ?")) {
+                s.setString(1, policyId);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getLong(1)) : Optional.<Long>empty();
+                }
+            }
         });
     }
 
@@ -157,6 +193,10 @@ public class PolicyReads {
      * @param total      matching policies, exact when {@code totalExact}; else the count cap, a lower bound
      * @param next       the cursor for the next page ({@code after}), or {@code null} on the last page
      */
-    public record PolicyPage(List<Policy> items, long total, boolean totalExact, String next) {
+    public record PagePlan(List<Sized> items, long total, boolean totalExact, String next) {
+    }
+
+    /** A policy's id and its {@link #TEXT_BYTES}. */
+    public record Sized(String policyId, long bytes) {
     }
 }

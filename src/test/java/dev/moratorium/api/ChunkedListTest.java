@@ -44,7 +44,7 @@ class ChunkedListTest {
     @Test
     void aPageIsReadAChunkAtATimeByItsCursorAndIsOneArray() throws Exception {
         String all = written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1)), WRITER, 0, 500,
-                this::read, Row::id, r -> r, STALL));
+                this::read, Row::id, r -> r, STALL, StallGuard.Client.NONE));
 
         assertThat(all).isEqualTo(new ObjectMapper().writeValueAsString(table));
         assertThat(reads).containsExactly("0+25", "25+25", "50+25");
@@ -53,13 +53,13 @@ class ChunkedListTest {
     @Test
     void aPageStopsAtItsLimitOrWhereTheRowsEnd() throws Exception {
         String fifty = written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1)), WRITER, 5, 50,
-                this::read, Row::id, r -> r, STALL));
+                this::read, Row::id, r -> r, STALL, StallGuard.Client.NONE));
         assertThat(new ObjectMapper().readTree(fifty)).hasSize(50);
         assertThat(reads).containsExactly("5+25", "30+25");
 
         reads.clear();
         assertThat(written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1)), WRITER, 60, 100,
-                this::read, Row::id, r -> r, STALL))).isEqualTo("[]");
+                this::read, Row::id, r -> r, STALL, StallGuard.Client.NONE))).isEqualTo("[]");
         assertThat(reads).containsExactly("60+25");
     }
 
@@ -85,7 +85,7 @@ class ChunkedListTest {
         };
         Thread first = new Thread(() -> {
             try {
-                ChunkedList.of(places, WRITER, 0, 500, this::read, Row::id, r -> r, STALL).write(blocked);
+                ChunkedList.of(places, WRITER, 0, 500, this::read, Row::id, r -> r, STALL, StallGuard.Client.NONE).write(blocked);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -94,7 +94,7 @@ class ChunkedListTest {
         assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
         int readsBefore = reads.size();
 
-        assertThatThrownBy(() -> written(ChunkedList.of(places, WRITER, 0, 500, this::read, Row::id, r -> r, STALL)))
+        assertThatThrownBy(() -> written(ChunkedList.of(places, WRITER, 0, 500, this::read, Row::id, r -> r, STALL, StallGuard.Client.NONE)))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(503);
                     assertThat(e.code()).isEqualTo("busy");
@@ -104,7 +104,7 @@ class ChunkedListTest {
 
         slowClient.countDown();
         first.join(10_000);
-        assertThat(written(ChunkedList.of(places, WRITER, 0, 10, this::read, Row::id, r -> r, STALL))).startsWith("[{\"id\":1,");
+        assertThat(written(ChunkedList.of(places, WRITER, 0, 10, this::read, Row::id, r -> r, STALL, StallGuard.Client.NONE))).startsWith("[{\"id\":1,");
     }
 
     /**
@@ -129,7 +129,7 @@ class ChunkedListTest {
         AtomicBoolean interruptedAfter = new AtomicBoolean(true);
         Thread writer = new Thread(() -> {
             try {
-                ChunkedList.of(places, WRITER, 0, 500, this::read, Row::id, r -> r, Duration.ofMillis(500)).write(frozen);
+                ChunkedList.of(places, WRITER, 0, 500, this::read, Row::id, r -> r, Duration.ofMillis(500), StallGuard.Client.NONE).write(frozen);
             } catch (Throwable e) {
                 failed.set(e);
             }
@@ -142,8 +142,65 @@ class ChunkedListTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
         assertThat(failed.get()).isInstanceOf(IOException.class).hasMessageStartingWith("the client took nothing for");
         assertThat(interruptedAfter.get()).as("the thread's interrupt taken back").isFalse();
-        assertThat(written(ChunkedList.of(places, WRITER, 0, 10, this::read, Row::id, r -> r, STALL)))
+        assertThat(written(ChunkedList.of(places, WRITER, 0, 10, this::read, Row::id, r -> r, STALL, StallGuard.Client.NONE)))
                 .as("the place given back").startsWith("[{\"id\":1,");
+    }
+
+    /**
+     * An answer waits, every StallGuard.WINDOW bytes and at its end, until what it wrote has left for
+     * its client, and keeps its place until then: a request thread's writes are queued for the event
+     * loop without a limit, so without the wait a megabyte was queued whole and its place given back
+     * at once. A client that takes nothing within the stall loses its answer and its connection.
+     */
+    @Test
+    void anAnswerKeepsItsPlaceUntilWhatItWroteHasLeftAndAClientThatTakesNothingIsClosed() throws Exception {
+        ChunkedList.Places places = new ChunkedList.Places(1, Duration.ofMillis(300));
+        List<Integer> drainedAt = new ArrayList<>();
+        ByteArrayOutputStream sent = new ByteArrayOutputStream();
+        StallGuard.Client counting = new StallGuard.Client() {
+            @Override
+            public java.util.concurrent.CompletionStage<?> drained() {
+                drainedAt.add(sent.size());
+                assertThat(places.free()).as("the place held while waiting").isZero();
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public void close() {
+                throw new AssertionError("a client that takes its answer is not closed");
+            }
+        };
+        byte[] kilobyte = "k".repeat(1024).getBytes(StandardCharsets.US_ASCII);
+        ChunkedList.written(places, STALL, counting, output -> {
+            for (int i = 0; i < 600; i++) {
+                output.write(kilobyte);
+            }
+        }).write(sent);
+        assertThat(sent.size()).isEqualTo(600 * 1024);
+        assertThat(drainedAt).as("after each 256 KiB, and at the end").containsExactly(256 * 1024, 512 * 1024, 600 * 1024);
+        assertThat(places.free()).isEqualTo(1);
+
+        AtomicBoolean closed = new AtomicBoolean();
+        StallGuard.Client frozen = new StallGuard.Client() {
+            @Override
+            public java.util.concurrent.CompletionStage<?> drained() {
+                return new java.util.concurrent.CompletableFuture<>();
+            }
+
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+        };
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> ChunkedList.written(places, Duration.ofMillis(500), frozen, output -> {
+            for (int i = 0; i < 600; i++) {
+                output.write(kilobyte);
+            }
+        }).write(new ByteArrayOutputStream())).isInstanceOf(IOException.class).hasMessageStartingWith("the client took nothing for");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+        assertThat(closed).as("its connection closed: what was queued for it let go").isTrue();
+        assertThat(places.free()).as("the place given back").isEqualTo(1);
     }
 
     private static String written(StreamingOutput answer) throws Exception {

@@ -10,6 +10,7 @@ import dev.moratorium.wire.RawHeader;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -56,6 +57,16 @@ class StalledClientsTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> ChunkedList.PLACES.free() == 8);
             assertThat(Duration.ofNanos(System.nanoTime() - asked)).as("held until the client had taken nothing for 5 s")
                     .isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+            // its connection closed too, letting go what was queued for it: the client, thawed,
+            // reads what had left and then the end
+            frozen.setSoTimeout(15_000);
+            InputStream in = frozen.getInputStream();
+            byte[] buffer = new byte[65_536];
+            long received = 0;
+            for (int n; (n = in.read(buffer)) != -1;) {
+                received += n;
+            }
+            assertThat(received).as("the answer was cut, not completed").isLessThan(ROWS * 200L * 256);
         } finally {
             Sql.execute(dataSource, "DELETE FROM rejection WHERE id >= " + FIRST_ID);
         }
