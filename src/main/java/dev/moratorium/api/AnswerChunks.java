@@ -34,13 +34,4 @@ final class AnswerChunks {
         }
         return runs;
     }
-
-    /** The bytes of all the rows (whether the answer is small enough to need no place). */
-    static <T> long total(List<T> rows, ToLongFunction<T> bytes) {
-        long sum = 0;
-        for (T row : rows) {
-            sum += bytes.applyAsLong(row);
-        }
-        return sum;
-    }
 }

@@ -9,7 +9,6 @@ import dev.moratorium.policy.PolicyStatus;
 import dev.moratorium.policy.TimeText;
 import dev.moratorium.store.HistoryReads;
 import dev.moratorium.store.PolicyReads;
-import dev.moratorium.store.PolicyStore;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -45,9 +44,6 @@ import java.util.Optional;
 @Produces(MediaType.APPLICATION_JSON)
 @Transactional(Transactional.TxType.SUPPORTS)
 public class MoratoriaResource {
-
-    @Inject
-    PolicyStore policies;
 
     @Inject
     PolicyReads reads;
@@ -104,10 +100,12 @@ public class MoratoriaResource {
             throw ApiException.badRequest("invalid-parameter", "page * size must be at most "
                     + config.api().maxOffset() + "; walk deeper with the after cursor (each page's next)");
         }
-        PolicyReads.PagePlan plan = ShortRead.of(() -> reads.plan(filter, cursor, (int) offset, pageSize, config.api().countCap()));
-        if (!ChunkedList.isLong(AnswerChunks.total(plan.items(), PolicyReads.Sized::bytes))) {
-            return Response.ok(new PolicyPage(ShortRead.of(() -> reads.policies(ids(plan.items()))).stream().map(PolicyView::of).toList(),
-                    pageNumber, pageSize, plan.next(), plan.totalExact(), plan.total())).build();
+        // each read on a connection of its own: a long page waits for its place and its client holding none
+        PolicyReads.PagePlan plan = reads.plan(filter, cursor, (int) offset, pageSize, config.api().countCap(),
+                ChunkedList.LIGHT_BYTES);
+        if (plan.whole() != null) {
+            return Response.ok(new PolicyPage(plan.whole().stream().map(PolicyView::of).toList(), pageNumber, pageSize,
+                    plan.next(), plan.totalExact(), plan.total())).build();
         }
         return Response.ok(ChunkedList.written(ChunkedList.PLACES, config.api().clientStall(), VertxClient.of(vertxRequest),
                 output -> writePage(output, plan, pageNumber, pageSize))).type(LONG_ANSWER_TYPE).build();
@@ -128,7 +126,7 @@ public class MoratoriaResource {
         json.writeStartArray();
         for (List<PolicyReads.Sized> chunk : AnswerChunks.of(plan.items(), PolicyReads.Sized::bytes,
                 POLICY_CHUNK_BYTES, POLICY_CHUNK_ROWS)) {
-            for (Policy policy : ShortRead.of(() -> reads.policies(ids(chunk)))) {
+            for (Policy policy : reads.policies(ids(chunk))) {
                 policyWriter.writeValue(json, PolicyView.of(policy));
             }
         }
@@ -168,13 +166,22 @@ public class MoratoriaResource {
             @Parameter(description = "What was known: the policy as announced by this instant (RFC 3339 or YYYY-MM-DD)")
             @QueryParam("asOf") String asOf) {
         Instant known = Params.instant("asOf", asOf, null);
-        long bytes = (PolicyIds.isValid(policyId) ? ShortRead.of(() -> reads.textBytes(policyId)) : Optional.<Long>empty())
-                .orElseThrow(() -> known == null ? unknown(policyId) : unknownBy(policyId, known));
-        if (!ChunkedList.isLong(bytes)) {
-            return Response.ok(view(policyId, known)).build();
+        if (!PolicyIds.isValid(policyId)) {
+            throw known == null ? unknown(policyId) : unknownBy(policyId, known);
         }
+        if (known == null) {
+            PolicyReads.SizedPolicy current = reads.policy(policyId, ChunkedList.LIGHT_BYTES)
+                    .orElseThrow(() -> unknown(policyId));
+            if (current.whole() != null) {
+                return Response.ok(PolicyView.of(current.whole())).build();
+            }
+        } else if (!ChunkedList.isLong(reads.textBytes(policyId).orElseThrow(() -> unknownBy(policyId, known)))) {
+            return Response.ok(PolicyView.of(asKnownBy(policyId, known))).build();
+        }
+        // read once it has its place, and on connections given back before its client takes it
         return Response.ok(ChunkedList.written(ChunkedList.PLACES, config.api().clientStall(), VertxClient.of(vertxRequest),
-                output -> writeOne(output, view(policyId, known)))).type(LONG_ANSWER_TYPE).build();
+                output -> writeOne(output, PolicyView.of(known == null ? reads.policies(List.of(policyId)).get(0)
+                        : ShortRead.of(() -> asKnownBy(policyId, known)))))).type(LONG_ANSWER_TYPE).build();
     }
 
     private void writeOne(OutputStream output, PolicyView view) throws IOException {
@@ -184,9 +191,6 @@ public class MoratoriaResource {
         json.close();
     }
 
-    private PolicyView view(String policyId, Instant known) {
-        return ShortRead.of(() -> PolicyView.of(known == null ? existing(policyId) : asKnownBy(policyId, known)));
-    }
 
     /**
      * One page of a policy's history, keyset-paged by the event row's id through
@@ -214,10 +218,10 @@ public class MoratoriaResource {
             @Context UriInfo request) {
         long cursor = Params.cursor("after", after);
         int max = Params.integer("limit", limit, 100, 1, 500);
-        if (!PolicyIds.isValid(policyId) || ShortRead.of(() -> policies.productOf(policyId)).isEmpty()) {
+        if (!PolicyIds.isValid(policyId) || !reads.exists(policyId)) {
             throw unknown(policyId);
         }
-        HistoryReads.PageEnd end = ShortRead.of(() -> historyReads.pageEnd(policyId, cursor, max, HISTORY_PAGE_BYTES));
+        HistoryReads.PageEnd end = historyReads.pageEnd(policyId, cursor, max, HISTORY_PAGE_BYTES);
         // a long page (up to a megabyte of events' data) is read once it has its place among the long answers
         Response.ResponseBuilder answer = ChunkedList.isLong(end.bytes())
                 ? Response.ok(ChunkedList.written(ChunkedList.PLACES, config.api().clientStall(), VertxClient.of(vertxRequest),
@@ -235,8 +239,8 @@ public class MoratoriaResource {
         if (end.rows() == 0) {
             return List.of();
         }
-        return ShortRead.of(() -> historyReads.rows(policyId, cursor, end.last(), end.rows()).stream()
-                .map(e -> new HistoryEntry(e.eventId, e.type, e.eventTime, e.data, e.receivedAt, e.id)).toList());
+        return historyReads.rows(policyId, cursor, end.last(), end.rows()).stream()
+                .map(e -> new HistoryEntry(e.eventId(), e.type(), e.eventTime(), e.data(), e.receivedAt(), e.id())).toList();
     }
 
     private void writeHistory(OutputStream output, String policyId, long cursor, HistoryReads.PageEnd end)
@@ -253,12 +257,6 @@ public class MoratoriaResource {
 
     /** Bytes of events' data one page of a history holds at most (at least one event). */
     static final long HISTORY_PAGE_BYTES = 1_000_000;
-
-    /** An id that could never have been announced (wrong characters, too long) is not even looked up. */
-    private Policy existing(String policyId) {
-        return (PolicyIds.isValid(policyId) ? policies.find(policyId) : Optional.<Policy>empty())
-                .orElseThrow(() -> unknown(policyId));
-    }
 
     /** The policy as its events known by {@code asOf} made it, with its status at {@code asOf}. */
     private Policy asKnownBy(String policyId, Instant asOf) {

@@ -4,12 +4,11 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import java.util.function.Supplier;
 
 /**
- * A read in a transaction of its own, for answers that go on after it. Outside a transaction, a
- * request's persistence context keeps the connection of its first statement until the request
- * ends: a long answer that read its page's plan first kept a connection while it waited for a place
- * and while its client took the answer, and 200 clients asking for a long policy list at once held
- * all 16 of the pool's, so 129 of them, and the outbox relay, failed to get one within 5 s.
- * Here each read gives its connection back when it ends.
+ * A read through the persistence context, in a transaction of its own, for a long answer: outside
+ * one, a request keeps the connection of its first statement until it ends, so a long answer would
+ * keep it while it waits for its place and while its client takes it (see store.ReadConnections,
+ * which the plain-JDBC reads use to the same end). Here the connection is given back when the read
+ * ends. Used a chunk at a time, so its transaction's cost is paid once per chunk, not per row.
  */
 final class ShortRead {
 

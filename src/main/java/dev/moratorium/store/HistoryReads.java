@@ -1,12 +1,14 @@
 package dev.moratorium.store;
 
 import io.quarkus.hibernate.orm.panache.Panache;
-import io.quarkus.panache.common.Page;
-import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
@@ -43,6 +45,9 @@ public class HistoryReads {
     @Inject
     EntityManager em;
 
+    @Inject
+    ReadConnections connections;
+
     /** The rows of these policies, each policy's in the order they were applied (interleaved by id). */
     public void forEachOf(List<String> policyIds, Consumer<PolicyEventEntity> use) {
         for (int i = 0; i < policyIds.size(); i += IDS_PER_QUERY) {
@@ -75,46 +80,73 @@ public class HistoryReads {
     /**
      * Where a page ends: of the first {@code limit + 1} rows after the cursor, each one's id, whether
      * it starts within the byte budget, and the bytes up to its end (the bytes of the rows before it,
-     * summed from the size column: no row's data is read).
+     * summed from the size column: no row's data is read). Parameters: the budget, the policy, the
+     * cursor, the rows.
      */
-    private static final String PAGE_ENDS = "SELECT id, before < ?3, before + bytes FROM (SELECT id, sum(" + DATA_BYTES
+    private static final String PAGE_ENDS = "SELECT id, before < ?, before + bytes FROM (SELECT id, sum(" + DATA_BYTES
             + ") OVER (ORDER BY id) - " + DATA_BYTES + " AS before, " + DATA_BYTES + " AS bytes FROM policy_event"
-            + " WHERE policy_id = ?1 AND id > ?2 ORDER BY id LIMIT ?4) AS p ORDER BY id";
+            + " WHERE policy_id = ? AND id > ? ORDER BY id LIMIT ?) AS p ORDER BY id";
 
     /**
      * Where a keyset page of one policy's rows after the row id {@code after} ends: up to
      * {@code limit} rows, in the order they were applied, and no more once their data reach
      * {@code maxBytes} (at least one row); the same cost at any depth. Only sizes are read: the
      * rows themselves are read by {@link #rows} as the page is written (an event is up to 64 KiB,
-     * and 500 of them, parsed for one page, ended the service).
+     * and 500 of them, parsed for one page, ended the service). Like {@link #rows}, on a connection
+     * of its own (ReadConnections), not the caller's transaction: a long page waits for its place.
      */
     public PageEnd pageEnd(String policyId, long after, int limit, long maxBytes) {
-        @SuppressWarnings("unchecked")
-        List<Object[]> ends = em.createNativeQuery(PAGE_ENDS).setParameter(1, policyId).setParameter(2, after)
-                .setParameter(3, maxBytes).setParameter(4, limit + 1).getResultList();
-        long last = after;
-        long bytes = 0;
-        int taken = 0;
-        for (Object[] end : ends) {
-            if (taken == limit || !Boolean.TRUE.equals(end[1])) {
-                break;
+        return connections.read(c -> {
+            try (PreparedStatement s = c.prepareStatement(PAGE_ENDS)) {
+                s.setLong(1, maxBytes);
+                s.setString(2, policyId);
+                s.setLong(3, after);
+                s.setInt(4, limit + 1);
+                long last = after;
+                long bytes = 0;
+                int taken = 0;
+                int read = 0;
+                boolean ended = false;
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        read++;
+                        ended = ended || taken == limit || !rs.getBoolean(2);
+                        if (!ended) {
+                            last = rs.getLong(1);
+                            bytes = rs.getLong(3);
+                            taken++;
+                        }
+                    }
+                }
+                return new PageEnd(last, taken, bytes, read > taken);
             }
-            last = ((Number) end[0]).longValue();
-            bytes = ((Number) end[2]).longValue();
-            taken++;
-        }
-        return new PageEnd(last, taken, bytes, ends.size() > taken);
+        });
     }
 
-    /**
-     * A page's rows: one policy's after the row id {@code after} up to {@code last}, in the order
-     * they were applied, left out of the persistence context (they are written once).
-     */
-    public List<PolicyEventEntity> rows(String policyId, long after, long last, int limit) {
-        List<PolicyEventEntity> rows = PolicyEventEntity.<PolicyEventEntity>find("policyId = ?1 and id > ?2 and id <= ?3",
-                Sort.ascending("id"), policyId, after, last).page(Page.ofSize(limit)).list();
-        rows.forEach(em::detach);
-        return rows;
+    /** A history row as a page shows it. */
+    public record Row(long id, String eventId, String type, Instant eventTime, String data, Instant receivedAt) {
+    }
+
+    /** A page's rows: one policy's after the row id {@code after} up to {@code last}, in the order they were applied. */
+    public List<Row> rows(String policyId, long after, long last, int limit) {
+        return connections.read(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT id, event_id, type, event_time, data::text, received_at"
+                    + " FROM policy_event WHERE policy_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?")) {
+                s.setString(1, policyId);
+                s.setLong(2, after);
+                s.setLong(3, last);
+                s.setInt(4, limit);
+                List<Row> rows = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3),
+                                rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5),
+                                rs.getObject(6, OffsetDateTime.class).toInstant()));
+                    }
+                }
+                return rows;
+            }
+        });
     }
 
     /**

@@ -5,7 +5,6 @@ import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.hibernate.Session;
 import org.hibernate.jdbc.ReturningWork;
 
 /**
@@ -27,7 +25,7 @@ import org.hibernate.jdbc.ReturningWork;
 public class PolicyReads {
 
     @Inject
-    EntityManager em;
+    ReadConnections connections;
 
     /** Up to {@code limit} policies whose version is above {@code afterVersion}, in version order. */
     public Chunk changedSince(long afterVersion, int limit) {
@@ -42,7 +40,7 @@ public class PolicyReads {
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
                         policies.add(PolicyRows.policy(rs, shared));
-                        last = rs.getLong(14);
+                        last = rs.getLong(PolicyRows.COLUMN_COUNT + 1);
                     }
                 }
             }
@@ -60,17 +58,19 @@ public class PolicyReads {
             + " FROM exemption e WHERE e.policy_id = p.policy_id), 0)";
 
     /**
-     * One page of the policies matching the filter, by policy id, as ids and sizes only: after the
-     * cursor {@code after} (a keyset: an index range, whatever the depth) or at {@code offset} (read
-     * and skipped). A policy may keep a megabyte of exemptions, so the page's policies are read
-     * whole only a few at a time ({@link #policies}), as the answer is written.
+     * One page of the policies matching the filter, by policy id: after the cursor {@code after} (a
+     * keyset: an index range, whatever the depth) or at {@code offset} (read and skipped). Each
+     * policy comes with its {@link #TEXT_BYTES}, and the page whole, exemptions included, only when
+     * their sum is at most {@code wholeBytes} (two statements, as a page always took); otherwise the
+     * page is ids and sizes, and its policies are read a few at a time ({@link #policies}) as the
+     * answer is written: a policy may keep a megabyte of exemptions.
      *
      * @param countCap how many matching policies {@code total} counts at most when it must count
      */
-    public PagePlan plan(PolicyFilter filter, String after, int offset, int size, int countCap) {
+    public PagePlan plan(PolicyFilter filter, String after, int offset, int size, int countCap, long wholeBytes) {
         return work(c -> {
             Where where = where(filter);
-            StringBuilder sql = new StringBuilder("SELECT p.policy_id, ").append(TEXT_BYTES)
+            StringBuilder sql = new StringBuilder("SELECT ").append(PolicyRows.COLUMNS).append(", ").append(TEXT_BYTES)
                     .append(" FROM policy p WHERE ").append(where.sql());
             List<Object> params = new ArrayList<>(where.params());
             if (after != null) {
@@ -80,18 +80,54 @@ public class PolicyReads {
             sql.append(" ORDER BY p.policy_id LIMIT ? OFFSET ?");
             params.add(size + 1);
             params.add(offset);
-            List<Sized> rows = new ArrayList<>();
+            List<Policy> rows = new ArrayList<>();
+            List<Sized> sizes = new ArrayList<>();
+            PolicyRows.Shared shared = new PolicyRows.Shared();
             try (PreparedStatement s = prepare(c, sql.toString(), params); ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(new Sized(rs.getString(1), rs.getLong(2)));
+                    Policy row = PolicyRows.policy(rs, shared);
+                    rows.add(row);
+                    sizes.add(new Sized(row.policyId(), rs.getLong(PolicyRows.COLUMN_COUNT + 1)));
                 }
             }
             boolean more = rows.size() > size;
-            List<Sized> items = more ? List.copyOf(rows.subList(0, size)) : rows;
+            List<Sized> items = more ? List.copyOf(sizes.subList(0, size)) : sizes;
             String next = more ? items.get(items.size() - 1).policyId() : null;
             Count total = after == null && offset == 0 && !more ? new Count(items.size(), true) : count(c, filter, where, countCap);
-            return new PagePlan(items, total.value(), total.exact(), next);
+            long bytes = items.stream().mapToLong(Sized::bytes).sum();
+            List<Policy> whole = bytes > wholeBytes ? null
+                    : PolicyRows.withExemptions(c, more ? rows.subList(0, size) : rows, shared);
+            return new PagePlan(items, whole, total.value(), total.exact(), next);
         });
+    }
+
+    /**
+     * One policy with its {@link #TEXT_BYTES}: whole, exemptions included, when they are at most
+     * {@code wholeBytes} (two statements, as it always took), else null (see {@link #policies}).
+     */
+    public Optional<SizedPolicy> policy(String policyId, long wholeBytes) {
+        return work(c -> {
+            PolicyRows.Shared shared = new PolicyRows.Shared();
+            Policy row;
+            long bytes;
+            try (PreparedStatement s = c.prepareStatement("SELECT " + PolicyRows.COLUMNS + ", " + TEXT_BYTES
+                    + " FROM policy p WHERE p.policy_id = ?")) {
+                s.setString(1, policyId);
+                try (ResultSet rs = s.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<SizedPolicy>empty();
+                    }
+                    row = PolicyRows.policy(rs, shared);
+                    bytes = rs.getLong(PolicyRows.COLUMN_COUNT + 1);
+                }
+            }
+            return Optional.of(new SizedPolicy(bytes,
+                    bytes > wholeBytes ? null : PolicyRows.withExemptions(c, List.of(row), shared).get(0)));
+        });
+    }
+
+    /** A policy's {@link #TEXT_BYTES}, and the policy when it was read whole. */
+    public record SizedPolicy(long bytes, Policy whole) {
     }
 
     /** These policies with their exemptions, in the order given; ids no longer stored are left out. */
@@ -102,6 +138,18 @@ public class PolicyReads {
                 byId.put(p.policyId(), p);
             }
             return policyIds.stream().map(byId::get).filter(p -> p != null).toList();
+        });
+    }
+
+    /** Whether the policy is stored. */
+    public boolean exists(String policyId) {
+        return work(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM policy WHERE policy_id = ?")) {
+                s.setString(1, policyId);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next();
+                }
+            }
         });
     }
 
@@ -172,8 +220,9 @@ public class PolicyReads {
         return s;
     }
 
+    /** On a connection of its own, given back when the read ends (see ReadConnections). */
     private <T> T work(ReturningWork<T> work) {
-        return em.unwrap(Session.class).doReturningWork(work);
+        return connections.read(work);
     }
 
     private record Where(String sql, List<Object> params) {
@@ -190,10 +239,11 @@ public class PolicyReads {
     }
 
     /**
+     * @param whole      the page's policies, exemptions included, when it was small enough to read whole; else null
      * @param total      matching policies, exact when {@code totalExact}; else the count cap, a lower bound
      * @param next       the cursor for the next page ({@code after}), or {@code null} on the last page
      */
-    public record PagePlan(List<Sized> items, long total, boolean totalExact, String next) {
+    public record PagePlan(List<Sized> items, List<Policy> whole, long total, boolean totalExact, String next) {
     }
 
     /** A policy's id and its {@link #TEXT_BYTES}. */

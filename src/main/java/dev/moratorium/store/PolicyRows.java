@@ -29,6 +29,8 @@ final class PolicyRows {
     /** The policy columns in the order {@link #policy} reads them. */
     static final String COLUMNS = "policy_id, kind, vendor, product, segments::text, status, effective_from,"
             + " effective_until, lifted_at, jurisdiction, reason, source_url, evaluated_at";
+    /** How many columns {@link #COLUMNS} names: a statement's own columns follow them. */
+    static final int COLUMN_COUNT = 13;
 
     private PolicyRows() {
     }
