@@ -191,7 +191,6 @@ public class MoratoriaResource {
         json.close();
     }
 
-
     /**
      * One page of a policy's history, keyset-paged by the event row's id through
      * {@code policy_event_policy_idx (policy_id, id)}: the same cost at any depth, however long the
