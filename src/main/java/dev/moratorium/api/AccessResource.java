@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -45,7 +46,8 @@ public class AccessResource {
     ObjectMapper json;
 
     /**
-     * Answered from memory (see PolicyIndex): no database query per request. The decision is
+     * Answered from memory (see PolicyIndex): no database query per request, but for a caller
+     * named on a policy whose exemptions are too large to hold, whose exemptions are read. The decision is
      * serialised here (AccessDecisionJson: the bytes Jackson would write) and returned as a
      * string: Jackson's body writer, with its output-stream path, cost more than the decision
      * itself (async-profiler, bench/decisions). Nothing here blocks (memory and the clock only), so
@@ -99,7 +101,18 @@ public class AccessResource {
         Instant known = Params.instant("asOf", asOf, null);
         boolean explained = Params.flag("explain", explain);
         if (known == null) {
-            return CompletableFuture.completedFuture(answer(index.policiesFor(v, p), s, o, j, instant, null, explained));
+            List<Policy> policies = index.policiesFor(v, p);
+            if (o == null || index.holdsEveryExemption()) {
+                return CompletableFuture.completedFuture(answer(policies, s, o, j, instant, null, explained));
+            }
+            Predicate<Policy> exemptionsRead = explained ? policy -> AccessExplainer.readsExemptions(policy, s, j)
+                    : policy -> AccessRules.readsExemptions(policy, s, j, instant);
+            if (index.holdsExemptionsOf(policies, exemptionsRead)) {
+                return CompletableFuture.completedFuture(answer(policies, s, o, j, instant, null, explained));
+            }
+            // a policy held without its exemptions (PolicyIndex): the organization's are read, off the event loop
+            return CompletableFuture.supplyAsync(() -> answer(index.withExemptionsOf(policies, o, exemptionsRead), s, o, j,
+                    instant, null, explained), Infrastructure.getDefaultWorkerPool());
         }
         var kept = asKnown.keptPoliciesFor(v, p, known);
         if (kept.isPresent()) {

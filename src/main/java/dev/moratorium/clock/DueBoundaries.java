@@ -78,7 +78,10 @@ public class DueBoundaries {
         });
     }
 
-    /** Policies loaded by one query: 50 of the largest (256 Ki characters of exemptions each) are 30 MB. */
+    /**
+     * Policies named by one load; their exemptions are read whole only as far as the unit of work's
+     * preload budget (UnitOfWork#load), the rest one by one as they are advanced.
+     */
     static final int LOAD = 50;
 
     private void advance(UnitOfWork unit, Policy policy) {

@@ -61,6 +61,18 @@ public interface MoratoriumConfig {
         /** Policies read per statement while loading or refreshing the index (keyset by version). */
         @WithDefault("5000")
         int chunkSize();
+
+        /**
+         * Heap the access index may give to policies' exemptions (counted as PolicyReads
+         * counts them: UTF-8 bytes of names and purposes, and a record's worth for each). A policy
+         * whose exemptions would pass it, or that keeps more than 64 KiB of them, is held without
+         * them, and a decision naming an organization on it reads that organization's exemptions
+         * from the database. Within the limits a producer may reach, 1,000 exemptions of 512 Ki
+         * characters in all, 200 such policies held whole took more than the pod's 160 MB heap,
+         * and the service could not start. Default 24M, beside the 64M of as-of histories.
+         */
+        @WithDefault("24M")
+        MemorySize exemptionsHeld();
     }
 
     interface SecuritySettings {

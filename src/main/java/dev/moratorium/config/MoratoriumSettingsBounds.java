@@ -23,7 +23,8 @@ public final class MoratoriumSettingsBounds {
                 .notNegative("moratorium.retention.resolved-rejections", c.retention().resolvedRejections())
                 .positive("moratorium.retention.interval", c.retention().interval());
         b.positive("moratorium.index.max-lag", c.index().maxLag())
-                .atLeast("moratorium.index.chunk-size", c.index().chunkSize(), 1);
+                .atLeast("moratorium.index.chunk-size", c.index().chunkSize(), 1)
+                .atLeast("moratorium.index.exemptions-held", c.index().exemptionsHeld().asLongValue(), 0);
         b.positive("moratorium.health.outbox-max-age", c.health().outboxMaxAge());
         MoratoriumConfig.OutboxSettings outbox = c.outbox();
         b.add(relayTimeouts(outbox.lease(), outbox.ackTimeout()));

@@ -58,8 +58,10 @@ public class PolicyChangeApplier {
         List<RecordResult> results = new ArrayList<>(records.size());
         List<PolicyEventEntity> history = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
-            if (unit.isFull()) {
-                break; // the records after this are decided in the next transaction (PolicyChangeIngestor)
+            if (i > 0 && unit.isFull()) {
+                // the records after this are decided in the next transaction (PolicyChangeIngestor);
+                // the first always is here, whatever the load held, so that each transaction goes on
+                break;
             }
             RawRecord record = records.get(i);
             ReadResult read = reads.get(i);
@@ -84,7 +86,7 @@ public class PolicyChangeApplier {
             Decision.Applied ok = (Decision.Applied) decision;
             unit.apply(ok.outcome(), traceContext(record));
             history.add(historyRow(event, r.dataJson(), record, unit.now()));
-            results.add(new RecordResult.Applied(record, eventId, event.type().wireName(), ok.outcome()));
+            results.add(new RecordResult.Applied(record, eventId, event.type().wireName()));
         }
         appendOnly.insertHistory(history);
         return results;

@@ -1,6 +1,5 @@
 package dev.moratorium.ingest;
 
-import dev.moratorium.policy.Outcome;
 import dev.moratorium.policy.Rejection;
 import dev.moratorium.wire.RawRecord;
 
@@ -9,8 +8,12 @@ public sealed interface RecordResult {
 
     RawRecord record();
 
-    /** @param type the event's CloudEvent type */
-    record Applied(RawRecord record, String eventId, String type, Outcome outcome) implements RecordResult {
+    /**
+     * @param type the event's CloudEvent type. Not the outcome: a poll's results are kept until the
+     *             poll is done, and an outcome holds the policy's state, exemptions and all (a
+     *             megabyte at the limits); 200 of them took more than the pod's heap.
+     */
+    record Applied(RawRecord record, String eventId, String type) implements RecordResult {
     }
 
     /** An event id that was already applied: changes nothing, emits nothing (CONTRACT.md §1 rule 1). */

@@ -23,6 +23,14 @@ public final class AccessExplainer {
     public record Explained(AccessDecision decision, AccessExplanation explanation) {
     }
 
+    /**
+     * Whether {@link #explain} reads this policy's exemptions: whenever it covers the caller's
+     * segment and jurisdiction, in force or not (it says why an exemption does not hold).
+     */
+    public static boolean readsExemptions(Policy p, String segment, String jurisdiction) {
+        return p.coversSegmentKey(Names.key(segment)) && Jurisdictions.applies(p.jurisdiction(), jurisdiction);
+    }
+
     /** @param asOf echoed in the explanation: the policies given are already those known by then */
     public static Explained explain(Collection<Policy> policies, String segment, String organization,
             String jurisdiction, Instant at, Instant asOf) {

@@ -22,6 +22,16 @@ public final class AccessRules {
     }
 
     /**
+     * Whether {@link #decide} reads this policy's exemptions: only when it covers the caller's
+     * segment and jurisdiction and restricts at the instant. A reader that keeps some policies
+     * without their exemptions fetches only these.
+     */
+    public static boolean readsExemptions(Policy p, String segment, String jurisdiction, Instant at) {
+        return p.coversSegmentKey(Names.key(segment)) && Jurisdictions.applies(p.jurisdiction(), jurisdiction)
+                && p.restrictsAt(at);
+    }
+
+    /**
      * Gateways call this for every request they serve, so it is written as plain loops over the
      * (few) policies of one product, with the caller's names case-folded once.
      *

@@ -28,12 +28,12 @@ public final class ExemptionLimits {
     public static final int MAX_ACTIVE_TEXT = 256 * 1024;
     /**
      * Characters of organization and purpose, summed over every exemption kept, revoked ones too.
-     * Each replica holds every policy in memory to decide access, and every write of a policy loads
-     * it whole: without this, 1,000 exemptions of the longest names and purposes were 4.2 million
-     * characters (8.4 MB of heap in a script outside Latin-1) in one policy, made by grants and
-     * revocations whose state records stay small, and twenty such policies would fill the pod's
-     * 160 MB heap (arithmetic, not run). Twice what may be in force: room for a policy whose
-     * exemptions turn over; at most 1 MB of heap a policy.
+     * Every write of a policy loads it whole: without this, 1,000 exemptions of the longest names
+     * and purposes were 4.2 million characters (8.4 MB of heap in a script outside Latin-1) in one
+     * policy, made by grants and revocations whose state records stay small. Twice what may be in
+     * force: room for a policy whose exemptions turn over; at most 1 MB of heap a policy. That is
+     * still too much to hold for every policy: the access index holds a policy's exemptions only
+     * within its own budget, and a transaction counts those it loads (PolicyIndex, UnitOfWork).
      */
     public static final int MAX_KEPT_TEXT = 2 * MAX_ACTIVE_TEXT;
 

@@ -4,6 +4,7 @@ import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.wire.RepeatedFailureLog;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.outbox.ChangeSignal;
+import dev.moratorium.policy.Exemption;
 import dev.moratorium.policy.Names;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.store.PolicyReads;
@@ -18,6 +19,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
@@ -44,6 +47,13 @@ public class PolicyIndex {
     private static final Duration MIN_GAP = Duration.ofMillis(20);
     /** How long the stop waits for a refresh in progress (each chunk is one short read). */
     private static final Duration STOP_WAIT = Duration.ofSeconds(2);
+    /**
+     * Exemption bytes (PolicyReads#exemptionBytes) past which a policy is held without its
+     * exemptions, however much of {@code moratorium.index.exemptions-held} is left: a few policies
+     * at the exemption limits (up to a megabyte each) would otherwise take the room of thousands
+     * of ordinary ones (a few hundred bytes each), whose exempt callers would then cost a read.
+     */
+    static final long MAX_HELD_PER_POLICY = 64 * 1024;
 
     @Inject
     PolicyReads reads;
@@ -74,6 +84,12 @@ public class PolicyIndex {
                 .description("Time since the access index last caught up with the database").register(registry);
         Gauge.builder("moratorium.index.policies", this, i -> i.catalog.size())
                 .description("Policies held by the access index").register(registry);
+        Gauge.builder("moratorium.index.policies.without.exemptions", this, i -> i.catalog.withoutExemptions())
+                .description("Policies the access index holds without their exemptions (read per decision instead)")
+                .register(registry);
+        Gauge.builder("moratorium.index.exemptions", this, i -> i.catalog.exemptionBytes()).baseUnit("bytes")
+                .description("Exemptions held by the access index, as moratorium.index.exemptions-held counts them")
+                .register(registry);
         try {
             refresh();
         } catch (RuntimeException e) {
@@ -102,9 +118,50 @@ public class PolicyIndex {
         }
     }
 
-    /** The policies on this vendor's product (names compared by their keys). */
+    /**
+     * The policies on this vendor's product (names compared by their keys), some perhaps without
+     * their exemptions: a decision that names an organization takes them from
+     * {@link #withExemptionsOf} unless the index {@link #holdsExemptionsOf} those it reads.
+     */
     public List<Policy> policiesFor(String vendor, String product) {
         return catalog.policiesFor(Names.key(vendor), Names.key(product));
+    }
+
+    /** Whether every policy is held with its exemptions (nearly always: see moratorium.index.exemptions-held). */
+    public boolean holdsEveryExemption() {
+        return catalog.holdsEveryExemption();
+    }
+
+    /**
+     * Whether these policies (from {@link #policiesFor}) are held with their exemptions, as far as
+     * a decision reads them ({@code exemptionsRead}: AccessRules#readsExemptions,
+     * AccessExplainer#readsExemptions).
+     */
+    public boolean holdsExemptionsOf(List<Policy> policies, Predicate<Policy> exemptionsRead) {
+        return catalog.holdsExemptionsOf(policies, exemptionsRead);
+    }
+
+    /**
+     * These policies, each held without its exemptions and read by the decision given those it grants this
+     * organization, read from the database (revoked ones too: a decision and its explanation about
+     * the organization read them). The exemptions may be newer than the rest of the policy held, by
+     * at most the time a refresh takes to follow a write.
+     */
+    public List<Policy> withExemptionsOf(List<Policy> policies, String organization,
+            Predicate<Policy> exemptionsRead) {
+        List<String> without = policies.stream().filter(p -> catalog.heldWithoutExemptions(p.policyId())
+                && exemptionsRead.test(p)).map(Policy::policyId).toList();
+        if (without.isEmpty()) {
+            return policies;
+        }
+        Map<String, List<Exemption>> granted = reads.exemptionsOf(without, Names.key(organization));
+        return policies.stream().map(p -> without.contains(p.policyId())
+                ? p.withExemptions(granted.getOrDefault(p.policyId(), List.of())) : p).toList();
+    }
+
+    /** Whether the policy is held without its exemptions (for tests and operators). */
+    public boolean heldWithoutExemptions(String policyId) {
+        return catalog.heldWithoutExemptions(policyId);
     }
 
     /** Whether every policy has been loaded once; until then decisions would be wrong. */
@@ -149,14 +206,31 @@ public class PolicyIndex {
         return fresh;
     }
 
-    /** Reads the policies above {@code version} chunk by chunk; answers the last version read. */
+    /**
+     * Reads the policies above {@code version} chunk by chunk; answers the last version read. Each
+     * chunk reads the exemptions only of the policies that fit {@code moratorium.index.exemptions-held}
+     * beside those held, so that neither a chunk nor the index grows past it.
+     */
     private long readInto(PolicyCatalog target, long version) {
         int chunkSize = config.index().chunkSize();
+        long budget = config.index().exemptionsHeld().asLongValue();
         long last = version;
         while (true) {
             long from = last;
-            PolicyReads.Chunk chunk = QuarkusTransaction.requiringNew().call(() -> reads.changedSince(from, chunkSize));
-            target.putAll(chunk.policies());
+            long[] taken = {target.exemptionBytes()};
+            PolicyReads.Chunk chunk = QuarkusTransaction.requiringNew().call(() -> reads.changedSince(from, chunkSize,
+                    (row, bytes) -> {
+                        if (bytes > MAX_HELD_PER_POLICY) {
+                            return false;
+                        }
+                        long replaced = target.exemptionBytesOf(row);
+                        if (taken[0] - replaced + bytes > budget) {
+                            return false;
+                        }
+                        taken[0] += bytes - replaced;
+                        return true;
+                    }));
+            target.putAll(chunk.policies(), chunk.withoutExemptions());
             last = chunk.lastVersion();
             if (chunk.policies().size() < chunkSize) {
                 return last;

@@ -1,8 +1,10 @@
 package dev.moratorium.store;
 
+import dev.moratorium.policy.Exemption;
 import dev.moratorium.policy.Names;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyStatus;
+import dev.moratorium.wire.Utf8;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.Connection;
@@ -11,9 +13,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.hibernate.jdbc.ReturningWork;
 
 /**
@@ -27,25 +31,95 @@ public class PolicyReads {
     @Inject
     ReadConnections connections;
 
-    /** Up to {@code limit} policies whose version is above {@code afterVersion}, in version order. */
-    public Chunk changedSince(long afterVersion, int limit) {
+    /**
+     * Up to {@code limit} policies whose version is above {@code afterVersion}, in version order,
+     * each with its exemptions if {@code held} takes them ({@link #EXEMPTION_BYTES}, asked in that
+     * order); the others come without them, named in {@link Chunk#withoutExemptions()}, and their
+     * exemptions are not read at all: a policy may keep a megabyte of them.
+     */
+    public Chunk changedSince(long afterVersion, int limit, HeldExemptions held) {
         return work(c -> {
-            List<Policy> policies = new ArrayList<>();
+            List<Policy> rows = new ArrayList<>();
+            List<String> whole = new ArrayList<>();
+            Set<String> without = new HashSet<>();
             PolicyRows.Shared shared = new PolicyRows.Shared();
             long last = afterVersion;
-            try (PreparedStatement s = c.prepareStatement("SELECT " + PolicyRows.COLUMNS + ", version FROM policy"
-                    + " WHERE version > ? ORDER BY version LIMIT ?")) {
+            try (PreparedStatement s = c.prepareStatement("SELECT " + PolicyRows.COLUMNS + ", p.version, "
+                    + EXEMPTION_BYTES + " FROM policy p WHERE p.version > ? ORDER BY p.version LIMIT ?")) {
                 s.setLong(1, afterVersion);
                 s.setInt(2, limit);
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
-                        policies.add(PolicyRows.policy(rs, shared));
+                        Policy row = PolicyRows.policy(rs, shared);
+                        rows.add(row);
                         last = rs.getLong(PolicyRows.COLUMN_COUNT + 1);
+                        long bytes = rs.getLong(PolicyRows.COLUMN_COUNT + 2);
+                        if (bytes == 0 || held.takes(row, bytes)) {
+                            whole.add(row.policyId());
+                        } else {
+                            without.add(row.policyId());
+                        }
                     }
                 }
             }
-            return new Chunk(PolicyRows.withExemptions(c, policies, shared), last);
+            if (without.isEmpty()) {
+                return new Chunk(PolicyRows.withExemptions(c, rows, shared), without, last);
+            }
+            List<Policy> kept = new ArrayList<>(rows.size());
+            Map<String, Policy> completed = new HashMap<>();
+            for (Policy p : PolicyRows.withExemptions(c, rows.stream().filter(p -> !without.contains(p.policyId()))
+                    .toList(), shared)) {
+                completed.put(p.policyId(), p);
+            }
+            for (Policy row : rows) {
+                kept.add(completed.getOrDefault(row.policyId(), row));
+            }
+            return new Chunk(kept, without, last);
         });
+    }
+
+    /** Decides, policy by policy, whether a reader keeps a policy's exemptions in memory. */
+    @FunctionalInterface
+    public interface HeldExemptions {
+        /** @param exemptionBytes its {@link #EXEMPTION_BYTES}, above 0 */
+        boolean takes(Policy row, long exemptionBytes);
+    }
+
+    /**
+     * The exemptions these policies grant one organization (its {@link Names#key}), revoked ones
+     * too, by policy id: what a decision about that organization reads of a policy whose
+     * exemptions are not kept in memory.
+     */
+    public Map<String, List<Exemption>> exemptionsOf(List<String> policyIds, String organizationKey) {
+        return work(c -> PolicyRows.exemptionsOf(c, policyIds, organizationKey));
+    }
+
+    /**
+     * Bytes a policy's exemptions are counted for: the UTF-8 of each organization and purpose (from
+     * the column headers: {@code octet_length} neither decompresses nor fetches a stored value), and
+     * {@value #EXEMPTION_OVERHEAD} for each exemption's objects. No fewer than the heap they take once
+     * read: a Java string takes a byte a character in Latin-1, two otherwise, and no character is
+     * fewer bytes in UTF-8. {@link #exemptionBytes} counts a policy in memory the same way.
+     */
+    static final String EXEMPTION_BYTES = "coalesce((SELECT sum(octet_length(e.organization)"
+            + " + octet_length(coalesce(e.purpose, '')) + " + PolicyReads.EXEMPTION_OVERHEAD + ")"
+            + " FROM exemption e WHERE e.policy_id = p.policy_id), 0)";
+
+    /** An exemption's record, its list slot and its instants, roughly, on a 64-bit JVM. */
+    public static final int EXEMPTION_OVERHEAD = 128;
+
+    /** {@link #EXEMPTION_BYTES} of a policy in memory. */
+    public static long exemptionBytes(Policy p) {
+        long bytes = 0;
+        for (Exemption e : p.exemptions()) {
+            bytes += exemptionBytes(e);
+        }
+        return bytes;
+    }
+
+    /** {@link #EXEMPTION_BYTES}' count of one exemption. */
+    public static long exemptionBytes(Exemption e) {
+        return Utf8.length(e.organization()) + (e.purpose() == null ? 0 : Utf8.length(e.purpose())) + EXEMPTION_OVERHEAD;
     }
 
     /**
@@ -231,8 +305,11 @@ public class PolicyReads {
     private record Count(long value, boolean exact) {
     }
 
-    /** Policies read in version order, and the version of the last one (the next chunk's start). */
-    public record Chunk(List<Policy> policies, long lastVersion) {
+    /**
+     * Policies read in version order, those of them read without their exemptions, and the version
+     * of the last one (the next chunk's start).
+     */
+    public record Chunk(List<Policy> policies, Set<String> withoutExemptions, long lastVersion) {
     }
 
     public record PolicyFilter(PolicyStatus status, String vendor, String product, String segment) {

@@ -16,8 +16,11 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Policies read with plain JDBC for the read side (the access index, the paged list): no entities
@@ -67,6 +70,82 @@ final class PolicyRows {
         return withExemptions(c, rows, shared);
     }
 
+    /**
+     * The named policies, as {@link #byIds}, but with exemptions read only while their bytes
+     * ({@link PolicyReads#exemptionBytes}) stay within {@code budget}, and at least the first
+     * policy's: the others are named in {@link PolicyStore.Loaded#deferred()}, for the caller to read
+     * when it needs them. A policy may keep a megabyte of exemptions, and a poll's 500 records may
+     * name 500 such policies. The exemptions are streamed (a cursor inside the writer's transaction),
+     * so nothing past the stop is fetched.
+     */
+    static PolicyStore.Loaded byIdsWithin(Connection c, Collection<String> policyIds, long budget)
+            throws SQLException {
+        List<Policy> rows = new ArrayList<>(policyIds.size());
+        Shared shared = new Shared();
+        Array ids = c.createArrayOf("text", policyIds.toArray());
+        try {
+            try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM policy WHERE policy_id = any(?)")) {
+                s.setArray(1, ids);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(policy(rs, shared));
+                    }
+                }
+            }
+            Map<String, List<Exemption>> byPolicy = new HashMap<>();
+            Set<String> complete = new HashSet<>();
+            boolean cut = false;
+            try (PreparedStatement s = c.prepareStatement("SELECT policy_id, organization, purpose, granted_at,"
+                    + " revoked_at FROM exemption WHERE policy_id = any(?) ORDER BY policy_id, position")) {
+                s.setArray(1, ids);
+                s.setFetchSize(STREAMED_ROWS);
+                try (ResultSet rs = s.executeQuery()) {
+                    String open = null;
+                    long bytes = 0;
+                    while (rs.next()) {
+                        String id = rs.getString(1);
+                        if (!id.equals(open)) {
+                            if (open != null) {
+                                complete.add(open);
+                                if (bytes > budget) {
+                                    cut = true;
+                                    break;
+                                }
+                            }
+                            open = id;
+                        }
+                        Exemption e = shared.of(new Exemption(shared.of(rs.getString(2)), shared.of(rs.getString(3)),
+                                instant(rs, 4, shared), instant(rs, 5, shared)));
+                        bytes += PolicyReads.exemptionBytes(e);
+                        byPolicy.computeIfAbsent(id, k -> new ArrayList<>()).add(e);
+                    }
+                    if (!cut && open != null) {
+                        complete.add(open);
+                    }
+                }
+            }
+            Map<String, Policy> loaded = new LinkedHashMap<>();
+            Set<String> deferred = new HashSet<>();
+            for (Policy p : rows) {
+                List<Exemption> own = byPolicy.get(p.policyId());
+                if (cut && !complete.contains(p.policyId())) {
+                    deferred.add(p.policyId()); // not reached; or it has none, which the stop could not tell
+                } else {
+                    loaded.put(p.policyId(), own == null ? p : p.withExemptions(shared.of(List.copyOf(own))));
+                }
+            }
+            return new PolicyStore.Loaded(loaded, deferred);
+        } finally {
+            ids.free();
+        }
+    }
+
+    /**
+     * Exemption rows fetched at a time by {@link #byIdsWithin}: a poll's 500 policies of a few
+     * exemptions each in a few round trips, and at most some 12 MB of the longest purposes.
+     */
+    private static final int STREAMED_ROWS = 1_000;
+
     /** These policies with their exemptions, read with one statement. */
     static List<Policy> withExemptions(Connection c, List<Policy> policies, Shared shared) throws SQLException {
         Map<String, List<Exemption>> exemptions = exemptions(c, policies.stream().map(Policy::policyId).toList(),
@@ -85,14 +164,34 @@ final class PolicyRows {
     /** The exemptions of these policies, in list order, with one statement and one parameter. */
     private static Map<String, List<Exemption>> exemptions(Connection c, List<String> policyIds, Shared shared)
             throws SQLException {
+        return exemptions(c, policyIds, null, shared);
+    }
+
+    /**
+     * The exemptions these policies grant one organization ({@code organizationKey}, its
+     * {@link dev.moratorium.policy.Names#key}, as PolicyStore writes it beside each), in list order:
+     * revoked ones too, as a decision and its explanation read them. A policy keeps at most 1,000
+     * exemptions, so the primary key's range of each policy bounds the rows looked at.
+     */
+    static Map<String, List<Exemption>> exemptionsOf(Connection c, List<String> policyIds, String organizationKey)
+            throws SQLException {
+        return exemptions(c, policyIds, organizationKey, new Shared());
+    }
+
+    private static Map<String, List<Exemption>> exemptions(Connection c, List<String> policyIds,
+            String organizationKey, Shared shared) throws SQLException {
         Map<String, List<Exemption>> byPolicy = new HashMap<>();
         if (policyIds.isEmpty()) {
             return byPolicy;
         }
         Array ids = c.createArrayOf("text", policyIds.toArray());
         try (PreparedStatement s = c.prepareStatement("SELECT policy_id, organization, purpose, granted_at, revoked_at"
-                + " FROM exemption WHERE policy_id = any(?) ORDER BY policy_id, position")) {
+                + " FROM exemption WHERE policy_id = any(?)" + (organizationKey == null ? "" : " AND organization_key = ?")
+                + " ORDER BY policy_id, position")) {
             s.setArray(1, ids);
+            if (organizationKey != null) {
+                s.setString(2, organizationKey);
+            }
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     byPolicy.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())

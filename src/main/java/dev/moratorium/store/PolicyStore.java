@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.hibernate.Session;
 
 /**
@@ -67,6 +68,21 @@ public class PolicyStore {
             }
             return policies;
         });
+    }
+
+    /**
+     * The named policies, with their exemptions only while they stay within {@code budget} bytes
+     * (see PolicyRows#byIdsWithin); the ones past it are named in {@link Loaded#deferred()}.
+     */
+    public Loaded loadWithin(Collection<String> policyIds, long budget) {
+        if (policyIds.isEmpty()) {
+            return new Loaded(Map.of(), Set.of());
+        }
+        return em.unwrap(Session.class).doReturningWork(c -> PolicyRows.byIdsWithin(c, policyIds, budget));
+    }
+
+    /** Policies read whole (absent ids are in neither), and those left to read later. */
+    public record Loaded(Map<String, Policy> policies, Set<String> deferred) {
     }
 
     /** Reads the named policies for a reader (one policy's page); lists go through {@link PolicyReads}. */

@@ -4,6 +4,7 @@ import dev.moratorium.wire.RawHeader;
 import dev.moratorium.outbox.OutboxWriter;
 import dev.moratorium.policy.Outcome;
 import dev.moratorium.policy.Policy;
+import dev.moratorium.store.PolicyReads;
 import dev.moratorium.store.PolicyStore;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +30,8 @@ public final class UnitOfWork {
     private final Map<String, Policy> loaded = new HashMap<>();
     private final Map<String, Policy> current = new LinkedHashMap<>();
     private boolean changed;
+    /** PolicyReads#exemptionBytes of the policies loaded: a policy may keep a megabyte of exemptions. */
+    private long loadedBytes;
 
     UnitOfWork(Instant now, PolicyStore store, OutboxWriter.Batch outbox) {
         this.now = now;
@@ -52,7 +55,12 @@ public final class UnitOfWork {
         return evaluated != null && evaluated.isAfter(now) ? evaluated : now;
     }
 
-    /** Loads the named policies not loaded yet in this transaction (one query for all of them). */
+    /**
+     * Loads the named policies not loaded yet in this transaction (one query for all of them),
+     * as far as {@link #PRELOAD_BYTES} of exemptions beside what it holds: the ones past it are
+     * loaded one by one when a decision asks for them ({@link #current}), and each counts in
+     * {@link #heldBytes()}, so that the decisions stop when the transaction is full.
+     */
     public void load(Collection<String> policyIds) {
         List<String> missing = new ArrayList<>();
         for (String id : policyIds) {
@@ -63,15 +71,26 @@ public final class UnitOfWork {
         if (missing.isEmpty()) {
             return;
         }
-        Map<String, Policy> found = store.load(missing);
+        PolicyStore.Loaded found = store.loadWithin(missing, Math.max(0, PRELOAD_BYTES - heldBytes()));
         for (String id : missing) {
-            Policy p = found.get(id);
+            if (found.deferred().contains(id)) {
+                continue;
+            }
+            Policy p = found.policies().get(id);
             loaded.put(id, p);
             if (p != null) {
                 current.put(id, p);
+                loadedBytes += PolicyReads.exemptionBytes(p);
             }
         }
     }
+
+    /**
+     * Exemption bytes a load reads ahead: half the budget, so that what it read leaves room for
+     * at least one decision (a policy's exemptions are at most about 1 MB of UTF-8, 2 with the
+     * state it publishes).
+     */
+    static final long PRELOAD_BYTES = UnitOfWork.HELD_BYTES_BUDGET / 2;
 
     /** Policies a writer found by a query of its own (the due ones), taken as loaded. */
     public void adopt(Collection<Policy> policies) {
@@ -97,13 +116,16 @@ public final class UnitOfWork {
     }
 
     /**
-     * Bytes of payload this transaction's rows hold so far. A writer that decides many changes in
-     * one transaction ends it once this passes {@link #HELD_BYTES_BUDGET}, and decides the rest in the
-     * next: what a transaction holds is bounded by the budget plus one change (at most two records
-     * of 1.5 MiB and a notification row), not by how many records a poll returned.
+     * Bytes of payload this transaction's rows hold so far, and of the exemptions of the policies
+     * it loaded. A writer that decides many changes in one transaction ends it once this passes
+     * {@link #HELD_BYTES_BUDGET}, and decides the rest in the next: what a transaction holds is
+     * bounded by the budget plus one change (at most two records of 1.5 MiB, a notification row and
+     * a policy's exemptions), not by how many records a poll returned or policies it named. 200
+     * policies with the most exemption text a policy may keep, named by one poll and loaded whole,
+     * took more than the pod's 160 MB heap, and the redelivered poll did so again at every start.
      */
     public long heldBytes() {
-        return outbox.heldBytes();
+        return outbox.heldBytes() + loadedBytes;
     }
 
     /** See {@link #heldBytes()}: 16 MB, against a heap of 160 MB in the pod. */

@@ -128,6 +128,45 @@ class AccessRulesTest {
                 .startsWith("All access to Acme Vision");
     }
 
+    /**
+     * readsExemptions names every policy whose exemptions a decision reads: with the others'
+     * exemptions taken away, every decision and every explanation is the same (what lets the
+     * access index keep a policy without its exemptions and read them only when asked).
+     */
+    @org.junit.jupiter.api.Test
+    void aPolicyWhoseExemptionsADecisionDoesNotReadCanBeHeldWithoutThem() {
+        Policy exemptsLater = policy("later-exempt", Instant.parse("2021-01-01T00:00:00Z"), null,
+                List.of(Exemption.fromStart("Thorn", "from the start"),
+                        new Exemption("Acme Labs", "for a while", FROM, REVOKED)));
+        Policy regional = new Policy("regional", PolicyKind.MORATORIUM, "Acme", "Vision", List.of("police"),
+                PolicyStatus.ACTIVE, FROM, UNTIL, null, List.of(Exemption.fromStart("Thorn", "regional")), "US-CA",
+                null, null, FROM);
+        List<Policy> all = List.of(AMAZON, LATER, IBM, exemptsLater, regional,
+                policy("expired", Instant.parse("2019-01-01T00:00:00Z"), FROM, List.of(Exemption.fromStart("Thorn", "old"))));
+        int checked = 0;
+        for (String segment : List.of("police", "military", "marketing")) {
+            for (String jurisdiction : java.util.Arrays.asList(null, "US-CA", "US-NY", "GB")) {
+                for (String organization : List.of("Thorn", "thorn", "Acme Labs", "Nobody")) {
+                    for (String at : List.of("2019-06-01", "2020-06-10", "2020-08-01", "2020-10-01", "2021-03-01",
+                            "2022-02-01", "9999-12-31")) {
+                        Instant instant = Instant.parse(at + "T00:00:00Z");
+                        List<Policy> decisionOnly = all.stream().map(p -> AccessRules.readsExemptions(p, segment,
+                                jurisdiction, instant) ? p : p.withExemptions(List.of())).toList();
+                        assertThat(AccessRules.decide(decisionOnly, segment, organization, jurisdiction, instant))
+                                .isEqualTo(AccessRules.decide(all, segment, organization, jurisdiction, instant));
+                        List<Policy> explanationOnly = all.stream().map(p -> AccessExplainer.readsExemptions(p, segment,
+                                jurisdiction) ? p : p.withExemptions(List.of())).toList();
+                        assertThat(AccessExplainer.explain(explanationOnly, segment, organization, jurisdiction, instant,
+                                null)).isEqualTo(AccessExplainer.explain(all, segment, organization, jurisdiction,
+                                instant, null));
+                        checked += decisionOnly.equals(all) ? 0 : 1;
+                    }
+                }
+            }
+        }
+        assertThat(checked).as("cases where some policy's exemptions were taken away").isGreaterThan(100);
+    }
+
     private static Policy policy(String id, Instant from, Instant until, List<Exemption> exemptions) {
         return new Policy(id, PolicyKind.MORATORIUM, "Acme", "Vision", List.of("police"),
                 PolicyStatus.SCHEDULED, from, until, null, exemptions, null, null, null, FROM);
