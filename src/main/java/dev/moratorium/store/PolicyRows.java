@@ -54,9 +54,20 @@ final class PolicyRows {
 
     /** The named policies with their exemptions, in two statements; ids not stored are left out. */
     static List<Policy> byIds(Connection c, Collection<String> policyIds) throws SQLException {
-        List<Policy> rows = new ArrayList<>(policyIds.size());
         Shared shared = new Shared();
         Array ids = c.createArrayOf("text", policyIds.toArray());
+        List<Policy> rows;
+        try {
+            rows = rows(c, ids, shared);
+        } finally {
+            ids.free();
+        }
+        return withExemptions(c, rows, shared);
+    }
+
+    /** The rows of the policies named in {@code ids} (a text array), without their exemptions. */
+    private static List<Policy> rows(Connection c, Array ids, Shared shared) throws SQLException {
+        List<Policy> rows = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM policy WHERE policy_id = any(?)")) {
             s.setArray(1, ids);
             try (ResultSet rs = s.executeQuery()) {
@@ -64,10 +75,8 @@ final class PolicyRows {
                     rows.add(policy(rs, shared));
                 }
             }
-        } finally {
-            ids.free();
         }
-        return withExemptions(c, rows, shared);
+        return rows;
     }
 
     /**
@@ -80,18 +89,10 @@ final class PolicyRows {
      */
     static PolicyStore.Loaded byIdsWithin(Connection c, Collection<String> policyIds, long budget)
             throws SQLException {
-        List<Policy> rows = new ArrayList<>(policyIds.size());
         Shared shared = new Shared();
         Array ids = c.createArrayOf("text", policyIds.toArray());
         try {
-            try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM policy WHERE policy_id = any(?)")) {
-                s.setArray(1, ids);
-                try (ResultSet rs = s.executeQuery()) {
-                    while (rs.next()) {
-                        rows.add(policy(rs, shared));
-                    }
-                }
-            }
+            List<Policy> rows = rows(c, ids, shared);
             Map<String, List<Exemption>> byPolicy = new HashMap<>();
             Set<String> complete = new HashSet<>();
             boolean cut = false;
