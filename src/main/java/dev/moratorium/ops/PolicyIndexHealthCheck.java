@@ -32,6 +32,7 @@ public class PolicyIndexHealthCheck implements HealthCheck {
         boolean loaded = index.isLoaded();
         response.status(loaded && age <= maxLagSeconds)
                 .withData("policies", index.size())
+                .withData("withoutExemptions", index.withoutExemptions())
                 .withData("ageSeconds", Math.round(age))
                 .withData("maxLagSeconds", Math.round(maxLagSeconds));
         if (!loaded) {

@@ -103,16 +103,6 @@ public final class PolicyCatalog {
         return exemptionBytes.get();
     }
 
-    /** {@link PolicyReads#exemptionBytes} of the version held of this policy (0 if none is). */
-    long exemptionBytesOf(Policy policy) {
-        for (Policy held : policiesFor(Names.key(policy.vendor()), Names.key(policy.product()))) {
-            if (held.policyId().equals(policy.policyId())) {
-                return PolicyReads.exemptionBytes(held);
-            }
-        }
-        return 0;
-    }
-
     /** How many policies it holds. */
     public int size() {
         return size.get();

@@ -33,6 +33,12 @@ import org.jboss.logging.Logger;
  * <p>Both read in chunks by version (a keyset), each chunk its own short transaction, so no
  * statement grows with the state. A policy written while a load is under way gets a higher
  * version and is read again by a later chunk, so the index ends at the latest state.
+ *
+ * <p>Not every policy comes with its exemptions: one may keep a megabyte of them within the
+ * limits, and 200 such policies, held whole, took more than the pod's 160 MB heap at every start.
+ * A policy whose exemptions are large, or would pass {@code moratorium.index.exemptions-held}
+ * beside those held ({@link ExemptionAdmission}), is held without them, and a decision that needs
+ * them reads the named organization's from the database ({@link #withExemptionsOf}).
  */
 @ApplicationScoped
 public class PolicyIndex {
@@ -47,13 +53,6 @@ public class PolicyIndex {
     private static final Duration MIN_GAP = Duration.ofMillis(20);
     /** How long the stop waits for a refresh in progress (each chunk is one short read). */
     private static final Duration STOP_WAIT = Duration.ofSeconds(2);
-    /**
-     * Exemption bytes (PolicyReads#exemptionBytes) past which a policy is held without its
-     * exemptions, however much of {@code moratorium.index.exemptions-held} is left: a few policies
-     * at the exemption limits (up to a megabyte each) would otherwise take the room of thousands
-     * of ordinary ones (a few hundred bytes each), whose exempt callers would then cost a read.
-     */
-    static final long MAX_HELD_PER_POLICY = 64 * 1024;
 
     @Inject
     PolicyReads reads;
@@ -178,6 +177,11 @@ public class PolicyIndex {
         return catalog.size();
     }
 
+    /** How many policies are held without their exemptions (see moratorium.index.exemptions-held). */
+    public int withoutExemptions() {
+        return catalog.withoutExemptions();
+    }
+
     /** Reads what changed since the last version seen (everything, the first time). */
     public synchronized void refresh() {
         if (seenVersion < 0) {
@@ -217,19 +221,8 @@ public class PolicyIndex {
         long last = version;
         while (true) {
             long from = last;
-            long[] taken = {target.exemptionBytes()};
             PolicyReads.Chunk chunk = QuarkusTransaction.requiringNew().call(() -> reads.changedSince(from, chunkSize,
-                    (row, bytes) -> {
-                        if (bytes > MAX_HELD_PER_POLICY) {
-                            return false;
-                        }
-                        long replaced = target.exemptionBytesOf(row);
-                        if (taken[0] - replaced + bytes > budget) {
-                            return false;
-                        }
-                        taken[0] += bytes - replaced;
-                        return true;
-                    }));
+                    new ExemptionAdmission(target, budget)));
             target.putAll(chunk.policies(), chunk.withoutExemptions());
             last = chunk.lastVersion();
             if (chunk.policies().size() < chunkSize) {

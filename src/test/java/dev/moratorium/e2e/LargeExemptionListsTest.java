@@ -82,6 +82,9 @@ class LargeExemptionListsTest {
         assertThat(held.stream().filter(p -> p.policyId().equals(heavy)).findFirst().orElseThrow().exemptions()).isEmpty();
         assertThat(index.holdsExemptionsOf(held, p -> true)).isFalse();
         assertThat(index.holdsExemptionsOf(held, p -> false)).isTrue();
+        assertThat(given().get("/q/health/ready").then().extract().jsonPath()
+                .getInt("checks.find { it.name == 'Access index' }.data.withoutExemptions"))
+                .as("what operators see").isPositive();
 
         // what the answers must be: the domain's decision over the policies read whole from the store
         List<Policy> whole = QuarkusTransaction.requiringNew().call(() -> List.copyOf(store.load(List.of(heavy, light)).values()));

@@ -68,7 +68,6 @@ class PolicyCatalogTest {
         long aBytes = 5 + 12 + 17 + 30 + 2L * PolicyReads.EXEMPTION_OVERHEAD;
         assertThat(PolicyReads.exemptionBytes(a)).isEqualTo(aBytes);
         assertThat(catalog.exemptionBytes()).isEqualTo(aBytes);
-        assertThat(catalog.exemptionBytesOf(a)).isEqualTo(aBytes);
         assertThat(catalog.heldWithoutExemptions("b")).isTrue();
         assertThat(catalog.holdsExemptionsOf(catalog.policiesFor("amazon", "rekognition"), p -> true)).isFalse();
         assertThat(catalog.holdsExemptionsOf(catalog.policiesFor("amazon", "rekognition"), p -> false))
