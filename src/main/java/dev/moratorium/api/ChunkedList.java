@@ -37,7 +37,8 @@ final class ChunkedList {
      * Answers written at once, per replica (these lists' and GET /notifications', which writes the
      * feed's items one at a time); a list beyond them waits, then is told to come back.
      */
-    static final Places PLACES = new Places(8, Duration.ofSeconds(5));
+    static final Places PLACES = new Places(8, Duration.ofSeconds(5),
+            "as many long lists as this replica writes at once are being written; try again shortly");
 
     /**
      * The bytes of stored text an answer may have and still be built whole, without a place: Quarkus
@@ -61,10 +62,13 @@ final class ChunkedList {
 
         private final Semaphore free;
         private final Duration wait;
+        private final String busy;
 
-        Places(int places, Duration wait) {
+        /** @param busy what the 503 says when no place was given within the wait */
+        Places(int places, Duration wait, String busy) {
             this.free = new Semaphore(places, true);
             this.wait = wait;
+            this.busy = busy;
         }
 
         void take() {
@@ -75,8 +79,7 @@ final class ChunkedList {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            throw ApiException.unavailable("busy", "as many long lists as this replica writes at once are being"
-                    + " written; try again shortly", 2);
+            throw ApiException.unavailable("busy", busy, 2);
         }
 
         void giveBack() {

@@ -43,7 +43,7 @@ class ChunkedListTest {
 
     @Test
     void aPageIsReadAChunkAtATimeByItsCursorAndIsOneArray() throws Exception {
-        String all = written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1)), WRITER, 0, 500,
+        String all = written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1), "busy"), WRITER, 0, 500,
                 this::read, Row::id, r -> r, STALL, StallGuard.Client.NONE));
 
         assertThat(all).isEqualTo(new ObjectMapper().writeValueAsString(table));
@@ -52,13 +52,13 @@ class ChunkedListTest {
 
     @Test
     void aPageStopsAtItsLimitOrWhereTheRowsEnd() throws Exception {
-        String fifty = written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1)), WRITER, 5, 50,
+        String fifty = written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1), "busy"), WRITER, 5, 50,
                 this::read, Row::id, r -> r, STALL, StallGuard.Client.NONE));
         assertThat(new ObjectMapper().readTree(fifty)).hasSize(50);
         assertThat(reads).containsExactly("5+25", "30+25");
 
         reads.clear();
-        assertThat(written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1)), WRITER, 60, 100,
+        assertThat(written(ChunkedList.of(new ChunkedList.Places(1, Duration.ofSeconds(1), "busy"), WRITER, 60, 100,
                 this::read, Row::id, r -> r, STALL, StallGuard.Client.NONE))).isEqualTo("[]");
         assertThat(reads).containsExactly("60+25");
     }
@@ -69,7 +69,7 @@ class ChunkedListTest {
      */
     @Test
     void beyondItsPlacesAListWaitsThenIsToldToComeBack() throws Exception {
-        ChunkedList.Places places = new ChunkedList.Places(1, Duration.ofMillis(300));
+        ChunkedList.Places places = new ChunkedList.Places(1, Duration.ofMillis(300), "busy");
         CountDownLatch slowClient = new CountDownLatch(1);
         CountDownLatch writing = new CountDownLatch(1);
         OutputStream blocked = new OutputStream() {
@@ -114,7 +114,7 @@ class ChunkedListTest {
      */
     @Test
     void aClientThatTakesNothingLosesItsAnswerAndItsPlace() throws Exception {
-        ChunkedList.Places places = new ChunkedList.Places(1, Duration.ofMillis(300));
+        ChunkedList.Places places = new ChunkedList.Places(1, Duration.ofMillis(300), "busy");
         OutputStream frozen = new OutputStream() {
             @Override
             public void write(int b) throws IOException {
@@ -154,7 +154,7 @@ class ChunkedListTest {
      */
     @Test
     void anAnswerKeepsItsPlaceUntilWhatItWroteHasLeftAndAClientThatTakesNothingIsClosed() throws Exception {
-        ChunkedList.Places places = new ChunkedList.Places(1, Duration.ofMillis(300));
+        ChunkedList.Places places = new ChunkedList.Places(1, Duration.ofMillis(300), "busy");
         List<Integer> drainedAt = new ArrayList<>();
         ByteArrayOutputStream sent = new ByteArrayOutputStream();
         StallGuard.Client counting = new StallGuard.Client() {
