@@ -92,14 +92,6 @@ public final class UnitOfWork {
      */
     static final long PRELOAD_BYTES = UnitOfWork.HELD_BYTES_BUDGET / 2;
 
-    /** Policies a writer found by a query of its own (the due ones), taken as loaded. */
-    public void adopt(Collection<Policy> policies) {
-        for (Policy p : policies) {
-            loaded.putIfAbsent(p.policyId(), p);
-            current.putIfAbsent(p.policyId(), p);
-        }
-    }
-
     /** The policy as this transaction's decisions left it so far; empty if it does not exist. */
     public Optional<Policy> current(String policyId) {
         if (!loaded.containsKey(policyId)) {
