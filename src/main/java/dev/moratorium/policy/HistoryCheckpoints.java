@@ -3,8 +3,11 @@ package dev.moratorium.policy;
 import dev.moratorium.policy.AsKnownBy.RecordedEvent;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Places along one policy's history where an as-of replay may start instead of at its first event,
@@ -24,8 +27,17 @@ import java.util.Optional;
  * sequence); they are only compared. At most {@code maxPoints} checkpoints are held: past it, every
  * other one is dropped and the spacing doubles, so a history of any length costs a bounded number of
  * policies and an answer about {@code 2 × length ÷ maxPoints} decisions at most, past the first
- * {@code maxPoints × spacing} events. Fed from one thread at a time; {@link #startFor} and
- * {@link #head} may be read from any thread.
+ * {@code maxPoints × spacing} events.
+ *
+ * <p>A bounded number of policies is not yet bounded memory: a policy keeps up to 1,000 exemptions
+ * and 512 Ki characters of their text ({@link ExemptionLimits}), and a producer that grants the
+ * same organizations again with new purposes gives every checkpoint a megabyte of text of its own
+ * (three as-of questions about three such policies, 128,000 events each, ended a service with the
+ * pod's 160 MB heap). So the checkpoints' heap is estimated too ({@link #bytes}: each one's objects
+ * not shared with the one before it), and past {@code maxBytes} they are thinned the same way, down
+ * to two: a heavy history answers from fewer places, further apart, rather than fill the heap.
+ * Fed from one thread at a time; {@link #startFor}, {@link #head} and {@link #bytes} may be read
+ * from any thread.
  */
 public final class HistoryCheckpoints {
 
@@ -36,21 +48,39 @@ public final class HistoryCheckpoints {
     /** Before the first event: a replay from here is a replay from the start. */
     public static final Checkpoint START = new Checkpoint(Long.MIN_VALUE, Instant.MIN, Optional.empty());
 
+    /**
+     * Estimated heap of a checkpoint beside its exemptions: the record, its {@code Optional}, the
+     * policy and its list (their strings other than exemptions' are the announcement's, shared).
+     */
+    static final int POINT_BYTES = 256;
+    /** An exemption's record, and a reference to it in its policy's list. */
+    static final int EXEMPTION_BYTES = 40;
+    /** A string's object and its array's header; its characters are counted at 2 bytes each (not all fit Latin-1). */
+    static final int STRING_BYTES = 40;
+
     private final PolicyDecider decider;
     private final int maxPoints;
+    private final long maxBytes;
     private int spacing;
     private volatile List<Checkpoint> points = List.of();
+    private volatile long bytes;
     private volatile Checkpoint head = START;
     private int sinceLast;
     private long events;
 
     public HistoryCheckpoints(PolicyDecider decider, int spacing, int maxPoints) {
-        if (spacing < 1 || maxPoints < 2) {
-            throw new IllegalArgumentException("spacing must be at least 1 and maxPoints at least 2");
+        this(decider, spacing, maxPoints, Long.MAX_VALUE);
+    }
+
+    /** Checkpoints every {@code spacing} events, at most {@code maxPoints} of them, and past two, at most {@code maxBytes}. */
+    public HistoryCheckpoints(PolicyDecider decider, int spacing, int maxPoints, long maxBytes) {
+        if (spacing < 1 || maxPoints < 2 || maxBytes < 0) {
+            throw new IllegalArgumentException("spacing must be at least 1, maxPoints at least 2, maxBytes not negative");
         }
         this.decider = decider.replaying();
         this.spacing = spacing;
         this.maxPoints = maxPoints;
+        this.maxBytes = maxBytes;
     }
 
     /** The policy's next event in the order the service applied them, at a position past the last one. */
@@ -77,7 +107,8 @@ public final class HistoryCheckpoints {
         List<Checkpoint> next = new ArrayList<>(points.size() + 1);
         next.addAll(points);
         next.add(checkpoint);
-        if (next.size() > maxPoints) {
+        long total = bytes + ownBytes(next.size() > 1 ? next.get(next.size() - 2) : START, checkpoint);
+        while (next.size() > maxPoints || (total > maxBytes && next.size() > 2)) {
             // every other one, the newest kept when their number is even: twice the spacing from here on
             List<Checkpoint> thinned = new ArrayList<>(next.size() / 2 + 1);
             for (int i = next.size() % 2 == 0 ? 1 : 0; i < next.size(); i += 2) {
@@ -85,8 +116,54 @@ public final class HistoryCheckpoints {
             }
             next = thinned;
             spacing *= 2;
+            total = bytesOf(next); // what the dropped ones shared with their neighbours is counted again
         }
         points = List.copyOf(next);
+        bytes = total;
+    }
+
+    private static long bytesOf(List<Checkpoint> points) {
+        long total = 0;
+        Checkpoint before = START;
+        for (Checkpoint c : points) {
+            total += ownBytes(before, c);
+            before = c;
+        }
+        return total;
+    }
+
+    /**
+     * The estimated heap of {@code c} beside what {@code before} holds: its exemptions' records and
+     * texts are counted unless the same objects are in {@code before} (a replay passes on the ones
+     * an event leaves alone; a grant's purpose is a new string, a revocation a new record of the
+     * same strings).
+     */
+    static long ownBytes(Checkpoint before, Checkpoint c) {
+        if (c.state().isEmpty()) {
+            return POINT_BYTES;
+        }
+        List<Exemption> exemptions = c.state().get().exemptions();
+        Set<Object> shared = Collections.newSetFromMap(new IdentityHashMap<>());
+        before.state().ifPresent(p -> p.exemptions().forEach(e -> {
+            shared.add(e);
+            shared.add(e.organization());
+            if (e.purpose() != null) {
+                shared.add(e.purpose());
+            }
+        }));
+        long own = POINT_BYTES;
+        for (Exemption e : exemptions) {
+            own += 8;
+            if (shared.contains(e)) {
+                continue;
+            }
+            own += EXEMPTION_BYTES + textBytes(e.organization(), shared) + textBytes(e.purpose(), shared);
+        }
+        return own;
+    }
+
+    private static long textBytes(String text, Set<Object> shared) {
+        return text == null || shared.contains(text) ? 0 : STRING_BYTES + 2L * text.length();
     }
 
     /**
@@ -172,8 +249,16 @@ public final class HistoryCheckpoints {
         return points.size();
     }
 
-    /** The policies the checkpoints hold, for estimating their memory. */
+    /** The policies the checkpoints hold. */
     public List<Checkpoint> points() {
         return points;
+    }
+
+    /**
+     * The estimated heap the checkpoints hold of their own, at most {@code maxBytes} unless two of them
+     * alone take more. The head is not counted: it is the state a replay works on anyway.
+     */
+    public long bytes() {
+        return bytes;
     }
 }

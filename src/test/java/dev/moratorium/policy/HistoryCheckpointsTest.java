@@ -11,9 +11,12 @@ import dev.moratorium.policy.HistoryCheckpoints.Checkpoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -120,6 +123,99 @@ class HistoryCheckpointsTest {
         assertThatThrownBy(() -> new AsKnownBy.Replay(DECIDER, head.latestEventTime().minusNanos(1), head))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new HistoryCheckpoints(DECIDER, 0, 4)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * A producer that grants the same 60 organizations again and again, each time with a new purpose
+     * of 4,000 characters outside Latin-1: every checkpoint would hold 480 KB of text of its own. Past
+     * the byte bound they are thinned (not to fewer than two), the estimate is no less than the
+     * text they hold, and an answer from them is still the whole replay's.
+     */
+    @Test
+    void checkpointsOfPurposesGrantedAgainAndAgainAreThinnedToTheirBytes() {
+        long maxBytes = 2L * 1024 * 1024;
+        List<Row> history = regrants(12_000, 200, 4_000);
+        HistoryCheckpoints checkpoints = new HistoryCheckpoints(DECIDER, 100, 64, maxBytes);
+        HistoryCheckpoints unbounded = new HistoryCheckpoints(DECIDER, 100, 64);
+        history.forEach(row -> {
+            checkpoints.accept(row.position(), row.recorded());
+            unbounded.accept(row.position(), row.recorded());
+        });
+
+        assertThat(unbounded.size()).as("by count alone").isGreaterThan(32);
+        assertThat(unbounded.bytes()).as("by count alone, 480 KB of text each").isGreaterThan(10 * maxBytes);
+        assertThat(checkpoints.size()).as("thinned by their bytes").isBetween(2, 5);
+        assertThat(checkpoints.bytes()).isLessThanOrEqualTo(maxBytes).isGreaterThanOrEqualTo(heldText(checkpoints));
+        assertThat(unbounded.bytes()).isGreaterThanOrEqualTo(heldText(unbounded));
+
+        Instant first = history.get(0).recorded().event().meta().time();
+        for (int minutes : List.of(-1, 0, 1_999, 5_000, 9_001, 11_999, 20_000)) {
+            Instant asOf = first.plusSeconds(60L * minutes);
+            Optional<Policy> whole = AsKnownBy.replay(DECIDER, history.stream().map(Row::recorded).toList(), asOf);
+            Checkpoint start = checkpoints.startFor(asOf);
+            AsKnownBy.Replay replay = new AsKnownBy.Replay(DECIDER, asOf, start);
+            history.stream().filter(row -> row.position() > start.position()).forEach(row -> replay.accept(row.recorded()));
+            assertThat(replay.result()).as("as of %s", asOf).isEqualTo(whole);
+        }
+    }
+
+    /**
+     * Exemptions granted once and left alone while the policy is extended: the checkpoints share them,
+     * so each costs its list, not its exemptions' text again, and none is dropped for its bytes.
+     */
+    @Test
+    void checkpointsThatShareTheirExemptionsCostTheirListsOnly() {
+        List<Row> history = regrants(12_000, 12_000, 4_000);
+        HistoryCheckpoints checkpoints = new HistoryCheckpoints(DECIDER, 100, 64, 2L * 1024 * 1024);
+        history.forEach(row -> checkpoints.accept(row.position(), row.recorded()));
+        assertThat(checkpoints.size()).as("thinned by count only").isGreaterThan(32);
+        long text = heldText(checkpoints);
+        assertThat(text).as("the purposes, once").isBetween(60L * 8_000, 61L * 8_100);
+        assertThat(checkpoints.bytes()).isGreaterThanOrEqualTo(text)
+                .isLessThan(text + 60L * (HistoryCheckpoints.EXEMPTION_BYTES + 2 * HistoryCheckpoints.STRING_BYTES)
+                        + checkpoints.size() * (HistoryCheckpoints.POINT_BYTES + 60L * 8 + 1));
+    }
+
+    /** Two bytes a character of every distinct purpose and organization string the checkpoints hold. */
+    private static long heldText(HistoryCheckpoints checkpoints) {
+        Set<String> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        long bytes = 0;
+        for (Checkpoint c : checkpoints.points()) {
+            for (Exemption e : c.state().map(Policy::exemptions).orElse(List.of())) {
+                for (String text : new String[] {e.organization(), e.purpose()}) {
+                    if (text != null && seen.add(text)) {
+                        bytes += 2L * text.length();
+                    }
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * An announcement, then per {@code window} events: grants of "Org 0" to "Org 59" with a new
+     * purpose of {@code chars} characters (one character repeated, a new one per window), and
+     * extensions for the rest; a minute apart. A window as long as the history grants them once.
+     */
+    private static List<Row> regrants(int events, int window, int chars) {
+        List<Row> rows = new ArrayList<>();
+        Instant time = FROM;
+        Instant until = day("2030-01-01");
+        rows.add(new Row(1, new RecordedEvent(PolicyFixtures.announcement("r-0", AMAZON_ID, List.of("police"),
+                FROM, until, List.of()), time)));
+        for (int i = 1; i < events; i++) {
+            time = time.plusSeconds(60);
+            PolicyEvent event;
+            if (i % window <= 60 && i % window > 0) {
+                String purpose = String.valueOf((char) (0x4e00 + i / window)).repeat(chars);
+                event = PolicyFixtures.grant("r-" + i, time, "Org " + (i % window - 1), purpose);
+            } else {
+                until = until.plusSeconds(60);
+                event = PolicyFixtures.extension("r-" + i, time, until);
+            }
+            rows.add(new Row(i + 1, new RecordedEvent(event, time)));
+        }
+        return rows;
     }
 
     /**
