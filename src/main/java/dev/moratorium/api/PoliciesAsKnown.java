@@ -14,6 +14,7 @@ import dev.moratorium.store.HistoryReads;
 import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.store.PolicyStore;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,7 +28,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -61,6 +64,17 @@ import java.util.function.Consumer;
  * does not fit beside them drops the histories kept longest until it does (but spares, once, one
  * that answered since it was kept), and a product whose histories alone would take more keeps its
  * checkpoints only (above).
+ *
+ * <p>Everything held for as-of answers shares that one budget: kept histories, the checkpoints of
+ * policies remembered by them (estimated by {@link HistoryCheckpoints#bytes}, at most
+ * {@value #CHECKPOINT_BYTES} a policy) and what reads in progress have collected so far. A read
+ * reserves its events and checkpoints as it goes, making room by dropping kept histories in the
+ * order above; one that cannot reserve more stops collecting events (too long to keep: its product
+ * is remembered as such and not collected again). Remembered checkpoints are dropped only to
+ * remember others, and hold at most half the budget. Before, a read collected up to the whole
+ * budget beside what was kept, and checkpoints were counted at 8 bytes an exemption: three as-of
+ * questions about policies whose exemptions' purposes had been granted again and again ended the
+ * packaged service (BENCHMARKS.md, twenty-eighth pass).
  */
 @ApplicationScoped
 public class PoliciesAsKnown {
@@ -72,11 +86,17 @@ public class PoliciesAsKnown {
     /** Checkpoints per history at most: each the policy at that point, a few hundred bytes to a few kilobytes. */
     static final int MAX_CHECKPOINTS = 64;
     /**
-     * Policies remembered by their checkpoints alone (their products' histories too long to keep):
-     * at most this many times {@value #MAX_CHECKPOINTS} + 1 policies, under 20 MB even if each held
-     * the most exemptions a policy may have (1,000, a 4 kB list each).
+     * Policies remembered by their checkpoints alone (their products' histories too long to keep),
+     * at most; their bytes count against the budget too, so fewer when they are heavy.
      */
     static final int MAX_CHECKPOINTED = 64;
+    /**
+     * The estimated heap one policy's checkpoints may hold (past it they are thinned, down to two):
+     * a few hundred bytes each for most policies, up to a megabyte for one at the exemption limits.
+     */
+    static final long CHECKPOINT_BYTES = 4L * 1024 * 1024;
+    /** Products found too long to keep remembered at most (then forgotten together, and found again). */
+    static final int MAX_TOO_LONG = 4_096;
     /**
      * Kept events are counted in heap estimated per event as {@link #EVENT_BYTES} plus
      * {@link #BYTES_PER_DATA_CHAR} per character of its JSON data (an event's data can be 64 KiB,
@@ -121,6 +141,22 @@ public class PoliciesAsKnown {
     void init() {
         rowsRead = Counter.builder("moratorium.asof.rows.read")
                 .description("History rows read from the database for as-of answers").register(registry);
+        Gauge.builder("moratorium.asof.held", this, asKnown -> asKnown.held().total())
+                .description("Estimated heap held for as-of answers: kept histories, remembered checkpoints, reads in"
+                        + " progress (bounded by moratorium.api.as-of-kept-histories)")
+                .baseUnit("bytes").register(registry);
+    }
+
+    /** What is held for as-of answers, estimated: kept histories, remembered checkpoints, reads in progress. */
+    public record Held(long kept, long checkpointed, long reading) {
+
+        public long total() {
+            return kept + checkpointed + reading;
+        }
+    }
+
+    public synchronized Held held() {
+        return new Held(keptBytes, checkpointedBytes, readingBytes);
     }
 
     /**
@@ -175,9 +211,26 @@ public class PoliciesAsKnown {
 
     private final Map<String, History> histories = new ConcurrentHashMap<>();
     /** Policies of products too long to keep, by their checkpoints (see the class comment). */
-    private final Map<String, HistoryCheckpoints> checkpointed = new ConcurrentHashMap<>();
-    /** The estimated heap of the events in {@link #histories}; changed only under this object's lock. */
+    private final Map<String, Remembered> checkpointed = new ConcurrentHashMap<>();
+    /** Products whose histories were found too long to keep: their reads collect no events. */
+    private final Set<String> tooLong = ConcurrentHashMap.newKeySet();
+    /** The estimated heap of {@link #histories}, their events and checkpoints; changed only under this object's lock. */
     private long keptBytes;
+    /** The estimated heap of the checkpoints in {@link #checkpointed}; changed only under this object's lock. */
+    private long checkpointedBytes;
+    /** What reads in progress have reserved for their events and checkpoints; changed only under this object's lock. */
+    private long readingBytes;
+
+    /** A policy's checkpoints, and their bytes as last counted in {@link #checkpointedBytes} (under the lock). */
+    private static final class Remembered {
+
+        final HistoryCheckpoints checkpoints;
+        long counted;
+
+        Remembered(HistoryCheckpoints checkpoints) {
+            this.checkpoints = checkpoints;
+        }
+    }
     /**
      * What {@link #histories} holds, oldest kept first, so that room is made by dropping the oldest
      * rather than all of them (dropping all made every product read again after one that did not
@@ -220,7 +273,7 @@ public class PoliciesAsKnown {
     @Transactional
     public List<Policy> policiesFor(String vendor, String product, Instant asOf) {
         List<Policy> current = index.policiesFor(vendor, product);
-        if (current.stream().anyMatch(p -> checkpointed.containsKey(p.policyId()))) {
+        if (anyCheckpointed(current)) {
             // read before: its long histories answer from their checkpoints, its short ones are read
             // again each time (part of a product is never kept), so waiting for another request saves
             // nothing, and would queue answers of 40-95 ms each behind one another
@@ -233,11 +286,20 @@ public class PoliciesAsKnown {
                 () -> read(index.policiesFor(vendor, product), asOf));
     }
 
+    private boolean anyCheckpointed(List<Policy> current) {
+        for (Policy p : current) {
+            if (checkpointed.containsKey(p.policyId())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private List<Policy> read(List<Policy> current, Instant asOf) {
         Map<String, Optional<Policy>> answers = new HashMap<>();
         List<String> unread = new ArrayList<>();
         for (Policy p : current) {
-            HistoryCheckpoints known = checkpointed.get(p.policyId());
+            Remembered known = checkpointed.get(p.policyId());
             if (known != null) {
                 answers.put(p.policyId(), fromCheckpoints(p.policyId(), known, asOf));
             } else {
@@ -245,27 +307,32 @@ public class PoliciesAsKnown {
             }
         }
         if (!unread.isEmpty()) {
-            Map<String, HistoryCheckpoints> marking = new HashMap<>();
-            Map<String, HistoryCheckpoints.ReplayWhileMarking> replays = new HashMap<>();
-            unread.forEach(id -> {
-                HistoryCheckpoints checkpoints = new HistoryCheckpoints(decider, CHECKPOINT_SPACING, MAX_CHECKPOINTS);
-                marking.put(id, checkpoints);
-                replays.put(id, checkpoints.replayWhileMarking(asOf));
-            });
-            Keeping keeping = new Keeping(unread);
-            rows.forEachOf(unread, counted(row -> HistoryEvents.recorded(reader, row).ifPresent(event -> {
-                replays.get(row.policyId).accept(row.id, event);
-                keeping.add(row.policyId, row.id, event, row.data.length());
-            })));
-            if (!keeping.keep(current, marking)) {
-                // too long to keep: its long histories are remembered by their checkpoints
-                marking.forEach((id, checkpoints) -> {
-                    if (checkpoints.events() >= CHECKPOINT_SPACING) {
-                        rememberCheckpoints(id, checkpoints);
+            Map<String, Marking> marking = new HashMap<>();
+            unread.forEach(id -> marking.put(id, new Marking(
+                    new HistoryCheckpoints(decider, CHECKPOINT_SPACING, MAX_CHECKPOINTS, CHECKPOINT_BYTES), asOf)));
+            String product = productKey(current.get(0));
+            // part of a product is never kept, nor one found too long before: its events are not collected
+            boolean collects = unread.size() == current.size() && !tooLong.contains(product);
+            try (Keeping keeping = new Keeping(unread, collects)) {
+                rows.forEachOf(unread, counted(row -> HistoryEvents.recorded(reader, row).ifPresent(event -> {
+                    Marking m = marking.get(row.policyId);
+                    m.replay.accept(row.id, event);
+                    keeping.marked(m);
+                    keeping.add(row.policyId, row.id, event, row.data.length());
+                })));
+                if (!keeping.keep(current, marking)) {
+                    if (collects) {
+                        foundTooLong(product);
                     }
-                });
+                    // too long to keep: its long histories are remembered by their checkpoints
+                    marking.forEach((id, m) -> {
+                        if (m.checkpoints.events() >= CHECKPOINT_SPACING) {
+                            rememberCheckpoints(id, m, keeping);
+                        }
+                    });
+                }
             }
-            replays.forEach((id, replay) -> answers.put(id, replay.result()));
+            marking.forEach((id, m) -> answers.put(id, m.replay.result()));
         }
         List<Policy> known = new ArrayList<>(current.size());
         for (Policy p : current) {
@@ -288,7 +355,7 @@ public class PoliciesAsKnown {
                 .anyMatch(p -> p == kept.current())) {
             return kept.asKnownAt(decider, asOf);
         }
-        HistoryCheckpoints known = checkpointed.get(policyId);
+        Remembered known = checkpointed.get(policyId);
         if (known != null) {
             return fromCheckpoints(policyId, known, asOf);
         }
@@ -314,7 +381,8 @@ public class PoliciesAsKnown {
      * at {@code asOf}, only the rows written since are read, whole, and they extend the checkpoints
      * (one reader at a time per policy); otherwise the rows after the checkpoint that were known then.
      */
-    private Optional<Policy> fromCheckpoints(String policyId, HistoryCheckpoints checkpoints, Instant asOf) {
+    private Optional<Policy> fromCheckpoints(String policyId, Remembered remembered, Instant asOf) {
+        HistoryCheckpoints checkpoints = remembered.checkpoints;
         synchronized (checkpoints) {
             HistoryCheckpoints.Checkpoint head = checkpoints.head();
             if (checkpoints.startFor(asOf) == head) {
@@ -324,6 +392,7 @@ public class PoliciesAsKnown {
                             checkpoints.accept(row.id, event);
                             replay.accept(event);
                         })));
+                recount(policyId, remembered);
                 return replay.result();
             }
         }
@@ -341,12 +410,115 @@ public class PoliciesAsKnown {
         };
     }
 
-    private void rememberCheckpoints(String policyId, HistoryCheckpoints checkpoints) {
-        if (checkpointed.size() >= MAX_CHECKPOINTED && !checkpointed.containsKey(policyId)) {
-            // any one makes room: it is marked again by the next answer that needs it
-            checkpointed.keySet().stream().findAny().ifPresent(checkpointed::remove);
+    /**
+     * Moves a policy's checkpoints from what {@code read} reserved to what is remembered, making room
+     * for them by count and by bytes.
+     */
+    private void rememberCheckpoints(String policyId, Marking marked, Keeping read) {
+        HistoryCheckpoints checkpoints = marked.checkpoints;
+        synchronized (this) {
+            read.handOver(marked);
+            Remembered old = checkpointed.remove(policyId);
+            if (old != null) {
+                checkpointedBytes -= old.counted;
+            }
+            if (checkpointed.size() >= MAX_CHECKPOINTED) {
+                // any one makes room: it is marked again by the next answer that needs it
+                checkpointed.keySet().stream().findAny().ifPresent(this::forgetCheckpoints);
+            }
+            Remembered remembered = new Remembered(checkpoints);
+            remembered.counted = checkpoints.bytes();
+            checkpointedBytes += remembered.counted;
+            checkpointed.put(policyId, remembered);
+            makeRoom(true);
         }
-        checkpointed.put(policyId, checkpoints);
+    }
+
+    /** Counts what rows read since grew a policy's remembered checkpoints by. */
+    private void recount(String policyId, Remembered remembered) {
+        synchronized (this) {
+            if (checkpointed.get(policyId) == remembered) {
+                long now = remembered.checkpoints.bytes();
+                checkpointedBytes += now - remembered.counted;
+                remembered.counted = now;
+                makeRoom(true);
+            }
+        }
+    }
+
+    /** Under this object's lock. */
+    private void forgetCheckpoints(String policyId) {
+        Remembered gone = checkpointed.remove(policyId);
+        if (gone != null) {
+            checkpointedBytes -= gone.counted;
+        }
+    }
+
+    private void foundTooLong(String product) {
+        if (tooLong.size() >= MAX_TOO_LONG) {
+            tooLong.clear(); // a product too long stays too long: one read of each finds it again
+        }
+        tooLong.add(product);
+    }
+
+    private static String productKey(Policy p) {
+        // by the names' keys, as the index finds the product
+        return Names.key(p.vendor()) + '\0' + Names.key(p.product());
+    }
+
+    /**
+     * Under this object's lock: drops kept histories, oldest kept first but sparing once one that
+     * answered since, until what is held fits the budget or none is left (reads in progress are not
+     * dropped). Remembered checkpoints are dropped only for other checkpoints ({@code
+     * forCheckpoints}), down to half the budget: a read that turns out too long to keep must not
+     * take them with it (they spare a read of the whole history), nor can they crowd out every
+     * history.
+     */
+    private void makeRoom(boolean forCheckpoints) {
+        long budget = maxKeptBytes();
+        dropKeptWhile(() -> keptBytes + checkpointedBytes + readingBytes > budget);
+        while (forCheckpoints && !checkpointed.isEmpty()
+                && (checkpointedBytes > budget / 2 || keptBytes + checkpointedBytes + readingBytes > budget)) {
+            checkpointed.keySet().stream().findAny().ifPresent(this::forgetCheckpoints);
+        }
+    }
+
+    /** Under this object's lock: drops kept histories, oldest kept first but sparing once one that answered since. */
+    private void dropKeptWhile(BooleanSupplier tooMuch) {
+        // each kept history is spared at most once here, so the loop ends even while answers mark them again
+        int spares = keptOrder.size();
+        while (tooMuch.getAsBoolean() && !keptOrder.isEmpty()) {
+            Kept oldest = keptOrder.poll();
+            History h = oldest.history();
+            if (histories.get(oldest.policyId()) != h) {
+                continue; // replaced since: nothing to drop
+            }
+            if (h.answered && spares-- > 0) {
+                h.answered = false;
+                keptOrder.add(oldest);
+            } else if (histories.remove(oldest.policyId(), h)) {
+                keptBytes -= h.bytes();
+            }
+        }
+    }
+
+    /** Reserves heap for a read in progress, making room; false (nothing reserved) if it does not fit even so. */
+    private synchronized boolean reserve(long bytes) {
+        readingBytes += bytes;
+        makeRoom(false);
+        if (keptBytes + checkpointedBytes + readingBytes > maxKeptBytes()) {
+            readingBytes -= bytes;
+            return false;
+        }
+        return true;
+    }
+
+    /** Counts heap a read in progress holds whether or not it fits (its checkpoints, bounded per policy). */
+    private synchronized void hold(long bytes) {
+        readingBytes += bytes;
+        if (bytes > 0) {
+            makeRoom(false);
+        }
     }
 
     /**
@@ -369,20 +541,46 @@ public class PoliciesAsKnown {
         return config.api().asOfKeptHistories().asLongValue();
     }
 
-    /** The events of one read, collected for keeping until they pass the budget. */
-    private final class Keeping {
+    /** One policy's checkpoints being marked by a read, its replay, and the checkpoints' bytes the read holds for them. */
+    private static final class Marking {
 
-        private Map<String, List<RecordedEvent>> events = new HashMap<>();
+        final HistoryCheckpoints checkpoints;
+        final HistoryCheckpoints.ReplayWhileMarking replay;
+        long held;
+
+        Marking(HistoryCheckpoints checkpoints, Instant asOf) {
+            this.checkpoints = checkpoints;
+            this.replay = checkpoints.replayWhileMarking(asOf);
+        }
+    }
+
+    /**
+     * What one read collects and has reserved: its events, kept while they fit the budget
+     * ({@link #reserve}, a quarter of a megabyte at a time rather than a lock per row), and its
+     * policies' checkpoints, counted as they grow ({@link #hold}); what is neither kept nor
+     * remembered is released when the read closes, however it ends.
+     */
+    private final class Keeping implements AutoCloseable {
+
+        private static final long RESERVED_AT_ONCE = 256 * 1024;
+
+        private Map<String, List<RecordedEvent>> events;
         private final Map<String, List<Long>> positions = new HashMap<>();
         private final Map<String, Long> perPolicy = new HashMap<>();
-        private final long budget = maxKeptBytes();
-        private long bytes;
+        private long eventBytes;
+        /** What this read holds of {@link #readingBytes}: its events, its checkpoints, and {@link #unspent}. */
+        private long reserved;
+        /** Reserved for events not read yet. */
+        private long unspent;
 
-        Keeping(List<String> ids) {
-            ids.forEach(id -> {
-                events.put(id, new ArrayList<>());
-                positions.put(id, new ArrayList<>());
-            });
+        Keeping(List<String> ids, boolean collects) {
+            if (collects) {
+                events = new HashMap<>();
+                ids.forEach(id -> {
+                    events.put(id, new ArrayList<>());
+                    positions.put(id, new ArrayList<>());
+                });
+            }
         }
 
         void add(String policyId, long position, RecordedEvent event, int dataChars) {
@@ -390,33 +588,63 @@ public class PoliciesAsKnown {
                 return;
             }
             long cost = estimatedBytes(dataChars);
-            bytes += cost;
-            perPolicy.merge(policyId, cost, Long::sum);
-            if (bytes > budget) {
-                events = null; // too long to keep: this product is streamed every time
-                return;
+            if (cost > unspent) {
+                long more = Math.max(cost - unspent, RESERVED_AT_ONCE);
+                if (!reserve(more)) {
+                    more = cost - unspent; // near the budget: only what this event needs
+                    if (!reserve(more)) {
+                        tooLongToKeep();
+                        return;
+                    }
+                }
+                reserved += more;
+                unspent += more;
             }
+            unspent -= cost;
+            eventBytes += cost;
+            perPolicy.merge(policyId, cost, Long::sum);
             events.get(policyId).add(event);
             positions.get(policyId).add(position);
+        }
+
+        /** Stops collecting: what the events held is released, and this product is streamed every time. */
+        private void tooLongToKeep() {
+            events = null;
+            positions.clear();
+            perPolicy.clear();
+            hold(-(eventBytes + unspent));
+            reserved -= eventBytes + unspent;
+            eventBytes = 0;
+            unspent = 0;
+        }
+
+        /** After each event a policy's checkpoints were fed: what they grew (or, thinned, shrank) by is held. */
+        void marked(Marking m) {
+            long now = m.checkpoints.bytes();
+            if (now != m.held) {
+                hold(now - m.held);
+                reserved += now - m.held;
+                m.held = now;
+            }
+        }
+
+        /** Under the outer lock: a policy's checkpoints are now counted as remembered, no longer as this read's. */
+        void handOver(Marking m) {
+            readingBytes -= m.held;
+            reserved -= m.held;
+            m.held = 0;
         }
 
         /**
          * Keeps what was read, with its checkpoints, tagged with the index's states it was read for,
          * making room if needed; false if it was too long to keep.
          */
-        boolean keep(List<Policy> current, Map<String, HistoryCheckpoints> checkpoints) {
+        boolean keep(List<Policy> current, Map<String, Marking> marking) {
             if (events == null) {
                 return false;
             }
-            if (current.size() != events.size()) {
-                return true; // part of a product (the rest remembered by checkpoints): never kept, not too long
-            }
-            for (Map.Entry<String, HistoryCheckpoints> marked : checkpoints.entrySet()) {
-                long cost = checkpointBytes(marked.getValue());
-                bytes += cost;
-                perPolicy.merge(marked.getKey(), cost, Long::sum);
-            }
-            if (bytes > budget) {
+            long bytes = reserved - unspent; // the events and checkpoints of every policy read
+            if (bytes > maxKeptBytes()) {
                 return false;
             }
             synchronized (PoliciesAsKnown.this) {
@@ -426,31 +654,22 @@ public class PoliciesAsKnown {
                         keptBytes -= old.bytes();
                     }
                 }
-                // each kept history is spared at most once here, so the loop ends even while answers mark them again
-                int spares = keptOrder.size();
-                while (!keptOrder.isEmpty()
-                        && (histories.size() + current.size() > MAX_CACHED || keptBytes + bytes > budget)) {
-                    Kept oldest = keptOrder.poll();
-                    History h = oldest.history();
-                    if (histories.get(oldest.policyId()) != h) {
-                        continue; // replaced since: nothing to drop
-                    }
-                    if (h.answered && spares-- > 0) {
-                        h.answered = false;
-                        keptOrder.add(oldest);
-                    } else if (histories.remove(oldest.policyId(), h)) {
-                        keptBytes -= h.bytes();
-                    }
-                }
+                readingBytes -= reserved;
+                reserved = 0;
+                unspent = 0;
+                keptBytes += bytes;
                 for (Policy p : current) {
                     String id = p.policyId();
+                    Marking m = marking.get(id);
+                    m.held = 0;
                     History history = new History(p, List.copyOf(events.get(id)),
-                            positions.get(id).stream().mapToLong(Long::longValue).toArray(), checkpoints.get(id),
-                            perPolicy.getOrDefault(id, 0L));
+                            positions.get(id).stream().mapToLong(Long::longValue).toArray(), m.checkpoints,
+                            perPolicy.getOrDefault(id, 0L) + m.checkpoints.bytes());
                     histories.put(id, history);
                     keptOrder.add(new Kept(id, history));
                 }
-                keptBytes += bytes;
+                dropKeptWhile(() -> histories.size() > MAX_CACHED);
+                makeRoom(false);
                 if (keptOrder.size() > 2 * histories.size() + 1_024) {
                     // re-read products left replaced histories behind: keep the queue within twice what is kept
                     keptOrder.removeIf(k -> histories.get(k.policyId()) != k.history());
@@ -458,18 +677,14 @@ public class PoliciesAsKnown {
             }
             return true;
         }
-    }
 
-    /**
-     * What a history's checkpoints are estimated to take: each a policy whose own objects are those of
-     * the events before it, but whose exemption list is its own.
-     */
-    static long checkpointBytes(HistoryCheckpoints checkpoints) {
-        long bytes = 0;
-        for (HistoryCheckpoints.Checkpoint c : checkpoints.points()) {
-            bytes += EVENT_BYTES + 8L * c.state().map(p -> p.exemptions().size()).orElse(0);
+        @Override
+        public void close() {
+            if (reserved != 0) {
+                hold(-reserved);
+                reserved = 0;
+            }
         }
-        return bytes;
     }
 
     /** What an event of this much JSON data is estimated to take kept decoded (see {@link #EVENT_BYTES}). */

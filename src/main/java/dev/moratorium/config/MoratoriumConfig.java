@@ -221,10 +221,10 @@ public interface MoratoriumConfig {
         int maxOffset();
 
         /**
-         * The heap, estimated, that decoded histories kept for as-of answers may take (see
-         * api.PoliciesAsKnown); a product whose histories would take more keeps its checkpoints
-         * only, and each as-of answer reads the rows after one. Default 64M, sized for the 160 MB
-         * heap of k8s/base.
+         * The heap, estimated, that as-of answers may hold (see api.PoliciesAsKnown): decoded
+         * histories, the checkpoints of policies too long to keep (at most half of it; each answer
+         * then reads the rows after one), and what reads in progress collect. 0 holds nothing: each
+         * as-of answer reads its product's rows. Default 64M, sized for the 160 MB heap of k8s/base.
          */
         @WithDefault("64M")
         MemorySize asOfKeptHistories();

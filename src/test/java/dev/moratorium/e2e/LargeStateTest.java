@@ -566,14 +566,20 @@ class LargeStateTest {
     static final Instant T0 = Instant.parse("2020-02-01T00:00:00Z");
     static final Instant END = Instant.parse("2030-01-01T00:00:00Z");
 
-    /** An announcement ending at END, then {@code events} extensions, the k-th at T0 + k minutes to END + k minutes. */
-    private static void insertExtensions(Statement s, String policy, String vendor, String product, int events)
+    /** The announcement of a policy written by SQL: from 2020-01-01, ending at END, every segment. */
+    private static void insertAnnouncement(Statement s, String policy, String vendor, String product)
             throws SQLException {
         s.execute("INSERT INTO policy_event (event_id, policy_id, type, source, event_time, data, received_at)"
                 + " VALUES ('" + policy + "-announced', '" + policy + "', 'moratorium.announced', 'urn:test',"
                 + " timestamptz '2020-01-01', json_build_object('policyId', '" + policy + "', 'vendor', '" + vendor + "',"
                 + " 'product', '" + product + "', 'segments', json_build_array('*'), 'effectiveFrom', '2020-01-01T00:00:00Z',"
                 + " 'effectiveUntil', '" + END + "'), now())");
+    }
+
+    /** An announcement ending at END, then {@code events} extensions, the k-th at T0 + k minutes to END + k minutes. */
+    private static void insertExtensions(Statement s, String policy, String vendor, String product, int events)
+            throws SQLException {
+        insertAnnouncement(s, policy, vendor, product);
         s.execute("INSERT INTO policy_event (event_id, policy_id, type, source, event_time, data, received_at)"
                 + " SELECT '" + policy + "-' || i, '" + policy + "', 'moratorium.extended', 'urn:test',"
                 + " timestamptz '" + T0 + "' + i * interval '1 minute', json_build_object('policyId', '" + policy + "',"
@@ -633,6 +639,83 @@ class LargeStateTest {
         assertThat(pageSizes).containsExactly(17, 16, 8);
         assertThat(walked).containsExactlyElementsOf(IntStream.rangeClosed(0, grants)
                 .mapToObj(i -> i == 0 ? policy + "-announced" : policy + "-" + i).toList());
+    }
+
+    /**
+     * Policies whose 60 exemptions are granted again and again, each time with a new purpose of 4,000
+     * characters outside Latin-1 (30,000 events each, too long to keep): their checkpoints would hold
+     * 480 KB of text each, 14 MB a policy. Three as-of questions about three such policies (128,000
+     * events each) ended the packaged service with the pod's 160 MB heap. Now everything held for
+     * as-of answers stays within the budget, remembered checkpoints within half of it, nothing stays
+     * reserved after the reads, and the answers are still right. A product found too long is not
+     * collected again: read again, it does not drop a short history kept meanwhile.
+     */
+    @Test
+    @Order(16)
+    void asOfReadsOfPurposesGrantedAgainAndAgainStayWithinTheBudget() throws SQLException {
+        List<Integer> churned = List.of(30, 31, 32);
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            for (int i : churned) {
+                insertRegrants(s, policyId(i), "Vendor " + i, "Product " + (i % 7), 30_000);
+            }
+            insertExtensions(s, policyId(34), "Vendor 34", "Product 6", 1_000);
+        }
+        long budget = KEPT_HISTORIES * 1048576L;
+        long before = usedHeapAfterGc();
+        Instant mid = T0.plus(Duration.ofMinutes(12_345));
+        String midPurpose = String.valueOf((char) (0x4e00 + 12)).repeat(4_000);
+        for (int round = 0; round < 2; round++) {
+            for (int i : churned) {
+                JsonPath latest = given().get("/moratoria/" + policyId(i) + "?asOf=" + T0.plus(Duration.ofDays(30)))
+                        .then().statusCode(200).extract().jsonPath();
+                assertThat(latest.getString("effectiveUntil")).isEqualTo(END.plus(Duration.ofMinutes(30_000)).toString());
+                assertThat(latest.getList("exemptions")).hasSize(60);
+                JsonPath then = given().get("/moratoria/" + policyId(i) + "?asOf=" + mid).then().statusCode(200)
+                        .extract().jsonPath();
+                assertThat(then.getString("effectiveUntil")).isEqualTo(END.plus(Duration.ofMinutes(12_345)).toString());
+                assertThat(then.getString("exemptions.find { it.organization == 'Org 7' }.purpose")).isEqualTo(midPurpose);
+                String access = "/access?vendor=Vendor " + i + "&product=Product " + (i % 7) + "&segment=police&asOf="
+                        + mid + "&at=" + mid + "&organization=";
+                given().get(access + "Org 7").then().statusCode(200).body("allowed", equalTo(true));
+                given().get(access + "Org 99").then().statusCode(200).body("allowed", equalTo(false));
+                PoliciesAsKnown.Held held = asKnown.held();
+                assertThat(held.reading()).as("nothing reserved after the reads").isZero();
+                assertThat(held.total()).as("everything held, within the budget").isLessThanOrEqualTo(budget);
+                assertThat(held.checkpointed()).as("remembered checkpoints, within half").isLessThanOrEqualTo(budget / 2);
+            }
+            if (round == 0) {
+                given().get("/access?vendor=Vendor 34&product=Product 6&segment=police&asOf=" + mid).then()
+                        .statusCode(200).body("allowed", equalTo(false));
+            }
+        }
+        assertThat(asKnown.keeps("Vendor 34", "Product 6")).as("kept between reads of products too long to keep").isTrue();
+        assertThat(churned.stream().filter(i -> asKnown.checkpointedOnly(policyId(i))))
+                .as("too long to keep; remembered by checkpoints while they fit").isNotEmpty();
+        long after = usedHeapAfterGc();
+        System.out.printf("as-of over 3 policies of 30,000 events, purposes granted again: heap %+.1f MiB, held %s%n",
+                (after - before) / 1048576.0, asKnown.held());
+        assertThat(after - before).as("the heap they hold, against the budget that bounds it").isLessThan(budget);
+    }
+
+    /**
+     * An announcement ending at END, then {@code events} events at T0 + k minutes: in each thousand,
+     * the 1st to the 60th grant "Org 1" to "Org 60" a purpose of 4,000 times one CJK character (a new
+     * one per thousand), the others extend the end to END + k minutes.
+     */
+    private static void insertRegrants(Statement s, String policy, String vendor, String product, int events)
+            throws SQLException {
+        insertAnnouncement(s, policy, vendor, product);
+        s.execute("INSERT INTO policy_event (event_id, policy_id, type, source, event_time, data, received_at)"
+                + " SELECT '" + policy + "-' || i, '" + policy + "',"
+                + " CASE WHEN i % 1000 BETWEEN 1 AND 60 THEN 'moratorium.exemption-granted' ELSE 'moratorium.extended' END,"
+                + " 'urn:test', timestamptz '" + T0 + "' + i * interval '1 minute',"
+                + " CASE WHEN i % 1000 BETWEEN 1 AND 60"
+                + "   THEN json_build_object('policyId', '" + policy + "', 'organization', 'Org ' || (i % 1000),"
+                + "     'purpose', repeat(chr(19968 + i / 1000), 4000))"
+                + "   ELSE json_build_object('policyId', '" + policy + "', 'effectiveUntil',"
+                + "     to_char((timestamptz '" + END + "' + i * interval '1 minute') AT TIME ZONE 'UTC',"
+                + "     'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) END,"
+                + " now() FROM generate_series(1, " + events + ") AS i ORDER BY i");
     }
 
     private static String nextLink(String link) {
