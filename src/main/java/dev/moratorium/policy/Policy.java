@@ -135,6 +135,19 @@ public record Policy(
                 liftedAt, newExemptions, jurisdiction, reason, sourceUrl, evaluatedAt);
     }
 
+    /**
+     * A copy with only the exemptions of this organization (by {@link Names#key}), none when it is
+     * {@code null}: all an access decision or its explanation reads of the policy for that caller
+     * ({@link AccessRules}, {@link AccessExplainer}), so a reader of many policies at the exemption
+     * limits can hold each one so (as-of reads of a product).
+     */
+    public Policy withExemptionsOnlyOf(String organization) {
+        String key = organization == null ? null : Names.key(organization);
+        List<Exemption> of = key == null ? List.of()
+                : exemptions.stream().filter(e -> key.equals(Names.key(e.organization()))).toList();
+        return of.size() == exemptions.size() ? this : withExemptions(of);
+    }
+
     public Policy withEvaluatedAt(Instant instant) {
         return new Policy(policyId, kind, vendor, product, segments, status, effectiveFrom, effectiveUntil,
                 liftedAt, exemptions, jurisdiction, reason, sourceUrl, instant);

@@ -135,14 +135,7 @@ class AccessRulesTest {
      */
     @org.junit.jupiter.api.Test
     void aPolicyWhoseExemptionsADecisionDoesNotReadCanBeHeldWithoutThem() {
-        Policy exemptsLater = policy("later-exempt", Instant.parse("2021-01-01T00:00:00Z"), null,
-                List.of(Exemption.fromStart("Thorn", "from the start"),
-                        new Exemption("Acme Labs", "for a while", FROM, REVOKED)));
-        Policy regional = new Policy("regional", PolicyKind.MORATORIUM, "Acme", "Vision", List.of("police"),
-                PolicyStatus.ACTIVE, FROM, UNTIL, null, List.of(Exemption.fromStart("Thorn", "regional")), "US-CA",
-                null, null, FROM);
-        List<Policy> all = List.of(AMAZON, LATER, IBM, exemptsLater, regional,
-                policy("expired", Instant.parse("2019-01-01T00:00:00Z"), FROM, List.of(Exemption.fromStart("Thorn", "old"))));
+        List<Policy> all = mixedPolicies();
         int checked = 0;
         for (String segment : List.of("police", "military", "marketing")) {
             for (String jurisdiction : java.util.Arrays.asList(null, "US-CA", "US-NY", "GB")) {
@@ -165,6 +158,50 @@ class AccessRulesTest {
             }
         }
         assertThat(checked).as("cases where some policy's exemptions were taken away").isGreaterThan(100);
+    }
+
+    /**
+     * withExemptionsOnlyOf keeps all a decision or an explanation reads of a policy for one caller:
+     * with only the named organization's exemptions (in any spelling that names it: case, full-width
+     * letters, a zero-width space), or none when no organization is named, every decision and every
+     * explanation is the same (what lets an as-of read hold each policy of a product so).
+     */
+    @org.junit.jupiter.api.Test
+    void aPolicyWithOnlyTheCallersExemptionsDecidesAsTheWholeOne() {
+        List<Policy> all = mixedPolicies();
+        int reduced = 0;
+        for (String segment : List.of("police", "marketing")) {
+            for (String jurisdiction : java.util.Arrays.asList(null, "US-CA", "GB")) {
+                for (String organization : java.util.Arrays.asList("Thorn", "THORN", "\uff34\uff48\uff4f\uff52\uff4e",
+                        "Th\u200born", "Acme Labs", "Nobody", null)) {
+                    for (String at : List.of("2019-06-01", "2020-08-01", "2020-10-01", "2021-03-01", "9999-12-31")) {
+                        Instant instant = Instant.parse(at + "T00:00:00Z");
+                        List<Policy> callersOnly = all.stream().map(p -> p.withExemptionsOnlyOf(organization)).toList();
+                        assertThat(AccessRules.decide(callersOnly, segment, organization, jurisdiction, instant))
+                                .isEqualTo(AccessRules.decide(all, segment, organization, jurisdiction, instant));
+                        assertThat(AccessExplainer.explain(callersOnly, segment, organization, jurisdiction, instant,
+                                null)).isEqualTo(AccessExplainer.explain(all, segment, organization, jurisdiction,
+                                instant, null));
+                        reduced += callersOnly.equals(all) ? 0 : 1;
+                    }
+                }
+            }
+        }
+        assertThat(reduced).as("cases where exemptions were taken away").isEqualTo(2 * 3 * 7 * 5);
+        assertThat(all.get(3).withExemptionsOnlyOf("thorn").exemptions()).extracting(Exemption::organization)
+                .containsExactly("Thorn");
+    }
+
+    /** Policies of one product with exemptions held, revoked, later and regional. */
+    private static List<Policy> mixedPolicies() {
+        Policy exemptsLater = policy("later-exempt", Instant.parse("2021-01-01T00:00:00Z"), null,
+                List.of(Exemption.fromStart("Thorn", "from the start"),
+                        new Exemption("Acme Labs", "for a while", FROM, REVOKED)));
+        Policy regional = new Policy("regional", PolicyKind.MORATORIUM, "Acme", "Vision", List.of("police"),
+                PolicyStatus.ACTIVE, FROM, UNTIL, null, List.of(Exemption.fromStart("Thorn", "regional")), "US-CA",
+                null, null, FROM);
+        return List.of(AMAZON, LATER, IBM, exemptsLater, regional,
+                policy("expired", Instant.parse("2019-01-01T00:00:00Z"), FROM, List.of(Exemption.fromStart("Thorn", "old"))));
     }
 
     private static Policy policy(String id, Instant from, Instant until, List<Exemption> exemptions) {
