@@ -138,8 +138,10 @@ public class AccessResource {
         if (kept.isPresent()) {
             return CompletableFuture.completedFuture(answer(kept.get(), s, o, j, instant, known, explained));
         }
-        return CompletableFuture.supplyAsync(() -> answer(asKnown.policiesFor(v, p, known), s, o, j, instant, known,
-                explained), Infrastructure.getDefaultWorkerPool());
+        // of each policy read from the database, the organization's exemptions are all an answer reads
+        return CompletableFuture.supplyAsync(() -> answer(asKnown.policiesFor(v, p, known,
+                policy -> policy.withExemptionsOnlyOf(o)), s, o, j, instant, known, explained),
+                Infrastructure.getDefaultWorkerPool());
     }
 
     private String answer(List<Policy> policies, String segment, String organization, String jurisdiction,

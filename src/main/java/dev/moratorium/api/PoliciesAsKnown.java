@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * Policies as they were known at an instant ({@code asOf}): each one's history rows replayed
@@ -93,6 +94,7 @@ public class PoliciesAsKnown {
     /**
      * The estimated heap one policy's checkpoints may hold (past it they are thinned, down to two):
      * a few hundred bytes each for most policies, up to a megabyte for one at the exemption limits.
+     * Remembered, they are counted with their head (the policy after the last event read).
      */
     static final long CHECKPOINT_BYTES = 4L * 1024 * 1024;
     /** Products found too long to keep remembered at most (then forgotten together, and found again). */
@@ -262,8 +264,19 @@ public class PoliciesAsKnown {
         return Optional.of(known);
     }
 
+    /** The policies on this vendor's product as known at {@code asOf}, whole, in the index's order. */
+    @Transactional
+    public List<Policy> policiesFor(String vendor, String product, Instant asOf) {
+        return policiesFor(vendor, product, asOf, UnaryOperator.identity());
+    }
+
     /**
-     * The policies on this vendor's product as known at {@code asOf}, in the index's order.
+     * The policies on this vendor's product as known at {@code asOf}, in the index's order; of those
+     * read from the database, only what {@code shown} keeps of each (answers from what is kept are
+     * whole). A product's histories are read policy after policy, and a finished policy is held as
+     * {@code shown} only: an access decision needs the named organization's exemptions, an answer
+     * about one policy the others' states without exemptions. Read whole, a product of 300
+     * policies at the exemption limits would hold 300 MB at once.
      *
      * <p>A product whose histories must be read (not kept for the index's states, nor remembered by
      * checkpoints) is read by one request at a time ({@link FirstReads}); a request that waited
@@ -271,19 +284,19 @@ public class PoliciesAsKnown {
      * do answers from what is kept, nor those of a product with checkpoints.
      */
     @Transactional
-    public List<Policy> policiesFor(String vendor, String product, Instant asOf) {
+    public List<Policy> policiesFor(String vendor, String product, Instant asOf, UnaryOperator<Policy> shown) {
         List<Policy> current = index.policiesFor(vendor, product);
         if (anyCheckpointed(current)) {
             // read before: its long histories answer from their checkpoints, its short ones are read
             // again each time (part of a product is never kept), so waiting for another request saves
             // nothing, and would queue answers of 40-95 ms each behind one another
-            return read(current, asOf);
+            return read(current, asOf, shown);
         }
         // by the names' keys, as the index finds the product: "Amazon" and "amazon" are read once
         return firstReads.answer(Names.key(vendor) + '\0' + Names.key(product),
                 () -> keptPoliciesFor(vendor, product, asOf),
                 // the index's states before the rows: a write committed meanwhile makes the tag stale, never the rows
-                () -> read(index.policiesFor(vendor, product), asOf));
+                () -> read(index.policiesFor(vendor, product), asOf, shown));
     }
 
     private boolean anyCheckpointed(List<Policy> current) {
@@ -295,50 +308,127 @@ public class PoliciesAsKnown {
         return false;
     }
 
-    private List<Policy> read(List<Policy> current, Instant asOf) {
+    private List<Policy> read(List<Policy> current, Instant asOf, UnaryOperator<Policy> shown) {
         Map<String, Optional<Policy>> answers = new HashMap<>();
         List<String> unread = new ArrayList<>();
         for (Policy p : current) {
             Remembered known = checkpointed.get(p.policyId());
             if (known != null) {
-                answers.put(p.policyId(), fromCheckpoints(p.policyId(), known, asOf));
+                answers.put(p.policyId(), fromCheckpoints(p.policyId(), known, asOf).map(shown));
             } else {
                 unread.add(p.policyId());
             }
         }
         if (!unread.isEmpty()) {
-            Map<String, Marking> marking = new HashMap<>();
-            unread.forEach(id -> marking.put(id, new Marking(
-                    new HistoryCheckpoints(decider, CHECKPOINT_SPACING, MAX_CHECKPOINTS, CHECKPOINT_BYTES), asOf)));
             String product = productKey(current.get(0));
             // part of a product is never kept, nor one found too long before: its events are not collected
             boolean collects = unread.size() == current.size() && !tooLong.contains(product);
             try (Keeping keeping = new Keeping(unread, collects)) {
-                rows.forEachOf(unread, counted(row -> HistoryEvents.recorded(reader, row).ifPresent(event -> {
-                    Marking m = marking.get(row.policyId);
-                    m.replay.accept(row.id, event);
-                    keeping.marked(m);
-                    keeping.add(row.policyId, row.id, event, row.data.length());
-                })));
-                if (!keeping.keep(current, marking)) {
-                    if (collects) {
-                        foundTooLong(product);
-                    }
-                    // too long to keep: its long histories are remembered by their checkpoints
-                    marking.forEach((id, m) -> {
-                        if (m.checkpoints.events() >= CHECKPOINT_SPACING) {
-                            rememberCheckpoints(id, m, keeping);
-                        }
-                    });
+                ProductRead read = new ProductRead(keeping, asOf, shown, answers);
+                rows.forEachOf(unread, counted(row -> HistoryEvents.recorded(reader, row)
+                        .ifPresent(event -> read.accept(row, event))));
+                read.end(current, unread);
+                if (!read.kept() && collects) {
+                    foundTooLong(product);
                 }
             }
-            marking.forEach((id, m) -> answers.put(id, m.replay.result()));
         }
         List<Policy> known = new ArrayList<>(current.size());
         for (Policy p : current) {
             answers.get(p.policyId()).ifPresent(known::add);
         }
         return known;
+    }
+
+    /**
+     * One read of a product's histories, policy after policy ({@link HistoryReads#forEachOf} gives
+     * each policy's rows together). A policy's replay and checkpoints are held while its rows come;
+     * when they end, its answer is held as {@code shown}, and unless the read still collects events
+     * to keep (which hold the same texts, within the budget), its replay is let go and its
+     * checkpoints are remembered (if it is long) or dropped.
+     */
+    private final class ProductRead {
+
+        private final Keeping keeping;
+        private final Instant asOf;
+        private final UnaryOperator<Policy> shown;
+        private final Map<String, Optional<Policy>> answers;
+        /** The markings still held: of every policy read while the read collects events, else of the one being read. */
+        private final Map<String, Marking> marking = new HashMap<>();
+        private String reading;
+        private Marking current;
+        private boolean kept;
+
+        ProductRead(Keeping keeping, Instant asOf, UnaryOperator<Policy> shown, Map<String, Optional<Policy>> answers) {
+            this.keeping = keeping;
+            this.asOf = asOf;
+            this.shown = shown;
+            this.answers = answers;
+        }
+
+        void accept(PolicyEventEntity row, RecordedEvent event) {
+            if (!row.policyId.equals(reading)) {
+                finishPolicy();
+                reading = row.policyId;
+                current = newMarking();
+                marking.put(reading, current);
+            }
+            current.replay.accept(row.id, event);
+            keeping.marked(current);
+            if (keeping.collecting()) {
+                keeping.add(row.policyId, row.id, event, row.data.length());
+                if (!keeping.collecting()) {
+                    // too long to keep: the policies finished so far are let go
+                    List.copyOf(marking.keySet()).stream().filter(id -> !id.equals(reading)).forEach(this::letGo);
+                }
+            }
+        }
+
+        private Marking newMarking() {
+            return new Marking(new HistoryCheckpoints(decider, CHECKPOINT_SPACING, MAX_CHECKPOINTS, CHECKPOINT_BYTES),
+                    asOf);
+        }
+
+        private void finishPolicy() {
+            if (reading != null) {
+                answers.put(reading, current.replay.result().map(shown));
+                if (!keeping.collecting()) {
+                    letGo(reading);
+                }
+                reading = null;
+                current = null;
+            }
+        }
+
+        /** A finished policy's marking, no longer needed by this read: its checkpoints remembered if it is long. */
+        private void letGo(String policyId) {
+            Marking m = marking.remove(policyId);
+            if (m.checkpoints.events() >= CHECKPOINT_SPACING) {
+                rememberCheckpoints(policyId, m, keeping);
+            } else {
+                keeping.release(m);
+            }
+        }
+
+        /** After the last row: keeps what was read if it fits, else lets every policy go. */
+        void end(List<Policy> policies, List<String> unread) {
+            finishPolicy();
+            for (String id : unread) {
+                answers.putIfAbsent(id, Optional.empty()); // no rows: not announced yet
+            }
+            if (keeping.collecting()) {
+                unread.forEach(id -> marking.computeIfAbsent(id, none -> newMarking()));
+                kept = keeping.keep(policies, marking);
+            }
+            if (!kept) {
+                List.copyOf(marking.keySet()).forEach(this::letGo);
+            }
+        }
+
+        /** Whether the product was kept (or, read in part, would not have been too long to). */
+        boolean kept() {
+            return kept;
+        }
     }
 
     /**
@@ -366,8 +456,10 @@ public class PoliciesAsKnown {
         String vendor = stored.get().vendor();
         String product = stored.get().product();
         if (index.policiesFor(vendor, product).stream().anyMatch(p -> p.policyId().equals(policyId))) {
-            // read as its product's answers read it, once, and kept or marked for the next answer
-            return policiesFor(vendor, product, asOf).stream().filter(p -> p.policyId().equals(policyId)).findFirst();
+            // read as its product's answers read it, once, and kept or marked for the next answer; the
+            // product's other policies are not needed whole
+            return policiesFor(vendor, product, asOf, p -> p.policyId().equals(policyId) ? p : p.withExemptions(List.of()))
+                    .stream().filter(p -> p.policyId().equals(policyId)).findFirst();
         }
         // not in the index yet (it follows writes within its refresh): this policy's rows alone
         AsKnownBy.Replay replay = new AsKnownBy.Replay(decider, asOf);
@@ -427,7 +519,7 @@ public class PoliciesAsKnown {
                 checkpointed.keySet().stream().findAny().ifPresent(this::forgetCheckpoints);
             }
             Remembered remembered = new Remembered(checkpoints);
-            remembered.counted = checkpoints.bytes();
+            remembered.counted = checkpoints.bytesWithHead();
             checkpointedBytes += remembered.counted;
             checkpointed.put(policyId, remembered);
             makeRoom(true);
@@ -438,7 +530,7 @@ public class PoliciesAsKnown {
     private void recount(String policyId, Remembered remembered) {
         synchronized (this) {
             if (checkpointed.get(policyId) == remembered) {
-                long now = remembered.checkpoints.bytes();
+                long now = remembered.checkpoints.bytesWithHead();
                 checkpointedBytes += now - remembered.counted;
                 remembered.counted = now;
                 makeRoom(true);
@@ -625,6 +717,19 @@ public class PoliciesAsKnown {
                 hold(now - m.held);
                 reserved += now - m.held;
                 m.held = now;
+            }
+        }
+
+        boolean collecting() {
+            return events != null;
+        }
+
+        /** A policy's checkpoints, dropped: no longer held by this read. */
+        void release(Marking m) {
+            if (m.held != 0) {
+                hold(-m.held);
+                reserved -= m.held;
+                m.held = 0;
             }
         }
 

@@ -261,4 +261,14 @@ public final class HistoryCheckpoints {
     public long bytes() {
         return bytes;
     }
+
+    /**
+     * {@link #bytes} and the head's exemptions, each counted whole: what keeping these checkpoints
+     * costs once their history's replay is over (a policy at the exemption limits holds a megabyte
+     * in its head alone). Goes through the head's exemptions: for when the checkpoints are handed
+     * on, not for every event.
+     */
+    public long bytesWithHead() {
+        return bytes + ownBytes(START, head);
+    }
 }

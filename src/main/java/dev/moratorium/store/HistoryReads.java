@@ -48,10 +48,15 @@ public class HistoryReads {
     @Inject
     ReadConnections connections;
 
-    /** The rows of these policies, each policy's in the order they were applied (interleaved by id). */
+    /**
+     * The rows of these policies, policy after policy, each policy's in the order they were applied:
+     * a reader replays one policy at a time, and holds only its answer of those finished (read
+     * interleaved by id, every policy of a product was replayed at once, whole).
+     */
     public void forEachOf(List<String> policyIds, Consumer<PolicyEventEntity> use) {
         for (int i = 0; i < policyIds.size(); i += IDS_PER_QUERY) {
-            streamed(InLists.select("from PolicyEventEntity where policyId in :ids order by id", PolicyEventEntity.class,
+            streamed(InLists.select("from PolicyEventEntity where policyId in :ids order by policyId, id",
+                    PolicyEventEntity.class,
                     policyIds.subList(i, Math.min(policyIds.size(), i + IDS_PER_QUERY))), use);
         }
     }

@@ -566,6 +566,56 @@ class LargeStateTest {
     static final Instant T0 = Instant.parse("2020-02-01T00:00:00Z");
     static final Instant END = Instant.parse("2030-01-01T00:00:00Z");
 
+    /**
+     * A product of 50 policies, each granted 60 exemptions of 4,000 characters outside Latin-1 (their
+     * rows interleaved by id, as grants to many policies come): 24 MB of text, too long to keep, read
+     * from the database for every answer, policy after policy, each held as the answer needs it (the
+     * named organization's exemptions; for one policy's answer, the others without theirs). Read
+     * whole and at once, 300 such policies ended the packaged service. The answers are the ones the
+     * whole policies give.
+     */
+    @Test
+    @Order(17)
+    void asOfReadsOfAProductOfManyLargePoliciesAnswerPolicyByPolicy() throws SQLException {
+        int policies = 50;
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            for (int i = 0; i < policies; i++) {
+                insertAnnouncement(s, "wide-" + i, "Wide Vendor", "Wide Product");
+            }
+            s.execute("INSERT INTO policy (policy_id, kind, vendor, product, vendor_key, product_key, segments,"
+                    + " segment_keys, status, effective_from, effective_until, evaluated_at, created_at, updated_at)"
+                    + " SELECT 'wide-' || i, 'MORATORIUM', 'Wide Vendor', 'Wide Product', 'wide vendor', 'wide product',"
+                    + " '[\"*\"]'::jsonb, ARRAY['*'], 'ACTIVE', timestamptz '2020-01-01', timestamptz '" + END + "',"
+                    + " now(), now(), now() FROM generate_series(0, " + (policies - 1) + ") AS i");
+            // grant k of every policy, then grant k + 1 of every policy: each policy's rows far apart
+            s.execute("INSERT INTO policy_event (event_id, policy_id, type, source, event_time, data, received_at)"
+                    + " SELECT 'wide-' || i || '-' || k, 'wide-' || i, 'moratorium.exemption-granted', 'urn:test',"
+                    + " timestamptz '" + T0 + "' + k * interval '1 minute', json_build_object('policyId', 'wide-' || i,"
+                    + " 'organization', 'Org ' || k, 'purpose', repeat(chr(19968 + 300 + k), 4000)), now()"
+                    + " FROM generate_series(1, 60) AS k, generate_series(0, " + (policies - 1) + ") AS i ORDER BY k, i");
+        }
+        index.reload();
+        Instant asOf = T0.plus(Duration.ofMinutes(30)).plusSeconds(30); // grants 1 to 30 known
+        String access = "/access?vendor=Wide Vendor&product=Wide Product&segment=police&at=" + asOf + "&asOf=" + asOf;
+        double before = rowsRead();
+        given().get(access + "&organization=Org 7").then().statusCode(200).body("allowed", equalTo(true));
+        assertThat(rowsRead() - before).as("read from the database: too long to keep").isEqualTo(policies * 61.0);
+        given().get(access + "&organization=ＯＲＧ 7").then().statusCode(200).body("allowed", equalTo(true));
+        given().get(access + "&organization=Org 31").then().statusCode(200).body("allowed", equalTo(false));
+        given().get(access).then().statusCode(200).body("allowed", equalTo(false));
+        JsonPath explained = given().get(access + "&organization=Org 12&explain=true").then().statusCode(200)
+                .body("allowed", equalTo(true)).extract().jsonPath();
+        assertThat(explained.getList("explanation.policies")).hasSize(policies);
+        assertThat(explained.getList("explanation.policies.exemption.purpose", String.class))
+                .containsOnly(String.valueOf((char) (19968 + 312)).repeat(4_000));
+        JsonPath one = given().get("/moratoria/wide-17?asOf=" + asOf).then().statusCode(200).extract().jsonPath();
+        assertThat(one.getList("exemptions.organization", String.class))
+                .containsExactlyElementsOf(IntStream.rangeClosed(1, 30).mapToObj(k -> "Org " + k).toList());
+        assertThat(one.getString("exemptions[29].purpose")).isEqualTo(String.valueOf((char) (19968 + 330)).repeat(4_000));
+        assertThat(asKnown.keeps("Wide Vendor", "Wide Product")).isFalse();
+        assertThat(asKnown.held().reading()).as("nothing reserved after the reads").isZero();
+    }
+
     /** The announcement of a policy written by SQL: from 2020-01-01, ending at END, every segment. */
     private static void insertAnnouncement(Statement s, String policy, String vendor, String product)
             throws SQLException {
