@@ -281,15 +281,18 @@ public class PoliciesAsKnown {
      * <p>A product whose histories must be read (not kept for the index's states, nor remembered by
      * checkpoints) is read by one request at a time ({@link FirstReads}); a request that waited
      * answers from what that read kept or marked. Reads of other products do not wait for it, nor
-     * do answers from what is kept, nor those of a product with checkpoints.
+     * do answers from what is kept, nor those of a product with checkpoints or found too long to
+     * keep.
      */
     @Transactional
     public List<Policy> policiesFor(String vendor, String product, Instant asOf, UnaryOperator<Policy> shown) {
         List<Policy> current = index.policiesFor(vendor, product);
-        if (anyCheckpointed(current)) {
-            // read before: its long histories answer from their checkpoints, its short ones are read
-            // again each time (part of a product is never kept), so waiting for another request saves
-            // nothing, and would queue answers of 40-95 ms each behind one another
+        if (anyCheckpointed(current) || !current.isEmpty() && tooLong.contains(productKey(current.get(0)))) {
+            // read before, and nothing of it kept for the next request: its long histories answer from
+            // their checkpoints, the rest is read again each time (part of a product, or one too long,
+            // is never kept), so waiting for another request saves nothing, and would queue answers
+            // behind one another (eight at once about a product of 300 policies at the exemption
+            // limits, 2 s a read: the last waited 23 s)
             return read(current, asOf, shown);
         }
         // by the names' keys, as the index finds the product: "Amazon" and "amazon" are read once
@@ -425,7 +428,7 @@ public class PoliciesAsKnown {
             }
         }
 
-        /** Whether the product was kept (or, read in part, would not have been too long to). */
+        /** Whether what was read was kept (never when the read was of part of a product, or collected nothing). */
         boolean kept() {
             return kept;
         }
@@ -479,12 +482,15 @@ public class PoliciesAsKnown {
             HistoryCheckpoints.Checkpoint head = checkpoints.head();
             if (checkpoints.startFor(asOf) == head) {
                 AsKnownBy.Replay replay = new AsKnownBy.Replay(decider, asOf, head);
+                long fed = checkpoints.events();
                 rows.forEachAfter(policyId, head.position(), counted(row -> HistoryEvents.recorded(reader, row)
                         .ifPresent(event -> {
                             checkpoints.accept(row.id, event);
                             replay.accept(event);
                         })));
-                recount(policyId, remembered);
+                if (checkpoints.events() != fed) {
+                    recount(policyId, remembered); // most answers read no row: no count, no lock
+                }
                 return replay.result();
             }
         }
