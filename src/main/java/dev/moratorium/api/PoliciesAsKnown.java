@@ -214,6 +214,8 @@ public class PoliciesAsKnown {
     private final Map<String, History> histories = new ConcurrentHashMap<>();
     /** Policies of products too long to keep, by their checkpoints (see the class comment). */
     private final Map<String, Remembered> checkpointed = new ConcurrentHashMap<>();
+    /** See {@link #lastReadMostReplays}. */
+    private volatile int lastReadMostReplays;
     /** Products whose histories were found too long to keep: their reads collect no events. */
     private final Set<String> tooLong = ConcurrentHashMap.newKeySet();
     /** The estimated heap of {@link #histories}, their events and checkpoints; changed only under this object's lock. */
@@ -361,6 +363,7 @@ public class PoliciesAsKnown {
         private String reading;
         private Marking current;
         private boolean kept;
+        private int mostHeld;
 
         ProductRead(Keeping keeping, Instant asOf, UnaryOperator<Policy> shown, Map<String, Optional<Policy>> answers) {
             this.keeping = keeping;
@@ -375,6 +378,7 @@ public class PoliciesAsKnown {
                 reading = row.policyId;
                 current = newMarking();
                 marking.put(reading, current);
+                mostHeld = Math.max(mostHeld, marking.size());
             }
             current.replay.accept(row.id, event);
             keeping.marked(current);
@@ -426,6 +430,7 @@ public class PoliciesAsKnown {
             if (!kept) {
                 List.copyOf(marking.keySet()).forEach(this::letGo);
             }
+            lastReadMostReplays = mostHeld;
         }
 
         /** Whether what was read was kept (never when the read was of part of a product, or collected nothing). */
@@ -628,6 +633,14 @@ public class PoliciesAsKnown {
             History h = histories.get(p.policyId());
             return h != null && h.current() == p;
         });
+    }
+
+    /**
+     * The most policies the last read from the database replayed at once (for tests): one, unless it
+     * collected events to keep, which hold the same texts within the budget.
+     */
+    public int lastReadMostReplays() {
+        return lastReadMostReplays;
     }
 
     /** Whether this policy is remembered by its checkpoints alone (for tests). */

@@ -601,6 +601,7 @@ class LargeStateTest {
         given().get(access + "&organization=Org 7").then().statusCode(200).body("allowed", equalTo(true));
         assertThat(rowsRead() - before).as("read from the database: too long to keep").isEqualTo(policies * 61.0);
         given().get(access + "&organization=ＯＲＧ 7").then().statusCode(200).body("allowed", equalTo(true));
+        assertThat(asKnown.lastReadMostReplays()).as("found too long: one policy replayed at a time").isEqualTo(1);
         given().get(access + "&organization=Org 31").then().statusCode(200).body("allowed", equalTo(false));
         given().get(access).then().statusCode(200).body("allowed", equalTo(false));
         JsonPath explained = given().get(access + "&organization=Org 12&explain=true").then().statusCode(200)
