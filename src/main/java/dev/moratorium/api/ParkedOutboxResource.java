@@ -7,6 +7,7 @@ import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.outbox.ParkedRowsGauge;
 import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.ParkedOutbox;
+import dev.moratorium.write.CurrentStates;
 import dev.moratorium.wire.ApiError;
 import jakarta.annotation.security.RolesAllowed;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
@@ -40,6 +41,9 @@ public class ParkedOutboxResource {
 
     @Inject
     ParkedOutbox parked;
+
+    @Inject
+    CurrentStates states;
 
     @Inject
     ChangeSignal signal;
@@ -85,17 +89,20 @@ public class ParkedOutboxResource {
     @POST
     @Path("/{id}/redrive")
     @RolesAllowed(CallerPermissions.ADMIN)
-    @Operation(operationId = "redriveParkedOutboxRow", summary = "Queues a parked row for publishing again")
-    @APIResponse(responseCode = "200", description = "The row is back in the outbox")
+    @Operation(operationId = "redriveParkedOutboxRow", summary = "Queues a parked row for publishing again",
+            description = "A moratorium-state row is queued as its policy's current state, not as it was parked:"
+                    + " the topic is compacted, and a parked state published after later ones would be the last"
+                    + " record a subscriber keeps")
+    @APIResponse(responseCode = "200", description = "The row (or, for a state row, the current state) is back in the outbox")
     @APIResponse(responseCode = "400", description = "The id is not a number", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "404", description = "No such row is parked", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Redriven redrive(@PathParam("id") String id) {
         long parkedId = Params.cursor("id", id);
-        long outboxId = parked.redrive(parkedId).orElseThrow(() -> ApiException.notFound("unknown-parked-row",
-                "no outbox row " + parkedId + " is parked"));
+        CurrentStates.Redriven queued = states.redriveParked(parkedId).orElseThrow(() -> ApiException.notFound(
+                "unknown-parked-row", "no outbox row " + parkedId + " is parked"));
         signal.changed();
         gauge.refresh();
-        return new Redriven(parkedId, outboxId, "queued");
+        return new Redriven(parkedId, queued.outboxId(), queued.currentState() ? "current-state-queued" : "queued");
     }
 
     /** A parked row: where it was going, why the broker refused it, and a preview of what it holds. */
@@ -111,7 +118,10 @@ public class ParkedOutboxResource {
     }
 
     @Schema(name = "RedrivenOutboxRow")
-    public record Redriven(long id, long outboxId, @Schema(enumeration = "queued") String outcome) {
+    public record Redriven(long id, long outboxId,
+            @Schema(enumeration = {"queued", "current-state-queued"}, description = "queued: the row as it was"
+                    + " parked; current-state-queued: a moratorium-state row, replaced by its policy's current state")
+            String outcome) {
     }
 
     private static ParkedRow view(ParkedOutbox.Parked p) {

@@ -121,19 +121,37 @@ public class OutboxWriter {
                 }
             }
             for (Policy state : outcome.stateChanges()) {
-                // A CloudEvent in binary mode too (CONTRACT.md §5), so one SDK reads both out-topics.
                 byte[] payload = WireJson.bytes(WireJson.state(state));
-                List<RawHeader> headers = new ArrayList<>(List.of(
-                        header("ce_specversion", "1.0"),
-                        header("ce_id", stateChangeId(outcome, payload, now)),
-                        header("ce_type", STATE_TYPE),
-                        header("ce_source", config.notifications().source()),
-                        header("ce_subject", state.policyId()),
-                        header("ce_time", now.toString()),
-                        header("content-type", "application/json")));
+                List<RawHeader> headers = stateHeaders(stateChangeId(outcome, payload, now), state, now);
                 headers.addAll(trace);
                 enqueue(Topics.STATE, key(state), payload, headers);
             }
+        }
+
+        /**
+         * The policy's state as it is, published again without a change: the compacted
+         * {@code moratorium-state} is how a subscriber rebuilds the table, so a state that did not
+         * reach it (a parked row) or a topic lost or made anew is mended by the current states.
+         * Under the writers' lock, its row follows every change committed before and precedes every
+         * later one, so the topic's last record for the policy stays its current state.
+         *
+         * @return the row, whose {@code id} is set when the batch is persisted
+         */
+        public OutboxEntity currentState(Policy state, Instant now) {
+            byte[] payload = WireJson.bytes(WireJson.state(state));
+            return enqueue(Topics.STATE, key(state), payload, stateHeaders(currentStateId(payload, now), state, now));
+        }
+
+        private List<RawHeader> stateHeaders(String id, Policy state, Instant now) {
+            // A CloudEvent in binary mode too (CONTRACT.md §5), so one SDK reads both out-topics.
+            return new ArrayList<>(List.of(
+                    header("ce_specversion", "1.0"),
+                    header("ce_id", id),
+                    header("ce_type", STATE_TYPE),
+                    header("ce_source", config.notifications().source()),
+                    header("ce_subject", state.policyId()),
+                    header("ce_time", now.toString()),
+                    header("content-type", "application/json")));
         }
 
         /** The rejected record, unchanged, plus the {@code dead-letter-reason} header. */
@@ -219,9 +237,24 @@ public class OutboxWriter {
         if (outcome.notifications().isEmpty()) {
             name.append(decidedAt).append('|');
         }
-        byte[] prefix = name.toString().getBytes(StandardCharsets.UTF_8);
-        byte[] all = Arrays.copyOf(prefix, prefix.length + statePayload.length);
-        System.arraycopy(statePayload, 0, all, prefix.length, statePayload.length);
+        return nameUuid(name.toString(), statePayload);
+    }
+
+    /**
+     * The {@code ce_id} of a current state published again ({@link Batch#currentState}): a
+     * name-based UUID of the state and the instant it was queued. Not the id of the change that
+     * made the state (none is at hand), and not the same for every republication of one state: a
+     * subscriber that remembers ids from before its topic was lost must not drop the state that
+     * rebuilds it.
+     */
+    public static String currentStateId(byte[] statePayload, Instant queuedAt) {
+        return nameUuid("current|" + queuedAt + '|', statePayload);
+    }
+
+    private static String nameUuid(String name, byte[] payload) {
+        byte[] prefix = name.getBytes(StandardCharsets.UTF_8);
+        byte[] all = Arrays.copyOf(prefix, prefix.length + payload.length);
+        System.arraycopy(payload, 0, all, prefix.length, payload.length);
         return UUID.nameUUIDFromBytes(all).toString();
     }
 

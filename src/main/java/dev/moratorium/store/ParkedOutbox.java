@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -79,6 +80,33 @@ public class ParkedOutbox {
                 .setParameter("cap", cap).getSingleResult()).longValue();
     }
 
+    /** Where a parked row was going; its key only when it is short enough to name a policy. */
+    public record Destination(String topic, Optional<String> policyKey) {
+    }
+
+    /**
+     * In the caller's transaction: the parked row's topic and, if at most 128 bytes, its key (a
+     * dead letter's key can be megabytes, and only a state row's key, a policy id, is asked for);
+     * the row is locked until the transaction ends, so two redrives of it do not both publish.
+     */
+    public Optional<Destination> destination(long id) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("SELECT topic, CASE WHEN octet_length(record_key) <= 128"
+                + " THEN record_key END FROM outbox_parked WHERE id = :id FOR UPDATE")
+                .setParameter("id", id).getResultList();
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] key = (byte[]) rows.get(0)[1];
+        return Optional.of(new Destination((String) rows.get(0)[0],
+                Optional.ofNullable(key).map(k -> new String(k, StandardCharsets.UTF_8))));
+    }
+
+    /** In the caller's transaction: removes a parked row, whose place something else took. */
+    public void remove(long id) {
+        em.createNativeQuery("DELETE FROM outbox_parked WHERE id = :id").setParameter("id", id).executeUpdate();
+    }
+
     /**
      * Puts a parked row back into the outbox under a new id — taken
      * under the writers' lock, so it follows every row committed before — and removes it from here.
@@ -97,7 +125,7 @@ public class ParkedOutbox {
         if (moved == 0) {
             return Optional.empty();
         }
-        em.createNativeQuery("DELETE FROM outbox_parked WHERE id = :id").setParameter("id", id).executeUpdate();
+        remove(id);
         return Optional.of(newId);
     }
 }

@@ -1,0 +1,57 @@
+package dev.moratorium.write;
+
+import dev.moratorium.policy.Policy;
+import dev.moratorium.store.OutboxEntity;
+import dev.moratorium.store.ParkedOutbox;
+import dev.moratorium.wire.Topics;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.Optional;
+
+/**
+ * Publishes policies' current states again, through the one unit of work ({@link PolicyWrites}):
+ * for a parked {@code moratorium-state} row redriven. The topic is compacted: a subscriber keeps a policy's last record, so what goes out
+ * must be the state the policy has when the row is queued. A parked state redriven as it was
+ * parked would become the last record even after a later change had been published, and a gateway
+ * that rebuilds its table from the topic would hold the stale state for good.
+ */
+@ApplicationScoped
+public class CurrentStates {
+
+    @Inject
+    PolicyWrites writes;
+
+    @Inject
+    ParkedOutbox parked;
+
+    /** What a redrive queued: the parked row itself, or the policy's current state in its place. */
+    public record Redriven(long outboxId, boolean currentState) {
+    }
+
+    private record Queued(OutboxEntity state, Long parkedRow) {
+    }
+
+    /**
+     * Puts a parked row back into the outbox: a state row as its policy's current state (the
+     * parked payload is dropped), any other row unchanged, under a new id.
+     *
+     * @return empty if no row is parked under {@code parkedId}
+     */
+    public Optional<Redriven> redriveParked(long parkedId) {
+        Optional<Queued> queued = writes.write(unit -> parked.destination(parkedId).map(to -> {
+            Optional<Policy> policy = Topics.STATE.equals(to.topic())
+                    ? to.policyKey().flatMap(unit::current)
+                    : Optional.empty();
+            if (policy.isPresent()) {
+                parked.remove(parkedId);
+                return new Queued(unit.outbox().currentState(policy.get(), unit.nowFor(policy.get())), null);
+            }
+            // a notification or dead letter is an event, not a state: it goes as it was
+            return new Queued(null, parked.redrive(parkedId).orElseThrow());
+        }));
+        // the state row's id is taken when the unit of work writes its rows, after the lambda
+        return queued.map(q -> q.state() != null
+                ? new Redriven(q.state().id, true)
+                : new Redriven(q.parkedRow(), false));
+    }
+}

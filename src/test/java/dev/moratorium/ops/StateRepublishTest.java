@@ -1,0 +1,156 @@
+package dev.moratorium.ops;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moratorium.store.WriterLock;
+import dev.moratorium.testing.Events;
+import dev.moratorium.testing.OutboxRows;
+import dev.moratorium.testing.TestKafka;
+import dev.moratorium.testing.TestTokens;
+import dev.moratorium.wire.HeaderCodec;
+import dev.moratorium.wire.RawHeader;
+import dev.moratorium.wire.Topics;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * States published again to the compacted {@code moratorium-state}: a parked state row redriven
+ * goes as its policy's current state (redriven as parked, it became the topic's last record for the
+ * policy after a later change, and a subscriber rebuilding its table kept the stale state), and
+ * {@code POST /ops/state-republish} queues every policy's current state, resumable after a policy.
+ */
+@QuarkusTest
+class StateRepublishTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Inject
+    OutboxRows outbox;
+
+    @Test
+    void aParkedStateIsRedrivenAsThePolicysCurrentStateAndAnyOtherRowAsItWas() throws Exception {
+        String id = "redrive-state-1";
+        announceAndGrant(id);
+        List<ConsumerRecord<byte[], byte[]>> before = statesOf(id, 2);
+        // parked when the policy had no exemption yet (its topic's limit was lower then); the grant's
+        // state was published after it
+        long parked = park(5_000_000_000_000L, Topics.STATE, id, "{\"policyId\":\"" + id + "\",\"exemptions\":[]}");
+        long other = park(5_000_000_000_001L, Topics.STATE, "no-such-policy-r", "{\"kept\":\"as parked\"}");
+        String longKey = "k".repeat(129); // longer than a policy id: not read as one
+        long longKeyed = park(5_000_000_000_002L, Topics.STATE, longKey, "{\"kept\":\"long key\"}");
+        long notification = park(5_000_000_000_003L, Topics.NOTIFICATIONS, id, "{\"kept\":\"notification\"}");
+
+        given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/" + parked + "/redrive").then().statusCode(200)
+                .body("outcome", equalTo("current-state-queued"));
+        for (long row : new long[] {other, longKeyed, notification}) {
+            given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/" + row + "/redrive").then()
+                    .statusCode(200).body("outcome", equalTo("queued"));
+        }
+        given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/" + parked + "/redrive").then().statusCode(404);
+
+        List<ConsumerRecord<byte[], byte[]>> after = statesOf(id, before.size() + 1);
+        assertThat(after).hasSize(before.size() + 1);
+        ConsumerRecord<byte[], byte[]> last = after.get(after.size() - 1);
+        assertThat(TestKafka.header(last, "ce_type")).isEqualTo("moratorium.state");
+        assertThat(TestKafka.header(last, "ce_subject")).isEqualTo(id);
+        assertThat(before.stream().map(r -> TestKafka.header(r, "ce_id")))
+                .doesNotContain(TestKafka.header(last, "ce_id"));
+        assertThat(JSON.readTree(last.value())).as("the last record is the policy's state now, not the parked one")
+                .isEqualTo(JSON.readTree(before.get(before.size() - 1).value()));
+        List<ConsumerRecord<byte[], byte[]>> unchanged = TestKafka.readUntil(Topics.STATE, Duration.ofSeconds(30),
+                records -> keyed(records, "no-such-policy-r").size() == 1 && keyed(records, longKey).size() == 1);
+        assertThat(TestKafka.text(keyed(unchanged, "no-such-policy-r").get(0).value())).contains("as parked");
+        assertThat(TestKafka.text(keyed(unchanged, longKey).get(0).value())).contains("long key");
+        List<ConsumerRecord<byte[], byte[]>> notifications = TestKafka.readUntil(Topics.NOTIFICATIONS,
+                Duration.ofSeconds(30), records -> keyed(records, id).stream()
+                        .anyMatch(r -> TestKafka.text(r.value()).contains("\"kept\":\"notification\"")));
+        assertThat(keyed(notifications, id).stream().filter(r -> TestKafka.text(r.value()).contains("\"kept\"")))
+                .hasSize(1);
+    }
+
+    private static void announceAndGrant(String id) {
+        TestKafka.sendStructured(id, Events.announce(id + "-announced", id, "2020-06-10T00:00:00Z", null));
+        TestKafka.sendStructured(id, Events.event(id + "-granted", "moratorium.exemption-granted",
+                "{\"policyId\":\"" + id + "\",\"organization\":\"Thorn\"}"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/moratoria/" + id).then()
+                .statusCode(200).body("exemptions[0].organization", equalTo("Thorn")));
+    }
+
+    private long park(long id, String topic, String key, String payload) {
+        List<RawHeader> headers = List.of(new RawHeader("ce_type", "test.parked".getBytes(StandardCharsets.UTF_8)));
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("INSERT INTO outbox_parked"
+                + " (id, topic, record_key, payload, headers, created_at, reason, parked_at)"
+                + " VALUES (:id, :topic, :key, :payload, CAST(:headers AS json), now(), 'RecordTooLargeException: test',"
+                + " now())").setParameter("id", id).setParameter("topic", topic)
+                .setParameter("key", key.getBytes(StandardCharsets.UTF_8))
+                .setParameter("payload", payload.getBytes(StandardCharsets.UTF_8))
+                .setParameter("headers", HeaderCodec.encode(headers)).executeUpdate());
+        return id;
+    }
+
+    private static JsonPath finished() {
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/ops/state-republish").then()
+                .body("status", equalTo("FINISHED")));
+        JsonPath done = given().get("/ops/state-republish").then().extract().jsonPath();
+        assertThat(done.getString("endedAt")).isNotNull();
+        assertThat(done.getString("lastError")).isNull();
+        return done;
+    }
+
+    /** The policy's records on moratorium-state, once there are at least {@code atLeast}. */
+    private static List<ConsumerRecord<byte[], byte[]>> statesOf(String id, int atLeast) {
+        return keyed(TestKafka.readUntil(Topics.STATE, Duration.ofSeconds(30),
+                records -> keyed(records, id).size() >= atLeast), id);
+    }
+
+    /** Records per policy on moratorium-state, once each has at least {@code atLeast} (read until quiet). */
+    private static Map<String, Integer> counts(java.util.Collection<String> ids, int atLeast) {
+        Predicate<List<ConsumerRecord<byte[], byte[]>>> enough = records -> ids.stream()
+                .allMatch(id -> keyed(records, id).size() >= atLeast);
+        TestKafka.readUntil(Topics.STATE, Duration.ofSeconds(30), enough);
+        List<ConsumerRecord<byte[], byte[]>> all = TestKafka.readAll(Topics.STATE);
+        return ids.stream().collect(Collectors.toMap(id -> id, id -> keyed(all, id).size()));
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> keyed(List<ConsumerRecord<byte[], byte[]>> records,
+            String key) {
+        return records.stream().filter(r -> key.equals(TestKafka.text(r.key())))
+                .sorted(java.util.Comparator.comparingLong(ConsumerRecord::offset)).toList();
+    }
+
+    private long count(String sql) {
+        return QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery(sql).getSingleResult())
+                .longValue());
+    }
+
+    private static double metric() {
+        String body = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return body.lines().filter(l -> l.startsWith("moratorium_state_republished_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+}
