@@ -76,4 +76,13 @@ public class PendingOutbox {
             }
         });
     }
+
+    /**
+     * The unpublished rows, counted up to {@code cap} (at least that many when it returns
+     * {@code cap}): a few index entries, however long the outbox is. Must run in a transaction.
+     */
+    public long countUpTo(int cap) {
+        return ((Number) em.createNativeQuery("SELECT count(*) FROM (SELECT 1 FROM outbox LIMIT :cap) AS o")
+                .setParameter("cap", cap).getSingleResult()).longValue();
+    }
 }

@@ -113,6 +113,13 @@ public class PolicyStore {
         });
     }
 
+    /** Ids of policies after {@code after} in id order (by the primary key's index), at most {@code limit}. */
+    public List<String> idsAfter(String after, int limit) {
+        return PolicyEntity.getEntityManager().createQuery("select p.policyId from PolicyEntity p"
+                + " where p.policyId > :after order by p.policyId", String.class)
+                .setParameter("after", after).setMaxResults(limit).getResultList();
+    }
+
     /** Ids of policies with a time-driven change due at or before {@code now}, oldest due first (by index). */
     public List<String> dueIds(Instant now, int limit) {
         return PolicyEntity.getEntityManager().createQuery("select p.policyId from PolicyEntity p"

@@ -3,14 +3,17 @@ package dev.moratorium.write;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.store.OutboxEntity;
 import dev.moratorium.store.ParkedOutbox;
+import dev.moratorium.store.PolicyStore;
 import dev.moratorium.wire.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Publishes policies' current states again, through the one unit of work ({@link PolicyWrites}):
- * for a parked {@code moratorium-state} row redriven. The topic is compacted: a subscriber keeps a policy's last record, so what goes out
+ * for a parked {@code moratorium-state} row redriven, and for every policy when that topic was lost
+ * or made anew. The topic is compacted: a subscriber keeps a policy's last record, so what goes out
  * must be the state the policy has when the row is queued. A parked state redriven as it was
  * parked would become the last record even after a later change had been published, and a gateway
  * that rebuilds its table from the topic would hold the stale state for good.
@@ -20,6 +23,9 @@ public class CurrentStates {
 
     @Inject
     PolicyWrites writes;
+
+    @Inject
+    PolicyStore store;
 
     @Inject
     ParkedOutbox parked;
@@ -53,5 +59,33 @@ public class CurrentStates {
         return queued.map(q -> q.state() != null
                 ? new Redriven(q.state().id, true)
                 : new Redriven(q.parkedRow(), false));
+    }
+
+    /** A chunk queued: the last policy in it, and how many. */
+    public record Chunk(String last, int policies) {
+    }
+
+    /**
+     * Queues the current states of the policies after {@code after} in policy id order: at most
+     * {@code limit}, fewer when their states fill one transaction ({@link UnitOfWork#isFull}; a
+     * policy's state can be 768 KiB), never none while a policy is left.
+     *
+     * @return what was queued; empty when no policy is after {@code after}
+     */
+    public Optional<Chunk> republishAfter(String after, int limit) {
+        return writes.write(unit -> {
+            List<String> ids = store.idsAfter(after, limit);
+            unit.load(ids);
+            Chunk chunk = null;
+            for (String id : ids) {
+                // policies are never deleted: each listed is there
+                unit.current(id).ifPresent(p -> unit.outbox().currentState(p, unit.nowFor(p)));
+                chunk = new Chunk(id, chunk == null ? 1 : chunk.policies() + 1);
+                if (unit.isFull()) {
+                    break;
+                }
+            }
+            return Optional.ofNullable(chunk);
+        });
     }
 }

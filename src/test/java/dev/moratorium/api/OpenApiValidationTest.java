@@ -111,6 +111,14 @@ class OpenApiValidationTest {
         check("GET", "/outbox/parked", Map.of(), null);
         check("GET", "/outbox/parked", Map.of("after", "x"), null);
         check("POST", "/outbox/parked/424242/redrive", Map.of(), TestTokens.admin());
+        check("GET", "/ops/state-republish", Map.of(), null);
+        check("POST", "/ops/state-republish", Map.of("after", "not an id!"), TestTokens.admin());
+        check("POST", "/ops/state-republish", Map.of(), null);
+        check("POST", "/ops/state-republish", Map.of("after", SeedStory.AMAZON), TestTokens.admin());
+        check("POST", "/ops/state-republish", Map.of(), TestTokens.admin()); // 202, or 409 while the first runs
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/ops/state-republish").then()
+                .body("status", org.hamcrest.Matchers.equalTo("FINISHED")));
+        check("GET", "/ops/state-republish", Map.of(), null);
         check("GET", "/moratoria", Map.of("size", "1"), null);
         String next = given().get("/moratoria?size=1").then().extract().jsonPath().getString("next");
         check("GET", "/moratoria", Map.of("size", "1", "after", next), null);

@@ -93,6 +93,78 @@ class StateRepublishTest {
                 .hasSize(1);
     }
 
+    @Test
+    void everyPolicysCurrentStateIsQueuedAgainInIdOrderAndARunResumesAfterAPolicy() throws Exception {
+        for (String id : List.of("republish-a", "republish-b", "republish-c")) {
+            announceAndGrant(id);
+        }
+        Map<String, Integer> published = counts(List.of("republish-a", "republish-b", "republish-c"), 2);
+
+        given().post("/ops/state-republish").then().statusCode(401);
+        given().auth().oauth2(TestTokens.viewer()).post("/ops/state-republish").then().statusCode(403);
+        given().auth().oauth2(TestTokens.admin()).queryParam("after", "not a policy id!").post("/ops/state-republish")
+                .then().statusCode(400).body("error", equalTo("invalid-parameter"));
+
+        long policies = count("SELECT count(*) FROM policy");
+        double metricBefore = metric();
+        // the writers' lock held elsewhere: the run waits at its first chunk, and a second start is refused
+        try (Connection holder = dataSource.getConnection(); Statement s = holder.createStatement()) {
+            s.execute("SELECT pg_advisory_lock(" + WriterLock.KEY + ")");
+            given().auth().oauth2(TestTokens.admin()).post("/ops/state-republish").then().statusCode(202)
+                    .body("status", equalTo("RUNNING")).body("startedAfter", equalTo(null));
+            given().auth().oauth2(TestTokens.admin()).post("/ops/state-republish").then().statusCode(409)
+                    .body("error", equalTo("republish-running"));
+            given().get("/ops/state-republish").then().statusCode(200).body("status", equalTo("RUNNING"))
+                    .body("policiesQueued", equalTo(0));
+            s.execute("SELECT pg_advisory_unlock(" + WriterLock.KEY + ")");
+        }
+        JsonPath done = finished();
+        assertThat(done.getLong("policiesQueued")).isEqualTo(policies);
+        assertThat(done.getString("lastQueued")).isEqualTo(
+                QuarkusTransaction.requiringNew().call(() -> (String) em.createNativeQuery(
+                        "SELECT max(policy_id) FROM policy").getSingleResult()));
+        assertThat(metric()).isEqualTo(metricBefore + policies);
+        Map<String, Integer> again = counts(published.keySet(), 3);
+        published.forEach((id, n) -> assertThat(again.get(id)).as(id).isEqualTo(n + 1));
+        for (String id : published.keySet()) {
+            List<ConsumerRecord<byte[], byte[]>> states = statesOf(id, again.get(id));
+            JsonNode current = JSON.readTree(states.get(states.size() - 1).value());
+            assertThat(current).isEqualTo(JSON.readTree(states.get(states.size() - 2).value()));
+            assertThat(current.get("exemptions").get(0).get("organization").asText()).isEqualTo("Thorn");
+        }
+
+        // resumed after republish-b: the policies after it only
+        long afterB = count("SELECT count(*) FROM policy WHERE policy_id > 'republish-b'");
+        given().auth().oauth2(TestTokens.admin()).queryParam("after", "republish-b").post("/ops/state-republish")
+                .then().statusCode(202).body("startedAfter", equalTo("republish-b"));
+        assertThat(finished().getLong("policiesQueued")).isEqualTo(afterB);
+        Map<String, Integer> resumed = counts(published.keySet(), 3);
+        assertThat(resumed).containsEntry("republish-a", again.get("republish-a"))
+                .containsEntry("republish-b", again.get("republish-b"))
+                .containsEntry("republish-c", again.get("republish-c") + 1);
+    }
+
+    @Test
+    void aRunQueuesNothingWhileTheOutboxHoldsItsBacklogAndGoesOnOnceItDrains() {
+        announceAndGrant("republish-paced");
+        long policies = count("SELECT count(*) FROM policy");
+        // the relay held off (another replica's lease), and the backlog at which a run waits
+        outbox.setLease("another-replica", "1 hour");
+        List<Long> waiting = outbox.enqueue("republish-pacing", "test.pacing",
+                java.util.Collections.nCopies(StateRepublish.PAUSE_AT_BACKLOG, "{}".getBytes(StandardCharsets.UTF_8)));
+        try {
+            given().auth().oauth2(TestTokens.admin()).post("/ops/state-republish").then().statusCode(202);
+            await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    given().get("/ops/state-republish").then().body("status", equalTo("RUNNING"))
+                            .body("policiesQueued", equalTo(0)));
+            assertThat(outbox.count()).as("nothing queued beside the backlog").isEqualTo(waiting.size());
+        } finally {
+            outbox.setLease("nobody", "-1 second");
+        }
+        assertThat(finished().getLong("policiesQueued")).isEqualTo(policies);
+        await().atMost(Duration.ofSeconds(30)).until(() -> outbox.count() == 0);
+    }
+
     private static void announceAndGrant(String id) {
         TestKafka.sendStructured(id, Events.announce(id + "-announced", id, "2020-06-10T00:00:00Z", null));
         TestKafka.sendStructured(id, Events.event(id + "-granted", "moratorium.exemption-granted",
