@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.ingest.RejectionRetry;
+import dev.moratorium.policy.RejectionReason;
 import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.RejectionEntity;
 import dev.moratorium.store.RejectionReads;
@@ -25,8 +26,10 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.StreamingOutput;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /** Rejected records with their reasons, and retrying one. */
 @Path("/rejections")
@@ -97,6 +100,40 @@ public class RejectionsResource {
 
     private static boolean given(String parameter) {
         return parameter != null && !parameter.isBlank();
+    }
+
+    /**
+     * The open rejections, oldest first (a policy's announcement before its grants), optionally of
+     * one reason: after an announcement came late, or a partition change applied a policy's records
+     * out of order (docs/runbook.md), its grants wait as {@code unknown-policy}, one request for all.
+     */
+    @POST
+    @Path("/retry")
+    @RolesAllowed(CallerPermissions.ADMIN)
+    @Operation(operationId = "retryOpenRejections", summary = "Re-runs the open rejections, oldest first, optionally of one reason")
+    @APIResponse(responseCode = "200", description = "How many were tried and what became of them; next, when limit were"
+            + " tried, is the after that goes on",
+            content = @Content(schema = @Schema(implementation = RetriedOpen.class)))
+    @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public RetriedOpen retryOpen(
+            @Parameter(description = "a reason code: only the open rejections with it") @QueryParam("reason") String reason,
+            @Parameter(description = "the rejections after this id") @QueryParam("after") String after,
+            @Parameter(description = "at most this many, 1-500 (default 100)") @QueryParam("limit") String limit) {
+        String code = Params.optional("reason", reason);
+        if (code != null && Arrays.stream(RejectionReason.values()).noneMatch(r -> r.code().equals(code))) {
+            throw ApiException.badRequest("invalid-parameter", "reason must be a reason code: " + Arrays
+                    .stream(RejectionReason.values()).map(RejectionReason::code).collect(Collectors.joining(", ")));
+        }
+        RejectionRetry.RetriedOpen r = retry.retryOpen(code, Params.cursor("after", after),
+                Params.integer("limit", limit, 100, 1, 500));
+        return new RetriedOpen(r.tried(), r.applied(), r.duplicate(), r.rejected(), r.next());
+    }
+
+    @Schema(name = "RetriedOpenRejections")
+    public record RetriedOpen(int tried, int applied, int duplicate,
+            @Schema(description = "rejected again (the reason brought up to date); they stay open") int rejected,
+            @Schema(nullable = true, description = "the last id tried when limit were tried (pass it as after); null"
+                    + " when none is left") Long next) {
     }
 
     /** Admin only; CallerPermissionCheck already requires it for every write, this says so where the write is. */

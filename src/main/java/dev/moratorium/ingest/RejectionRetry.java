@@ -2,6 +2,7 @@ package dev.moratorium.ingest;
 
 import dev.moratorium.policy.RejectionReason;
 import dev.moratorium.store.RejectionEntity;
+import dev.moratorium.store.RejectionReads;
 import dev.moratorium.wire.HeaderCodec;
 import dev.moratorium.wire.RawRecord;
 import dev.moratorium.wire.Sanitize;
@@ -27,6 +28,9 @@ public class RejectionRetry {
 
     @Inject
     PolicyChangeApplier applier;
+
+    @Inject
+    RejectionReads reads;
 
     /** @return the retried rejection, or empty if there is none with this id */
     public Optional<Retried> retry(long id) {
@@ -57,6 +61,35 @@ public class RejectionRetry {
                 return Optional.of(new Retried(row, "rejected"));
             });
         }
+    }
+
+    /** What a retry of the open rejections did: how many of each outcome, and where to go on. */
+    public record RetriedOpen(int tried, int applied, int duplicate, int rejected, Long next) {
+    }
+
+    /**
+     * Retries the open rejections after {@code after}, oldest first (a policy's announcement before
+     * its grants), of one reason code ({@code null}: any), at most {@code limit}: each in its own
+     * unit of work, as {@link #retry} does, so one the store refuses stays rejected and the next is
+     * tried. An outage ends the call; what was retried before it stays done.
+     *
+     * @return {@code next} is the last id tried when {@code limit} were (more may follow), else null
+     */
+    public RetriedOpen retryOpen(String reasonCode, long after, int limit) {
+        int applied = 0;
+        int duplicate = 0;
+        int rejected = 0;
+        List<Long> ids = reads.openIds(reasonCode, after, limit);
+        for (long id : ids) {
+            switch (retry(id).map(Retried::outcome).orElse("already-resolved")) {
+                case "applied" -> applied++;
+                case "duplicate" -> duplicate++;
+                case "rejected" -> rejected++;
+                default -> { } // resolved meanwhile (another caller's retry)
+            }
+        }
+        return new RetriedOpen(ids.size(), applied, duplicate, rejected,
+                ids.size() == limit ? ids.get(ids.size() - 1) : null);
     }
 
     private static String settle(RejectionEntity row, RecordResult result, Instant now) {

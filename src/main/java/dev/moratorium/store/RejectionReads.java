@@ -3,6 +3,7 @@ package dev.moratorium.store;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,6 +27,24 @@ public class RejectionReads {
 
     @Inject
     EntityManager em;
+
+    /**
+     * The ids of open rejections after {@code after}, oldest first, of one reason code ({@code null}:
+     * any), at most {@code limit}: through the partial indexes of the open ones (V13, V18), so
+     * resolved rows and those of other reasons are never read.
+     */
+    @Transactional
+    public List<Long> openIds(String reasonCode, long after, int limit) {
+        var query = em.createNativeQuery("SELECT id FROM rejection WHERE status = 'OPEN' AND id > :after"
+                + (reasonCode == null ? "" : " AND reason_code = :reason") + " ORDER BY id LIMIT :limit", Long.class)
+                .setParameter("after", after).setParameter("limit", limit);
+        if (reasonCode != null) {
+            query.setParameter("reason", reasonCode);
+        }
+        @SuppressWarnings("unchecked")
+        List<Long> ids = query.getResultList();
+        return ids;
+    }
 
     /** Oldest first, after the id {@code after}; {@code status} null for every status. */
     public List<Listed> list(String status, long after, int limit, int previewBytes) {

@@ -107,6 +107,9 @@ class OpenApiValidationTest {
         check("POST", "/rejections/" + rejection + "/retry", Map.of(), TestTokens.viewer());
         check("POST", "/rejections/" + rejection + "/retry", Map.of(), TestTokens.admin());
         check("POST", "/rejections/999999/retry", Map.of(), TestTokens.admin());
+        check("POST", "/rejections/retry", Map.of("reason", "unknown-policy", "limit", "1"), TestTokens.admin());
+        check("POST", "/rejections/retry", Map.of("reason", "malformed-json", "after", "999999999"), TestTokens.admin());
+        check("POST", "/rejections/retry", Map.of("reason", "nope"), TestTokens.admin());
         check("GET", "/ops/status", Map.of(), null);
         check("GET", "/outbox/parked", Map.of(), null);
         check("GET", "/outbox/parked", Map.of("after", "x"), null);

@@ -353,4 +353,72 @@ class RejectionsTest {
             cursor = page.get(page.size() - 1).longValue();
         }
     }
+
+    /**
+     * Grants that came before their policies' announcements wait as unknown-policy: one request
+     * retries the open ones of that reason, oldest first, a page at a time, and leaves the others.
+     */
+    @Test
+    @Order(8)
+    void theOpenRejectionsOfOneReasonAreRetriedOldestFirstInOneRequest() {
+        long before = given().get("/rejections?order=newest&limit=1").then().extract().jsonPath().getLong("[0].id");
+        int deadLettered = TestKafka.readAll("policy-changes-dlq").size();
+        for (int i = 1; i <= 3; i++) {
+            bad("unknown-policy", "bulk-r-" + i, Events.event("grant-bulk-r-" + i, "moratorium.exemption-granted",
+                    "{\"policyId\":\"bulk-r-" + i + "\",\"organization\":\"Thorn\"}"));
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(given().get("/rejections?status=OPEN"
+                + "&limit=500&after=" + before).then().extract().jsonPath().getList("key")).containsExactly(
+                "bulk-r-1", "bulk-r-2", "bulk-r-3"));
+        Map<Object, Object> othersBefore = retryCounts(given().get("/rejections?status=OPEN&limit=500&before="
+                + (before + 1) + "&order=newest").then().extract().jsonPath());
+
+        given().post("/rejections/retry").then().statusCode(401);
+        given().auth().oauth2(TestTokens.viewer()).post("/rejections/retry").then().statusCode(403);
+        admin().queryParam("reason", "unknown").post("/rejections/retry").then().statusCode(400)
+                .body("error", equalTo("invalid-parameter"));
+        admin().queryParam("limit", "501").post("/rejections/retry").then().statusCode(400);
+        admin().queryParam("after", "-1").post("/rejections/retry").then().statusCode(400);
+
+        // none can be applied yet: each is rejected again and stays open
+        admin().queryParam("reason", "unknown-policy").queryParam("after", before).post("/rejections/retry").then()
+                .statusCode(200).body("tried", equalTo(3)).body("rejected", equalTo(3)).body("applied", equalTo(0))
+                .body("next", equalTo(null));
+
+        for (int i = 1; i <= 2; i++) {
+            TestKafka.sendStructured("bulk-r-" + i, Events.announce("bulk-r-" + i + "-announced", "bulk-r-" + i,
+                    "2026-01-01", "2030-01-01"));
+        }
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/moratoria/bulk-r-2").then()
+                .statusCode(200));
+        JsonPath firstPage = admin().queryParam("reason", "unknown-policy").queryParam("after", before)
+                .queryParam("limit", "2").post("/rejections/retry").then().statusCode(200).extract().jsonPath();
+        assertThat(firstPage.getInt("tried")).isEqualTo(2);
+        assertThat(firstPage.getInt("applied")).isEqualTo(2);
+        long next = firstPage.getLong("next");
+        admin().queryParam("reason", "unknown-policy").queryParam("after", next).queryParam("limit", "2")
+                .post("/rejections/retry").then().statusCode(200).body("tried", equalTo(1)).body("rejected", equalTo(1))
+                .body("next", equalTo(null));
+        given().get("/moratoria/bulk-r-1").then().body("exemptions[0].organization", equalTo("Thorn"));
+        given().get("/moratoria/bulk-r-2/history").then().body("id",
+                equalTo(List.of("bulk-r-2-announced", "grant-bulk-r-2")));
+        JsonPath after = given().get("/rejections?limit=500&after=" + before).then().extract().jsonPath();
+        assertThat(after.getList("status")).containsExactly("RESOLVED", "RESOLVED", "OPEN");
+        assertThat(after.getList("retryCount")).containsExactly(2, 2, 2);
+        // the open rejections of other reasons were not touched
+        assertThat(retryCounts(given().get("/rejections?status=OPEN&limit=500&before=" + (before + 1)
+                + "&order=newest").then().extract().jsonPath())).isEqualTo(othersBefore);
+        // each dead-lettered once, when first rejected: retries rejected again add nothing
+        assertThat(TestKafka.readAll("policy-changes-dlq")).hasSize(deadLettered + 3);
+    }
+
+    private static Map<Object, Object> retryCounts(JsonPath list) {
+        Map<Object, Object> counts = new LinkedHashMap<>();
+        List<Object> ids = list.getList("id");
+        List<Object> retries = list.getList("retryCount");
+        for (int i = 0; i < ids.size(); i++) {
+            counts.put(ids.get(i), retries.get(i));
+        }
+        return counts;
+    }
 }
