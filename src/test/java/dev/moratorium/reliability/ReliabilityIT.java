@@ -84,13 +84,17 @@ class ReliabilityIT {
     @Test
     void twoReplicasShareTheWorkEmitTimeDrivenChangesOnceAndFailOver() throws Exception {
         Workload first = Workload.generate(Math.min(EVENTS, 8_000), Math.min(POLICIES, 400), SEED + 2, "rep");
-        try (Harness h = new Harness(6)) {
+        try (Harness h = new Harness(REPLICA_PARTITIONS)) {
             ServiceProcess a = h.service("replica-a");
             ServiceProcess b = h.service("replica-b");
             a.start();
             b.start();
             a.awaitReady(READY);
             b.awaitReady(READY);
+            // Ready says the consumer runs, not that the group gave it partitions: a replica whose
+            // join was still under way when the records came missed the whole stream on a fast
+            // machine (consumed a=0 b=6071), and "both take part" failed for the timing, not the code.
+            awaitBothAssigned(a, b);
             // 60 moratoria that end in 20 s: each access.restored must be published exactly once between the two
             Instant until = Instant.now().plusSeconds(20).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
             List<Workload.Rec> soon = new ArrayList<>();
@@ -218,4 +222,22 @@ class ReliabilityIT {
                     .as("offset committed by an idle stop, partition %d", partition).isGreaterThanOrEqualTo(pair[0]));
         }
     }
+
+    /** Until each replica's consumer holds some of the topic's partitions and together all of them. */
+    private static void awaitBothAssigned(ServiceProcess a, ServiceProcess b) throws Exception {
+        long deadline = System.nanoTime() + READY.toNanos();
+        while (true) {
+            double assignedA = a.metric(ASSIGNED);
+            double assignedB = b.metric(ASSIGNED);
+            if (assignedA > 0 && assignedB > 0 && assignedA + assignedB == REPLICA_PARTITIONS) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("partitions assigned to both replicas (a=%s, b=%s)", assignedA, assignedB)
+                    .isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private static final String ASSIGNED = "kafka_consumer_coordinator_assigned_partitions";
+    private static final int REPLICA_PARTITIONS = 6;
 }
