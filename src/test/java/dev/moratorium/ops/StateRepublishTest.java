@@ -27,7 +27,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -98,7 +97,10 @@ class StateRepublishTest {
         for (String id : List.of("republish-a", "republish-b", "republish-c")) {
             announceAndGrant(id);
         }
-        Map<String, Integer> published = counts(List.of("republish-a", "republish-b", "republish-c"), 2);
+        // each announced and granted: two states
+        Map<String, Integer> published = counts(Map.of("republish-a", 2, "republish-b", 2, "republish-c", 2));
+        assertThat(published).containsOnly(Map.entry("republish-a", 2), Map.entry("republish-b", 2),
+                Map.entry("republish-c", 2));
 
         given().post("/ops/state-republish").then().statusCode(401);
         given().auth().oauth2(TestTokens.viewer()).post("/ops/state-republish").then().statusCode(403);
@@ -124,7 +126,7 @@ class StateRepublishTest {
                 QuarkusTransaction.requiringNew().call(() -> (String) em.createNativeQuery(
                         "SELECT max(policy_id) FROM policy").getSingleResult()));
         assertThat(metric()).isEqualTo(metricBefore + policies);
-        Map<String, Integer> again = counts(published.keySet(), 3);
+        Map<String, Integer> again = counts(Map.of("republish-a", 3, "republish-b", 3, "republish-c", 3));
         published.forEach((id, n) -> assertThat(again.get(id)).as(id).isEqualTo(n + 1));
         for (String id : published.keySet()) {
             List<ConsumerRecord<byte[], byte[]>> states = statesOf(id, again.get(id));
@@ -138,7 +140,8 @@ class StateRepublishTest {
         given().auth().oauth2(TestTokens.admin()).queryParam("after", "republish-b").post("/ops/state-republish")
                 .then().statusCode(202).body("startedAfter", equalTo("republish-b"));
         assertThat(finished().getLong("policiesQueued")).isEqualTo(afterB);
-        Map<String, Integer> resumed = counts(published.keySet(), 3);
+        statesOf("republish-c", 4);
+        Map<String, Integer> resumed = counts(published.keySet(), TestKafka.readAll(Topics.STATE));
         assertThat(resumed).containsEntry("republish-a", again.get("republish-a"))
                 .containsEntry("republish-b", again.get("republish-b"))
                 .containsEntry("republish-c", again.get("republish-c") + 1);
@@ -200,13 +203,15 @@ class StateRepublishTest {
                 records -> keyed(records, id).size() >= atLeast), id);
     }
 
-    /** Records per policy on moratorium-state, once each has at least {@code atLeast} (read until quiet). */
-    private static Map<String, Integer> counts(java.util.Collection<String> ids, int atLeast) {
-        Predicate<List<ConsumerRecord<byte[], byte[]>>> enough = records -> ids.stream()
-                .allMatch(id -> keyed(records, id).size() >= atLeast);
-        TestKafka.readUntil(Topics.STATE, Duration.ofSeconds(30), enough);
-        List<ConsumerRecord<byte[], byte[]>> all = TestKafka.readAll(Topics.STATE);
-        return ids.stream().collect(Collectors.toMap(id -> id, id -> keyed(all, id).size()));
+    /** Records per policy on moratorium-state, read until each has at least its expected number. */
+    private static Map<String, Integer> counts(Map<String, Integer> expected) {
+        return counts(expected.keySet(), TestKafka.readUntil(Topics.STATE, Duration.ofSeconds(30),
+                records -> expected.entrySet().stream().allMatch(e -> keyed(records, e.getKey()).size() >= e.getValue())));
+    }
+
+    private static Map<String, Integer> counts(java.util.Collection<String> ids,
+            List<ConsumerRecord<byte[], byte[]>> records) {
+        return ids.stream().collect(Collectors.toMap(id -> id, id -> keyed(records, id).size()));
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> keyed(List<ConsumerRecord<byte[], byte[]>> records,
