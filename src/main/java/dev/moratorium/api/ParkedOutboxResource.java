@@ -9,6 +9,10 @@ import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.ParkedOutbox;
 import dev.moratorium.write.CurrentStates;
 import dev.moratorium.wire.ApiError;
+import dev.moratorium.wire.Sanitize;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.jboss.logging.Logger;
 import jakarta.annotation.security.RolesAllowed;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import jakarta.inject.Inject;
@@ -19,6 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -37,6 +42,8 @@ import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 @Produces(MediaType.APPLICATION_JSON)
 public class ParkedOutboxResource {
 
+    private static final Logger LOG = Logger.getLogger(ParkedOutboxResource.class);
+
     private static final int PREVIEW = 256;
 
     @Inject
@@ -44,6 +51,9 @@ public class ParkedOutboxResource {
 
     @Inject
     CurrentStates states;
+
+    @Inject
+    MeterRegistry registry;
 
     @Inject
     ChangeSignal signal;
@@ -103,6 +113,38 @@ public class ParkedOutboxResource {
         signal.changed();
         gauge.refresh();
         return new Redriven(parkedId, queued.outboxId(), queued.currentState() ? "current-state-queued" : "queued");
+    }
+
+    /**
+     * What the runbook calls dropping a row knowingly, without database access: the reason is
+     * required, and logged with the row's id and topic (WARN), so the decision is on record.
+     */
+    @DELETE
+    @Path("/{id}")
+    @RolesAllowed(CallerPermissions.ADMIN)
+    @Operation(operationId = "dropParkedOutboxRow", summary = "Drops a parked row: it will never be published")
+    @APIResponse(responseCode = "200", description = "The row is gone")
+    @APIResponse(responseCode = "400", description = "The id is not a number, or no reason is given",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", description = "No such row is parked", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Dropped drop(@PathParam("id") String id,
+            @Parameter(description = "why it must not be published (kept in the log), up to 200 characters")
+            @QueryParam("reason") String reason) {
+        long parkedId = Params.cursor("id", id);
+        String why = Params.optional("reason", reason); // at most 200 characters, no control characters
+        if (why == null) {
+            throw ApiException.badRequest("missing-parameter", "reason is required: why the row must not be published");
+        }
+        String topic = parked.drop(parkedId).orElseThrow(() -> ApiException.notFound("unknown-parked-row",
+                "no outbox row " + parkedId + " is parked"));
+        LOG.warnf("Parked outbox row %d for %s dropped by an operator: %s", parkedId, topic, Sanitize.forLog(why));
+        registry.counter("moratorium.outbox.parked.dropped", "topic", topic).increment();
+        gauge.refresh();
+        return new Dropped(parkedId, topic, "dropped");
+    }
+
+    @Schema(name = "DroppedOutboxRow")
+    public record Dropped(long id, String topic, @Schema(enumeration = "dropped") String outcome) {
     }
 
     /** A parked row: where it was going, why the broker refused it, and a preview of what it holds. */

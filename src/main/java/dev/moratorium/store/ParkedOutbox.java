@@ -102,6 +102,19 @@ public class ParkedOutbox {
                 Optional.ofNullable(key).map(k -> new String(k, StandardCharsets.UTF_8))));
     }
 
+    /**
+     * Removes a parked row for good (an operator decided it must not be published).
+     *
+     * @return the topic it was going to, or empty if no row is parked under {@code id}
+     */
+    @Transactional
+    public Optional<String> drop(long id) {
+        @SuppressWarnings("unchecked")
+        List<String> topics = em.createNativeQuery("DELETE FROM outbox_parked WHERE id = :id RETURNING topic")
+                .setParameter("id", id).getResultList();
+        return topics.stream().findFirst();
+    }
+
     /** In the caller's transaction: removes a parked row, whose place something else took. */
     public void remove(long id) {
         em.createNativeQuery("DELETE FROM outbox_parked WHERE id = :id").setParameter("id", id).executeUpdate();

@@ -114,6 +114,8 @@ class OpenApiValidationTest {
         check("GET", "/outbox/parked", Map.of(), null);
         check("GET", "/outbox/parked", Map.of("after", "x"), null);
         check("POST", "/outbox/parked/424242/redrive", Map.of(), TestTokens.admin());
+        check("DELETE", "/outbox/parked/424242", Map.of("reason", "not to be published"), TestTokens.admin());
+        check("DELETE", "/outbox/parked/424242", Map.of(), TestTokens.admin());
         check("GET", "/ops/state-republish", Map.of(), null);
         check("POST", "/ops/state-republish", Map.of("after", "not an id!"), TestTokens.admin());
         check("POST", "/ops/state-republish", Map.of(), null);

@@ -109,6 +109,38 @@ class ParkedOutboxTest {
                 .body("error", equalTo("invalid-parameter"));
     }
 
+    /** What the runbook calls dropping a row knowingly: an admin, a reason, and it is gone for good. */
+    @Test
+    void aParkedRowIsDroppedWithAReasonAndNeverPublished() {
+        long id = 1_000_000_000_100L;
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("INSERT INTO outbox_parked"
+                + " (id, topic, record_key, payload, headers, created_at, reason, parked_at)"
+                + " VALUES (:id, :topic, :key, :payload, '[]'::json, now(), 'RecordTooLargeException: test', now())")
+                .setParameter("id", id).setParameter("topic", Topics.NOTIFICATIONS)
+                .setParameter("key", "parking-drop".getBytes(StandardCharsets.UTF_8))
+                .setParameter("payload", "never".getBytes(StandardCharsets.UTF_8)).executeUpdate());
+        double dropped = metric("moratorium_outbox_parked_dropped_total");
+        given().queryParam("reason", "test").delete("/outbox/parked/" + id).then().statusCode(401);
+        given().auth().oauth2(TestTokens.viewer()).queryParam("reason", "test").delete("/outbox/parked/" + id).then()
+                .statusCode(403);
+        given().auth().oauth2(TestTokens.admin()).delete("/outbox/parked/" + id).then().statusCode(400)
+                .body("error", equalTo("missing-parameter"));
+        given().auth().oauth2(TestTokens.admin()).queryParam("reason", "a\u0000b").delete("/outbox/parked/" + id)
+                .then().statusCode(400).body("error", equalTo("invalid-parameter"));
+        given().auth().oauth2(TestTokens.admin()).queryParam("reason", "r".repeat(201)).delete("/outbox/parked/" + id)
+                .then().statusCode(400).body("error", equalTo("invalid-parameter"));
+        given().auth().oauth2(TestTokens.admin()).queryParam("reason", "a test row, never to be published")
+                .delete("/outbox/parked/" + id).then().statusCode(200).body("outcome", equalTo("dropped"))
+                .body("topic", equalTo(Topics.NOTIFICATIONS));
+        given().auth().oauth2(TestTokens.admin()).queryParam("reason", "again").delete("/outbox/parked/" + id).then()
+                .statusCode(404).body("error", equalTo("unknown-parked-row"));
+        given().auth().oauth2(TestTokens.admin()).queryParam("reason", "again").post("/outbox/parked/" + id
+                + "/redrive").then().statusCode(404);
+        assertThat(given().get("/outbox/parked?after=" + (id - 1)).then().extract().jsonPath().getList("id"))
+                .isEmpty();
+        assertThat(metric("moratorium_outbox_parked_dropped_total")).isEqualTo(dropped + 1);
+    }
+
     @Test
     void aRefusedRowWhoseHeaderNameHoldsANulIsParkedAndPublicationGoesOn() {
         // a dead letter carries its input record's headers, NUL included; outbox_parked's headers were
