@@ -151,6 +151,7 @@ class StateRepublishTest {
     void aRunQueuesNothingWhileTheOutboxHoldsItsBacklogAndGoesOnOnceItDrains() {
         announceAndGrant("republish-paced");
         long policies = count("SELECT count(*) FROM policy");
+        await().atMost(Duration.ofSeconds(30)).until(() -> outbox.count() == 0); // the announcement's rows out
         // the relay held off (another replica's lease), and the backlog at which a run waits
         outbox.setLease("another-replica", "1 hour");
         List<Long> waiting = outbox.enqueue("republish-pacing", "test.pacing",
