@@ -1,6 +1,7 @@
 package dev.moratorium.write;
 
 import dev.moratorium.policy.Policy;
+import dev.moratorium.policy.PolicyIds;
 import dev.moratorium.store.OutboxEntity;
 import dev.moratorium.store.ParkedOutbox;
 import dev.moratorium.store.PolicyStore;
@@ -45,8 +46,9 @@ public class CurrentStates {
      */
     public Optional<Redriven> redriveParked(long parkedId) {
         Optional<Queued> queued = writes.write(unit -> parked.destination(parkedId).map(to -> {
+            // a key that cannot be a policy id (a NUL, which PostgreSQL's text refuses) is not looked up
             Optional<Policy> policy = Topics.STATE.equals(to.topic())
-                    ? to.policyKey().flatMap(unit::current)
+                    ? to.policyKey().filter(PolicyIds::isValid).flatMap(unit::current)
                     : Optional.empty();
             if (policy.isPresent()) {
                 parked.remove(parkedId);
