@@ -2,6 +2,7 @@ package dev.moratorium.ops;
 
 import dev.moratorium.clock.Wall;
 import dev.moratorium.store.PendingOutbox;
+import dev.moratorium.wire.RepeatedFailureLog;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.write.CurrentStates;
 import io.micrometer.core.instrument.Counter;
@@ -42,6 +43,7 @@ import org.jboss.logging.Logger;
 public class StateRepublish {
 
     private static final Logger LOG = Logger.getLogger(StateRepublish.class);
+    private final RepeatedFailureLog failureLog = RepeatedFailureLog.to(LOG, "States not republished");
 
     static final int CHUNK = 200;
     static final int PAUSE_AT_BACKLOG = 2_000;
@@ -149,12 +151,14 @@ public class StateRepublish {
                     LOG.infof("Republished %d current states so far; the last: policy %s", now, cursor);
                 }
                 retryWait = Duration.ofSeconds(1);
+                failureLog.succeeded();
             } catch (RuntimeException e) {
                 String reason = Sanitize.forLog(String.valueOf(e.getMessage()));
                 progress.updateAndGet(p -> new Progress(p.status(), p.startedAt(), null, p.startedAfter(),
                         p.lastQueued(), p.policiesQueued(), reason));
-                LOG.warnf("Republishing states: trying again in %d s after policy %s: %s", retryWait.toSeconds(),
-                        cursor.isEmpty() ? "(none yet)" : cursor, reason);
+                // as every retrying loop: a line when it begins, one a minute while it lasts, one when it ends
+                failureLog.failed("trying the chunk after policy " + (cursor.isEmpty() ? "(none yet)" : cursor)
+                        + " again, up to 30 s apart: " + reason);
                 pause(retryWait);
                 retryWait = retryWait.multipliedBy(2).compareTo(MAX_RETRY_WAIT) > 0 ? MAX_RETRY_WAIT
                         : retryWait.multipliedBy(2);

@@ -63,10 +63,11 @@ class StateRepublishTest {
         String longKey = "k".repeat(129); // longer than a policy id: not read as one
         long longKeyed = park(5_000_000_000_002L, Topics.STATE, longKey, "{\"kept\":\"long key\"}");
         long notification = park(5_000_000_000_003L, Topics.NOTIFICATIONS, id, "{\"kept\":\"notification\"}");
+        long nulKeyed = park(5_000_000_000_004L, Topics.STATE, "nul\u0000key", "{\"kept\":\"nul key\"}");
 
         given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/" + parked + "/redrive").then().statusCode(200)
                 .body("outcome", equalTo("current-state-queued"));
-        for (long row : new long[] {other, longKeyed, notification}) {
+        for (long row : new long[] {other, longKeyed, notification, nulKeyed}) {
             given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/" + row + "/redrive").then()
                     .statusCode(200).body("outcome", equalTo("queued"));
         }
@@ -82,9 +83,11 @@ class StateRepublishTest {
         assertThat(JSON.readTree(last.value())).as("the last record is the policy's state now, not the parked one")
                 .isEqualTo(JSON.readTree(before.get(before.size() - 1).value()));
         List<ConsumerRecord<byte[], byte[]>> unchanged = TestKafka.readUntil(Topics.STATE, Duration.ofSeconds(30),
-                records -> keyed(records, "no-such-policy-r").size() == 1 && keyed(records, longKey).size() == 1);
+                records -> keyed(records, "no-such-policy-r").size() == 1 && keyed(records, longKey).size() == 1
+                        && keyed(records, "nul\u0000key").size() == 1);
         assertThat(TestKafka.text(keyed(unchanged, "no-such-policy-r").get(0).value())).contains("as parked");
         assertThat(TestKafka.text(keyed(unchanged, longKey).get(0).value())).contains("long key");
+        assertThat(TestKafka.text(keyed(unchanged, "nul\u0000key").get(0).value())).contains("nul key");
         List<ConsumerRecord<byte[], byte[]>> notifications = TestKafka.readUntil(Topics.NOTIFICATIONS,
                 Duration.ofSeconds(30), records -> keyed(records, id).stream()
                         .anyMatch(r -> TestKafka.text(r.value()).contains("\"kept\":\"notification\"")));
@@ -104,8 +107,13 @@ class StateRepublishTest {
 
         given().post("/ops/state-republish").then().statusCode(401);
         given().auth().oauth2(TestTokens.viewer()).post("/ops/state-republish").then().statusCode(403);
-        given().auth().oauth2(TestTokens.admin()).queryParam("after", "not a policy id!").post("/ops/state-republish")
-                .then().statusCode(400).body("error", equalTo("invalid-parameter"));
+        String idle = given().get("/ops/state-republish").then().extract().asString();
+        for (String notAnId : List.of("not a policy id!", "a".repeat(129), "nul\u0000", "zero\u200bwidth",
+                "\uff41full", "\u0130stanbul")) {
+            given().auth().oauth2(TestTokens.admin()).queryParam("after", notAnId).post("/ops/state-republish")
+                    .then().statusCode(400).body("error", equalTo("invalid-parameter"));
+        }
+        assertThat(given().get("/ops/state-republish").then().extract().asString()).as("nothing started").isEqualTo(idle);
 
         long policies = count("SELECT count(*) FROM policy");
         double metricBefore = metric();
