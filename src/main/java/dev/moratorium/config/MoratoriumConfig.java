@@ -33,6 +33,19 @@ public interface MoratoriumConfig {
 
     RetentionSettings retention();
 
+    StateTopicSettings stateTopic();
+
+    /** How {@code moratorium-state} is watched for being made anew or given partitions in place (ops.StateTopicWatch). */
+    interface StateTopicSettings {
+        /** How often each replica asks the broker for the topic's id and partitions. */
+        @WithDefault("60s")
+        Duration checkEvery();
+
+        /** Publish every policy's current state again when the topic is found made anew (empty). */
+        @WithDefault("true")
+        boolean republishWhenMadeAnew();
+    }
+
     /** How long rows that only grow are kept in PostgreSQL; {@code P0D} keeps them for ever. */
     interface RetentionSettings {
         /** Published notifications (the topic is the durable log); default 30 days. */

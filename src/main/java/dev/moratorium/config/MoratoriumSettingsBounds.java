@@ -26,6 +26,7 @@ public final class MoratoriumSettingsBounds {
                 .atLeast("moratorium.index.chunk-size", c.index().chunkSize(), 1)
                 .atLeast("moratorium.index.exemptions-held", c.index().exemptionsHeld().asLongValue(), 0);
         b.positive("moratorium.health.outbox-max-age", c.health().outboxMaxAge());
+        b.positive("moratorium.state-topic.check-every", c.stateTopic().checkEvery());
         MoratoriumConfig.OutboxSettings outbox = c.outbox();
         b.add(relayTimeouts(outbox.lease(), outbox.ackTimeout()));
         b.atLeast("moratorium.outbox.batch-size", outbox.batchSize(), 1)

@@ -21,7 +21,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Publishes every policy's current state to {@code moratorium-state} again, when an operator asks
- * ({@code POST /ops/state-republish}): the compacted topic is how subscribers rebuild the table,
+ * ({@code POST /ops/state-republish}) or the topic is found made anew ({@link StateTopicWatch}):
+ * the compacted topic is how subscribers rebuild the table,
  * and nothing else brings back what it lost — a topic deleted and made anew (with more partitions,
  * say: a policy's key then maps to another partition, and its old record stays in the old one),
  * records cut by a retention set by mistake, a cluster restored from an older backup.
@@ -94,6 +95,8 @@ public class StateRepublish {
 
     private final AtomicReference<Progress> progress = new AtomicReference<>(Progress.none());
     private volatile boolean stopping;
+    /** Set when the topic was made anew during a run: what the run queued so far went to the old topic. */
+    private volatile boolean backToFirst;
     private volatile Thread worker;
     private Counter queued;
 
@@ -129,10 +132,34 @@ public class StateRepublish {
         return Optional.of(started);
     }
 
+    /**
+     * Starts a run from the first policy, or, if one is running on this replica, sends it back to the
+     * first policy: the states it queued so far may have gone to a topic that is gone ({@code why}
+     * says what asked for it, in the log line that says so).
+     *
+     * @return false if the service is stopping
+     */
+    public synchronized boolean startFromFirst(String why) {
+        if (stopping) {
+            return false;
+        }
+        if (progress.get().running()) {
+            backToFirst = true;
+            progress.set(new Progress(Status.RUNNING, clock.instant(), null, null, null, 0, null));
+            LOG.infof("%s: the republishing in progress starts again from the first policy", why);
+            return true;
+        }
+        return start("").isPresent();
+    }
+
     private void run(String after) {
         String cursor = after;
         Duration retryWait = Duration.ofSeconds(1);
         while (!stopping) {
+            if (backToFirst) { // read and cleared by this thread only; set under the lock
+                backToFirst = false;
+                cursor = "";
+            }
             try {
                 if (outboxBacklog() >= PAUSE_AT_BACKLOG) {
                     pause(PAUSE);
@@ -140,11 +167,16 @@ public class StateRepublish {
                 }
                 Optional<CurrentStates.Chunk> chunk = states.republishAfter(cursor, CHUNK);
                 if (chunk.isEmpty()) {
-                    end(Status.FINISHED);
-                    return;
+                    if (finishUnlessSentBack()) {
+                        return;
+                    }
+                    continue;
+                }
+                queued.increment(chunk.get().policies());
+                if (backToFirst) {
+                    continue; // sent back meanwhile: the progress counts from the first policy
                 }
                 cursor = chunk.get().last();
-                queued.increment(chunk.get().policies());
                 long before = progress.get().policiesQueued();
                 long now = advance(chunk.get());
                 if (now / LOG_EVERY > before / LOG_EVERY) {
@@ -187,6 +219,15 @@ public class StateRepublish {
                 return;
             }
         }
+    }
+
+    /** Finishes the run, unless {@link #startFromFirst} sent it back meanwhile (both under the lock). */
+    private synchronized boolean finishUnlessSentBack() {
+        if (backToFirst) {
+            return false;
+        }
+        end(Status.FINISHED);
+        return true;
     }
 
     private void end(Status status) {

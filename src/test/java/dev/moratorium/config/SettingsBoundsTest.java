@@ -48,6 +48,8 @@ class SettingsBoundsTest {
         "moratorium.retention.notifications|-P1D|must not be negative",
         "moratorium.retention.interval|0s|longer than zero",
         "moratorium.health.outbox-max-age|0s|longer than zero",
+        "moratorium.state-topic.check-every|0s|longer than zero",
+        "moratorium.state-topic.check-every|-1m|longer than zero",
         "moratorium.reminders|P30D,-P7D|moratorium.reminders[1]",
         "moratorium.reminders|PT0S|moratorium.reminders[0]",
         "moratorium.api.default-page-size|0|must be at least 1",

@@ -78,5 +78,10 @@ class KafkaSaslTest {
                         .startsWith("unknown-policy: "));
         given().get("/q/health/ready").then().statusCode(200)
                 .body("checks.find { it.name == 'Kafka consumer policy-changes' }.status", equalTo("UP"));
+        // and the admin client that watches moratorium-state (ops.StateTopicWatch) reached it: the gauge
+        // is NaN until a look at the topic succeeds
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(given().get("/q/metrics").then()
+                .extract().asString().lines().filter(l -> l.startsWith("moratorium_state_topic_partitions_added"))
+                .toList()).containsExactly("moratorium_state_topic_partitions_added 0.0"));
     }
 }
