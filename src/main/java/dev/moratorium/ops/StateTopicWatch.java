@@ -36,7 +36,8 @@ import org.jboss.logging.Logger;
  * <li><b>made anew</b> (deleted and created again, to change its partitions as the runbook says, or by
  * mistake): the topic is empty, and the service publishes a policy's state only when it changes, so
  * nothing would bring the states back. It gets a new id; the replica that records the new id first
- * publishes every policy's current state again ({@link StateRepublish#startFromFirst}).</li>
+ * records, in the same transaction, a run that publishes every policy's current state again
+ * ({@link StateRepublish#startFromFirst}), which it then takes.</li>
  * <li><b>partitions added in place</b>: a key's partition is its hash modulo the count, so a policy's
  * next state goes to another partition than its last one, which compaction keeps for ever; a
  * subscriber rebuilding its table may take the stale one. Nothing the service publishes can repair
@@ -93,9 +94,11 @@ public class StateTopicWatch {
             TopicDescription topic = describe();
             String id = topic.topicId().toString();
             int partitions = topic.partitions().size();
-            Optional<String> madeAnew = QuarkusTransaction.requiringNew().call(() -> record(id, partitions));
+            boolean refill = QuarkusTransaction.requiringNew().call(() -> record(id, partitions));
             failureLog.succeeded();
-            madeAnew.ifPresent(this::madeAnew);
+            if (refill) {
+                republish.adopt(); // at once; any replica would take it within seconds
+            }
         } catch (RuntimeException | ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             String reason = cause instanceof UnknownTopicOrPartitionException ? "the topic does not exist"
@@ -114,9 +117,9 @@ public class StateTopicWatch {
     /**
      * In the check's transaction: compares with the row, locked, and records a change.
      *
-     * @return what to log and republish for, when this replica recorded the topic as made anew
+     * @return whether this replica recorded the topic as made anew, and a run to refill it
      */
-    private Optional<String> record(String id, int partitions) {
+    private boolean record(String id, int partitions) {
         TopicsSeen.Seen known = seen.lock(Topics.STATE, LOCK_TIMEOUT_MILLIS).orElse(null);
         switch (TopicChange.between(Optional.ofNullable(known), id, partitions)) {
             case FIRST_SEEN -> {
@@ -128,8 +131,17 @@ public class StateTopicWatch {
             case MADE_ANEW -> {
                 seen.recordId(Topics.STATE, id, known.topicId(), partitions);
                 partitionsAdded = 0;
-                return Optional.of(String.format("moratorium-state was made anew (id %s, %d partitions; before: id %s,"
-                        + " %d)", id, partitions, known.topicId(), known.partitions()));
+                String what = String.format("moratorium-state was made anew (id %s, %d partitions; before: id %s, %d)",
+                        id, partitions, known.topicId(), known.partitions());
+                if (!config.stateTopic().republishWhenMadeAnew()) {
+                    LOG.warnf("%s: its current states are gone, and moratorium.state-topic.republish-when-made-anew"
+                            + " is false: nothing is published to it again until POST /ops/state-republish", what);
+                    return false;
+                }
+                // in this transaction: the run is recorded with the new id, or neither is
+                republish.startFromFirst(what);
+                LOG.warnf("%s: its current states are gone; publishing every policy's current state to it", what);
+                return true;
             }
             case PARTITIONS_CHANGED -> {
                 seen.recordPartitions(Topics.STATE, id, partitions);
@@ -145,7 +157,7 @@ public class StateTopicWatch {
                 }
             }
         }
-        return Optional.empty();
+        return false;
     }
 
     private static void warnPartitionsAdded(int partitions, int whenMade) {
@@ -154,19 +166,6 @@ public class StateTopicWatch {
                 + " their table may take it. Make the topic anew with the partitions wanted (runbook:"
                 + " Changing a topic's partitions); the service then publishes every current state to it",
                 partitions, whenMade);
-    }
-
-    /** Once the new id is committed: a replica whose transaction failed has recorded nothing, and does nothing. */
-    private void madeAnew(String what) {
-        if (!config.stateTopic().republishWhenMadeAnew()) {
-            LOG.warnf("%s: its current states are gone, and moratorium.state-topic.republish-when-made-anew is"
-                    + " false: nothing is published to it again until POST /ops/state-republish", what);
-            return;
-        }
-        LOG.warnf("%s: its current states are gone; publishing every policy's current state to it", what);
-        if (!republish.startFromFirst(what)) {
-            LOG.warnf("%s while the service stops: POST /ops/state-republish on another replica", what);
-        }
     }
 
     private Admin admin() {

@@ -7,6 +7,7 @@ import dev.moratorium.store.PendingOutbox;
 import dev.moratorium.wire.HeaderCodec;
 import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.RepeatedFailureLog;
+import dev.moratorium.wire.ReplicaName;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.wire.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,7 +24,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -101,7 +101,7 @@ public class OutboxRelay {
     MeterRegistry registry;
 
     /** The lease holder's name: host (the pod) and process, so an operator can tell who publishes. */
-    private final String holder = holderName();
+    private final String holder = ReplicaName.create();
     private volatile KafkaProducer<byte[], byte[]> producer;
     private volatile RelayTimeouts timeouts;
     /** Rows that met a {@link SendFailure.Kind#SUSPECT} error, and how many rounds in a row they did. */
@@ -421,19 +421,6 @@ public class OutboxRelay {
         if (!settled.refused().isEmpty()) {
             parkedRows.refresh();
         }
-    }
-
-    private static String holderName() {
-        String host = System.getenv().getOrDefault("HOSTNAME", "");
-        if (host.isBlank()) {
-            try {
-                host = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.io.IOException e) {
-                host = "unknown-host";
-            }
-        }
-        host = host.length() > 64 ? host.substring(0, 64) : host;
-        return host + ":" + ProcessHandle.current().pid() + ":" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** The ce_type of a notification; "state" or "dead-letter" for the other topics. */

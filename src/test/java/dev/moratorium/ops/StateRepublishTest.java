@@ -177,6 +177,89 @@ class StateRepublishTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> outbox.count() == 0);
     }
 
+    @Test
+    void aRunWhoseReplicaIsGoneIsTakenOverAfterTheLastPolicyItQueued() throws Exception {
+        for (String id : List.of("takeover-a", "takeover-b", "takeover-c")) {
+            announceAndGrant(id);
+        }
+        Map<String, Integer> before = counts(Map.of("takeover-a", 2, "takeover-b", 2, "takeover-c", 2));
+        await().atMost(Duration.ofSeconds(60)).until(() -> !"RUNNING".equals(
+                given().get("/ops/state-republish").then().extract().path("status")));
+        long after = count("SELECT count(*) FROM policy WHERE policy_id > 'takeover-a'");
+        // what a replica killed half-way leaves: the run, its place, its lease run out
+        execute("INSERT INTO state_republish (id, status, reason, started_after, after_policy, queued, generation,"
+                + " holder, held_until, started_at) VALUES (1, 'RUNNING', 'test', NULL, 'takeover-a', 7, 1,"
+                + " 'killed-replica:1:00000000', now() - interval '1 second', now()) ON CONFLICT (id) DO UPDATE SET"
+                + " status = 'RUNNING', reason = 'test', started_after = NULL, after_policy = 'takeover-a', queued = 7,"
+                + " generation = state_republish.generation + 1, holder = 'killed-replica:1:00000000',"
+                + " held_until = now() - interval '1 second', started_at = now(), ended_at = NULL");
+        given().auth().oauth2(TestTokens.admin()).post("/ops/state-republish").then().statusCode(409)
+                .body("error", equalTo("republish-running"));
+
+        JsonPath done = finished(); // taken by this replica, at its next look (every 10 s)
+        assertThat(done.getLong("policiesQueued")).isEqualTo(7 + after);
+        assertThat(done.getString("holder")).isNull();
+        assertThat(done.getString("reason")).isEqualTo("test");
+        Map<String, Integer> now = counts(Map.of("takeover-a", 2, "takeover-b", 3, "takeover-c", 3));
+        assertThat(now).as("the policies after its place once more, the ones before it not")
+                .containsEntry("takeover-a", before.get("takeover-a"))
+                .containsEntry("takeover-b", before.get("takeover-b") + 1)
+                .containsEntry("takeover-c", before.get("takeover-c") + 1);
+    }
+
+    @Test
+    void aReplicaWhoseRunWasTakenOverMeanwhileQueuesNothingMore() throws Exception {
+        announceAndGrant("taken-a");
+        long policies = count("SELECT count(*) FROM policy");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !"RUNNING".equals(
+                given().get("/ops/state-republish").then().extract().path("status")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> outbox.count() == 0);
+        double metricBefore = metric();
+        try (Connection holder = dataSource.getConnection(); Statement s = holder.createStatement()) {
+            s.execute("SELECT pg_advisory_lock(" + WriterLock.KEY + ")"); // the run waits at its first chunk
+            String self = given().auth().oauth2(TestTokens.admin()).post("/ops/state-republish").then().statusCode(202)
+                    .extract().path("holder");
+            assertThat(self).isNotBlank();
+            // this replica froze past its lease, and another took the run over
+            execute("UPDATE state_republish SET holder = 'other-replica:2:00000000',"
+                    + " held_until = now() + interval '1 hour' WHERE id = 1");
+            s.execute("SELECT pg_advisory_unlock(" + WriterLock.KEY + ")");
+        }
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                given().get("/ops/state-republish").then().body("status", equalTo("RUNNING"))
+                        .body("holder", equalTo("other-replica:2:00000000")).body("policiesQueued", equalTo(0)));
+        assertThat(outbox.count()).as("its chunk rolled back: nothing queued").isZero();
+        assertThat(metric()).isEqualTo(metricBefore);
+
+        // the other replica gone too: this one takes the run back and finishes it
+        execute("UPDATE state_republish SET held_until = now() - interval '1 second' WHERE id = 1");
+        assertThat(finished().getLong("policiesQueued")).isEqualTo(policies);
+        assertThat(metric()).isEqualTo(metricBefore + policies);
+    }
+
+    @Test
+    void aStartWaitsAtMostTwoSecondsForTheRunsRowThatAFrozenHolderKeepsLocked() throws Exception {
+        announceAndGrant("frozen-holder");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !"RUNNING".equals(
+                given().get("/ops/state-republish").then().extract().path("status")));
+        execute("INSERT INTO state_republish (id, status, reason, after_policy, queued, generation, started_at)"
+                + " VALUES (1, 'FINISHED', 'test', '', 0, 1, now()) ON CONFLICT (id) DO NOTHING");
+        String before = given().get("/ops/state-republish").then().statusCode(200).extract().asString();
+        try (Connection frozen = dataSource.getConnection(); Statement s = frozen.createStatement()) {
+            frozen.setAutoCommit(false); // a holder frozen inside its chunk's transaction, the row locked
+            s.execute("SELECT 1 FROM state_republish WHERE id = 1 FOR UPDATE");
+            long started = System.nanoTime();
+            given().auth().oauth2(TestTokens.admin()).post("/ops/state-republish").then().statusCode(503)
+                    .body("error", equalTo("busy")).header("Retry-After", "5");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+            // reads do not wait for it
+            given().get("/ops/state-republish").then().statusCode(200);
+            frozen.rollback();
+        }
+        assertThat(given().get("/ops/state-republish").then().extract().asString()).as("nothing started")
+                .isEqualTo(before);
+    }
+
     private static void announceAndGrant(String id) {
         TestKafka.sendStructured(id, Events.announce(id + "-announced", id, "2020-06-10T00:00:00Z", null));
         TestKafka.sendStructured(id, Events.event(id + "-granted", "moratorium.exemption-granted",
@@ -227,6 +310,10 @@ class StateRepublishTest {
             String key) {
         return records.stream().filter(r -> key.equals(TestKafka.text(r.key())))
                 .sorted(java.util.Comparator.comparingLong(ConsumerRecord::offset)).toList();
+    }
+
+    private void execute(String sql) {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(sql).executeUpdate());
     }
 
     private long count(String sql) {
