@@ -10,6 +10,7 @@ import dev.moratorium.store.ParkedOutbox;
 import dev.moratorium.write.CurrentStates;
 import dev.moratorium.wire.ApiError;
 import dev.moratorium.wire.Sanitize;
+import dev.moratorium.wire.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.jboss.logging.Logger;
@@ -113,6 +114,54 @@ public class ParkedOutboxResource {
         signal.changed();
         gauge.refresh();
         return new Redriven(parkedId, queued.outboxId(), queued.currentState() ? "current-state-queued" : "queued");
+    }
+
+    /**
+     * Every parked row at once, a page at a time, once the cause is fixed (a topic's limit raised, an
+     * ACL granted): without {@code upTo}, the rows parked now — a row refused again is parked under a
+     * new id past it, so following {@code next} with the same {@code upTo} ends.
+     */
+    @POST
+    @Path("/redrive")
+    @RolesAllowed(CallerPermissions.ADMIN)
+    @Operation(operationId = "redriveParkedOutboxRows", summary = "Queues the parked rows for publishing again, oldest first",
+            description = "Each as POST /outbox/parked/{id}/redrive does (a moratorium-state row as its policy's current"
+                    + " state). Follow next, with the same upTo, until it is null")
+    @APIResponse(responseCode = "200", description = "How many were queued; next, when limit rows were listed, is the"
+            + " after that goes on", content = @Content(schema = @Schema(implementation = RedrivenPage.class)))
+    @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public RedrivenPage redriveAll(
+            @Parameter(description = "only the rows for this topic: moratorium-notifications, moratorium-state or"
+                    + " policy-changes-dlq") @QueryParam("topic") String topic,
+            @Parameter(description = "the rows after this id") @QueryParam("after") String after,
+            @Parameter(description = "the rows up to this id; default: the last one parked now") @QueryParam("upTo") String upTo,
+            @Parameter(description = "at most this many, 1-500 (default 100)") @QueryParam("limit") String limit) {
+        String only = Params.optional("topic", topic);
+        if (only != null && !OUTPUT_TOPICS.contains(only)) {
+            throw ApiException.badRequest("invalid-parameter", "topic must be one of " + String.join(", ", OUTPUT_TOPICS));
+        }
+        long from = Params.cursor("after", after);
+        int max = Params.integer("limit", limit, 100, 1, 500);
+        long bound = upTo == null || upTo.isBlank() ? states.lastParkedId() : Params.cursor("upTo", upTo);
+        CurrentStates.RedrivenPage page = states.redriveParked(from, bound, java.util.Optional.ofNullable(only), max);
+        if (page.redriven() > 0) {
+            signal.changed();
+            gauge.refresh();
+            LOG.infof("%d parked outbox rows%s redriven by an operator (%d as their policy's current state)",
+                    page.redriven(), only == null ? "" : " for " + only, page.currentStates());
+        }
+        return new RedrivenPage(page.redriven(), page.currentStates(), bound, page.next());
+    }
+
+    private static final java.util.List<String> OUTPUT_TOPICS = java.util.List.of(Topics.NOTIFICATIONS, Topics.STATE,
+            Topics.DEAD_LETTER);
+
+    @Schema(name = "RedrivenOutboxRows")
+    public record RedrivenPage(int redriven,
+            @Schema(description = "of them, moratorium-state rows queued as their policy's current state") int currentStates,
+            @Schema(description = "the highest id this redrive takes: pass it with next") long upTo,
+            @Schema(nullable = true, description = "the last id listed when limit were listed (pass it as after, with"
+                    + " upTo); null when none is left") Long next) {
     }
 
     /**

@@ -70,6 +70,23 @@ public class ParkedOutbox {
         return parked;
     }
 
+    /** The highest parked id; 0 when none is parked. */
+    public long maxId() {
+        return ((Number) em.createNativeQuery("SELECT coalesce(max(id), 0) FROM outbox_parked").getSingleResult())
+                .longValue();
+    }
+
+    /** The ids after {@code after} and up to {@code upTo}, in order, of one topic when {@code topic} is given. */
+    public List<Long> ids(long after, long upTo, Optional<String> topic, int limit) {
+        jakarta.persistence.Query query = em.createNativeQuery("SELECT id FROM outbox_parked WHERE id > :after"
+                + " AND id <= :upTo" + (topic.isPresent() ? " AND topic = :topic" : "") + " ORDER BY id LIMIT :limit")
+                .setParameter("after", after).setParameter("upTo", upTo).setParameter("limit", limit);
+        topic.ifPresent(t -> query.setParameter("topic", t));
+        @SuppressWarnings("unchecked")
+        List<Number> ids = query.getResultList();
+        return ids.stream().map(Number::longValue).toList();
+    }
+
     /**
      * The parked rows, counted up to {@code cap} (a gauge read every few seconds by every replica
      * must not read a whole table: a broker that refuses a topic for good parks every row for it);

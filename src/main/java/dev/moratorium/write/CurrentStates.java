@@ -6,6 +6,7 @@ import dev.moratorium.store.OutboxEntity;
 import dev.moratorium.store.ParkedOutbox;
 import dev.moratorium.store.PolicyStore;
 import dev.moratorium.wire.Topics;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -61,6 +62,37 @@ public class CurrentStates {
         return queued.map(q -> q.state() != null
                 ? new Redriven(q.state().id, true)
                 : new Redriven(q.parkedRow(), false));
+    }
+
+    /** A page of parked rows redriven: how many, of them how many as their policy's current state, and where it ends. */
+    public record RedrivenPage(int redriven, int currentStates, Long next) {
+    }
+
+    /**
+     * Redrives the parked rows after {@code after} and up to {@code upTo}, oldest first, of one topic
+     * when given: each as {@link #redriveParked(long)} does, in a unit of work of its own, so one
+     * row's failure is its own. A row the broker refuses again is parked under the new id it was
+     * queued with, past {@code upTo}, so paging on with the same {@code upTo} ends.
+     *
+     * @return {@code next}: the last id of the page when {@code limit} rows were listed, the after that goes on
+     */
+    public RedrivenPage redriveParked(long after, long upTo, Optional<String> topic, int limit) {
+        List<Long> ids = QuarkusTransaction.requiringNew().call(() -> parked.ids(after, upTo, topic, limit));
+        int redriven = 0;
+        int currentStates = 0;
+        for (long id : ids) {
+            Optional<Redriven> r = redriveParked(id); // empty: dropped or redriven meanwhile
+            if (r.isPresent()) {
+                redriven++;
+                currentStates += r.get().currentState() ? 1 : 0;
+            }
+        }
+        return new RedrivenPage(redriven, currentStates, ids.size() == limit ? ids.get(ids.size() - 1) : null);
+    }
+
+    /** The highest parked id now: the bound of a redrive of all that is parked. */
+    public long lastParkedId() {
+        return QuarkusTransaction.requiringNew().call(parked::maxId);
     }
 
     /** A chunk queued: the last policy in it, and how many. */

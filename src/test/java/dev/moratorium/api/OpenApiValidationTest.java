@@ -114,6 +114,8 @@ class OpenApiValidationTest {
         check("GET", "/outbox/parked", Map.of(), null);
         check("GET", "/outbox/parked", Map.of("after", "x"), null);
         check("POST", "/outbox/parked/424242/redrive", Map.of(), TestTokens.admin());
+        check("POST", "/outbox/parked/redrive", Map.of("topic", "moratorium-state", "after", "424242"), TestTokens.admin());
+        check("POST", "/outbox/parked/redrive", Map.of("limit", "0"), TestTokens.admin());
         check("DELETE", "/outbox/parked/424242", Map.of("reason", "not to be published"), TestTokens.admin());
         check("DELETE", "/outbox/parked/424242", Map.of(), TestTokens.admin());
         check("GET", "/ops/state-republish", Map.of(), null);

@@ -241,6 +241,57 @@ class ParkedOutboxTest {
         }
     }
 
+    @Test
+    void parkedRowsAreRedrivenAPageAtATimeAndARowRefusedAgainIsNotTakenTwice() {
+        byte[] huge = new byte[THREE_MIB];
+        Arrays.fill(huge, (byte) 'y');
+        List<Long> ids = enqueue("bulk-redrive", List.of(huge, huge, huge));
+        long before = ids.get(0) - 1;
+        await().atMost(Duration.ofSeconds(30)).until(() -> parkedIds(before, 3).equals(ids));
+        try {
+            given().post("/outbox/parked/redrive").then().statusCode(401);
+            given().auth().oauth2(TestTokens.viewer()).post("/outbox/parked/redrive").then().statusCode(403);
+            for (String bad : List.of("topic=no-such-topic", "topic=moratorium-notifications%00", "topic="
+                    + "%E2%80%8Bmoratorium-notifications", "limit=0", "limit=501", "after=-1", "upTo=x", "after=1e3")) {
+                given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/redrive?" + bad).then().statusCode(400)
+                        .body("error", equalTo("invalid-parameter"));
+            }
+            assertThat(parkedIds(before, 3)).as("nothing redriven by a refused request").isEqualTo(ids);
+            // none of them is a dead letter
+            given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/redrive?topic=" + Topics.DEAD_LETTER
+                    + "&after=" + before + "&upTo=" + ids.get(2)).then().statusCode(200).body("redriven", equalTo(0))
+                    .body("next", equalTo(null));
+            // without upTo: the rows parked now
+            long lastParked = QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery(
+                    "SELECT max(id) FROM outbox_parked").getSingleResult()).longValue());
+            JsonPath none = given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/redrive?after=" + lastParked)
+                    .then().statusCode(200).body("redriven", equalTo(0)).extract().jsonPath();
+            assertThat(none.getLong("upTo")).isEqualTo(lastParked);
+
+            // pages of two, up to the last of the three: the first two are queued and refused again
+            long upTo = ids.get(2);
+            JsonPath first = given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/redrive?topic="
+                    + Topics.NOTIFICATIONS + "&after=" + before + "&upTo=" + upTo + "&limit=2").then().statusCode(200)
+                    .extract().jsonPath();
+            assertThat(first.getInt("redriven")).isEqualTo(2);
+            assertThat(first.getInt("currentStates")).isZero();
+            assertThat(first.getLong("next")).isEqualTo(ids.get(1));
+            // parked again under the new ids they were queued with, past upTo
+            await().atMost(Duration.ofSeconds(30)).until(() -> parkedIds(upTo, 10).size() == 2);
+            JsonPath second = given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/redrive?topic="
+                    + Topics.NOTIFICATIONS + "&after=" + first.getLong("next") + "&upTo=" + upTo + "&limit=2").then()
+                    .statusCode(200).extract().jsonPath();
+            assertThat(second.getInt("redriven")).as("the third only, not the two parked again").isEqualTo(1);
+            assertThat(second.get("next") == null).isTrue();
+            await().atMost(Duration.ofSeconds(30)).until(() -> parkedIds(upTo, 10).size() == 3);
+            assertThat(parkedIds(before, 500)).as("each parked once, under its new id")
+                    .doesNotContainAnyElementsOf(ids).hasSize(3).allMatch(id -> id > upTo);
+        } finally {
+            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("DELETE FROM outbox_parked WHERE id > :before"
+                    + " AND id < 1000000000000").setParameter("before", before).executeUpdate());
+        }
+    }
+
     private static List<Long> parkedIds(long after, int limit) {
         List<Number> ids = given().get("/outbox/parked?after=" + after + "&limit=" + limit).then().statusCode(200)
                 .extract().jsonPath().getList("id");
