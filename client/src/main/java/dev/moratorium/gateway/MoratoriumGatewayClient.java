@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +70,8 @@ public final class MoratoriumGatewayClient implements AutoCloseable {
         kafka.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         kafka.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         kafka.put(ConsumerConfig.CLIENT_ID_CONFIG, "moratorium-gateway-client");
+        // how soon partitions added to the topic are seen (and read): Kafka's default is 5 minutes
+        kafka.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "30000");
         kafka.putAll(builder.kafkaProperties);
     }
 
@@ -202,6 +205,7 @@ public final class MoratoriumGatewayClient implements AutoCloseable {
                 Instant now = clock.instant();
                 if (!now.isBefore(nextSyncCheck)) {
                     nextSyncCheck = now.plus(SYNC_CHECK);
+                    partitions = withPartitionsNow(partitions);
                     checkSync(partitions, endAtStart, now);
                 }
             } catch (WakeupException e) {
@@ -212,6 +216,32 @@ public final class MoratoriumGatewayClient implements AutoCloseable {
                 pause();
             }
         }
+    }
+
+    /**
+     * The topic's partitions as the client's metadata now has them (refreshed every 30 s). The
+     * service publishes a policy's states to the partition its key maps to, and that changes with
+     * the partition count: after the topic is made anew with more partitions (as the service's
+     * runbook says to change them), a policy's current state may be in a partition the client did
+     * not read, and it would decide on what it held before for good. Added partitions are read from
+     * their beginning; the others go on where they are (a topic made anew starts them again at its
+     * beginning: their positions are past its end, and the client resets to the earliest).
+     */
+    private List<TopicPartition> withPartitionsNow(List<TopicPartition> assigned) {
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, BROKER_TIMEOUT);
+        if (infos == null || infos.isEmpty()) {
+            return assigned; // the topic deleted, not made again yet: keep the view and look again
+        }
+        List<TopicPartition> now = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+        if (new HashSet<>(now).equals(new HashSet<>(assigned))) {
+            return assigned;
+        }
+        List<TopicPartition> added = now.stream().filter(tp -> !assigned.contains(tp)).toList();
+        consumer.assign(now);
+        consumer.seekToBeginning(added);
+        LOG.log(System.Logger.Level.INFO, "{0} has {1} partitions, {2} before: reading {3} from the beginning",
+                topic, now.size(), assigned.size(), added);
+        return now;
     }
 
     /** Asks the broker where the topic ends: lag, and whether the view is (still) complete. */

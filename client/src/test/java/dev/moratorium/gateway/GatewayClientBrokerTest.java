@@ -14,7 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -78,6 +84,59 @@ class GatewayClientBrokerTest {
             if (brokerUp) {
                 broker.close();
             }
+        }
+    }
+
+    /**
+     * The service places a policy's state by its key's hash modulo the partition count: with more
+     * partitions (added in place, or the topic made anew with more, as the service's runbook says),
+     * a policy's current state can be in a partition the client was not reading, and it would have
+     * decided on its old view for good.
+     */
+    @Test
+    void readsPartitionsAddedInPlaceAndATopicMadeAnewWithMore() throws Exception {
+        Path data = Files.createTempDirectory("gateway-client-partitions");
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, data);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+                KafkaProducer<byte[], byte[]> producer = producer(broker.bootstrapServers())) {
+            NewTopic three = new NewTopic(TOPIC, 3, (short) 1).configs(Map.of("cleanup.policy", "compact"));
+            broker.createTopics(List.of(three));
+            send(producer, "amazon-rekognition-police-2020", AMAZON);
+            try (MoratoriumGatewayClient client = MoratoriumGatewayClient.builder()
+                    .bootstrapServers(broker.bootstrapServers())
+                    .kafkaProperty("metadata.max.age.ms", 500) // the test's patience, not the default 30 s
+                    .start()) {
+                assertThat(client.awaitLoaded(Duration.ofSeconds(60))).isTrue();
+                assertThat(client.policy("ibm-face-recognition-withdrawal")).isEmpty();
+
+                admin.createPartitions(Map.of(TOPIC, NewPartitions.increaseTo(5))).all().get(30, TimeUnit.SECONDS);
+                producer.send(new ProducerRecord<>(TOPIC, 4, bytes("ibm-face-recognition-withdrawal"), bytes(IBM))).get();
+                await(() -> client.policy("ibm-face-recognition-withdrawal").isPresent());
+
+                // made anew with 7 partitions, and the current state written to one the client never read
+                admin.deleteTopics(List.of(TOPIC)).all().get(30, TimeUnit.SECONDS);
+                NewTopic seven = new NewTopic(TOPIC, 7, (short) 1).configs(Map.of("cleanup.policy", "compact"));
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (true) {
+                    try {
+                        admin.createTopics(List.of(seven)).all().get(30, TimeUnit.SECONDS);
+                        break;
+                    } catch (ExecutionException e) {
+                        // still being deleted
+                        assertThat(e.getCause()).isInstanceOf(TopicExistsException.class);
+                        assertThat(System.nanoTime()).isLessThan(deadline);
+                        Thread.sleep(200);
+                    }
+                }
+                Instant july2021 = Instant.parse("2021-07-01T00:00:00Z");
+                assertThat(client.decide("Amazon", "Rekognition", "police", null, "US", july2021).allowed())
+                        .as("ended on 2021-06-10, as the client knew it").isTrue();
+                producer.send(new ProducerRecord<>(TOPIC, 6, bytes("amazon-rekognition-police-2020"),
+                        bytes(AMAZON.replace("\"2021-06-10T00:00:00Z\"", "null")))).get();
+                await(() -> !client.decide("Amazon", "Rekognition", "police", null, "US", july2021).allowed());
+            }
+        } finally {
+            broker.close();
         }
     }
 
