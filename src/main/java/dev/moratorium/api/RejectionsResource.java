@@ -72,7 +72,9 @@ public class RejectionsResource {
             @QueryParam("limit") String limit,
             @Parameter(description = "oldest (default; page with after) or newest (page with before)",
                     schema = @Schema(enumeration = {"oldest", "newest"})) @QueryParam("order") String order,
-            @Parameter(description = "with order=newest: the rejections below this id") @QueryParam("before") String before) {
+            @Parameter(description = "with order=newest: the rejections below this id") @QueryParam("before") String before,
+            @Parameter(description = "a reason code: only the rejections with it") @QueryParam("reason") String reason) {
+        String code = reasonCode(reason);
         String s = Params.optional("status", status);
         if (s != null && !List.of(RejectionEntity.OPEN, RejectionEntity.RESOLVED).contains(s.toUpperCase(Locale.ROOT))) {
             throw ApiException.badRequest("invalid-parameter", "status must be OPEN or RESOLVED");
@@ -91,10 +93,10 @@ public class RejectionsResource {
         // read and written a chunk at a time: 500 rejections may be 25 MB of JSON (ChunkedList)
         return newest
                 ? ChunkedList.of(writer, given(before) ? Params.cursor("before", before) : Long.MAX_VALUE, max,
-                        (cursor, n) -> ShortRead.of(() -> rejections.newest(st, cursor, n, RejectionView.PREVIEW)), RejectionReads.Listed::id,
+                        (cursor, n) -> ShortRead.of(() -> rejections.newest(st, code, cursor, n, RejectionView.PREVIEW)), RejectionReads.Listed::id,
                         r -> RejectionView.of(r, null), config.api().clientStall(), VertxClient.of(vertxRequest))
                 : ChunkedList.of(writer, Params.cursor("after", after), max,
-                        (cursor, n) -> ShortRead.of(() -> rejections.list(st, cursor, n, RejectionView.PREVIEW)), RejectionReads.Listed::id,
+                        (cursor, n) -> ShortRead.of(() -> rejections.list(st, code, cursor, n, RejectionView.PREVIEW)), RejectionReads.Listed::id,
                         r -> RejectionView.of(r, null), config.api().clientStall(), VertxClient.of(vertxRequest));
     }
 
@@ -119,14 +121,20 @@ public class RejectionsResource {
             @Parameter(description = "a reason code: only the open rejections with it") @QueryParam("reason") String reason,
             @Parameter(description = "the rejections after this id") @QueryParam("after") String after,
             @Parameter(description = "at most this many, 1-500 (default 100)") @QueryParam("limit") String limit) {
+        String code = reasonCode(reason);
+        RejectionRetry.RetriedOpen r = retry.retryOpen(code, Params.cursor("after", after),
+                Params.integer("limit", limit, 100, 1, 500));
+        return new RetriedOpen(r.tried(), r.applied(), r.duplicate(), r.rejected(), r.next());
+    }
+
+    /** A reason code of the contract, or null when none is given; anything else is a 400. */
+    private static String reasonCode(String reason) {
         String code = Params.optional("reason", reason);
         if (code != null && Arrays.stream(RejectionReason.values()).noneMatch(r -> r.code().equals(code))) {
             throw ApiException.badRequest("invalid-parameter", "reason must be a reason code: " + Arrays
                     .stream(RejectionReason.values()).map(RejectionReason::code).collect(Collectors.joining(", ")));
         }
-        RejectionRetry.RetriedOpen r = retry.retryOpen(code, Params.cursor("after", after),
-                Params.integer("limit", limit, 100, 1, 500));
-        return new RetriedOpen(r.tried(), r.applied(), r.duplicate(), r.rejected(), r.next());
+        return code;
     }
 
     @Schema(name = "RetriedOpenRejections")

@@ -46,14 +46,14 @@ public class RejectionReads {
         return ids;
     }
 
-    /** Oldest first, after the id {@code after}; {@code status} null for every status. */
-    public List<Listed> list(String status, long after, int limit, int previewBytes) {
-        return list(status, false, after, limit, previewBytes);
+    /** Oldest first, after the id {@code after}; {@code status} and {@code reasonCode} null for every one. */
+    public List<Listed> list(String status, String reasonCode, long after, int limit, int previewBytes) {
+        return list(status, reasonCode, false, after, limit, previewBytes);
     }
 
     /** Newest first, below the id {@code before} ({@link Long#MAX_VALUE}: from the newest). */
-    public List<Listed> newest(String status, long before, int limit, int previewBytes) {
-        return list(status, true, before, limit, previewBytes);
+    public List<Listed> newest(String status, String reasonCode, long before, int limit, int previewBytes) {
+        return list(status, reasonCode, true, before, limit, previewBytes);
     }
 
     /**
@@ -64,18 +64,31 @@ public class RejectionReads {
     private static final String HEADERS = "CASE WHEN header_count IS NULL THEN "
             + HeaderPreviews.previewOf("headers") + " END, coalesce(header_count, json_array_length(headers))";
 
-    private List<Listed> list(String status, boolean newestFirst, long cursor, int limit, int previewBytes) {
-        return em.unwrap(Session.class).doReturningWork(c -> list(c, status, newestFirst, cursor, limit, previewBytes));
+    private List<Listed> list(String status, String reasonCode, boolean newestFirst, long cursor, int limit,
+            int previewBytes) {
+        return em.unwrap(Session.class).doReturningWork(c -> list(c, status, reasonCode, newestFirst, cursor, limit,
+                previewBytes));
     }
 
     /** The list's one statement, on a connection (public for bench/rejection-list, which runs it on its own). */
     public static List<Listed> list(Connection c, String status, boolean newestFirst, long cursor, int limit,
             int previewBytes) throws SQLException {
+        return list(c, status, null, newestFirst, cursor, limit, previewBytes);
+    }
+
+    /**
+     * With a reason code, through the indexes by reason: of the open ones (V18), of all (V22), so a
+     * page of the few {@code unknown-policy} rejections never walks past a producer's flood of
+     * {@code malformed-json} ones.
+     */
+    public static List<Listed> list(Connection c, String status, String reasonCode, boolean newestFirst, long cursor,
+            int limit, int previewBytes) throws SQLException {
         String sql = "SELECT id, status, reason_code, reason_message, event_id, topic, kafka_partition, kafka_offset,"
                 + " substring(record_key FROM 1 FOR ?), octet_length(record_key),"
                 + " substring(record_value FROM 1 FOR ?), octet_length(record_value), " + HEADERS + ","
                 + " received_at, retry_count, last_retried_at, resolution, header_preview::text"
                 + " FROM rejection WHERE id " + (newestFirst ? "<" : ">") + " ?" + (status == null ? "" : " AND status = ?")
+                + (reasonCode == null ? "" : " AND reason_code = ?")
                 + " ORDER BY id" + (newestFirst ? " DESC" : "") + " LIMIT ?";
         try (PreparedStatement s = c.prepareStatement(sql)) {
             int i = 1;
@@ -84,6 +97,9 @@ public class RejectionReads {
             s.setLong(i++, cursor);
             if (status != null) {
                 s.setString(i++, status);
+            }
+            if (reasonCode != null) {
+                s.setString(i++, reasonCode);
             }
             s.setInt(i, limit);
             List<Listed> rows = new ArrayList<>();

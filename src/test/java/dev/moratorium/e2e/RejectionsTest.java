@@ -170,6 +170,42 @@ class RejectionsTest {
     }
 
     @Test
+    @Order(2)
+    void rejectionsAreListedByReasonInEitherOrder() {
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                given().get("/rejections").then().body("", hasSize(bad.size())));
+        JsonPath all = given().get("/rejections?limit=500").then().extract().jsonPath();
+        List<Long> malformed = new java.util.ArrayList<>();
+        for (int i = 0; i < all.getList("id").size(); i++) {
+            if ("malformed-json".equals(all.getString("[" + i + "].reason"))) {
+                malformed.add(all.getLong("[" + i + "].id"));
+            }
+        }
+        assertThat(malformed).hasSize(2);
+        assertThat(ids(given().queryParam("reason", "malformed-json").get("/rejections"))).isEqualTo(malformed);
+        assertThat(ids(given().queryParam("reason", "malformed-json").queryParam("order", "newest").get("/rejections")))
+                .isEqualTo(List.of(malformed.get(1), malformed.get(0)));
+        assertThat(ids(given().queryParam("reason", "malformed-json").queryParam("status", "OPEN")
+                .queryParam("limit", 1).get("/rejections"))).isEqualTo(malformed.subList(0, 1));
+        assertThat(ids(given().queryParam("reason", "malformed-json").queryParam("status", "open")
+                .queryParam("after", malformed.get(0)).get("/rejections"))).isEqualTo(malformed.subList(1, 2));
+        assertThat(ids(given().queryParam("reason", "malformed-json").queryParam("status", "RESOLVED")
+                .get("/rejections"))).isEmpty();
+        given().queryParam("reason", "policy-closed").get("/rejections").then().statusCode(200)
+                .body("reason", equalTo(List.of("policy-closed")));
+        // a reason code exactly as the contract spells it, nothing that folds or hides into one
+        for (String notACode : List.of("MALFORMED-JSON", "malformed-json\u0000", "malformed\u200b-json",
+                "\uff4dalformed-json", "malformed-json ".repeat(20), "unknown-policy,malformed-json", "none")) {
+            given().queryParam("reason", notACode).get("/rejections").then().statusCode(400)
+                    .body("error", equalTo("invalid-parameter"));
+        }
+    }
+
+    private static List<Long> ids(io.restassured.response.Response response) {
+        return response.then().statusCode(200).extract().jsonPath().getList("id", Long.class);
+    }
+
+    @Test
     @Order(3)
     void theBinaryModeExtensionWasNotified() {
         var notifications = TestKafka.readUntil("moratorium-notifications", Duration.ofSeconds(20),
