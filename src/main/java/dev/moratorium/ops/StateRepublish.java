@@ -192,6 +192,7 @@ public class StateRepublish {
         Duration retryWait = Duration.ofSeconds(1);
         Run held = null;
         long generation = 0;
+        long renewedAt = System.nanoTime();
         while (!stopping) {
             try {
                 if (held == null) {
@@ -211,12 +212,17 @@ public class StateRepublish {
                 }
                 Run h = held;
                 if (outboxBacklog() >= PAUSE_AT_BACKLOG) {
-                    if (!QuarkusTransaction.requiringNew().call(() -> runs.renew(holder, h.generation(), LEASE))) {
-                        held = null;
+                    // a quarter of the lease between renewals, not one a pause: the database is busy enough then
+                    if (System.nanoTime() - renewedAt >= LEASE.toNanos() / 4) {
+                        if (!QuarkusTransaction.requiringNew().call(() -> runs.renew(holder, h.generation(), LEASE))) {
+                            held = null;
+                        }
+                        renewedAt = System.nanoTime();
                     }
                     pause(PAUSE);
                     continue;
                 }
+                renewedAt = System.nanoTime(); // every chunk renews it
                 CurrentStates.Chunk[] chunk = new CurrentStates.Chunk[1];
                 Step step;
                 try {
