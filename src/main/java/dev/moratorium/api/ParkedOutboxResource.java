@@ -19,7 +19,9 @@ import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -46,6 +48,9 @@ public class ParkedOutboxResource {
     private static final Logger LOG = Logger.getLogger(ParkedOutboxResource.class);
 
     private static final int PREVIEW = 256;
+
+    /** The topics the relay publishes to, and so parks rows of. */
+    private static final List<String> OUTPUT_TOPICS = List.of(Topics.NOTIFICATIONS, Topics.STATE, Topics.DEAD_LETTER);
 
     @Inject
     ParkedOutbox parked;
@@ -143,7 +148,7 @@ public class ParkedOutboxResource {
         long from = Params.cursor("after", after);
         int max = Params.integer("limit", limit, 100, 1, 500);
         long bound = upTo == null || upTo.isBlank() ? states.lastParkedId() : Params.cursor("upTo", upTo);
-        CurrentStates.RedrivenPage page = states.redriveParked(from, bound, java.util.Optional.ofNullable(only), max);
+        CurrentStates.RedrivenPage page = states.redriveParked(from, bound, Optional.ofNullable(only), max);
         if (page.redriven() > 0) {
             signal.changed();
             gauge.refresh();
@@ -152,9 +157,6 @@ public class ParkedOutboxResource {
         }
         return new RedrivenPage(page.redriven(), page.currentStates(), bound, page.next());
     }
-
-    private static final java.util.List<String> OUTPUT_TOPICS = java.util.List.of(Topics.NOTIFICATIONS, Topics.STATE,
-            Topics.DEAD_LETTER);
 
     @Schema(name = "RedrivenOutboxRows")
     public record RedrivenPage(int redriven,

@@ -79,7 +79,7 @@ class HostileRequestsTest {
         QUERY_PARAMETERS.put("/access", List.of("vendor", "product", "segment", "organization", "at"));
         QUERY_PARAMETERS.put("/notifications", List.of("after", "limit"));
         QUERY_PARAMETERS.put("/notifications/stream", List.of("after"));
-        QUERY_PARAMETERS.put("/rejections", List.of("status", "after", "limit"));
+        QUERY_PARAMETERS.put("/rejections", List.of("status", "reason", "after", "limit", "order", "before"));
         QUERY_PARAMETERS.put("/outbox/parked", List.of("after", "limit"));
         QUERY_PARAMETERS.put("/ops/status", List.of("x"));
         QUERY_PARAMETERS.put("/q/health/ready", List.of("x"));
@@ -114,6 +114,9 @@ class HostileRequestsTest {
                 new String[] {"POST", "/rejections/" + keptRejection + "/retry"},
                 new String[] {"POST", "/rejections/999999/retry"},
                 new String[] {"POST", "/outbox/parked/1/redrive"},
+                new String[] {"POST", "/outbox/parked/redrive"},
+                new String[] {"POST", "/rejections/retry?reason=unknown-policy"},
+                new String[] {"POST", "/ops/state-republish"},
                 new String[] {"POST", "/rejections/" + keptRejection + "/retry?access_token=x"},
                 new String[] {"PUT", "/moratoria/acme-1"},
                 new String[] {"DELETE", "/moratoria/acme-1"},
