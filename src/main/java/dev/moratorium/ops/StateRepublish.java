@@ -99,6 +99,10 @@ public class StateRepublish {
         QUEUED, FINISHED, LOST
     }
 
+    /** A chunk's transaction: what it did, and the chunk it queued (QUEUED only). */
+    private record Done(Step step, CurrentStates.Chunk chunk) {
+    }
+
     @Inject
     CurrentStates states;
 
@@ -223,13 +227,14 @@ public class StateRepublish {
                     continue;
                 }
                 renewedAt = System.nanoTime(); // every chunk renews it
-                CurrentStates.Chunk[] chunk = new CurrentStates.Chunk[1];
-                Step step;
+                Done done;
                 try {
-                    step = QuarkusTransaction.requiringNew().call(() -> chunk(h, chunk));
+                    done = QuarkusTransaction.requiringNew().call(() -> chunk(h));
                 } catch (RunLost e) {
-                    step = Step.LOST;
+                    done = new Done(Step.LOST, null);
                 }
+                Step step = done.step();
+                CurrentStates.Chunk chunk = done.chunk();
                 if (step == Step.FINISHED) {
                     LOG.infof("Republishing states finished: %d current states queued, the last: policy %s",
                             h.queued(), h.afterPolicy().isEmpty() ? "(none)" : h.afterPolicy());
@@ -238,9 +243,9 @@ public class StateRepublish {
                 if (step == Step.LOST) {
                     held = null; // claimed again at once if still ours (started again from the first policy)
                 } else {
-                    queued.increment(chunk[0].policies());
-                    held = new Run(h.status(), h.reason(), h.startedAfter(), chunk[0].last(),
-                            h.queued() + chunk[0].policies(), h.generation(), h.holder(), h.startedAt(), null);
+                    queued.increment(chunk.policies());
+                    held = new Run(h.status(), h.reason(), h.startedAfter(), chunk.last(),
+                            h.queued() + chunk.policies(), h.generation(), h.holder(), h.startedAt(), null);
                     if (held.queued() / LOG_EVERY > h.queued() / LOG_EVERY) {
                         LOG.infof("Republished %d current states so far; the last: policy %s", held.queued(),
                                 held.afterPolicy());
@@ -268,19 +273,15 @@ public class StateRepublish {
      * One transaction: the next chunk's states queued and the run's cursor moved past them, or neither
      * (a run no longer held so queues nothing); the run finished when no policy is left.
      */
-    private Step chunk(Run held, CurrentStates.Chunk[] queuedChunk) {
+    private Done chunk(Run held) {
         Optional<CurrentStates.Chunk> chunk = states.republishAfter(held.afterPolicy(), CHUNK);
         if (chunk.isEmpty()) {
-            if (runs.finish(holder, held.generation())) {
-                return Step.FINISHED;
-            }
-            return Step.LOST;
+            return new Done(runs.finish(holder, held.generation()) ? Step.FINISHED : Step.LOST, null);
         }
         if (!runs.advance(holder, held.generation(), chunk.get().last(), chunk.get().policies(), LEASE)) {
             throw new RunLost(); // rolls the chunk's states back
         }
-        queuedChunk[0] = chunk.get();
-        return Step.QUEUED;
+        return new Done(Step.QUEUED, chunk.get());
     }
 
     /** The run is no longer held as the chunk's transaction thought: thrown to roll it back. */
