@@ -35,7 +35,10 @@ public interface MoratoriumConfig {
 
     StateTopicSettings stateTopic();
 
-    /** How {@code moratorium-state} is watched for being made anew or given partitions in place (ops.StateTopicWatch). */
+    /**
+     * How {@code moratorium-state} is watched for being made anew, given partitions in place or set to
+     * delete records (ops.StateTopicWatch).
+     */
     interface StateTopicSettings {
         /** How often each replica asks the broker for the topic's id and partitions. */
         @WithDefault("60s")
@@ -44,6 +47,14 @@ public interface MoratoriumConfig {
         /** Publish every policy's current state again when the topic is found made anew (empty). */
         @WithDefault("true")
         boolean republishWhenMadeAnew();
+
+        /**
+         * Publish every policy's current state again when the topic, found set to delete records
+         * (cleanup.policy with delete and a retention limit), is found keeping them again: the broker
+         * may have deleted some meanwhile.
+         */
+        @WithDefault("true")
+        boolean republishAfterStatesAtRisk();
     }
 
     /** How long rows that only grow are kept in PostgreSQL; {@code P0D} keeps them for ever. */

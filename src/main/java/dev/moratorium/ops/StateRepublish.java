@@ -71,7 +71,7 @@ public class StateRepublish {
             @Schema(nullable = true, description = "the last policy whose state was queued: where the run goes on")
             String lastQueued,
             long policiesQueued,
-            @Schema(nullable = true, description = "who or what started it: POST /ops/state-republish, or the topic made anew")
+            @Schema(nullable = true, description = "who or what started it: POST /ops/state-republish, the topic made anew, or found keeping every last state again")
             String reason,
             @Schema(nullable = true, description = "the replica running it (host:process:random); null: none yet, or done")
             String holder,

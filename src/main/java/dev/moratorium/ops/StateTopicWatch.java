@@ -25,7 +25,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jboss.logging.Logger;
 
@@ -44,6 +49,12 @@ import org.jboss.logging.Logger;
  * that (a tombstone in the old partition may be read after the new state), so it is reported, on
  * every replica, until the topic is made anew: {@code moratorium_state_topic_partitions_added}, the
  * alert {@code MoratoriumStateTopicPartitionsAdded} and a WARN line.</li>
+ * <li><b>set to delete records</b> ({@link StateTopicCleanup}: {@code cleanup.policy} with {@code delete}
+ * and a retention limit, as a topic made by a producer writing to it on a broker that creates topics
+ * gets): policies' last states are deleted once old enough. Reported on every replica while it lasts
+ * ({@code moratorium_state_topic_keeps_last_states} 0, the alert {@code MoratoriumStateTopicDeletesStates}),
+ * recorded once; the replica that finds the topic keeping them again publishes every current state
+ * again, since some may have been deleted meanwhile.</li>
  * </ul>
  * Each replica asks the broker for the topic's id and partitions every
  * {@code moratorium.state-topic.check-every} and compares them with {@code kafka_topic_seen}, which
@@ -54,6 +65,8 @@ public class StateTopicWatch {
 
     private static final Logger LOG = Logger.getLogger(StateTopicWatch.class);
     private final RepeatedFailureLog failureLog = RepeatedFailureLog.to(LOG, "moratorium-state not checked");
+    private final RepeatedFailureLog cleanupLog = RepeatedFailureLog.to(LOG,
+            "moratorium-state's cleanup.policy and retention not checked");
 
     /** A replica frozen inside its short check transaction must not hold the others' checks longer. */
     static final long LOCK_TIMEOUT_MILLIS = 2_000;
@@ -78,11 +91,18 @@ public class StateTopicWatch {
     private volatile Admin admin;
     /** Partitions added in place since the topic's id was first seen; NaN until the first check. */
     private volatile double partitionsAdded = Double.NaN;
+    /** 1 while the topic keeps every policy's last state, 0 while it may delete them; NaN while not known. */
+    private volatile double keepsLastStates = Double.NaN;
 
     void registerGauge(@Observes StartupEvent event) {
         Gauge.builder("moratorium.state.topic.partitions.added", this, w -> w.partitionsAdded)
                 .description("Partitions added to moratorium-state in place since it was made: above 0, subscribers"
                         + " rebuilding their table may take stale states (runbook: Changing a topic's partitions)")
+                .register(registry);
+        Gauge.builder("moratorium.state.topic.keeps.last.states", this, w -> w.keepsLastStates)
+                .description("1 while moratorium-state keeps every policy's last state for good, 0 while its"
+                        + " cleanup.policy and retention may delete them (runbook: MoratoriumStateTopicDeletesStates);"
+                        + " NaN while not known")
                 .register(registry);
     }
 
@@ -94,7 +114,12 @@ public class StateTopicWatch {
             TopicDescription topic = describe();
             String id = topic.topicId().toString();
             int partitions = topic.partitions().size();
-            boolean refill = QuarkusTransaction.requiringNew().call(() -> record(id, partitions));
+            Optional<StateTopicCleanup> cleanup = cleanup();
+            boolean refill = QuarkusTransaction.requiringNew().call(() -> {
+                boolean madeAnew = record(id, partitions);
+                boolean keptAgain = cleanup.map(this::recordCleanup).orElse(false); // false after made anew
+                return madeAnew || keptAgain;
+            });
             failureLog.succeeded();
             if (refill) {
                 republish.adopt(); // at once; any replica would take it within seconds
@@ -112,6 +137,77 @@ public class StateTopicWatch {
     private TopicDescription describe() throws InterruptedException, ExecutionException, TimeoutException {
         return admin().describeTopics(List.of(Topics.STATE)).topicNameValues().get(Topics.STATE)
                 .get(BROKER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The topic's settings that decide what the broker deletes; empty when it cannot be asked (the
+     * watch's credentials may lack {@code DescribeConfigs} on the topic): the rest of the check goes on.
+     */
+    private Optional<StateTopicCleanup> cleanup() throws InterruptedException {
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, Topics.STATE);
+        try {
+            Config config = admin().describeConfigs(List.of(topic)).values().get(topic)
+                    .get(BROKER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            ConfigEntry policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+            if (policy == null || policy.value() == null) {
+                throw new IllegalStateException("the broker did not say its cleanup.policy");
+            }
+            cleanupLog.succeeded();
+            return Optional.of(new StateTopicCleanup(policy.value(), number(config, TopicConfig.RETENTION_MS_CONFIG),
+                    number(config, TopicConfig.RETENTION_BYTES_CONFIG)));
+        } catch (RuntimeException | ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            String reason = cause instanceof TopicAuthorizationException
+                    ? "DescribeConfigs on the topic is not allowed to the service's Kafka user"
+                    : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+            cleanupLog.failed("asking again at the next check: " + Sanitize.forLog(reason));
+            keepsLastStates = Double.NaN;
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Long> number(Config config, String name) {
+        ConfigEntry entry = config.get(name);
+        try {
+            return entry == null || entry.value() == null ? Optional.empty() : Optional.of(Long.parseLong(entry.value()));
+        } catch (NumberFormatException e) {
+            return Optional.empty(); // counted as a limit: see StateTopicCleanup
+        }
+    }
+
+    /**
+     * In the check's transaction, after {@link #record}: records that the topic may delete last
+     * states, or that it keeps them again.
+     *
+     * @return whether this replica found the topic keeping them again and recorded a run to refill it
+     */
+    private boolean recordCleanup(StateTopicCleanup cleanup) {
+        TopicsSeen.Seen known = seen.lock(Topics.STATE, LOCK_TIMEOUT_MILLIS).orElseThrow(); // record() wrote it
+        boolean firstLook = Double.isNaN(keepsLastStates);
+        if (!cleanup.keepsLastStates()) {
+            keepsLastStates = 0;
+            if (seen.recordStatesAtRisk(Topics.STATE, cleanup.describe()) || firstLook) {
+                LOG.warnf("moratorium-state may delete policies' last states (%s): subscribers rebuilding their"
+                        + " table from it would miss the policies whose last state is older than the limit. Set"
+                        + " cleanup.policy=compact (runbook: MoratoriumStateTopicDeletesStates); the service then"
+                        + " publishes every current state to it again", Sanitize.forLog(cleanup.describe()));
+            }
+            return false;
+        }
+        keepsLastStates = 1;
+        if (known.statesAtRiskSince() == null || !seen.clearStatesAtRisk(Topics.STATE)) {
+            return false;
+        }
+        String what = String.format("moratorium-state keeps every last state again (%s); since %s it was set to"
+                + " delete them (%s)", cleanup.describe(), known.statesAtRiskSince(), known.statesAtRiskSettings());
+        if (!config.stateTopic().republishAfterStatesAtRisk()) {
+            LOG.warnf("%s, and moratorium.state-topic.republish-after-states-at-risk is false: states it deleted are"
+                    + " not published again until POST /ops/state-republish", Sanitize.forLog(what));
+            return false;
+        }
+        republish.startFromFirst(what);
+        LOG.warnf("%s: publishing every policy's current state to it again, for those it deleted", Sanitize.forLog(what));
+        return true;
     }
 
     /**

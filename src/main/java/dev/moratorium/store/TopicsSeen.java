@@ -5,18 +5,27 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.Optional;
 import org.hibernate.Session;
 
 /**
- * What the service last saw of a topic it publishes to: {@code kafka_topic_seen} (V19), one row a
+ * What the service last saw of a topic it publishes to: {@code kafka_topic_seen} (V19, V23), one row a
  * topic. Every statement runs in the caller's transaction, as plain JDBC on its connection.
  */
 @ApplicationScoped
 public class TopicsSeen {
 
-    /** A topic's row: its id now, the one it replaced (if any), its partitions now and when the id was first seen. */
-    public record Seen(String topicId, String previousTopicId, int partitions, int partitionsWhenMade) {
+    /** The width of {@code states_at_risk_settings} (V23). */
+    static final int SETTINGS_MAX = 300;
+
+    /**
+     * A topic's row: its id now, the one it replaced (if any), its partitions now and when the id was
+     * first seen, and since when and with which settings it may delete last states (null if it does not).
+     */
+    public record Seen(String topicId, String previousTopicId, int partitions, int partitionsWhenMade,
+            Instant statesAtRiskSince, String statesAtRiskSettings) {
     }
 
     @Inject
@@ -35,12 +44,16 @@ public class TopicsSeen {
                 s.execute();
             }
             try (PreparedStatement s = c.prepareStatement("SELECT topic_id, previous_topic_id, partitions,"
-                    + " partitions_when_made FROM kafka_topic_seen WHERE topic = ? FOR UPDATE")) {
+                    + " partitions_when_made, states_at_risk_since, states_at_risk_settings FROM kafka_topic_seen"
+                    + " WHERE topic = ? FOR UPDATE")) {
                 s.setString(1, topic);
                 try (ResultSet rs = s.executeQuery()) {
-                    return rs.next()
-                            ? Optional.of(new Seen(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4)))
-                            : Optional.<Seen>empty();
+                    if (!rs.next()) {
+                        return Optional.<Seen>empty();
+                    }
+                    Timestamp atRisk = rs.getTimestamp(5);
+                    return Optional.of(new Seen(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4),
+                            atRisk == null ? null : atRisk.toInstant(), rs.getString(6)));
                 }
             }
         });
@@ -55,7 +68,9 @@ public class TopicsSeen {
                 + " partitions_when_made, first_seen_at, changed_at) VALUES (?, ?, ?, ?, ?, now(), now())"
                 + " ON CONFLICT (topic) DO UPDATE SET topic_id = excluded.topic_id,"
                 + " previous_topic_id = excluded.previous_topic_id, partitions = excluded.partitions,"
-                + " partitions_when_made = excluded.partitions_when_made, first_seen_at = now(), changed_at = now()"
+                + " partitions_when_made = excluded.partitions_when_made, first_seen_at = now(), changed_at = now(),"
+                // a topic made anew is refilled whole: what the old one may have lost no longer matters
+                + " states_at_risk_since = NULL, states_at_risk_settings = NULL"
                 + " WHERE kafka_topic_seen.topic_id IS DISTINCT FROM excluded.topic_id",
                 topic, topicId, previousTopicId, partitions, partitions) == 1;
     }
@@ -64,6 +79,22 @@ public class TopicsSeen {
     public boolean recordPartitions(String topic, String topicId, int partitions) {
         return update("UPDATE kafka_topic_seen SET partitions = ?, changed_at = now()"
                 + " WHERE topic = ? AND topic_id = ? AND partitions <> ?", partitions, topic, topicId, partitions) == 1;
+    }
+
+    /**
+     * Records that the topic, seen with these settings, may delete policies' last states; false if
+     * that was already recorded (by this replica or another), and then nothing is written.
+     */
+    public boolean recordStatesAtRisk(String topic, String settings) {
+        return update("UPDATE kafka_topic_seen SET states_at_risk_since = now(), states_at_risk_settings = ?,"
+                + " changed_at = now() WHERE topic = ? AND states_at_risk_since IS NULL",
+                settings.length() > SETTINGS_MAX ? settings.substring(0, SETTINGS_MAX) : settings, topic) == 1;
+    }
+
+    /** Clears the record that the topic may delete last states, now that it keeps them again; false if none was there. */
+    public boolean clearStatesAtRisk(String topic) {
+        return update("UPDATE kafka_topic_seen SET states_at_risk_since = NULL, states_at_risk_settings = NULL,"
+                + " changed_at = now() WHERE topic = ? AND states_at_risk_since IS NOT NULL", topic) == 1;
     }
 
     private int update(String sql, Object... values) {

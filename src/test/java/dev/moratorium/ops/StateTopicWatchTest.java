@@ -27,10 +27,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +41,9 @@ import org.junit.jupiter.api.Test;
  * {@code moratorium-state} changed under the service, on the real broker: partitions added in place
  * are reported (a policy's stale state stays in the partition its key used to map to), and a topic
  * deleted and made anew, empty, gets every policy's current state again, also when a republishing
- * was already under way (it starts again from the first policy). The test profile looks every second.
+ * was already under way (it starts again from the first policy); a topic set to delete records is
+ * reported while it is, and refilled once it keeps every last state again. The test profile looks
+ * every second.
  */
 @QuarkusTest
 class StateTopicWatchTest {
@@ -97,6 +102,65 @@ class StateTopicWatchTest {
             assertThat(restarted.getLong("policiesQueued")).isEqualTo(policies());
             assertOnlyTheCurrentStateOf(id);
         }
+    }
+
+    @Test
+    void aTopicSetToDeleteRecordsIsReportedAndRefilledOnceItKeepsThemAgain() throws Exception {
+        String id = "topic-watch-2";
+        TestKafka.sendStructured(id, Events.announce(id + "-announced", id, "2020-06-10T00:00:00Z", "2021-06-10T00:00:00Z"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/moratoria/" + id).then().statusCode(200));
+        ConfigResource state = new ConfigResource(ConfigResource.Type.TOPIC, Topics.STATE);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                assertThat(gauge("moratorium_state_topic_keeps_last_states")).isEqualTo(1.0);
+                assertThat(given().get("/ops/state-republish").then().extract().path("status").toString())
+                        .isNotEqualTo("RUNNING");
+            });
+            long generation = republishGeneration();
+            try {
+                // the broker's defaults, as a producer's first write to a deleted topic would make it,
+                // beside compaction: a seven-day retention deletes states older than that
+                alter(admin, state, new AlterConfigOp(new ConfigEntry("cleanup.policy", "compact,delete"),
+                        AlterConfigOp.OpType.SET), new AlterConfigOp(new ConfigEntry("retention.ms", "604800000"),
+                                AlterConfigOp.OpType.SET));
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    assertThat(gauge("moratorium_state_topic_keeps_last_states")).isEqualTo(0.0);
+                    assertThat(query("SELECT states_at_risk_settings FROM kafka_topic_seen WHERE topic = '"
+                            + Topics.STATE + "'")).isEqualTo(
+                                    "cleanup.policy=compact,delete, retention.ms=604800000, retention.bytes=-1");
+                });
+                assertThat(republishGeneration()).as("nothing to refill while it deletes").isEqualTo(generation);
+
+                // no limit left: it keeps every last state again, and what it may have deleted is refilled
+                alter(admin, state, new AlterConfigOp(new ConfigEntry("retention.ms", "-1"), AlterConfigOp.OpType.SET));
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    assertThat(gauge("moratorium_state_topic_keeps_last_states")).isEqualTo(1.0);
+                    assertThat(query("SELECT coalesce(states_at_risk_since::text, 'cleared') FROM kafka_topic_seen"
+                            + " WHERE topic = '" + Topics.STATE + "'")).isEqualTo("cleared");
+                });
+                JsonPath run = finished();
+                assertThat(republishGeneration()).isEqualTo(generation + 1);
+                assertThat(run.getString("reason")).startsWith("moratorium-state keeps every last state again")
+                        .contains("retention.ms=604800000");
+                assertThat(run.getLong("policiesQueued")).isEqualTo(policies());
+            } finally {
+                alter(admin, state, new AlterConfigOp(new ConfigEntry("cleanup.policy", "compact"), AlterConfigOp.OpType.SET),
+                        new AlterConfigOp(new ConfigEntry("retention.ms", ""), AlterConfigOp.OpType.DELETE));
+            }
+            // back as made: no second refill for a change that deletes nothing
+            Thread.sleep(3_000); // three checks
+            assertThat(gauge("moratorium_state_topic_keeps_last_states")).isEqualTo(1.0);
+            assertThat(republishGeneration()).isEqualTo(generation + 1);
+        }
+    }
+
+    private static void alter(Admin admin, ConfigResource resource, AlterConfigOp... ops) throws Exception {
+        admin.incrementalAlterConfigs(Map.of(resource, List.of(ops))).all().get(30, TimeUnit.SECONDS);
+    }
+
+    private long republishGeneration() throws Exception {
+        String generation = query("SELECT generation FROM state_republish");
+        return generation == null ? 0 : Long.parseLong(generation);
     }
 
     /** The topic deleted and created again (a deletion takes a moment to finish on the broker). */
@@ -166,8 +230,12 @@ class StateTopicWatchTest {
     }
 
     private static double partitionsAdded() {
+        return gauge("moratorium_state_topic_partitions_added");
+    }
+
+    private static double gauge(String name) {
         String body = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        return body.lines().filter(l -> l.startsWith("moratorium_state_topic_partitions_added"))
+        return body.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
     }
 }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class TopicChangeTest {
 
-    private static final Seen MADE = new Seen("id-2", "id-1", 3, 3);
+    private static final Seen MADE = new Seen("id-2", "id-1", 3, 3, null, null);
 
     @Test
     void nothingRecordedIsAFirstSight() {
@@ -24,7 +24,7 @@ class TopicChangeTest {
     void aNewIdIsATopicMadeAnewWhateverItsPartitions() {
         assertThat(TopicChange.between(Optional.of(MADE), "id-3", 3)).isEqualTo(TopicChange.MADE_ANEW);
         assertThat(TopicChange.between(Optional.of(MADE), "id-3", 6)).isEqualTo(TopicChange.MADE_ANEW);
-        assertThat(TopicChange.between(Optional.of(new Seen("id-2", null, 3, 3)), "id-3", 1))
+        assertThat(TopicChange.between(Optional.of(new Seen("id-2", null, 3, 3, null, null)), "id-3", 1))
                 .isEqualTo(TopicChange.MADE_ANEW);
     }
 
@@ -32,7 +32,7 @@ class TopicChangeTest {
     void theSameIdWithOtherPartitionsIsAnInPlaceChange() {
         assertThat(TopicChange.between(Optional.of(MADE), "id-2", 4)).isEqualTo(TopicChange.PARTITIONS_CHANGED);
         // recorded at 4 already: 4 again is no change (the difference from when it was made stays reported)
-        assertThat(TopicChange.between(Optional.of(new Seen("id-2", "id-1", 4, 3)), "id-2", 4))
+        assertThat(TopicChange.between(Optional.of(new Seen("id-2", "id-1", 4, 3, null, null)), "id-2", 4))
                 .isEqualTo(TopicChange.NONE);
     }
 
