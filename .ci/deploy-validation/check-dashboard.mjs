@@ -18,6 +18,7 @@ const EXPOSED = new Set([
   "moratorium_webhook_subscriptions",
   "moratorium_index_age_seconds", "moratorium_index_refresh_failures_total", "moratorium_index_policies",
   "moratorium_outbox_parked_total", "moratorium_outbox_parked_rows", "moratorium_time_driven_set_aside_total",
+  "moratorium_state_topic_partitions_added", "moratorium_state_topic_keeps_last_states",
 ]);
 // "metric  reason" lines; # starts a comment.
 const PENDING = new Set((process.argv[3] ? readFileSync(process.argv[3], "utf8") : "").split("\n")
