@@ -145,7 +145,8 @@ try {
     && document.getElementById('ops-scheduled').textContent === String(status.scheduledMoratoria + 1)
     && /^\d+$/.test(document.getElementById('ops-consumer-lag').textContent)
     && /^\d+$/.test(document.getElementById('ops-outbox-backlog').textContent)
-    && /^\d+\.\d s$/.test(document.getElementById('ops-outbox-age').textContent), status), 15000);
+    && /^\d+\.\d s$/.test(document.getElementById('ops-outbox-age').textContent)
+    && document.getElementById('ops-state-topic').textContent === 'ok', status), 15000);
 
   check(await page.evaluate(() => window.__sameDocument) === 'still here' && navigations === 1,
     'all of it arrived without a reload', `navigations: ${navigations}`);

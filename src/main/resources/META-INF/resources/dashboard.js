@@ -112,6 +112,19 @@
     node.dataset.level = warn ? 'warn' : 'ok';
   }
 
+  // moratorium-state as the service last saw it: what would make a subscriber's rebuilt table wrong
+  // (runbook: MoratoriumStateTopicPartitionsAdded, MoratoriumStateTopicDeletesStates)
+  function stateTopic(t) {
+    const problems = [];
+    if (t && typeof t.partitionsAdded === 'number' && t.partitionsAdded > 0) {
+      problems.push(`${integer(t.partitionsAdded)} partition${t.partitionsAdded === 1 ? '' : 's'} added`);
+    }
+    if (t && t.keepsLastStates === false) problems.push('deletes states');
+    if (problems.length > 0) return { text: problems.join(', '), warn: true };
+    const known = t && typeof t.partitionsAdded === 'number' && t.keepsLastStates === true;
+    return { text: known ? 'ok' : '–', warn: false };
+  }
+
   async function refreshOps() {
     try {
       const sent = performance.now();
@@ -124,6 +137,8 @@
       setTile('ops-time-lag', seconds(status.timeDrivenLagSeconds), status.timeDrivenLagSeconds > 5);
       setTile('ops-active', integer(status.activeMoratoria), false);
       setTile('ops-scheduled', integer(status.scheduledMoratoria), false);
+      const topic = stateTopic(status.stateTopic);
+      setTile('ops-state-topic', topic.text, topic.warn);
       $('ops').dataset.loaded = 'true';
       showError('ops-error', null);
       tick();

@@ -12,7 +12,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.time.Clock;
 import java.time.Instant;
 
-/** One small JSON answer for the ops dashboard: clock, consumer lag, outbox backlog, policy counts. */
+/** One small JSON answer for the ops dashboard: clock, consumer lag, outbox backlog, policy counts, the state topic. */
 @Path("/ops/status")
 @Produces(MediaType.APPLICATION_JSON)
 public class OpsResource {
@@ -26,10 +26,23 @@ public class OpsResource {
     @Inject
     Clock clock;
 
+    @Inject
+    StateTopicWatch stateTopic;
+
     public record OpsStatus(Instant clock, long consumerLag, long outboxBacklog, double outboxOldestAgeSeconds,
             long activeMoratoria, long scheduledMoratoria, double timeDrivenLagSeconds,
             @Schema(description = "rejections not yet resolved, counted up to 10,000") long openRejections,
-            @Schema(description = "false when there are more than openRejections") boolean openRejectionsExact) {
+            @Schema(description = "false when there are more than openRejections") boolean openRejectionsExact,
+            StateTopic stateTopic) {
+    }
+
+    /** What this replica last saw of moratorium-state (ops.StateTopicWatch, every minute). */
+    public record StateTopic(
+            @Schema(nullable = true, description = "partitions added in place since the topic was made: above 0,"
+                    + " subscribers may take stale states; null before the first look") Integer partitionsAdded,
+            @Schema(nullable = true, description = "false while its cleanup.policy and retention may delete policies'"
+                    + " last states; null before the first look, or when the service may not ask (DescribeConfigs)")
+            Boolean keepsLastStates) {
     }
 
     @GET
@@ -38,7 +51,7 @@ public class OpsResource {
         OpsSnapshot s = monitor.latest();
         return new OpsStatus(clock.instant(), consumerLag(), s.outboxBacklog(), s.outboxOldestAgeSeconds(),
                 s.activeMoratoria(), s.scheduledMoratoria(), s.timeDrivenLagSeconds(), s.openRejections(),
-                s.openRejectionsExact());
+                s.openRejectionsExact(), stateTopic.status());
     }
 
     /**

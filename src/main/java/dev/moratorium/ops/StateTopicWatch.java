@@ -94,6 +94,14 @@ public class StateTopicWatch {
     /** 1 while the topic keeps every policy's last state, 0 while it may delete them; NaN while not known. */
     private volatile double keepsLastStates = Double.NaN;
 
+    /** What this replica last saw, for {@code /ops/status}: each null until known. */
+    public OpsResource.StateTopic status() {
+        double added = partitionsAdded;
+        double keeps = keepsLastStates;
+        return new OpsResource.StateTopic(Double.isNaN(added) ? null : (int) added,
+                Double.isNaN(keeps) ? null : keeps == 1);
+    }
+
     void registerGauge(@Observes StartupEvent event) {
         Gauge.builder("moratorium.state.topic.partitions.added", this, w -> w.partitionsAdded)
                 .description("Partitions added to moratorium-state in place since it was made: above 0, subscribers"

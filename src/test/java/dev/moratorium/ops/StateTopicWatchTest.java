@@ -116,6 +116,8 @@ class StateTopicWatchTest {
                 assertThat(given().get("/ops/state-republish").then().extract().path("status").toString())
                         .isNotEqualTo("RUNNING");
             });
+            given().get("/ops/status").then().statusCode(200).body("stateTopic.keepsLastStates", equalTo(true))
+                    .body("stateTopic.partitionsAdded", equalTo(0));
             long generation = republishGeneration();
             try {
                 // the broker's defaults, as a producer's first write to a deleted topic would make it,
@@ -125,6 +127,7 @@ class StateTopicWatchTest {
                                 AlterConfigOp.OpType.SET));
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                     assertThat(gauge("moratorium_state_topic_keeps_last_states")).isEqualTo(0.0);
+                    given().get("/ops/status").then().body("stateTopic.keepsLastStates", equalTo(false));
                     assertThat(query("SELECT states_at_risk_settings FROM kafka_topic_seen WHERE topic = '"
                             + Topics.STATE + "'")).isEqualTo(
                                     "cleanup.policy=compact,delete, retention.ms=604800000, retention.bytes=-1");
