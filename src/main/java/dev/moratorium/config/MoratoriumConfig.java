@@ -55,6 +55,15 @@ public interface MoratoriumConfig {
          */
         @WithDefault("true")
         boolean republishAfterStatesAtRisk();
+
+        /**
+         * How long the replica running a republication keeps it without queuing a chunk or renewing
+         * it, before another may go on with it (it died or froze). Best longer than
+         * {@code moratorium.writers.lock-timeout}: a chunk that waits longer for the writers' lock loses
+         * the run (and is rolled back) to a replica that then waits for the same lock.
+         */
+        @WithDefault("60s")
+        Duration republishLease();
     }
 
     /** How long rows that only grow are kept in PostgreSQL; {@code P0D} keeps them for ever. */

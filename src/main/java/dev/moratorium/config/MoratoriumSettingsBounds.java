@@ -26,7 +26,9 @@ public final class MoratoriumSettingsBounds {
                 .atLeast("moratorium.index.chunk-size", c.index().chunkSize(), 1)
                 .atLeast("moratorium.index.exemptions-held", c.index().exemptionsHeld().asLongValue(), 0);
         b.positive("moratorium.health.outbox-max-age", c.health().outboxMaxAge());
-        b.positive("moratorium.state-topic.check-every", c.stateTopic().checkEvery());
+        b.positive("moratorium.state-topic.check-every", c.stateTopic().checkEvery())
+                // renewed every quarter of it while the run waits: 500 ms apart at the least
+                .atLeast("moratorium.state-topic.republish-lease", c.stateTopic().republishLease(), Duration.ofSeconds(2));
         MoratoriumConfig.OutboxSettings outbox = c.outbox();
         b.add(relayTimeouts(outbox.lease(), outbox.ackTimeout()));
         b.atLeast("moratorium.outbox.batch-size", outbox.batchSize(), 1)

@@ -1,5 +1,6 @@
 package dev.moratorium.ops;
 
+import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.store.PendingOutbox;
 import dev.moratorium.store.RepublishRuns;
 import dev.moratorium.store.RepublishRuns.Run;
@@ -39,7 +40,7 @@ import org.jboss.logging.Logger;
  *
  * <p>A run is the database's, not a replica's ({@link RepublishRuns}): one at a time in the whole
  * deployment, its cursor moved in the transaction that queues each chunk, held by the replica that
- * runs it for a {@link #LEASE} renewed at every chunk. A replica that stops lets go of it; one that
+ * runs it for a lease ({@code moratorium.state-topic.republish-lease}) renewed at every chunk. A replica that stops lets go of it; one that
  * dies or freezes loses it when the lease runs out; either way another replica, looking every
  * {@value #ADOPT_EVERY}, goes on after the last policy queued. A holder whose lease was taken, or
  * whose run was started again from the first policy, finds out at its next chunk, which it rolls
@@ -55,8 +56,6 @@ public class StateRepublish {
     static final int CHUNK = 200;
     static final int PAUSE_AT_BACKLOG = 2_000;
     static final int LOG_EVERY = 10_000;
-    /** How long a holder keeps a run without a chunk or a renewal: longer than any chunk's transaction. */
-    static final Duration LEASE = Duration.ofSeconds(60);
     static final String ADOPT_EVERY = "10s";
     private static final Duration PAUSE = Duration.ofMillis(200);
     private static final Duration MAX_RETRY_WAIT = Duration.ofSeconds(30);
@@ -99,6 +98,11 @@ public class StateRepublish {
         QUEUED, FINISHED, LOST
     }
 
+    /** How long a holder keeps a run without a chunk or a renewal. */
+    private Duration lease() {
+        return config.stateTopic().republishLease();
+    }
+
     /** A chunk's transaction: what it did, and the chunk it queued (QUEUED only). */
     private record Done(Step step, CurrentStates.Chunk chunk) {
     }
@@ -114,6 +118,9 @@ public class StateRepublish {
 
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    MoratoriumConfig config;
 
     private final String holder = ReplicaName.create();
     private volatile boolean stopping;
@@ -142,7 +149,7 @@ public class StateRepublish {
             return Optional.empty();
         }
         OptionalLong generation = QuarkusTransaction.requiringNew()
-                .call(() -> runs.start(after, "POST /ops/state-republish", holder, LEASE));
+                .call(() -> runs.start(after, "POST /ops/state-republish", holder, lease()));
         if (generation.isEmpty()) {
             return Optional.empty();
         }
@@ -172,7 +179,7 @@ public class StateRepublish {
             return;
         }
         try {
-            Optional<Run> taken = QuarkusTransaction.requiringNew().call(() -> runs.claim(holder, LEASE));
+            Optional<Run> taken = QuarkusTransaction.requiringNew().call(() -> runs.claim(holder, lease()));
             if (taken.isPresent()) {
                 LOG.infof("Republishing every policy's current state to moratorium-state (%s): going on after %s,"
                         + " %d queued so far", Sanitize.forLog(taken.get().reason()), taken.get().afterPolicy().isEmpty()
@@ -201,7 +208,7 @@ public class StateRepublish {
             try {
                 if (held == null) {
                     long before = generation;
-                    held = QuarkusTransaction.requiringNew().call(() -> runs.claim(holder, LEASE)).orElse(null);
+                    held = QuarkusTransaction.requiringNew().call(() -> runs.claim(holder, lease())).orElse(null);
                     if (held == null) {
                         Optional<Run> now = QuarkusTransaction.requiringNew().call(runs::read);
                         LOG.infof("Republishing states no longer here: %s", now.filter(Run::running)
@@ -217,8 +224,8 @@ public class StateRepublish {
                 Run h = held;
                 if (outboxBacklog() >= PAUSE_AT_BACKLOG) {
                     // a quarter of the lease between renewals, not one a pause: the database is busy enough then
-                    if (System.nanoTime() - renewedAt >= LEASE.toNanos() / 4) {
-                        if (!QuarkusTransaction.requiringNew().call(() -> runs.renew(holder, h.generation(), LEASE))) {
+                    if (System.nanoTime() - renewedAt >= lease().toNanos() / 4) {
+                        if (!QuarkusTransaction.requiringNew().call(() -> runs.renew(holder, h.generation(), lease()))) {
                             held = null;
                         }
                         renewedAt = System.nanoTime();
@@ -278,7 +285,7 @@ public class StateRepublish {
         if (chunk.isEmpty()) {
             return new Done(runs.finish(holder, held.generation()) ? Step.FINISHED : Step.LOST, null);
         }
-        if (!runs.advance(holder, held.generation(), chunk.get().last(), chunk.get().policies(), LEASE)) {
+        if (!runs.advance(holder, held.generation(), chunk.get().last(), chunk.get().policies(), lease())) {
             throw new RunLost(); // rolls the chunk's states back
         }
         return new Done(Step.QUEUED, chunk.get());

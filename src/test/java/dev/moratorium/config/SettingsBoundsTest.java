@@ -50,6 +50,7 @@ class SettingsBoundsTest {
         "moratorium.health.outbox-max-age|0s|longer than zero",
         "moratorium.state-topic.check-every|0s|longer than zero",
         "moratorium.state-topic.check-every|-1m|longer than zero",
+        "moratorium.state-topic.republish-lease|1999ms|must be at least PT2S",
         "moratorium.reminders|P30D,-P7D|moratorium.reminders[1]",
         "moratorium.reminders|PT0S|moratorium.reminders[0]",
         "moratorium.api.default-page-size|0|must be at least 1",
