@@ -123,9 +123,13 @@ public class StateTopicWatch {
             String id = topic.topicId().toString();
             int partitions = topic.partitions().size();
             Optional<StateTopicCleanup> cleanup = cleanup();
+            boolean firstLook = Double.isNaN(keepsLastStates);
+            // the broker's answer, whether or not the database can record it
+            cleanup.ifPresent(c -> keepsLastStates = c.keepsLastStates() ? 1 : 0);
             boolean refill = QuarkusTransaction.requiringNew().call(() -> {
                 boolean madeAnew = record(id, partitions);
-                boolean keptAgain = cleanup.map(this::recordCleanup).orElse(false); // false after made anew
+                // false after made anew: that cleared what was recorded, and its refill covers it
+                boolean keptAgain = cleanup.map(c -> recordCleanup(c, firstLook)).orElse(false);
                 return madeAnew || keptAgain;
             });
             failureLog.succeeded();
@@ -187,13 +191,12 @@ public class StateTopicWatch {
      * In the check's transaction, after {@link #record}: records that the topic may delete last
      * states, or that it keeps them again.
      *
+     * @param firstLook whether this replica had not seen the settings before: it says so in its log once
      * @return whether this replica found the topic keeping them again and recorded a run to refill it
      */
-    private boolean recordCleanup(StateTopicCleanup cleanup) {
+    private boolean recordCleanup(StateTopicCleanup cleanup, boolean firstLook) {
         TopicsSeen.Seen known = seen.lock(Topics.STATE, LOCK_TIMEOUT_MILLIS).orElseThrow(); // record() wrote it
-        boolean firstLook = Double.isNaN(keepsLastStates);
         if (!cleanup.keepsLastStates()) {
-            keepsLastStates = 0;
             if (seen.recordStatesAtRisk(Topics.STATE, cleanup.describe()) || firstLook) {
                 LOG.warnf("moratorium-state may delete policies' last states (%s): subscribers rebuilding their"
                         + " table from it would miss the policies whose last state is older than the limit. Set"
@@ -202,7 +205,6 @@ public class StateTopicWatch {
             }
             return false;
         }
-        keepsLastStates = 1;
         if (known.statesAtRiskSince() == null || !seen.clearStatesAtRisk(Topics.STATE)) {
             return false;
         }
