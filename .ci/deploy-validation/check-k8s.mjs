@@ -24,6 +24,7 @@ const MODELS = {
   "networking.k8s.io/v1/NetworkPolicy": ["kubernetes-models/networking.k8s.io/v1/NetworkPolicy", "NetworkPolicy"],
   // Strimzi's v1 API (0.49+; the only one from Strimzi 1.0): an old v1beta2 KafkaTopic fails here.
   "kafka.strimzi.io/v1/KafkaTopic": ["@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1/KafkaTopic", "KafkaTopic"],
+  "kafka.strimzi.io/v1/KafkaUser": ["@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1/KafkaUser", "KafkaUser"],
   "monitoring.coreos.com/v1/ServiceMonitor": ["@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor", "ServiceMonitor"],
   "monitoring.coreos.com/v1/PrometheusRule": ["@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule", "PrometheusRule"],
 };
