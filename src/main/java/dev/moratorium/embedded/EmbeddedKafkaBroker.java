@@ -86,6 +86,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             // The broker side of SCRAM needs a login module but no user of its own: users are in the metadata.
             props.put("listener.name." + name.toLowerCase(Locale.ROOT) + "." + SCRAM.toLowerCase(Locale.ROOT)
                     + ".sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            // Authorization on, as a production cluster has it: the SCRAM user may do what ACLs allow
+            // and nothing else (the tests give it the prod overlay's KafkaUser ACLs); the broker
+            // itself and tooling on the loopback PLAINTEXT listeners are ANONYMOUS, a super user.
+            props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            props.put("super.users", "User:ANONYMOUS");
             s.tls().ifPresent(tls -> {
                 props.put("ssl.keystore.location", tls.keystore().toAbsolutePath().toString());
                 props.put("ssl.keystore.type", "PKCS12");

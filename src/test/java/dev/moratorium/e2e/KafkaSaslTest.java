@@ -3,6 +3,7 @@ package dev.moratorium.e2e;
 import dev.moratorium.testing.OwnInfrastructureProfile;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -15,7 +16,27 @@ import io.quarkus.test.junit.TestProfile;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AccessControlEntryFilter;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePatternFilter;
+import org.apache.kafka.common.resource.ResourceType;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -25,8 +46,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The service against a broker that demands SASL/SCRAM-SHA-512 over TLS, configured only through
  * the production environment variables (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM,
- * KAFKA_SASL_JAAS_CONFIG, KAFKA_SSL_TRUSTSTORE_*): with the right credentials, events flow end to
- * end through all four channels.
+ * KAFKA_SASL_JAAS_CONFIG, KAFKA_SSL_TRUSTSTORE_*): with the right credentials and only the ACLs the
+ * prod overlay's KafkaUser grants, events flow end to end through all four channels.
  */
 @QuarkusTest
 @TestProfile(KafkaSaslTest.Profile.class)
@@ -83,5 +104,83 @@ class KafkaSaslTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(given().get("/q/metrics").then()
                 .extract().asString().lines().filter(l -> l.startsWith("moratorium_state_topic_partitions_added"))
                 .toList()).containsExactly("moratorium_state_topic_partitions_added 0.0"));
+        // and asked for its settings: DescribeConfigs is among the ACLs
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(gauge("moratorium_state_topic_keeps_last_states"))
+                .isEqualTo("1.0"));
+    }
+
+    /**
+     * The broker enforces the prod overlay's ACLs for the service's user (KafkaUserAcls): what they
+     * do not grant is refused, and without DescribeConfigs on moratorium-state the watch says it
+     * cannot tell (NaN, null in /ops/status) while everything else goes on.
+     */
+    @Test
+    @Order(3)
+    void onlyTheKafkaUsersAclsAreGrantedAndTheWatchDoesWithoutDescribeConfigs() throws Exception {
+        Map<String, Object> asService = new HashMap<>(kafkaDefaults);
+        asService.keySet().retainAll(AdminClientConfig.configNames());
+        try (Admin service = Admin.create(asService);
+                Admin operator = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
+            ConfigResource changes = new ConfigResource(ConfigResource.Type.TOPIC, "policy-changes");
+            assertThatThrownBy(() -> service.describeConfigs(List.of(changes)).all().get(30, TimeUnit.SECONDS))
+                    .as("not granted on policy-changes").hasCauseInstanceOf(TopicAuthorizationException.class);
+
+            AclBindingFilter describeConfigs = new AclBindingFilter(
+                    new ResourcePatternFilter(ResourceType.TOPIC, "moratorium-state", PatternType.LITERAL),
+                    new AccessControlEntryFilter(null, null, AclOperation.DESCRIBE_CONFIGS, AclPermissionType.ALLOW));
+            Collection<AclBinding> removed = operator.deleteAcls(List.of(describeConfigs)).all().get(30, TimeUnit.SECONDS);
+            assertThat(removed).as("the KafkaUser grants it").hasSize(1);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(gauge("moratorium_state_topic_keeps_last_states")).isEqualTo("NaN");
+                given().get("/ops/status").then().body("stateTopic.keepsLastStates", equalTo(null))
+                        .body("stateTopic.partitionsAdded", equalTo(0));
+            });
+            TestKafka.sendStructured("acme-y", Events.announce("announce-y", "acme-y", "2020-06-10T00:00:00Z",
+                    "2021-06-10T00:00:00Z"));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    given().get("/moratoria/acme-y").then().statusCode(200));
+
+            operator.createAcls(removed).all().get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(gauge("moratorium_state_topic_keeps_last_states")).isEqualTo("1.0"));
+
+            // the consumer group's Read taken away: the member already in the group goes on fetching and
+            // applying, but cannot commit (a restart would read those records again, as duplicates);
+            // given back, the commits catch up without a restart (runbook: MoratoriumTopicGrowsNothingConsumed)
+            AclBindingFilter groupRead = new AclBindingFilter(
+                    new ResourcePatternFilter(ResourceType.GROUP, "moratorium-service", PatternType.LITERAL),
+                    new AccessControlEntryFilter(null, null, AclOperation.READ, AclPermissionType.ALLOW));
+            Collection<AclBinding> group = operator.deleteAcls(List.of(groupRead)).all().get(30, TimeUnit.SECONDS);
+            assertThat(group).as("the KafkaUser grants it").hasSize(1);
+            TestKafka.sendStructured("acme-z", Events.announce("announce-z", "acme-z", "2020-06-10T00:00:00Z",
+                    "2021-06-10T00:00:00Z"));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    given().get("/moratoria/acme-z").then().statusCode(200));
+            Thread.sleep(3_000); // commits are throttled: a second or so after a batch
+            assertThat(uncommitted(operator)).as("records applied but not committed").isPositive();
+            operator.createAcls(group).all().get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(uncommitted(operator)).isZero());
+        }
+    }
+
+    /** Records of policy-changes after the service's group's committed offsets. */
+    private static long uncommitted(Admin operator) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = operator.listConsumerGroupOffsets("moratorium-service")
+                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+        operator.describeTopics(List.of("policy-changes")).allTopicNames().get(30, TimeUnit.SECONDS).get("policy-changes")
+                .partitions().forEach(p -> ends.put(new TopicPartition("policy-changes", p.partition()), OffsetSpec.latest()));
+        long behind = 0;
+        for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e
+                : operator.listOffsets(ends).all().get(30, TimeUnit.SECONDS).entrySet()) {
+            OffsetAndMetadata at = committed.get(e.getKey());
+            behind += e.getValue().offset() - (at == null ? 0 : at.offset());
+        }
+        return behind;
+    }
+
+    private static String gauge(String name) {
+        return given().get("/q/metrics").then().extract().asString().lines().filter(l -> l.startsWith(name + " "))
+                .map(l -> l.substring(name.length() + 1)).findFirst().orElse("absent");
     }
 }

@@ -12,7 +12,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
 
 /**
  * Starts a real Kafka broker (KRaft) and a real PostgreSQL inside the test JVM — the same classes
@@ -22,7 +24,8 @@ import java.util.stream.Stream;
  * <p>Init argument {@code kafka-security=SASL_SSL} (a test profile's own resource) makes the
  * broker's client listener demand SCRAM-SHA-512 over TLS, and configures the service exactly as
  * production is configured, through the names of the environment variables
- * ({@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SASL_JAAS_CONFIG}, ...); {@code kafka-password=wrong}
+ * ({@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SASL_JAAS_CONFIG}, ...), with the broker enforcing
+ * the prod overlay's ACLs for its user ({@link KafkaUserAcls}); {@code kafka-password=wrong}
  * gives the service a wrong password; {@code jwt-key=none} gives it no token verification key. Test tooling ({@link TestKafka}) uses the broker's loopback
  * PLAINTEXT listener, so what the service does is the only thing under test.
  */
@@ -65,6 +68,12 @@ public class EmbeddedInfrastructureResource implements QuarkusTestResourceLifecy
                 security.put("KAFKA_SSL_TRUSTSTORE_PASSWORD", tls.password());
             }
             infrastructure = EmbeddedInfrastructure.start(0, 0, dataDir, 3, scram);
+            if (scram.isPresent()) {
+                // before the service starts: its consumer, producers and watch get no more than production's
+                try (Admin admin = infrastructure.kafka().admin()) {
+                    admin.createAcls(KafkaUserAcls.forUser(SCRAM_USER)).all().get(30, TimeUnit.SECONDS);
+                }
+            }
             Map<String, String> config = new HashMap<>(infrastructure.config());
             config.putAll(security);
             TestKafka.bootstrapServers = infrastructure.kafka().internalBootstrapServers();
