@@ -40,7 +40,7 @@ public interface MoratoriumConfig {
      * delete records (ops.StateTopicWatch).
      */
     interface StateTopicSettings {
-        /** How often each replica asks the broker for the topic's id and partitions. */
+        /** How often each replica asks the broker for the topic's id, partitions, cleanup.policy and retention. */
         @WithDefault("60s")
         Duration checkEvery();
 

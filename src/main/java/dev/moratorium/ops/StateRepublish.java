@@ -40,8 +40,9 @@ import org.jboss.logging.Logger;
  *
  * <p>A run is the database's, not a replica's ({@link RepublishRuns}): one at a time in the whole
  * deployment, its cursor moved in the transaction that queues each chunk, held by the replica that
- * runs it for a lease ({@code moratorium.state-topic.republish-lease}) renewed at every chunk. A replica that stops lets go of it; one that
- * dies or freezes loses it when the lease runs out; either way another replica, looking every
+ * runs it for a lease ({@code moratorium.state-topic.republish-lease}) renewed at every chunk. A
+ * replica that stops lets go of it; one that dies or freezes loses it when the lease runs out
+ * (RepublishTakeoverIT); either way another replica, looking every
  * {@value #ADOPT_EVERY}, goes on after the last policy queued. A holder whose lease was taken, or
  * whose run was started again from the first policy, finds out at its next chunk, which it rolls
  * back. Republishing a state twice is harmless: a subscriber keeps the last record of each policy,

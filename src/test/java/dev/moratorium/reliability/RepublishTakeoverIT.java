@@ -19,9 +19,9 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -85,7 +85,13 @@ class RepublishTakeoverIT {
             a.thaw();
             a.awaitReady(READY);
             awaitOutboxEmpty(h, a, b);
-            Thread.sleep(3_000); // the woken replica's worker: one chunk tried, rolled back, then it lets go
+            // the woken replica's worker finds the run no longer its own (a chunk it tries is rolled back)
+            long letGoBy = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!a.logText().contains("Republishing states no longer here: the run is finished")) {
+                assertThat(System.nanoTime()).as("the woken replica let go of the run\n%s", a.diagnose())
+                        .isLessThan(letGoBy);
+                Thread.sleep(200);
+            }
             assertThat(run(h)).as("the woken replica moved nothing").isEqualTo(finished);
             awaitOutboxEmpty(h, a, b);
 
@@ -104,7 +110,6 @@ class RepublishTakeoverIT {
                     republished.size() - once.size());
             assertThat(republished.keySet()).as("every policy's state republished").isEqualTo(w.policies.keySet());
             assertThat(once).as("each under one CloudEvent id: no chunk queued twice").isEqualTo(w.policies.keySet());
-            assertThat(a.logText()).contains("Republishing states no longer here: the run is finished");
             h.verify(w, List.of(a, b));
             a.terminate(Duration.ofSeconds(20));
             b.terminate(Duration.ofSeconds(20));
