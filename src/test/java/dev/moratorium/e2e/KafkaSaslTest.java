@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 
 import dev.moratorium.testing.EmbeddedInfrastructureResource;
 import dev.moratorium.testing.Events;
@@ -160,6 +161,40 @@ class KafkaSaslTest {
             assertThat(uncommitted(operator)).as("records applied but not committed").isPositive();
             operator.createAcls(group).all().get(30, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(uncommitted(operator)).isZero());
+        }
+    }
+
+    /**
+     * Write on a topic the service publishes to taken away: an authorization error is the
+     * deployment's, not a row's, so the outbox keeps the notification (nothing set aside as
+     * unpublishable) and publishes it, in order, once the ACL is back.
+     */
+    @Test
+    @Order(4)
+    void aPublishRefusedByTheAclsWaitsInTheOutboxAndGoesOutOnceItIsBack() throws Exception {
+        try (Admin operator = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
+            AclBindingFilter write = new AclBindingFilter(
+                    new ResourcePatternFilter(ResourceType.TOPIC, "moratorium-notifications", PatternType.LITERAL),
+                    new AccessControlEntryFilter(null, null, AclOperation.WRITE, AclPermissionType.ALLOW));
+            Collection<AclBinding> removed = operator.deleteAcls(List.of(write)).all().get(30, TimeUnit.SECONDS);
+            assertThat(removed).as("the KafkaUser grants it").hasSize(1);
+            TestKafka.sendStructured("acme-w", Events.announce("announce-w", "acme-w", "2020-06-10T00:00:00Z",
+                    "2021-06-10T00:00:00Z"));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    given().get("/moratoria/acme-w").then().statusCode(200));
+            // the figures are refreshed every 5 s; meanwhile every relay round is refused
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    given().get("/ops/status").then().body("outboxBacklog", greaterThan(0)));
+            assertThat(gauge("moratorium_outbox_parked_rows")).as("nothing set aside").isEqualTo("0.0");
+
+            operator.createAcls(removed).all().get(30, TimeUnit.SECONDS);
+            // its window (2020-06-10 to 2021-06-10) is over: suspended and restored, each once, in that order
+            assertThat(TestKafka.readUntil("moratorium-notifications", Duration.ofSeconds(60),
+                    rs -> rs.stream().filter(r -> "acme-w".equals(TestKafka.text(r.key()))).count() >= 2)
+                    .stream().filter(r -> "acme-w".equals(TestKafka.text(r.key())))
+                    .map(r -> TestKafka.header(r, "ce_type"))).containsExactly("access.suspended", "access.restored");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    given().get("/ops/status").then().body("outboxBacklog", equalTo(0)));
         }
     }
 
