@@ -126,20 +126,14 @@ class KafkaSaslTest {
             assertThatThrownBy(() -> service.describeConfigs(List.of(changes)).all().get(30, TimeUnit.SECONDS))
                     .as("not granted on policy-changes").hasCauseInstanceOf(TopicAuthorizationException.class);
 
-            AclBindingFilter describeConfigs = new AclBindingFilter(
-                    new ResourcePatternFilter(ResourceType.TOPIC, "moratorium-state", PatternType.LITERAL),
-                    new AccessControlEntryFilter(null, null, AclOperation.DESCRIBE_CONFIGS, AclPermissionType.ALLOW));
-            Collection<AclBinding> removed = operator.deleteAcls(List.of(describeConfigs)).all().get(30, TimeUnit.SECONDS);
-            assertThat(removed).as("the KafkaUser grants it").hasSize(1);
+            Collection<AclBinding> removed = revoke(operator, ResourceType.TOPIC, "moratorium-state",
+                    AclOperation.DESCRIBE_CONFIGS);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 assertThat(gauge("moratorium_state_topic_keeps_last_states")).isEqualTo("NaN");
                 given().get("/ops/status").then().body("stateTopic.keepsLastStates", equalTo(null))
                         .body("stateTopic.partitionsAdded", equalTo(0));
             });
-            TestKafka.sendStructured("acme-y", Events.announce("announce-y", "acme-y", "2020-06-10T00:00:00Z",
-                    "2021-06-10T00:00:00Z"));
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                    given().get("/moratoria/acme-y").then().statusCode(200));
+            announceAndAwait("acme-y");
 
             operator.createAcls(removed).all().get(30, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
@@ -148,15 +142,8 @@ class KafkaSaslTest {
             // the consumer group's Read taken away: the member already in the group goes on fetching and
             // applying, but cannot commit (a restart would read those records again, as duplicates);
             // given back, the commits catch up without a restart (runbook: MoratoriumTopicGrowsNothingConsumed)
-            AclBindingFilter groupRead = new AclBindingFilter(
-                    new ResourcePatternFilter(ResourceType.GROUP, "moratorium-service", PatternType.LITERAL),
-                    new AccessControlEntryFilter(null, null, AclOperation.READ, AclPermissionType.ALLOW));
-            Collection<AclBinding> group = operator.deleteAcls(List.of(groupRead)).all().get(30, TimeUnit.SECONDS);
-            assertThat(group).as("the KafkaUser grants it").hasSize(1);
-            TestKafka.sendStructured("acme-z", Events.announce("announce-z", "acme-z", "2020-06-10T00:00:00Z",
-                    "2021-06-10T00:00:00Z"));
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                    given().get("/moratoria/acme-z").then().statusCode(200));
+            Collection<AclBinding> group = revoke(operator, ResourceType.GROUP, "moratorium-service", AclOperation.READ);
+            announceAndAwait("acme-z");
             Thread.sleep(3_000); // commits are throttled: a second or so after a batch
             assertThat(uncommitted(operator)).as("records applied but not committed").isPositive();
             operator.createAcls(group).all().get(30, TimeUnit.SECONDS);
@@ -173,15 +160,9 @@ class KafkaSaslTest {
     @Order(4)
     void aPublishRefusedByTheAclsWaitsInTheOutboxAndGoesOutOnceItIsBack() throws Exception {
         try (Admin operator = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
-            AclBindingFilter write = new AclBindingFilter(
-                    new ResourcePatternFilter(ResourceType.TOPIC, "moratorium-notifications", PatternType.LITERAL),
-                    new AccessControlEntryFilter(null, null, AclOperation.WRITE, AclPermissionType.ALLOW));
-            Collection<AclBinding> removed = operator.deleteAcls(List.of(write)).all().get(30, TimeUnit.SECONDS);
-            assertThat(removed).as("the KafkaUser grants it").hasSize(1);
-            TestKafka.sendStructured("acme-w", Events.announce("announce-w", "acme-w", "2020-06-10T00:00:00Z",
-                    "2021-06-10T00:00:00Z"));
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                    given().get("/moratoria/acme-w").then().statusCode(200));
+            Collection<AclBinding> removed = revoke(operator, ResourceType.TOPIC, "moratorium-notifications",
+                    AclOperation.WRITE);
+            announceAndAwait("acme-w");
             // the figures are refreshed every 5 s; meanwhile every relay round is refused
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                     given().get("/ops/status").then().body("outboxBacklog", greaterThan(0)));
@@ -196,6 +177,24 @@ class KafkaSaslTest {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     given().get("/ops/status").then().body("outboxBacklog", equalTo(0)));
         }
+    }
+
+    /** Takes away the KafkaUser's one ACL that allows {@code operation} on this resource; returns it, to give back. */
+    private static Collection<AclBinding> revoke(Admin operator, ResourceType type, String name, AclOperation operation)
+            throws Exception {
+        AclBindingFilter filter = new AclBindingFilter(new ResourcePatternFilter(type, name, PatternType.LITERAL),
+                new AccessControlEntryFilter(null, null, operation, AclPermissionType.ALLOW));
+        Collection<AclBinding> removed = operator.deleteAcls(List.of(filter)).all().get(30, TimeUnit.SECONDS);
+        assertThat(removed).as("the KafkaUser grants %s on %s", operation, name).hasSize(1);
+        return removed;
+    }
+
+    /** A policy announced for 2020-06-10 to 2021-06-10 (over: suspended, then restored), once it is applied. */
+    private static void announceAndAwait(String policyId) {
+        TestKafka.sendStructured(policyId, Events.announce("announce-" + policyId, policyId, "2020-06-10T00:00:00Z",
+                "2021-06-10T00:00:00Z"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/moratoria/" + policyId).then().statusCode(200));
     }
 
     /** Records of policy-changes after the service's group's committed offsets. */
