@@ -33,16 +33,7 @@ public class OpsResource {
             long activeMoratoria, long scheduledMoratoria, double timeDrivenLagSeconds,
             @Schema(description = "rejections not yet resolved, counted up to 10,000") long openRejections,
             @Schema(description = "false when there are more than openRejections") boolean openRejectionsExact,
-            StateTopic stateTopic) {
-    }
-
-    /** What this replica last saw of moratorium-state (ops.StateTopicWatch, every minute). */
-    public record StateTopic(
-            @Schema(nullable = true, description = "partitions added in place since the topic was made: above 0,"
-                    + " subscribers may take stale states; null before the first look") Integer partitionsAdded,
-            @Schema(nullable = true, description = "false while its cleanup.policy and retention may delete policies'"
-                    + " last states; null before the first look, or when the service may not ask (DescribeConfigs)")
-            Boolean keepsLastStates) {
+            StateTopicWatch.Status stateTopic) {
     }
 
     @GET

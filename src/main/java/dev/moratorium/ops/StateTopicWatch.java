@@ -32,6 +32,7 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.jboss.logging.Logger;
 
 /**
@@ -56,7 +57,7 @@ import org.jboss.logging.Logger;
  * recorded once; the replica that finds the topic keeping them again publishes every current state
  * again, since some may have been deleted meanwhile.</li>
  * </ul>
- * Each replica asks the broker for the topic's id and partitions every
+ * Each replica asks the broker for the topic's id, partitions and settings every
  * {@code moratorium.state-topic.check-every} and compares them with {@code kafka_topic_seen}, which
  * is written only on a change, by the replica that holds the row's lock.
  */
@@ -94,12 +95,21 @@ public class StateTopicWatch {
     /** 1 while the topic keeps every policy's last state, 0 while it may delete them; NaN while not known. */
     private volatile double keepsLastStates = Double.NaN;
 
-    /** What this replica last saw, for {@code /ops/status}: each null until known. */
-    public OpsResource.StateTopic status() {
+    /** What this replica last saw of the topic (every check), as {@code /ops/status} answers it. */
+    @Schema(name = "StateTopic")
+    public record Status(
+            @Schema(nullable = true, description = "partitions added in place since the topic was made: above 0,"
+                    + " subscribers may take stale states; null before the first look") Integer partitionsAdded,
+            @Schema(nullable = true, description = "false while its cleanup.policy and retention may delete policies'"
+                    + " last states; null before the first look, or when the service may not ask (DescribeConfigs)")
+            Boolean keepsLastStates) {
+    }
+
+    /** What this replica last saw: each null until known. */
+    public Status status() {
         double added = partitionsAdded;
         double keeps = keepsLastStates;
-        return new OpsResource.StateTopic(Double.isNaN(added) ? null : (int) added,
-                Double.isNaN(keeps) ? null : keeps == 1);
+        return new Status(Double.isNaN(added) ? null : (int) added, Double.isNaN(keeps) ? null : keeps == 1);
     }
 
     void registerGauge(@Observes StartupEvent event) {
