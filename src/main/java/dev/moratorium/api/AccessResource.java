@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moratorium.policy.AccessDecision;
 import dev.moratorium.policy.AccessExplainer;
 import dev.moratorium.policy.AccessRules;
+import dev.moratorium.readmodel.PoliciesAsKnown;
 import dev.moratorium.readmodel.PolicyIndex;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.wire.ApiError;

@@ -7,6 +7,7 @@ import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyIds;
 import dev.moratorium.policy.PolicyStatus;
 import dev.moratorium.policy.TimeText;
+import dev.moratorium.readmodel.PoliciesAsKnown;
 import dev.moratorium.store.HistoryReads;
 import dev.moratorium.store.PolicyReads;
 import com.fasterxml.jackson.core.JsonGenerator;

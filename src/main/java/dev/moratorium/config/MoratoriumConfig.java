@@ -254,7 +254,7 @@ public interface MoratoriumConfig {
         int maxOffset();
 
         /**
-         * The heap, estimated, that as-of answers may hold (see api.PoliciesAsKnown): decoded
+         * The heap, estimated, that as-of answers may hold (see readmodel.PoliciesAsKnown): decoded
          * histories, the checkpoints of policies too long to keep (at most half of it; each answer
          * then reads the rows after one), and what reads in progress collect. 0 holds nothing: each
          * as-of answer reads its product's rows. Default 64M, sized for the 160 MB heap of k8s/base.

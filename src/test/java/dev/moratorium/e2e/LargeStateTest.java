@@ -8,7 +8,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
-import dev.moratorium.api.PoliciesAsKnown;
+import dev.moratorium.readmodel.PoliciesAsKnown;
 import dev.moratorium.readmodel.NotificationFeed;
 import dev.moratorium.readmodel.PolicyCatalog;
 import dev.moratorium.readmodel.PolicyIndex;

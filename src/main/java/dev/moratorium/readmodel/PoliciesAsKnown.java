@@ -1,4 +1,4 @@
-package dev.moratorium.api;
+package dev.moratorium.readmodel;
 
 import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.ingest.HistoryEvents;
@@ -9,7 +9,6 @@ import dev.moratorium.policy.HistoryCheckpoints;
 import dev.moratorium.policy.Names;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.policy.PolicyDecider;
-import dev.moratorium.readmodel.PolicyIndex;
 import dev.moratorium.store.HistoryReads;
 import dev.moratorium.store.PolicyEventEntity;
 import dev.moratorium.store.PolicyStore;

@@ -1,4 +1,4 @@
-package dev.moratorium.api;
+package dev.moratorium.readmodel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.moratorium.api;
+package dev.moratorium.readmodel;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
