@@ -32,6 +32,21 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     /**
+     * Stops the server a killed JVM left running on {@code dataDir}, if there is one (see
+     * LeftoverPostgres: only a postgres process serving that very directory counts), for a caller
+     * that clears a directory it will not start a server on again.
+     *
+     * @return the stopped server's pid
+     */
+    public static Optional<Long> stopLeftover(Path dataDir) throws InterruptedException {
+        Optional<LeftoverPostgres> leftover = LeftoverPostgres.find(dataDir);
+        if (leftover.isPresent()) {
+            leftover.get().stop();
+        }
+        return leftover.map(LeftoverPostgres::pid);
+    }
+
+    /**
      * @param settings server settings on top of (or instead of) the ones below, e.g. the benchmarks'
      *        {@code shared_preload_libraries} for pg_stat_statements
      */

@@ -4,6 +4,7 @@ import dev.moratorium.embedded.EmbeddedKafkaBroker;
 import dev.moratorium.embedded.EmbeddedPostgresServer;
 import dev.moratorium.embedded.Ports;
 import dev.moratorium.embedded.TopicLayout;
+import dev.moratorium.testing.ScratchDirectories;
 import dev.moratorium.testing.TestKafka;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,12 +17,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -61,7 +60,7 @@ final class BenchEnv implements AutoCloseable {
     }
 
     static BenchEnv start() throws Exception {
-        Path dir = Files.createTempDirectory("moratorium-bench-");
+        Path dir = ScratchDirectories.create("moratorium-bench-");
         EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(Ports.free(), dir.resolve("kafka"));
         List<NewTopic> topics = new ArrayList<>(TopicLayout.topics(PARTITIONS));
         topics.add(new NewTopic(PassthroughBaseline.OUTPUT_TOPIC, PARTITIONS, (short) 1));
@@ -294,11 +293,7 @@ final class BenchEnv implements AutoCloseable {
             kafka.close();
         } finally {
             postgres.close();
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException ignored) {
-                // a temp directory left behind is harmless
-            }
+            ScratchDirectories.deleteQuietly(dir);
         }
     }
 

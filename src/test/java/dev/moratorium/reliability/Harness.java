@@ -4,9 +4,9 @@ import dev.moratorium.embedded.EmbeddedKafkaBroker;
 import dev.moratorium.embedded.EmbeddedPostgresServer;
 import dev.moratorium.embedded.Ports;
 import dev.moratorium.embedded.TopicLayout;
+import dev.moratorium.testing.ScratchDirectories;
 import dev.moratorium.testing.TestKafka;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -65,7 +65,7 @@ final class Harness implements AutoCloseable {
      *                         send may block) before failing: longer than any broker outage a test makes
      */
     Harness(int partitions, Duration producerPatience) throws Exception {
-        this.dir = Files.createTempDirectory("moratorium-reliability-");
+        this.dir = ScratchDirectories.create("moratorium-reliability-");
         this.kafkaPort = Ports.free();
         this.postgresPort = Ports.free();
         this.partitions = partitions;
@@ -359,5 +359,7 @@ final class Harness implements AutoCloseable {
         if (postgres != null) {
             postgres.close();
         }
+        // the broker's log and the database, up to hundreds of MB a test (the services' logs are in target/reliability)
+        ScratchDirectories.deleteQuietly(dir);
     }
 }

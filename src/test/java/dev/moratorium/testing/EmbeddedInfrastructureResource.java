@@ -3,17 +3,13 @@ package dev.moratorium.testing;
 import dev.moratorium.embedded.EmbeddedInfrastructure;
 import dev.moratorium.embedded.ScramListener;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -50,7 +46,7 @@ public class EmbeddedInfrastructureResource implements QuarkusTestResourceLifecy
     @Override
     public Map<String, String> start() {
         try {
-            dataDir = Files.createTempDirectory("moratorium-test-");
+            dataDir = ScratchDirectories.create("moratorium-test-");
             Map<String, String> security = new HashMap<>();
             Optional<ScramListener> scram = Optional.empty();
             if ("SASL_SSL".equals(args.get(KAFKA_SECURITY))) {
@@ -98,18 +94,8 @@ public class EmbeddedInfrastructureResource implements QuarkusTestResourceLifecy
         } catch (Exception e) {
             throw new IllegalStateException(e);
         } finally {
-            deleteQuietly(dataDir);
+            ScratchDirectories.deleteQuietly(dataDir);
         }
     }
 
-    private static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a temp directory left behind is harmless
-        }
-    }
 }

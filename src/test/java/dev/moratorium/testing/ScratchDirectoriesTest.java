@@ -1,0 +1,93 @@
+package dev.moratorium.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.moratorium.embedded.EmbeddedPostgresServer;
+import dev.moratorium.embedded.Ports;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a killed run leaves is cleared by the next one: a directory whose JVM is gone, with the
+ * PostgreSQL still running on it (as pg_ctl leaves it after a kill -9), is stopped and deleted;
+ * a directory of a live JVM, one without a mark, one whose pid now belongs to another process,
+ * and one of another name are told apart.
+ */
+class ScratchDirectoriesTest {
+
+    private Path root;
+    private EmbeddedPostgresServer orphaned;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (orphaned != null) {
+            orphaned.close();
+        }
+        ScratchDirectories.deleteQuietly(root);
+    }
+
+    @Test
+    void aDirectoryWhoseJvmIsGoneIsClearedWithThePostgresqlLeftOnIt() throws Exception {
+        root = Files.createTempDirectory("scratch-root-");
+        String gone = goneOwner();
+
+        Path leftover = mark(root.resolve("moratorium-test-1"), gone);
+        orphaned = EmbeddedPostgresServer.start(Ports.free(), leftover.resolve("postgres"));
+        long postmaster = Long.parseLong(Files.readAllLines(leftover.resolve("postgres/postmaster.pid")).get(0).strip());
+        Path deadWithoutServer = mark(root.resolve("moratorium-bench-2"), gone);
+        Path live = mark(root.resolve("moratorium-reliability-3"), ScratchDirectories.ownerLine(ProcessHandle.current()));
+        Path recycledPid = mark(root.resolve("moratorium-test-4"), ProcessHandle.current().pid() + " 12345");
+        Path unmarked = Files.createDirectories(root.resolve("moratorium-test-5"));
+        Path notOurs = mark(root.resolve("someone-else-6"), gone);
+
+        List<Path> cleared = ScratchDirectories.clearLeftovers(root);
+
+        assertThat(cleared).containsExactlyInAnyOrder(leftover, deadWithoutServer, recycledPid);
+        assertThat(ProcessHandle.of(postmaster).map(this::exited).orElse(true)).as("its PostgreSQL stopped").isTrue();
+        assertThat(leftover).doesNotExist();
+        assertThat(deadWithoutServer).doesNotExist();
+        assertThat(recycledPid).as("the pid is alive, but started at another instant").doesNotExist();
+        assertThat(live).as("a live JVM's").exists();
+        assertThat(unmarked).as("being made, or made before the mark").exists();
+        assertThat(notOurs).exists();
+        orphaned = null; // stopped by the clearing
+    }
+
+    @Test
+    void aMarkNamesThisJvmWhileItRuns() {
+        String mine = ScratchDirectories.ownerLine(ProcessHandle.current());
+        assertThat(ScratchDirectories.alive(mine)).isTrue();
+        assertThat(ScratchDirectories.alive(ProcessHandle.current().pid() + " 12345")).isFalse();
+        assertThat(ScratchDirectories.alive("not a mark")).as("not ours to judge").isTrue();
+    }
+
+    /** The mark of a process that has exited: its pid and start instant, taken while it ran. */
+    private static String goneOwner() throws Exception {
+        Process p = new ProcessBuilder("sleep", "30").start();
+        String line = ScratchDirectories.ownerLine(p.toHandle());
+        p.destroy();
+        p.waitFor();
+        assertThat(line).doesNotEndWith(" -1");
+        return line;
+    }
+
+    private static Path mark(Path dir, String owner) throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(ScratchDirectories.OWNER), owner);
+        return dir;
+    }
+
+    private boolean exited(ProcessHandle p) {
+        try {
+            p.onExit().get(Duration.ofSeconds(5).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (Exception e) {
+            return !p.isAlive();
+        }
+    }
+}
