@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moratorium.embedded.EmbeddedKafkaBroker;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +25,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The client against a real broker (the service's embedded KRaft broker): it loads the compacted
@@ -38,8 +38,7 @@ class GatewayClientBrokerTest {
     private static final Instant JUNE_2020 = Instant.parse("2020-06-11T00:00:00Z");
 
     @Test
-    void loadsFollowsAndOutlivesTheBroker() throws Exception {
-        Path data = Files.createTempDirectory("gateway-client-broker");
+    void loadsFollowsAndOutlivesTheBroker(@TempDir Path data) throws Exception {
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, data);
         boolean brokerUp = true;
         try {
@@ -94,8 +93,7 @@ class GatewayClientBrokerTest {
      * decided on its old view for good.
      */
     @Test
-    void readsPartitionsAddedInPlaceAndATopicMadeAnewWithMore() throws Exception {
-        Path data = Files.createTempDirectory("gateway-client-partitions");
+    void readsPartitionsAddedInPlaceAndATopicMadeAnewWithMore(@TempDir Path data) throws Exception {
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, data);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
                 KafkaProducer<byte[], byte[]> producer = producer(broker.bootstrapServers())) {

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The client catches up once the broker returns. The real embedded broker is stopped (not only
@@ -40,8 +41,7 @@ class GatewayClientCatchUpTest {
     private static final Instant JULY_2021 = Instant.parse("2021-07-01T00:00:00Z");
 
     @Test
-    void keepsAnsweringWhileTheBrokerIsDownAndCatchesUpWhenItReturns() throws Exception {
-        Path data = Files.createTempDirectory("gateway-client-catch-up");
+    void keepsAnsweringWhileTheBrokerIsDownAndCatchesUpWhenItReturns(@TempDir Path data) throws Exception {
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, data);
         int port = Integer.parseInt(broker.bootstrapServers().substring(broker.bootstrapServers().lastIndexOf(':') + 1));
         try (KafkaProducer<byte[], byte[]> producer = producer(broker.bootstrapServers())) {
