@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -25,13 +27,18 @@ import java.util.stream.Stream;
  * <p>Only a directory whose owner (a pid and the instant it started, so a recycled pid does not
  * count) is gone is cleared, and only a postgres process serving that very directory is stopped:
  * the forks of a run in progress, in parallel, are left alone. A directory without the mark (being
- * made just now, or made before there was one) is left alone too.
+ * made just now, or made before there was one), or of another user, is left alone too.
  */
 public final class ScratchDirectories {
 
     static final String OWNER = "owner";
     private static final List<String> PREFIXES = List.of("moratorium-test-", "moratorium-reliability-",
             "moratorium-bench-");
+    /**
+     * Directories this JVM could not clear: not tried again by its later tests, each of which would
+     * otherwise wait for the same server to stop (up to half a minute) at every start.
+     */
+    private static final Set<Path> UNCLEARABLE = ConcurrentHashMap.newKeySet();
 
     private ScratchDirectories() {
     }
@@ -63,7 +70,8 @@ public final class ScratchDirectories {
         List<Path> ours;
         try (Stream<Path> entries = Files.list(tmp)) {
             ours = entries.filter(d -> PREFIXES.stream().anyMatch(d.getFileName().toString()::startsWith))
-                    .filter(Files::isDirectory).toList();
+                    .filter(Files::isDirectory).filter(ScratchDirectories::mine).filter(d -> !UNCLEARABLE.contains(d))
+                    .toList();
         } catch (IOException | UncheckedIOException e) {
             return cleared; // nothing to clear that we can see
         }
@@ -82,10 +90,23 @@ public final class ScratchDirectories {
                 Thread.currentThread().interrupt();
                 return cleared;
             } catch (RuntimeException e) {
+                UNCLEARABLE.add(dir);
                 System.err.println("Could not clear " + dir + ", left by a killed run: " + e.getMessage());
             }
         }
         return cleared;
+    }
+
+    /**
+     * Made by this user: on a machine shared by several, another user's directory and server are
+     * theirs (nor could this JVM stop the server or delete the files).
+     */
+    private static boolean mine(Path dir) {
+        try {
+            return Files.getOwner(dir).getName().equals(System.getProperty("user.name"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     /** Whether the process the mark names still runs: the same pid, started at the same instant. */

@@ -4,19 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moratorium.embedded.EmbeddedPostgresServer;
 import dev.moratorium.embedded.Ports;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
  * What a killed run leaves is cleared by the next one: a directory whose JVM is gone, with the
  * PostgreSQL still running on it (as pg_ctl leaves it after a kill -9), is stopped and deleted;
  * a directory of a live JVM, one without a mark, one whose pid now belongs to another process,
- * and one of another name are told apart.
+ * one of another user and one of another name are told apart.
  */
 class ScratchDirectoriesTest {
 
@@ -56,6 +59,22 @@ class ScratchDirectoriesTest {
         assertThat(unmarked).as("being made, or made before the mark").exists();
         assertThat(notOurs).exists();
         orphaned = null; // stopped by the clearing
+    }
+
+    @Test
+    void anotherUsersDirectoryIsTheirs() throws Exception {
+        root = Files.createTempDirectory("scratch-root-");
+        Path theirs = mark(root.resolve("moratorium-test-7"), goneOwner());
+        UserPrincipal nobody;
+        try {
+            nobody = root.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+            Files.setOwner(theirs, nobody);
+        } catch (IOException | UnsupportedOperationException e) {
+            Assumptions.abort("giving a directory to another user needs root: " + e.getMessage());
+            return;
+        }
+        assertThat(ScratchDirectories.clearLeftovers(root)).isEmpty();
+        assertThat(theirs).exists();
     }
 
     @Test
