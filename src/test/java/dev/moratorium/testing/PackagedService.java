@@ -58,6 +58,7 @@ public class PackagedService {
         command.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(env);
+        ScratchDirectories.markAsOurs(builder);
         startedNanos = System.nanoTime();
         process = builder.start();
     }

@@ -3,8 +3,10 @@ package dev.moratorium.testing;
 import dev.moratorium.embedded.EmbeddedPostgresServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,6 +14,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -32,6 +37,13 @@ import java.util.stream.Stream;
 public final class ScratchDirectories {
 
     static final String OWNER = "owner";
+    /**
+     * The environment variable a packaged service started by a test or a benchmark carries: the
+     * mark of the JVM that started it. Named outside {@code MORATORIUM_}, which the service reads as
+     * its settings.
+     */
+    static final String OWNER_VARIABLE = "TESTS_SCRATCH_OWNER";
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final List<String> PREFIXES = List.of("moratorium-test-", "moratorium-reliability-",
             "moratorium-bench-");
     /**
@@ -48,10 +60,66 @@ public final class ScratchDirectories {
         if (PREFIXES.stream().noneMatch(prefix::equals)) {
             throw new IllegalArgumentException(prefix + " is not one of " + PREFIXES);
         }
+        stopLeftoverServices();
         clearLeftovers(Path.of(System.getProperty("java.io.tmpdir")));
         Path dir = Files.createTempDirectory(prefix);
         Files.writeString(dir.resolve(OWNER), ownerLine(ProcessHandle.current()));
         return dir;
+    }
+
+    /**
+     * Marks a packaged service about to be started as this JVM's ({@link #OWNER_VARIABLE}): if this
+     * JVM is killed alone (the OOM killer picks one process, not a process group), the service would
+     * run on for good, reconnecting to a broker and a database that are gone; the next run stops it.
+     */
+    public static void markAsOurs(ProcessBuilder service) {
+        service.environment().put(OWNER_VARIABLE, ownerLine(ProcessHandle.current()));
+    }
+
+    /**
+     * Stops every process of this user whose mark ({@link #OWNER_VARIABLE}, read from
+     * {@code /proc/PID/environ}) names a JVM that is gone: SIGTERM, SIGKILL after 10 s.
+     *
+     * @return the pids stopped
+     */
+    static List<Long> stopLeftoverServices() {
+        List<ProcessHandle> orphans = ProcessHandle.allProcesses()
+                .filter(p -> markOf(p).filter(owner -> !alive(owner)).isPresent()).toList();
+        orphans.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        List<Long> stopped = new ArrayList<>();
+        for (ProcessHandle p : orphans) {
+            try {
+                p.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                p.destroyForcibly();
+            } catch (ExecutionException e) {
+                // it exited anyway
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return stopped;
+            }
+            stopped.add(p.pid());
+            System.err.println("Stopped a packaged service (pid " + p.pid() + ") left running by a killed run");
+        }
+        return stopped;
+    }
+
+    /** The mark in a process's environment, if it carries one (only our user's are readable). */
+    static Optional<String> markOf(ProcessHandle process) {
+        byte[] environment;
+        try {
+            environment = Files.readAllBytes(Path.of("/proc", String.valueOf(process.pid()), "environ"));
+        } catch (IOException | SecurityException e) {
+            return Optional.empty(); // another user's, gone meanwhile, or no /proc
+        }
+        String prefix = OWNER_VARIABLE + "=";
+        for (String entry : new String(environment, StandardCharsets.UTF_8).split("\0")) {
+            if (entry.startsWith(prefix)) {
+                return Optional.of(entry.substring(prefix.length()));
+            }
+        }
+        return Optional.empty();
     }
 
     /** The mark: the process's pid and when it started (-1 when the system does not say). */

@@ -11,6 +11,7 @@ import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * What a killed run leaves is cleared by the next one: a directory whose JVM is gone, with the
  * PostgreSQL still running on it (as pg_ctl leaves it after a kill -9), is stopped and deleted;
  * a directory of a live JVM, one without a mark, one whose pid now belongs to another process,
- * one of another user and one of another name are told apart.
+ * one of another user and one of another name are told apart; a packaged service whose JVM is
+ * gone is stopped, and no other process.
  */
 class ScratchDirectoriesTest {
 
@@ -78,6 +80,26 @@ class ScratchDirectoriesTest {
     }
 
     @Test
+    void aPackagedServiceWhoseJvmIsGoneIsStoppedAndNoOtherProcess() throws Exception {
+        Process orphan = marked(goneOwner());
+        Process live = marked(ScratchDirectories.ownerLine(ProcessHandle.current()));
+        Process unmarked = new ProcessBuilder("sleep", "300").start();
+        try {
+            assertThat(ScratchDirectories.markOf(orphan.toHandle())).isPresent();
+            ScratchDirectories.stopLeftoverServices();
+            // by this call, or by another test JVM's start meanwhile: either way, stopped
+            assertThat(orphan.waitFor(15, TimeUnit.SECONDS)).as("the orphan stopped").isTrue();
+            assertThat(live.isAlive()).as("a live JVM's service").isTrue();
+            assertThat(unmarked.isAlive()).as("a process without the mark").isTrue();
+            assertThat(ScratchDirectories.stopLeftoverServices()).doesNotContain(live.pid(), unmarked.pid());
+        } finally {
+            for (Process p : List.of(orphan, live, unmarked)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void aMarkNamesThisJvmWhileItRuns() {
         String mine = ScratchDirectories.ownerLine(ProcessHandle.current());
         assertThat(ScratchDirectories.alive(mine)).isTrue();
@@ -95,6 +117,13 @@ class ScratchDirectoriesTest {
         return line;
     }
 
+    /** A process marked as a packaged service of the JVM {@code owner} names. */
+    private static Process marked(String owner) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("sleep", "300");
+        builder.environment().put(ScratchDirectories.OWNER_VARIABLE, owner);
+        return builder.start();
+    }
+
     private static Path mark(Path dir, String owner) throws Exception {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(ScratchDirectories.OWNER), owner);
@@ -103,7 +132,7 @@ class ScratchDirectoriesTest {
 
     private boolean exited(ProcessHandle p) {
         try {
-            p.onExit().get(Duration.ofSeconds(5).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            p.onExit().get(Duration.ofSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (Exception e) {
             return !p.isAlive();
