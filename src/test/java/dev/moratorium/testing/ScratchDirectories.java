@@ -33,6 +33,10 @@ import java.util.stream.Stream;
  * count) is gone is cleared, and only a postgres process serving that very directory is stopped:
  * the forks of a run in progress, in parallel, are left alone. A directory without the mark (being
  * made just now, or made before there was one), or of another user, is left alone too.
+ *
+ * <p>The packaged services a JVM starts (the reliability tests' replicas, the benchmarks' services)
+ * carry its mark in their environment ({@link #markAsOurs}), and are stopped the same way once it is
+ * gone.
  */
 public final class ScratchDirectories {
 
