@@ -87,7 +87,9 @@ public final class ScratchDirectories {
      * @return the pids stopped
      */
     static List<Long> stopLeftoverServices() {
+        String me = System.getProperty("user.name");
         List<ProcessHandle> orphans = ProcessHandle.allProcesses()
+                .filter(p -> p.info().user().map(me::equals).orElse(false))
                 .filter(p -> markOf(p).filter(owner -> !alive(owner)).isPresent()).toList();
         orphans.forEach(ProcessHandle::destroy);
         long deadline = System.nanoTime() + STOP_GRACE.toNanos();
@@ -109,7 +111,7 @@ public final class ScratchDirectories {
         return stopped;
     }
 
-    /** The mark in a process's environment, if it carries one (only our user's are readable). */
+    /** The mark in a process's environment, if it carries one (another user's cannot be read, but by root). */
     static Optional<String> markOf(ProcessHandle process) {
         byte[] environment;
         try {
