@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moratorium.testing.Events;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,9 @@ class SettingsOutOfRangeIT {
 
     @Test
     void settingsOutOfRangeStopTheStartNamingEachBeforeARecordIsRead() throws Exception {
+        Path scratch;
         try (Harness h = new Harness(1)) {
+            scratch = h.dir;
             h.produce(List.of(new Workload.Rec("amazon", Events.announce("amazon-announced", "amazon", "2020-06-10",
                     "2021-06-10").getBytes(StandardCharsets.UTF_8), "applied")));
             ServiceProcess service = h.service("settings-out-of-range", h.postgres.jdbcUrl(), Map.of(
@@ -42,5 +45,7 @@ class SettingsOutOfRangeIT {
             assertThat(h.count("SELECT count(*) FROM policy_event")).as("no record read").isZero();
             System.out.println("reliability settings out of range: exit " + exit.getAsInt() + ", 4 settings named, 0 records read");
         }
+        // the broker's log and the database: a harness left them in /tmp, hundreds of MB a test, before
+        assertThat(scratch).as("the harness's directory, once it is closed").doesNotExist();
     }
 }

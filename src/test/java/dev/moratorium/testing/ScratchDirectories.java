@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  *
  * <p>Why: {@code pg_ctl} starts PostgreSQL in a session of its own, so a {@code kill -9} of
  * {@code ./mvnw verify} (Maven, surefire, the failsafe forks) leaves every test's server running
- * on its data directory, 40–60 MB each and a directory in {@code /tmp}, for good; killed again and
+ * on its data directory, about 50 MB each and a directory in {@code /tmp}, for good; killed again and
  * again, they pile up on a 2-core machine. The broker runs inside the JVM and dies with it.
  *
  * <p>Only a directory whose owner (a pid and the instant it started, so a recycled pid does not
