@@ -39,11 +39,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * @return the stopped server's pid
      */
     public static Optional<Long> stopLeftover(Path dataDir) throws InterruptedException {
-        Optional<LeftoverPostgres> leftover = LeftoverPostgres.find(dataDir);
-        if (leftover.isPresent()) {
-            leftover.get().stop();
-        }
-        return leftover.map(LeftoverPostgres::pid);
+        return LeftoverPostgres.stopFound(dataDir);
     }
 
     /**

@@ -159,19 +159,31 @@ final class LeftoverPostgres {
         }
     }
 
-    /** Stops the server left on {@code dataDir}, if there is one, saying so in one line. */
-    static void stopIfRunning(Path dataDir, int port) throws InterruptedException {
+    /**
+     * Stops the server left on {@code dataDir}, if there is one.
+     *
+     * @return the stopped server's pid
+     */
+    static Optional<Long> stopFound(Path dataDir) throws InterruptedException {
         Optional<LeftoverPostgres> leftover = find(dataDir);
-        if (leftover.isEmpty()) {
+        if (leftover.isPresent()) {
+            leftover.get().stop();
+        }
+        return leftover.map(LeftoverPostgres::pid);
+    }
+
+    /** Stops the server left on {@code dataDir}, if there is one, before a start on it, saying so in one line. */
+    static void stopIfRunning(Path dataDir, int port) throws InterruptedException {
+        long started = System.nanoTime();
+        Optional<Long> stopped = stopFound(dataDir);
+        if (stopped.isEmpty()) {
             return;
         }
-        long started = System.nanoTime();
-        leftover.get().stop();
         if (port > 0) {
             Ports.awaitFree(port, Duration.ofSeconds(10)); // if it is still taken, the caller says so as usual
         }
         LOG.infof("Stopped the embedded PostgreSQL (pid %d) left running on %s by a killed JVM in %d ms;"
-                + " starting it again", leftover.get().pid(), dataDir.toAbsolutePath(),
+                + " starting it again", stopped.get(), dataDir.toAbsolutePath(),
                 (System.nanoTime() - started) / 1_000_000);
     }
 }
