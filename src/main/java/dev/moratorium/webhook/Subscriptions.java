@@ -6,6 +6,7 @@ import dev.moratorium.policy.NotificationType;
 import dev.moratorium.store.WebhookDeliveryEntity;
 import dev.moratorium.store.WebhookSubscriptionEntity;
 import dev.moratorium.store.WriteBounds;
+import dev.moratorium.wire.Sanitize;
 import dev.moratorium.wire.WireJson;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
@@ -249,8 +250,9 @@ public class Subscriptions {
             throw new InvalidSubscription(field + " may hold at most " + MAX_FILTER_VALUES + " values");
         }
         for (String v : values) {
-            if (v == null || v.isBlank() || hasControlCharacters(v)) {
-                throw new InvalidSubscription(field + ": each must be a non-blank string without control characters");
+            if (v == null || v.isBlank() || !isPlainText(v)) {
+                throw new InvalidSubscription(field + ": each must be a non-blank string without control characters"
+                        + " or half a surrogate pair");
             }
         }
         return List.copyOf(new LinkedHashSet<>(values));
@@ -260,15 +262,21 @@ public class Subscriptions {
         if (description == null) {
             return null;
         }
-        if (description.length() > MAX_DESCRIPTION || hasControlCharacters(description)) {
+        if (description.length() > MAX_DESCRIPTION || !isPlainText(description)) {
             throw new InvalidSubscription("description must be at most " + MAX_DESCRIPTION
-                    + " characters without control characters");
+                    + " characters without control characters or half a surrogate pair");
         }
         return description;
     }
 
-    private static boolean hasControlCharacters(String s) {
-        return s.chars().anyMatch(c -> Character.isISOControl(c));
+    /**
+     * No control characters, and no half of a surrogate pair (which a JSON escape can name alone):
+     * UTF-8 cannot hold one, so PostgreSQL's driver wrote "?" in its place, and the subscription
+     * kept was not the one answered: a vendor filter became "?", and a URL (which TargetGuard
+     * checks) with the path "/a", a lone surrogate, "b" became "/a?b", a query.
+     */
+    private static boolean isPlainText(String s) {
+        return !Sanitize.hasControlCharacters(s) && !Sanitize.hasLoneSurrogate(s);
     }
 
     private static String shorten(String s) {

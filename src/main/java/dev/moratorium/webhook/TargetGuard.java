@@ -1,5 +1,6 @@
 package dev.moratorium.webhook;
 
+import dev.moratorium.wire.Sanitize;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -69,10 +70,15 @@ public final class TargetGuard {
                     ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
         }
 
-        /** What the request line names: the path (at least "/") and the query, as given. */
+        /**
+         * What the request line names: the path (at least "/") and the query, as given, but for
+         * characters outside ASCII, percent-encoded in UTF-8. A request line is ASCII; sent as they
+         * were, "/høk" reached a receiver as UTF-8 bytes, which it read as "/hÃ¸k".
+         */
         public String pathAndQuery() {
-            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-            return uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+            URI ascii = URI.create(uri.toASCIIString());
+            String path = ascii.getRawPath() == null || ascii.getRawPath().isEmpty() ? "/" : ascii.getRawPath();
+            return ascii.getRawQuery() == null ? path : path + "?" + ascii.getRawQuery();
         }
     }
 
@@ -88,6 +94,10 @@ public final class TargetGuard {
         }
         if (url.length() > MAX_URL_LENGTH) {
             return Target.refused("url must be at most " + MAX_URL_LENGTH + " characters");
+        }
+        if (Sanitize.hasLoneSurrogate(url)) {
+            // java.net.URI takes it; PostgreSQL's driver would keep "?" in its place (Subscriptions)
+            return Target.refused("url must not hold half of a surrogate pair");
         }
         URI uri;
         try {

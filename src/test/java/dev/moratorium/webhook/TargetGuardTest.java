@@ -102,6 +102,8 @@ class TargetGuardTest {
             "http://hooks.example.com:80/x?y=1|93.184.216.34|80|hooks.example.com|/x?y=1",
             "http://hooks.example.com:8080/a%20b?c=%2F&d|93.184.216.34|8080|hooks.example.com:8080|/a%20b?c=%2F&d",
             "https://hooks.example.com:80/|93.184.216.34|80|hooks.example.com:80|/",
+            "https://hooks.example.com/h\u00f8k?q=\u00e9\u20ac|93.184.216.34|443|hooks.example.com|/h%C3%B8k?q=%C3%A9%E2%82%AC",
+            "https://hooks.example.com/\ud83d\udd14|93.184.216.34|443|hooks.example.com|/%F0%9F%94%94",
             "https://v6.example.com:8443/|2606:2800:220:1:248:1893:25c8:1946|8443|v6.example.com:8443|/",
             "https://[2606:2800:220:1:248:1893:25c8:1946]/|2606:2800:220:1:248:1893:25c8:1946|443|[2606:2800:220:1:248:1893:25c8:1946]|/"})
     void aTargetCarriesTheAddressCheckedAndTheNameToSend(String url, String address, int port, String authority,
@@ -113,6 +115,17 @@ class TargetGuardTest {
         assertThat(checked.port()).isEqualTo(port);
         assertThat(checked.authority()).isEqualTo(authority);
         assertThat(checked.pathAndQuery()).isEqualTo(target);
+    }
+
+    /**
+     * Half of a surrogate pair, which a JSON escape can name alone and java.net.URI takes: UTF-8
+     * cannot hold it, and PostgreSQL's driver kept "?" in its place, a query where the path was.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://hooks.example.com/a\ud800b", "https://hooks.example.com/a?q=\udc00",
+            "https://hooks.example.com/\udd14\ud83d"})
+    void halfASurrogatePairIsRefused(String url) {
+        assertThat(strict.problem(url)).contains("url must not hold half of a surrogate pair");
     }
 
     @org.junit.jupiter.api.Test

@@ -155,6 +155,23 @@ class WebhookSenderTest {
     }
 
     /**
+     * A request line is ASCII (RFC 9112, 3.2): a URL with other characters in its path or query, as
+     * a subscriber may write it, is sent with them percent-encoded in UTF-8 (RFC 3987, 3.1), as
+     * browsers send it; what is already percent-encoded stays as written.
+     */
+    @Test
+    void charactersOutsideAsciiAreSentPercentEncoded() throws Exception {
+        WebhookSender sender = sender(Duration.ofSeconds(2), Duration.ofSeconds(2), slowResolver(Duration.ZERO));
+
+        Attempt attempt = sender.send(claim("/ok/h\u00f8k%20a?q=\u00e9&r=%C3%A9"), "msg_8",
+                "{}".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(attempt.error()).isNull();
+        assertThat(attempt.status()).contains(204);
+        assertThat(hostHeaders).containsOnlyKeys("/ok/h%C3%B8k%20a?q=%C3%A9&r=%C3%A9");
+    }
+
+    /**
      * The Host header is given once, an IPv6 address in it in brackets: Vert.x's own would have been
      * "::1:port", which a receiver cannot parse. Its port is left out where it is the scheme's own
      * ({@code TargetGuardTest}).
