@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.moratorium.policy.EventMeta;
 import dev.moratorium.policy.EventType;
@@ -51,13 +52,21 @@ public final class PolicyChangeReader {
     public static final int MAX_SOURCE_LENGTH = 2048;
     /** Deeper JSON is refused: no field of the contract nests more than three levels. */
     public static final int MAX_NESTING_DEPTH = 32;
+    /** Longer numbers are refused (Jackson's default, named here so the rejection can say it). */
+    public static final int MAX_NUMBER_LENGTH = 1000;
 
     private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH)
+                            .maxNumberLength(MAX_NUMBER_LENGTH).build())
                     .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(JsonParser.Feature.AUTO_CLOSE_SOURCE)
+            // The history keeps an event's data as received, a producer's own fields included. Read
+            // as doubles, numbers came back changed: 0.1000000000000000055511151231257827 as 0.1,
+            // 1e-400 as 0.0, 1e400 as the string "Infinity"; as decimals they are kept exactly.
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
     private static final List<String> ENVELOPE = List.of("specversion", "id", "type", "source");
     /** The headers a binary-mode event is read from; each must come once (see {@link #requireOnce}). */
@@ -227,6 +236,22 @@ public final class PolicyChangeReader {
                 jurisdiction, reason, sourceUrl);
     }
 
+    /** Which of the parser's limits the record broke, in a sentence (each used to be called nesting). */
+    private static String brokenLimit(StreamConstraintsException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        if (message.contains("nesting depth")) {
+            return "the record value nests JSON deeper than " + MAX_NESTING_DEPTH + " levels";
+        }
+        if (message.contains("Number value length")) {
+            return "the record value holds a number of more than " + MAX_NUMBER_LENGTH + " characters";
+        }
+        if (message.contains("Name length")) {
+            return "the record value holds a field name of more than " + StreamReadConstraints.DEFAULT_MAX_NAME_LEN
+                    + " characters";
+        }
+        return "the record value breaks a limit of the JSON parser: " + Sanitize.forMessage(firstLine(message));
+    }
+
     private static JsonNode parse(byte[] value) {
         if (value == null || value.length == 0) {
             throw new FieldProblem(RejectionReason.MALFORMED_JSON, "the record has no value");
@@ -238,7 +263,10 @@ public final class PolicyChangeReader {
             }
             return node;
         } catch (StreamConstraintsException e) {
-            throw FieldProblem.invalid("the record value nests JSON deeper than " + MAX_NESTING_DEPTH + " levels");
+            throw FieldProblem.invalid(brokenLimit(e));
+        } catch (NumberFormatException e) {
+            // 1e9999999999 is JSON, but no decimal holds it (as doubles it was "Infinity", see JSON)
+            throw FieldProblem.invalid("the record value holds a number whose exponent is out of range");
         } catch (IOException e) {
             throw new FieldProblem(RejectionReason.MALFORMED_JSON, "the record value is not valid JSON: "
                     + Sanitize.forMessage(firstLine(e.getMessage())));

@@ -198,6 +198,31 @@ class PoisonRecordsTest {
     }
 
     /**
+     * A producer's own fields in data are kept as received, through the broker, the store and the
+     * history's answer: read as doubles, 0.1000000000000000055511151231257827 came back as 0.1,
+     * 1e-400 as 0.0 and 1e400 as the string "Infinity". A number no decimal holds is the record's
+     * rejection with a sentence, and the record after it applies.
+     */
+    @Test
+    @Order(4)
+    void numbersInDataAreKeptExactly() throws Exception {
+        String data = "{\"policyId\":\"numbers\",\"vendor\":\"Acme\",\"product\":\"Numbers\",\"segments\":[\"police\"],"
+                + "\"effectiveFrom\":\"2020-06-10\",\"ticket\":{\"precise\":0.1000000000000000055511151231257827,"
+                + "\"huge\":1e400,\"tiny\":-1e-400,\"wide\":123456789012345678901234567890,\"scaled\":1.50}}";
+        String unheld = data.replace("\"numbers\"", "\"numbers-2\"").replace("1e400", "1e9999999999");
+        TestKafka.send("policy-changes", "numbers-2", bytes(Events.event("numbers-2", "moratorium.announced", unheld)),
+                STRUCTURED);
+        TestKafka.send("policy-changes", "numbers", bytes(Events.event("numbers", "moratorium.announced", data)), STRUCTURED);
+
+        await().atMost(CANARY).untilAsserted(() -> assertThat(given().get("/moratoria/numbers/history").then()
+                .statusCode(200).extract().asString()).contains("\"ticket\":{\"precise\":0.1000000000000000055511151231257827,"
+                        + "\"huge\":1E+400,\"tiny\":-1E-400,\"wide\":123456789012345678901234567890,\"scaled\":1.50}"));
+        await().atMost(CANARY).untilAsserted(() -> assertThat(count("select count(*) from rejection where reason_message"
+                + " = 'the record value holds a number whose exponent is out of range'")).isEqualTo(1));
+        given().get("/moratoria/numbers-2").then().statusCode(404);
+    }
+
+    /**
      * PostgreSQL keeps microseconds. An instant finer than that was rounded by the store but
      * published whole, so state, notifications and history disagreed, and an interval shorter than a
      * microsecond passed the interval rule and was stored empty. Every instant is now cut to the

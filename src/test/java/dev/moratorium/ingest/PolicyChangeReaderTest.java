@@ -660,4 +660,54 @@ class PolicyChangeReaderTest {
         assertThat(unreadable(binary("acme-x", binaryHeaders("moratorium.announced"), ANNOUNCED_DATA)).eventId())
                 .isEqualTo("evt-b");
     }
+
+    /**
+     * The history keeps an event's data as received, a producer's own fields included, so its
+     * numbers are kept exactly, in either mode (read as doubles, 0.1000000000000000055511151231257827
+     * came back as 0.1, -1E-400 as -0.0 and 1e400 as the string "Infinity").
+     */
+    @Test
+    void theDataKeepsEveryNumberAsSent() {
+        String data = ANNOUNCED_DATA.substring(0, ANNOUNCED_DATA.length() - 1)
+                + ",\"precise\":0.1000000000000000055511151231257827,\"huge\":1e400,\"tiny\":-1E-400,"
+                + "\"wide\":123456789012345678901234567890,\"scaled\":1.50,\"whole\":7,\"nested\":[2.5e-3]}";
+        for (RawRecord record : List.of(structuredEvent("moratorium.announced", data),
+                binary(KEY, binaryHeaders("moratorium.announced"), data))) {
+            ReadResult result = reader.read(record);
+            assertThat(result).isInstanceOf(ReadResult.Read.class);
+            assertThat(((ReadResult.Read) result).dataJson()).endsWith(",\"precise\":0.1000000000000000055511151231257827,"
+                    + "\"huge\":1E+400,\"tiny\":-1E-400,\"wide\":123456789012345678901234567890,\"scaled\":1.50,"
+                    + "\"whole\":7,\"nested\":[0.0025]}");
+        }
+    }
+
+    /**
+     * What JSON allows but the parser cannot hold is this record's rejection with a sentence: a
+     * number longer than 1,000 characters, an exponent no decimal holds (which, thrown as a
+     * NumberFormatException, no rejection caught), a field name longer than 50,000 characters.
+     * Each of the parser's limits used to be called nesting.
+     */
+    @Test
+    void numbersAndNamesPastTheParsersLimitsAreRejectedWithTheLimitNamed() {
+        String data = ANNOUNCED_DATA.substring(0, ANNOUNCED_DATA.length() - 1);
+        Map<String, String> refused = Map.of(
+                "\"n\":1" + "0".repeat(1000), "invalid-field: the record value holds a number of more than 1000 characters",
+                "\"n\":-0." + "0".repeat(1000) + "1", "invalid-field: the record value holds a number of more than 1000 characters",
+                "\"n\":1e9999999999", "invalid-field: the record value holds a number whose exponent is out of range",
+                "\"n\":1E-2147483649", "invalid-field: the record value holds a number whose exponent is out of range",
+                "\"" + "n".repeat(50_001) + "\":1", "invalid-field: the record value holds a field name of more than 50000 characters");
+        refused.forEach((field, reason) -> {
+            assertThat(unreadable(structuredEvent("moratorium.announced", data + "," + field + "}")).rejection()
+                    .deadLetterReason()).as(field.substring(0, Math.min(20, field.length()))).isEqualTo(reason);
+            assertThat(unreadable(binary(KEY, binaryHeaders("moratorium.announced"), data + "," + field + "}"))
+                    .rejection().deadLetterReason()).as(field.substring(0, Math.min(20, field.length()))).isEqualTo(reason);
+        });
+
+        String longest = "1" + "0".repeat(999);
+        String atTheEdges = ",\"n\":" + longest + ",\"m\":1e2147483647,\"o\":-1E-2147483647,\"" + "p".repeat(50_000) + "\":0}";
+        ReadResult kept = reader.read(structuredEvent("moratorium.announced", data + atTheEdges));
+        assertThat(kept).isInstanceOf(ReadResult.Read.class);
+        assertThat(((ReadResult.Read) kept).dataJson()).endsWith(",\"n\":" + longest + ",\"m\":1E+2147483647,"
+                + "\"o\":-1E-2147483647,\"" + "p".repeat(50_000) + "\":0}");
+    }
 }
