@@ -23,9 +23,14 @@ import dev.moratorium.policy.PolicyEvent.ProductWithdrawn;
 import dev.moratorium.policy.Rejection;
 import dev.moratorium.policy.RejectionReason;
 import dev.moratorium.wire.EventTimes;
+import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.RawRecord;
 import dev.moratorium.wire.Sanitize;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,6 +77,11 @@ public final class PolicyChangeReader {
     /** The headers a binary-mode event is read from; each must come once (see {@link #requireOnce}). */
     private static final List<String> BINARY_HEADERS = List.of("ce_specversion", "ce_id", "ce_type", "ce_source",
             "ce_time", "content-type");
+    /**
+     * The binary-mode attributes that are kept as text: the others are read against fixed values
+     * (specversion, type, content-type) or as a time, which bytes that are not UTF-8 already fail.
+     */
+    private static final List<String> IDENTITY_HEADERS = List.of("ce_id", "ce_source");
     private static final int REPEATS_SHOWN = 3;
 
     public ReadResult read(RawRecord record) {
@@ -171,6 +181,7 @@ public final class PolicyChangeReader {
         requireOnce(record, BINARY_HEADERS);
         checkSpecVersion(record.header("ce_specversion").get());
         String type = checkType(record.header("ce_type").get());
+        requireUtf8(record, IDENTITY_HEADERS);
         String id = checkId(record.header("ce_id").get());
         checkSource(record.header("ce_source").get());
         contentType.ifPresent(c -> checkJsonContentType(c, "content-type"));
@@ -306,6 +317,29 @@ public final class PolicyChangeReader {
                         + values.size() + " times (" + shown + (values.size() > REPEATS_SHOWN ? ", …" : "")
                         + "); a CloudEvent attribute is one header, so which one holds cannot be told");
             }
+        }
+    }
+
+    /**
+     * An attribute kept as text is refused if its bytes are not UTF-8, not read with U+FFFD in their
+     * place. Read that way, the ids "evt-" + 0xFF and "evt-" + 0xFE were one id: the second
+     * event, another policy's, was taken for a duplicate of the first and dropped without a word.
+     */
+    private static void requireUtf8(RawRecord record, List<String> names) {
+        for (RawHeader header : record.headers()) {
+            if (header.value() != null && names.contains(header.key()) && !isUtf8(header.value())) {
+                throw FieldProblem.invalid("the header " + header.key() + " is not UTF-8 text");
+            }
+        }
+    }
+
+    private static boolean isUtf8(byte[] bytes) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
         }
     }
 

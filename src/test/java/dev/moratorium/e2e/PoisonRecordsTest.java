@@ -223,6 +223,39 @@ class PoisonRecordsTest {
     }
 
     /**
+     * Two binary-mode events whose ids differ only in bytes that are not UTF-8, for two policies.
+     * Read with U+FFFD in place of those bytes, both ids were "bytes-" + U+FFFD: the second was
+     * taken for a duplicate of the first and dropped without a word. Each is now rejected with a
+     * sentence and dead-lettered, and an id outside ASCII that is UTF-8 applies as before.
+     */
+    @Test
+    @Order(4)
+    void binaryIdsThatAreNotUtf8AreRejectedNotTakenForDuplicates() throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer()) {
+            Map<String, byte[]> ids = new LinkedHashMap<>();
+            ids.put("bytes-ff", new byte[] {'b', 'y', 't', 'e', 's', '-', (byte) 0xFF});
+            ids.put("bytes-fe", new byte[] {'b', 'y', 't', 'e', 's', '-', (byte) 0xFE});
+            ids.put("bytes-utf8", "bytes-\u00e9\ud83d\udd14".getBytes(StandardCharsets.UTF_8));
+            for (Map.Entry<String, byte[]> id : ids.entrySet()) {
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("policy-changes", null,
+                        id.getKey().getBytes(StandardCharsets.UTF_8), announcement(id.getKey(), "Acme")
+                        .getBytes(StandardCharsets.UTF_8));
+                record.headers().add("ce_specversion", bytes("1.0")).add("ce_id", id.getValue())
+                        .add("ce_type", bytes("moratorium.announced")).add("ce_source", bytes("urn:test"))
+                        .add("content-type", bytes("application/json"));
+                producer.send(record).get();
+            }
+        }
+        await().atMost(CANARY).untilAsserted(() -> given().get("/moratoria/bytes-utf8").then().statusCode(200));
+        await().atMost(CANARY).untilAsserted(() -> assertThat(count("select count(*) from rejection"
+                + " where reason_message = 'the header ce_id is not UTF-8 text'")).isEqualTo(2));
+        given().get("/moratoria/bytes-ff").then().statusCode(404);
+        given().get("/moratoria/bytes-fe").then().statusCode(404);
+        given().get("/moratoria/bytes-utf8/history").then().statusCode(200)
+                .body("[0].id", equalTo("bytes-\u00e9\ud83d\udd14"));
+    }
+
+    /**
      * PostgreSQL keeps microseconds. An instant finer than that was rounded by the store but
      * published whole, so state, notifications and history disagreed, and an interval shorter than a
      * microsecond passed the interval rule and was stored empty. Every instant is now cut to the

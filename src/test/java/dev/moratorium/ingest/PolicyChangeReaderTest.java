@@ -710,4 +710,41 @@ class PolicyChangeReaderTest {
         assertThat(((ReadResult.Read) kept).dataJson()).endsWith(",\"n\":" + longest + ",\"m\":1E+2147483647,"
                 + "\"o\":-1E-2147483647,\"" + "p".repeat(50_000) + "\":0}");
     }
+
+    /**
+     * Binary-mode attributes are text. Bytes that are not UTF-8 were read with U+FFFD in their place,
+     * so the ids "evt-" + 0xFF and "evt-" + 0xFE were one id, and the second event was dropped as a
+     * duplicate of the first; now each is rejected, in the order of the contract's reasons (the
+     * other attributes already failed their checks). UTF-8 outside ASCII is read as before.
+     */
+    @Test
+    void binaryAttributesThatAreNotUtf8AreRejected() {
+        for (String name : List.of("ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time", "content-type")) {
+            for (byte[] bad : List.of(new byte[] {'e', 'v', 't', (byte) 0xFF}, new byte[] {'e', (byte) 0xC3},
+                    new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, new byte[] {(byte) 0xC0, (byte) 0xAF})) {
+                List<RawHeader> headers = new ArrayList<>();
+                binaryHeaders("moratorium.announced").forEach((k, v) -> {
+                    if (!k.equals(name)) {
+                        headers.add(new RawHeader(k, utf8(v)));
+                    }
+                });
+                headers.add(new RawHeader(name, bad));
+                RawRecord record = new RawRecord("policy-changes", 0, 42L, utf8(KEY), utf8(ANNOUNCED_DATA), headers, READ_AT);
+                Rejection rejection = unreadable(record).rejection();
+                if (name.equals("ce_id") || name.equals("ce_source")) {
+                    assertThat(rejection.deadLetterReason()).as(name)
+                            .isEqualTo("invalid-field: the header " + name + " is not UTF-8 text");
+                } else {
+                    // read against fixed values or as a time, which such bytes already failed
+                    assertThat(rejection.reason()).as(name).isIn(RejectionReason.NOT_A_CLOUDEVENT,
+                            RejectionReason.UNKNOWN_TYPE, RejectionReason.INVALID_FIELD);
+                }
+            }
+        }
+        var headers = with(with(binaryHeaders("moratorium.announced"), "ce_id", "\u00e9v\u00e9nement-\ud83d\udd14"),
+                "ce_source", "urn:b\u00fcro");
+        PolicyEvent event = read(binary(KEY, headers, ANNOUNCED_DATA));
+        assertThat(event.meta().id()).isEqualTo("\u00e9v\u00e9nement-\ud83d\udd14");
+        assertThat(event.meta().source()).isEqualTo("urn:b\u00fcro");
+    }
 }
