@@ -1,8 +1,16 @@
 package dev.moratorium.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.moratorium.clock.Wall;
 import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.store.WebhookSubscriptionEntity;
@@ -10,7 +18,7 @@ import dev.moratorium.webhook.InvalidSubscription;
 import dev.moratorium.webhook.SubscriptionLimitReached;
 import dev.moratorium.webhook.Subscriptions;
 import dev.moratorium.wire.ApiError;
-import dev.moratorium.wire.WireJson;
+import dev.moratorium.wire.Sanitize;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -170,12 +178,28 @@ public class SubscriptionsResource {
         }
     }
 
+    /**
+     * Bodies are read as strictly as policy-change records are: a field given twice, anything after
+     * the object, or a number or boolean where text is due (or text where a boolean is) is refused.
+     * Read leniently, {"url": A, "url": B} subscribed B, a description of 12 was kept as "12", and
+     * an object followed by garbage was taken.
+     */
+    private static final ObjectMapper BODIES = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .withCoercionConfig(LogicalType.Textual, text -> text
+                    .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+            .build();
+
     private static <T> T read(String body, Class<T> type) {
         if (body == null || body.isBlank()) {
             throw ApiException.badRequest("invalid-field", "the request needs a JSON object body");
         }
         try {
-            T value = WireJson.MAPPER.readerFor(type).readValue(body);
+            T value = BODIES.readerFor(type).readValue(body);
             if (value == null) {
                 throw ApiException.badRequest("invalid-field", "the request needs a JSON object body");
             }
@@ -184,10 +208,15 @@ public class SubscriptionsResource {
             throw ApiException.badRequest("invalid-field", "unknown field \"" + shorten(e.getPropertyName())
                     + "\"; the fields are " + String.join(", ", fields(type)));
         } catch (MismatchedInputException e) {
+            if (e.getPath().isEmpty() && String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+                throw ApiException.badRequest("invalid-field", "the body holds more than one JSON value");
+            }
             String field = e.getPath().isEmpty() ? "the body" : e.getPath().get(0).getFieldName();
             throw ApiException.badRequest("invalid-field", field + " has the wrong type");
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("invalid-field", "the body is not valid JSON");
+            String problem = String.valueOf(e.getOriginalMessage());
+            throw ApiException.badRequest("invalid-field", problem.startsWith("Duplicate field")
+                    ? "the body gives a field twice (" + Sanitize.forMessage(problem) + ")" : "the body is not valid JSON");
         }
     }
 

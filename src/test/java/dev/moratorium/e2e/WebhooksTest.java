@@ -340,6 +340,14 @@ class WebhooksTest {
                 {"{\"url\":\"" + url + "\",\"types\":[\"\\ud800\"]}", "half a surrogate pair"},
                 {"{\"url\":\"" + url + "\",\"description\":\"ops \\ud83d\"}", "half a surrogate pair"},
                 {"{\"url\":\"" + url + "\",\"description\":\"ops\\u0000\"}", "control characters"},
+                // read as strictly as policy-change records: before, the last url won, 12 was kept as "12"
+                // and what followed the object was ignored
+                {"{\"url\":\"https://example.com/\",\"url\":\"" + url + "\"}", "gives a field twice"},
+                {"{\"url\":\"" + url + "\",\"description\":12}", "description has the wrong type"},
+                {"{\"url\":\"" + url + "\",\"vendors\":[1e400]}", "vendors has the wrong type"},
+                {"{\"url\":\"" + url + "\",\"types\":[true]}", "types has the wrong type"},
+                {"{\"url\":\"" + url + "\"} {\"url\":\"" + url + "\"}", "more than one JSON value"},
+                {"{\"url\":\"" + url + "\"}garbage", "not valid JSON"},
                 {"not json", "not valid JSON"}}) {
             given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body(bad[0]).post("/subscriptions")
                     .then().statusCode(400).body("error", equalTo("invalid-field"))
@@ -351,7 +359,14 @@ class WebhooksTest {
         given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON)
                 .body("{\"url\":\"" + url + "?x=\\ud800\"}").patch("/subscriptions/" + ids.get("ok"))
                 .then().statusCode(400).body("message", org.hamcrest.Matchers.containsString("half of a surrogate pair"));
-        given().get("/subscriptions/" + ids.get("ok")).then().statusCode(200).body("url", equalTo(url));
+        for (String[] bad : new String[][] {{"{\"paused\":\"true\"}", "paused has the wrong type"},
+                {"{\"paused\":true,\"paused\":false}", "gives a field twice"}}) {
+            given().auth().oauth2(TestTokens.admin()).contentType(ContentType.JSON).body(bad[0])
+                    .patch("/subscriptions/" + ids.get("ok")).then().statusCode(400)
+                    .body("message", org.hamcrest.Matchers.containsString(bad[1]));
+        }
+        given().get("/subscriptions/" + ids.get("ok")).then().statusCode(200).body("url", equalTo(url))
+                .body("status", equalTo("ACTIVE"));
         given().get("/subscriptions/not-an-id").then().statusCode(404).body("error", equalTo("unknown-subscription"));
         given().get("/subscriptions/00000000-0000-0000-0000-000000000000").then().statusCode(404);
         given().get("/subscriptions/" + ids.get("ok") + "/deliveries?limit=0").then().statusCode(400);
