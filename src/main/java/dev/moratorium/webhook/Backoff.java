@@ -11,7 +11,8 @@ import java.util.function.DoubleSupplier;
 /**
  * When to try a failing subscriber again: exponential backoff with "full jitter" between half and
  * all of the doubled delay (so subscribers that failed together do not retry together), capped;
- * or the receiver's own {@code Retry-After} when it sent one, capped the same way.
+ * or the receiver's own {@code Retry-After} when it sent one, capped the same way and never
+ * shorter than the first delay.
  */
 public final class Backoff {
 
@@ -36,9 +37,15 @@ public final class Backoff {
         return Duration.ofMillis(Math.max(1, jittered));
     }
 
-    /** The receiver's wish, if any, else the backoff; never more than the cap. */
+    /**
+     * The receiver's wish, if any, else the backoff; never more than the cap, and a wish never less
+     * than the first delay: a receiver answering 503 with {@code Retry-After: 0} (or a date gone by)
+     * was sent its request again the moment it answered, as fast as it could answer, for as long
+     * as the retry window lasts (a day by default).
+     */
     public Duration after(int failures, Optional<Duration> retryAfter) {
-        Duration delay = retryAfter.orElseGet(() -> after(failures));
+        Duration delay = retryAfter.map(wish -> wish.compareTo(initial) < 0 ? initial : wish)
+                .orElseGet(() -> after(failures));
         return delay.compareTo(max) > 0 ? max : delay;
     }
 

@@ -379,6 +379,34 @@ class WebhooksTest {
         given().auth().oauth2(TestTokens.admin()).delete("/subscriptions/" + id).then().statusCode(404);
     }
 
+    /**
+     * A receiver answering 503 with Retry-After: 0 for a second and a half: each attempt still waits
+     * the first backoff (200 ms here). Honoured as it was, the request came again the moment the
+     * receiver answered, as fast as it could answer, for as long as the retry window lasts.
+     */
+    @Test
+    @Order(9)
+    void retryAfterZeroStillWaitsTheFirstDelay() {
+        AtomicLong first = new AtomicLong();
+        WebhookReceiver receiver = WebhookReceiver.start(n -> {
+            first.compareAndSet(0, System.nanoTime());
+            return System.nanoTime() - first.get() < Duration.ofMillis(1_500).toNanos()
+                    ? new Reply(503, Map.of("Retry-After", "0"), Duration.ZERO) : Reply.of(204);
+        });
+        receivers.put("eager", receiver);
+        String id = subscribe("{\"url\":\"" + receiver.url() + "\",\"types\":[\"access.withdrawn\"]}").get("id").asText();
+        given().auth().oauth2(TestTokens.admin()).post("/subscriptions/" + id + "/replay?after=0").then().statusCode(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.delivered().size() >= 1);
+        List<Received> got = receiver.received();
+        System.out.printf("webhooks: 503 with Retry-After: 0 for 1.5 s, then 204: %d attempts%n", got.size());
+        for (int i = 1; i < got.size(); i++) {
+            assertThat((got.get(i).nanos() - got.get(i - 1).nanos()) / 1_000_000).as("attempt %d", i + 1)
+                    .isGreaterThanOrEqualTo(190);
+        }
+        assertThat(got).hasSizeBetween(2, 10);
+        given().auth().oauth2(TestTokens.admin()).delete("/subscriptions/" + id).then().statusCode(204);
+    }
+
     @Test
     @Order(9)
     void filtersPickTypesAndVendorsByNameKey() {

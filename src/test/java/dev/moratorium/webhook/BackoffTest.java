@@ -30,6 +30,18 @@ class BackoffTest {
         assertThat(backoff.after(1, Optional.empty())).isEqualTo(Duration.ofSeconds(1));
     }
 
+    /** Retry-After: 0, or a date gone by, had the request sent again at once, as fast as it was answered. */
+    @Test
+    void theReceiversRetryAfterIsNeverSoonerThanTheFirstDelay() {
+        Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1), () -> 1.0);
+        assertThat(backoff.after(1, Backoff.parseRetryAfter("0", NOW))).isEqualTo(Duration.ofSeconds(1));
+        assertThat(backoff.after(7, Backoff.parseRetryAfter("Wed, 31 Dec 2025 23:00:00 GMT", NOW)))
+                .isEqualTo(Duration.ofSeconds(1));
+        assertThat(backoff.after(7, Optional.of(Duration.ofMillis(999)))).isEqualTo(Duration.ofSeconds(1));
+        assertThat(backoff.after(7, Optional.of(Duration.ofSeconds(2)))).as("a wish shorter than the backoff still wins")
+                .isEqualTo(Duration.ofSeconds(2));
+    }
+
     @ParameterizedTest(name = "Retry-After \"{0}\" -> {1} s")
     @CsvSource(delimiter = '|', value = {
             "120|120", "0|0", "' 5 '|5",
