@@ -747,4 +747,41 @@ class PolicyChangeReaderTest {
         assertThat(event.meta().id()).isEqualTo("\u00e9v\u00e9nement-\ud83d\udd14");
         assertThat(event.meta().source()).isEqualTo("urn:b\u00fcro");
     }
+
+    /**
+     * A policy names at most 100 segments, each counted once however it is written. Unbounded, a
+     * 64 KiB record named 8,000 segments (or 2,400 exemptions), each compared with every other:
+     * seconds of the ingest thread for one record, and a key computed for each of them at every
+     * access decision about the product.
+     */
+    @Test
+    void segmentsStopAtAHundredAndCountOnceHoweverWritten() {
+        List<String> hundred = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            hundred.add("\"s\u00e9gment-" + i + "\"");
+        }
+        String atTheLimit = "[" + String.join(",", hundred) + "]";
+        var a = (MoratoriumAnnounced) read(structuredEvent("moratorium.announced", announcedWith("segments", atTheLimit)));
+        assertThat(a.segments()).hasSize(100).startsWith("s\u00e9gment-0").endsWith("s\u00e9gment-99");
+
+        String pastIt = "[" + String.join(",", hundred) + ",\"one more\"]";
+        assertThat(unreadable(structuredEvent("moratorium.announced", announcedWith("segments", pastIt))).rejection()
+                .deadLetterReason()).isEqualTo("invalid-field: data.segments lists 101 names; the limit is 100");
+
+        var folded = (MoratoriumAnnounced) read(structuredEvent("moratorium.announced",
+                announcedWith("segments", "[\"police\",\"POLICE\",\"\uff30olice\",\"police\u200b\",\"military\"]")));
+        assertThat(folded.segments()).containsExactly("police", "military");
+        assertThat(unreadable(structuredEvent("moratorium.announced", announcedWith("segments", "[\"police\",7]")))
+                .rejection().deadLetterReason()).isEqualTo("invalid-field: data.segments[1] must be a string, not a number");
+
+        StringBuilder many = new StringBuilder("[");
+        for (int i = 0; i < 2_000; i++) {
+            many.append(i == 0 ? "" : ",").append("{\"organization\":\"\u00e9").append(i).append("\"}");
+        }
+        String twice = many + ",{\"organization\":\"\u00c9" + 1_999 + "\"}]";
+        String data = "{\"policyId\":\"" + KEY + "\",\"vendor\":\"Amazon\",\"product\":\"Rekognition\","
+                + "\"segments\":[\"police\"],\"effectiveFrom\":\"2020-06-10\",\"exemptions\":" + twice + "}";
+        assertThat(unreadable(structuredEvent("moratorium.announced", data)).rejection().message())
+                .as("the same organization, folded, found among 2,000").isEqualTo("data.exemptions names \"\u00c91999\" twice");
+    }
 }
