@@ -118,12 +118,14 @@ public class AccessResource {
         if (known == null) {
             List<Policy> policies = index.policiesFor(v, p);
             if (o == null || index.holdsEveryExemption()) {
-                return CompletableFuture.completedFuture(answer(policies, s, o, j, instant, null, explained));
+                return CompletableFuture.completedFuture(answer(index.narrowedTo(policies, o), s, o, j, instant, null,
+                        explained));
             }
             Predicate<Policy> exemptionsRead = explained ? policy -> AccessExplainer.readsExemptions(policy, s, j)
                     : policy -> AccessRules.readsExemptions(policy, s, j, instant);
             if (index.holdsExemptionsOf(policies, exemptionsRead)) {
-                return CompletableFuture.completedFuture(answer(policies, s, o, j, instant, null, explained));
+                return CompletableFuture.completedFuture(answer(index.narrowedTo(policies, o), s, o, j, instant, null,
+                        explained));
             }
             // a policy held without its exemptions (PolicyIndex): the organization's are read, off the event loop
             return CompletableFuture.supplyAsync(() -> {

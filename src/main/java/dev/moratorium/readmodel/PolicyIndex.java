@@ -18,6 +18,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -124,6 +125,30 @@ public class PolicyIndex {
      */
     public List<Policy> policiesFor(String vendor, String product) {
         return catalog.policiesFor(Names.key(vendor), Names.key(product));
+    }
+
+    /**
+     * These policies (from {@link #policiesFor}) with only this organization's exemptions where
+     * the index holds them by organization (policies of many exemptions): the same decision, which
+     * then does not look through every exemption of the product. The list as it is when none is.
+     */
+    public List<Policy> narrowedTo(List<Policy> policies, String organization) {
+        if (organization == null) {
+            return policies;
+        }
+        String key = Names.key(organization);
+        List<Policy> narrowed = null;
+        for (int i = 0; i < policies.size(); i++) {
+            Policy p = policies.get(i);
+            Policy n = catalog.narrowedTo(p, key);
+            if (n != p && narrowed == null) {
+                narrowed = new ArrayList<>(policies.subList(0, i));
+            }
+            if (narrowed != null) {
+                narrowed.add(n);
+            }
+        }
+        return narrowed == null ? policies : narrowed;
     }
 
     /** Whether every policy is held with its exemptions (nearly always: see moratorium.index.exemptions-held). */
