@@ -35,6 +35,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -183,7 +184,10 @@ class StateTopicWatchTest {
                 throw e;
             }
         });
-        TopicDescription made = describe(admin);
+        // made, but its partitions may be unknown to the broker's metadata for a moment (seen once in CI)
+        TopicDescription made = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .ignoreExceptionsMatching(e -> e.getCause() instanceof UnknownTopicOrPartitionException)
+                .until(() -> describe(admin), d -> true);
         assertThat(made.topicId().toString()).isNotEqualTo(before);
         return made;
     }
