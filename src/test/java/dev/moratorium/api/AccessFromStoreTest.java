@@ -74,8 +74,48 @@ class AccessFromStoreTest {
         assertThat(AccessResource.STORE_READS.free()).as("every turn given back").isEqualTo(4);
     }
 
+    /**
+     * A policy held whole with many exemptions is also held by organization, and a decision naming
+     * one reads that organization's only (PolicyCatalog): through the HTTP answer, the exempt caller
+     * is found as it is written or folded, another is not, and a revocation is seen at the next
+     * refresh, never hidden by the index made of the policy before it.
+     */
+    @Test
+    void aPolicyOfManyExemptionsDecidesByTheOrganizationNamed() throws Exception {
+        String policy = "by-organization-1";
+        List<RawRecord> records = new ArrayList<>();
+        records.add(record(policy, Events.event(policy + "-announced", "moratorium.announced", "{\"policyId\":\"" + policy
+                + "\",\"vendor\":\"" + VENDOR + "\",\"product\":\"Lens\",\"segments\":[\"police\"],"
+                + "\"effectiveFrom\":\"2021-01-01\",\"effectiveUntil\":\"2031-01-01\"}")));
+        for (int g = 0; g < 40; g++) {
+            records.add(record(policy, Events.event(policy + "-grant-" + g, "moratorium.exemption-granted",
+                    "{\"policyId\":\"" + policy + "\",\"organization\":\"\u00c9cole-" + g + "\",\"purpose\":\"p" + g + "\"}")));
+        }
+        assertThat(ingestor.ingestAll(records)).allMatch(RecordResult.Applied.class::isInstance);
+        index.refresh();
+        assertThat(index.heldWithoutExemptions(policy)).isFalse();
+
+        String base = "/access?vendor=" + VENDOR + "&product=Lens&segment=police&at=2030-01-01&organization=";
+        given().get(base + "\u00c9cole-7").then().statusCode(200).body("allowed", equalTo(true))
+                .body("reason", containsString("\u00c9cole-7 is exempt")).body("reason", containsString("(p7)"));
+        given().get(base + "\u00e9COLE-7").then().statusCode(200).body("allowed", equalTo(true));
+        given().get(base + "Ecole-7").then().statusCode(200).body("allowed", equalTo(false));
+        given().get(base + "Nobody").then().statusCode(200).body("allowed", equalTo(false));
+
+        assertThat(ingestor.ingestAll(List.of(record(policy, Events.event(policy + "-revoke-7", "moratorium.exemption-revoked",
+                "{\"policyId\":\"" + policy + "\",\"organization\":\"\u00e9cole-7\"}")))))
+                .allMatch(RecordResult.Applied.class::isInstance);
+        index.refresh();
+        given().get(base + "\u00c9cole-7").then().statusCode(200).body("allowed", equalTo(false));
+        given().get(base + "\u00c9cole-8").then().statusCode(200).body("allowed", equalTo(true));
+    }
+
     private static RawRecord record(String cloudEvent) {
-        return new RawRecord("policy-changes", -1, --offset, POLICY.getBytes(StandardCharsets.UTF_8),
+        return record(POLICY, cloudEvent);
+    }
+
+    private static RawRecord record(String key, String cloudEvent) {
+        return new RawRecord("policy-changes", -1, --offset, key.getBytes(StandardCharsets.UTF_8),
                 cloudEvent.getBytes(StandardCharsets.UTF_8),
                 List.of(new RawHeader("content-type", "application/cloudevents+json".getBytes(StandardCharsets.UTF_8))),
                 Instant.now());
