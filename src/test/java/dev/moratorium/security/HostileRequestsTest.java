@@ -263,6 +263,16 @@ class HostileRequestsTest {
                 null);
         hostile.send("request line of 100000", NO_SERVER_ERROR, "GET", "/moratoria/" + "p".repeat(100_000), Map.of(),
                 null);
+        // a long request a gateway may need: four names of 200 CJK characters, 9 bytes each
+        // percent-encoded; refused 414 while the request line was held to 4096 bytes
+        String name = java.net.URLEncoder.encode("\u8b66".repeat(200), StandardCharsets.UTF_8);
+        String longest = "/access?vendor=" + name + "&product=" + name + "&segment=" + name + "&organization=" + name
+                + "&at=2020-06-10T00%3A00%3A00.000000%2B14%3A00&asOf=2020-06-10T00%3A00%3A00.000000%2B14%3A00"
+                + "&jurisdiction=US-CA&explain=true";
+        assertThat(hostile.send("the longest /access a gateway asks", NO_SERVER_ERROR, "GET", longest, Map.of(), null)
+                .status()).as("%d bytes of request target", longest.length()).isEqualTo(200);
+        assertThat(hostile.send("request line past 12 KiB", NO_SERVER_ERROR, "GET", "/moratoria?vendor=" + "v".repeat(12_300),
+                Map.of(), null).status()).isEqualTo(414);
         hostile.send("Accept: text/html", NO_SERVER_ERROR, "GET", "/moratoria/nothing", Map.of("Accept", "text/html"),
                 null);
         hostile.send("Accept: text/html", NO_SERVER_ERROR, "GET", "/no/such/path", Map.of("Accept", "text/html"), null);
