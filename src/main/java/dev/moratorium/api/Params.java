@@ -24,7 +24,7 @@ final class Params {
         if (value == null || value.isBlank()) {
             return null;
         }
-        if (value.length() > MAX_LENGTH || Sanitize.hasControlCharacters(value)) {
+        if (Sanitize.characters(value) > MAX_LENGTH || Sanitize.hasControlCharacters(value)) {
             throw ApiException.badRequest("invalid-parameter", name + " must be at most " + MAX_LENGTH
                     + " characters without control characters");
         }

@@ -76,7 +76,7 @@ final class DataFields {
             throw FieldProblem.invalid("data." + field + " must be a string, not " + kind(node));
         }
         String value = node.textValue();
-        if (value.length() > MAX_TEXT_LENGTH) {
+        if (Sanitize.characters(value) > MAX_TEXT_LENGTH) {
             throw FieldProblem.invalid("data." + field + " is longer than " + MAX_TEXT_LENGTH + " characters");
         }
         if (Sanitize.hasControlCharacters(value.replace('\n', ' ').replace('\t', ' '))) {
@@ -193,7 +193,7 @@ final class DataFields {
         if (value.isEmpty()) {
             throw FieldProblem.invalid("data." + field + " must not be blank");
         }
-        if (value.length() > maxLength) {
+        if (Sanitize.characters(value) > maxLength) {
             throw FieldProblem.invalid("data." + field + " is longer than " + maxLength + " characters");
         }
         if (Sanitize.hasControlCharacters(value)) {
@@ -203,9 +203,10 @@ final class DataFields {
         if (key.isEmpty()) {
             throw FieldProblem.invalid("data." + field + " has no visible characters");
         }
-        if (key.length() > maxLength) {
+        int keyCharacters = Sanitize.characters(key);
+        if (keyCharacters > maxLength) {
             throw FieldProblem.invalid("data." + field + " is longer than " + maxLength
-                    + " characters once case-folded and normalized (" + key.length() + ")");
+                    + " characters once case-folded and normalized (" + keyCharacters + ")");
         }
         return value;
     }

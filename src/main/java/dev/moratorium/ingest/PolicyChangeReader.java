@@ -379,8 +379,9 @@ public final class PolicyChangeReader {
 
     /** The id is the de-duplication key, stored with every applied event: within its column, no control characters. */
     private static String checkId(String id) {
-        if (id.length() > MAX_ID_LENGTH) {
-            throw FieldProblem.invalid("id is " + id.length() + " characters long; the limit is " + MAX_ID_LENGTH);
+        int characters = Sanitize.characters(id);
+        if (characters > MAX_ID_LENGTH) {
+            throw FieldProblem.invalid("id is " + characters + " characters long; the limit is " + MAX_ID_LENGTH);
         }
         if (Sanitize.hasControlCharacters(id) || Sanitize.hasLoneSurrogate(id)) {
             throw FieldProblem.invalid("id \"" + Sanitize.forMessage(id)
@@ -390,8 +391,9 @@ public final class PolicyChangeReader {
     }
 
     private static void checkSource(String source) {
-        if (source.length() > MAX_SOURCE_LENGTH) {
-            throw FieldProblem.invalid("source is " + source.length() + " characters long; the limit is "
+        int characters = Sanitize.characters(source);
+        if (characters > MAX_SOURCE_LENGTH) {
+            throw FieldProblem.invalid("source is " + characters + " characters long; the limit is "
                     + MAX_SOURCE_LENGTH);
         }
         if (Sanitize.hasControlCharacters(source) || Sanitize.hasLoneSurrogate(source)) {

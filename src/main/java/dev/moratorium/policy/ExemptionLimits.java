@@ -17,17 +17,21 @@ import java.util.Optional;
  * one, but not together: some 170 grants with the longest purposes in a three-byte script would
  * make the state record larger than the 2 MiB the output topics take, the relay would set it
  * aside, and the compacted topic would stop following the policy. {@value #MAX_ACTIVE_TEXT}
- * characters is at most 768 KiB of UTF-8, or 1.5 MiB if every character were escaped, within the
+ * UTF-16 units is at most 768 KiB of UTF-8, or 1.5 MiB if every character were escaped, within the
  * limit.
  */
 public final class ExemptionLimits {
 
     /** Exemptions one policy keeps, granted and revoked together. */
     public static final int MAX_EXEMPTIONS = 1_000;
-    /** Characters of organization and purpose, summed over the exemptions in force. */
+    /**
+     * UTF-16 units of organization and purpose, summed over the exemptions in force: what a replica's
+     * heap holds and, at three bytes of UTF-8 a unit at most, what bounds the state record (an emoji
+     * is one character of a name's limit but two units here, and four bytes of UTF-8).
+     */
     public static final int MAX_ACTIVE_TEXT = 256 * 1024;
     /**
-     * Characters of organization and purpose, summed over every exemption kept, revoked ones too.
+     * UTF-16 units of organization and purpose, summed over every exemption kept, revoked ones too.
      * Every write of a policy loads it whole: without this, 1,000 exemptions of the longest names
      * and purposes were 4.2 million characters (8.4 MB of heap in a script outside Latin-1) in one
      * policy, made by grants and revocations whose state records stay small. Twice what may be in
@@ -56,14 +60,14 @@ public final class ExemptionLimits {
         long kept = keptText(after);
         if (kept > MAX_KEPT_TEXT && kept > (before == null ? 0 : keptText(before))) {
             return Optional.of(field + " would make the exemptions of policy \"" + after.policyId() + "\", granted and"
-                    + " revoked, carry " + kept + " characters of organization and purpose; a policy keeps at most "
+                    + " revoked, carry " + kept + " UTF-16 units of organization and purpose; a policy keeps at most "
                     + MAX_KEPT_TEXT + " (revoked ones still decide access at the instants they were held): announce a"
                     + " new policy to grant more");
         }
         long text = activeText(after);
         if (text > MAX_ACTIVE_TEXT && text > (before == null ? 0 : activeText(before))) {
             return Optional.of(field + " would make the exemptions in force on policy \"" + after.policyId() + "\" carry "
-                    + text + " characters of organization and purpose; at most " + MAX_ACTIVE_TEXT
+                    + text + " UTF-16 units of organization and purpose; at most " + MAX_ACTIVE_TEXT
                     + " fit the policy's state record");
         }
         return Optional.empty();

@@ -235,7 +235,7 @@ public class Subscriptions {
         List<String> list = checkedList("vendors", vendors);
         for (String v : list) {
             String key = Names.key(v);
-            if (key == null || key.isEmpty() || key.length() > MAX_NAME) {
+            if (key == null || key.isEmpty() || Sanitize.characters(key) > MAX_NAME) {
                 throw new InvalidSubscription("vendors: each must be a name of 1 to " + MAX_NAME + " characters");
             }
         }
@@ -262,7 +262,7 @@ public class Subscriptions {
         if (description == null) {
             return null;
         }
-        if (description.length() > MAX_DESCRIPTION || !isPlainText(description)) {
+        if (Sanitize.characters(description) > MAX_DESCRIPTION || !isPlainText(description)) {
             throw new InvalidSubscription("description must be at most " + MAX_DESCRIPTION
                     + " characters without control characters or half a surrogate pair");
         }

@@ -9,6 +9,15 @@ public final class Sanitize {
     private Sanitize() {
     }
 
+    /**
+     * The characters a limit counts: Unicode code points, as PostgreSQL's {@code VARCHAR(n)} counts
+     * them, not Java's UTF-16 units, so that a name of 200 emoji (400 units) fits the 200 its column
+     * holds instead of being refused at 101.
+     */
+    public static int characters(String s) {
+        return s.codePointCount(0, s.length());
+    }
+
     public static boolean hasControlCharacters(String s) {
         for (int i = 0; i < s.length(); i++) { // a loop, not a stream: every /access parameter passes here
             char c = s.charAt(i);

@@ -29,7 +29,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * A policy may keep 1,000 exemptions and 512 Ki characters of organizations and purposes, granted
+ * A policy may keep 1,000 exemptions and 512 Ki UTF-16 units of organizations and purposes, granted
  * and revoked: a megabyte of heap in a script outside Latin-1. Within those limits, 200 such
  * policies made the packaged service (the pod's 160 MB heap) die at every start, loading them into
  * the access index; and one poll of 200 revocations, one per policy, made it die loading them for

@@ -186,6 +186,35 @@ class PoisonRecordsTest {
         given().get("/moratoria?vendor=amazon").then().statusCode(200).body("items.policyId", equalTo(List.of("fold-1")));
     }
 
+    /**
+     * Names and ids at their limits in characters outside the BMP (two UTF-16 units each): the
+     * columns hold them, and a gateway asks for them by the same names. Counted in UTF-16 units,
+     * the reader refused a vendor of 101 emoji and /access a parameter of 101.
+     */
+    @Test
+    @Order(3)
+    void namesOfTwoHundredEmojiAreStoredAndAskedFor() {
+        String emoji = "\uD83D\uDE00";
+        String vendor = emoji.repeat(200);
+        String organization = "\uD840\uDC00".repeat(200); // CJK Extension B, folds to itself
+        String data = "{\"policyId\":\"astral-1\",\"vendor\":\"" + vendor + "\",\"product\":\"Vision\","
+                + "\"segments\":[\"" + emoji.repeat(200) + "\"],\"effectiveFrom\":\"2020-06-10\","
+                + "\"exemptions\":[{\"organization\":\"" + organization + "\"}]}";
+        String id = emoji.repeat(512);
+        TestKafka.send("policy-changes", "astral-1", bytes(Events.event(id, "moratorium.announced", data)), STRUCTURED);
+        await().atMost(CANARY).untilAsserted(() -> given().get("/moratoria/astral-1").then().statusCode(200)
+                .body("vendor", equalTo(vendor)).body("exemptions[0].organization", equalTo(organization)));
+        given().get("/moratoria/astral-1/history").then().statusCode(200).body("[0].id", equalTo(id));
+        await().atMost(CANARY).untilAsserted(() -> given().queryParam("vendor", vendor).queryParam("product", "vision")
+                .queryParam("segment", emoji.repeat(200)).queryParam("at", "2021-01-01").get("/access").then()
+                .statusCode(200).body("allowed", equalTo(false)).body("policyId", equalTo("astral-1")));
+        given().queryParam("vendor", vendor).queryParam("product", "vision").queryParam("segment", emoji.repeat(200))
+                .queryParam("organization", organization).queryParam("at", "2021-01-01").get("/access").then()
+                .statusCode(200).body("allowed", equalTo(true));
+        given().queryParam("vendor", vendor + emoji).queryParam("product", "vision").queryParam("segment", "police")
+                .get("/access").then().statusCode(400).body("error", equalTo("invalid-parameter"));
+    }
+
     @Test
     @Order(4)
     void theEdgesOfTheCalendarAreKeptExactly() {
@@ -439,7 +468,7 @@ class PoisonRecordsTest {
                 .body("[0].eventId", equalTo(id + "-65"))
                 .body("[0].reason", equalTo("invalid-field"))
                 .body("[0].message", equalTo("data.organization \"" + organization(65) + "\" would make the exemptions"
-                        + " in force on policy \"" + id + "\" carry 266240 characters of organization and purpose;"
+                        + " in force on policy \"" + id + "\" carry 266240 UTF-16 units of organization and purpose;"
                         + " at most 262144 fit the policy's state record"));
 
         List<ConsumerRecord<byte[], byte[]>> states = TestKafka.readUntil("moratorium-state", Duration.ofSeconds(30),

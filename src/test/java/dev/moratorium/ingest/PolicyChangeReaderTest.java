@@ -784,4 +784,44 @@ class PolicyChangeReaderTest {
         assertThat(unreadable(structuredEvent("moratorium.announced", data)).rejection().message())
                 .as("the same organization, folded, found among 2,000").isEqualTo("data.exemptions names \"\u00c91999\" twice");
     }
+
+    /**
+     * A limit in characters counts code points, as PostgreSQL's VARCHAR(n) does: an emoji is two
+     * UTF-16 units and was counted twice, so a vendor of 101 emoji was refused as longer than 200
+     * characters though its column holds 200. Folding still counts: a dotted capital I is one
+     * character that folds to two.
+     */
+    @Test
+    void limitsCountCharactersNotUtf16Units() {
+        String emoji = "\uD83D\uDE00";
+        var atTheLimit = (MoratoriumAnnounced) read(structuredEvent("moratorium.announced",
+                announcedWith("vendor", "\"" + emoji.repeat(200) + "\"")));
+        assertThat(atTheLimit.vendor()).isEqualTo(emoji.repeat(200));
+        assertThat(unreadable(structuredEvent("moratorium.announced",
+                announcedWith("vendor", "\"" + emoji.repeat(201) + "\""))).rejection().message())
+                .isEqualTo("data.vendor is longer than 200 characters");
+
+        assertThat(((MoratoriumAnnounced) read(structuredEvent("moratorium.announced",
+                announcedWith("product", "\"" + "\u0130".repeat(100) + "\"")))).product()).hasSize(100);
+        assertThat(unreadable(structuredEvent("moratorium.announced",
+                announcedWith("product", "\"" + "\u0130".repeat(101) + "\""))).rejection().message())
+                .isEqualTo("data.product is longer than 200 characters once case-folded and normalized (202)");
+
+        assertThat(((MoratoriumAnnounced) read(structuredEvent("moratorium.announced",
+                announcedWith("reason", "\"" + emoji.repeat(4_000) + "\"")))).reason()).hasSize(8_000);
+        assertThat(unreadable(structuredEvent("moratorium.announced",
+                announcedWith("reason", "\"" + emoji.repeat(4_001) + "\""))).rejection().message())
+                .isEqualTo("data.reason is longer than 4000 characters");
+
+        String envelope = envelope("moratorium.announced", ANNOUNCED_DATA);
+        String longId = emoji.repeat(512);
+        assertThat(read(structured(KEY, envelope.replace("\"evt-1\"", "\"" + longId + "\""))).meta().id()).isEqualTo(longId);
+        assertThat(unreadable(structured(KEY, envelope.replace("\"evt-1\"", "\"" + longId + emoji + "\"")))
+                .rejection().message()).isEqualTo("id is 513 characters long; the limit is 512");
+        String longSource = emoji.repeat(2_048);
+        assertThat(read(structured(KEY, envelope.replace("\"urn:test\"", "\"" + longSource + "\""))).meta().source())
+                .isEqualTo(longSource);
+        assertThat(unreadable(structured(KEY, envelope.replace("\"urn:test\"", "\"" + longSource + emoji + "\"")))
+                .rejection().message()).isEqualTo("source is 2049 characters long; the limit is 2048");
+    }
 }

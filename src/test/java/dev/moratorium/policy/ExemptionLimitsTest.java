@@ -84,7 +84,7 @@ class ExemptionLimitsTest {
         Rejection refused = rejected(grantTo("X", null));
         assertThat(refused.reason()).isEqualTo(RejectionReason.INVALID_FIELD);
         assertThat(refused.message()).isEqualTo("data.organization \"X\" would make the exemptions in force on policy \""
-                + AMAZON_ID + "\" carry 262145 characters of organization and purpose; at most 262144 fit the policy's"
+                + AMAZON_ID + "\" carry 262145 UTF-16 units of organization and purpose; at most 262144 fit the policy's"
                 + " state record");
         // a longer purpose for one already in force is refused; a shorter one, or a revocation, is not
         assertThat(rejected(grantTo(organization(0), purpose + "!")).reason()).isEqualTo(RejectionReason.INVALID_FIELD);
@@ -113,7 +113,7 @@ class ExemptionLimitsTest {
         Rejection refused = rejected(grantTo("X", null));
         assertThat(refused.reason()).isEqualTo(RejectionReason.INVALID_FIELD);
         assertThat(refused.message()).isEqualTo("data.organization \"X\" would make the exemptions of policy \""
-                + AMAZON_ID + "\", granted and revoked, carry 524289 characters of organization and purpose; a policy"
+                + AMAZON_ID + "\", granted and revoked, carry 524289 UTF-16 units of organization and purpose; a policy"
                 + " keeps at most 524288 (revoked ones still decide access at the instants they were held): announce a"
                 + " new policy to grant more");
         assertThat(policy.exemptions()).hasSize(128);
@@ -142,7 +142,7 @@ class ExemptionLimitsTest {
                 p.effectiveUntil(), p.liftedAt(), kept, p.jurisdiction(), p.reason(), p.sourceUrl(), p.evaluatedAt());
         assertThat(ExemptionLimits.keptText(policy)).isEqualTo(532_480).isGreaterThan(ExemptionLimits.MAX_KEPT_TEXT);
 
-        assertThat(rejected(grantTo("X", null)).message()).contains("carry 532481 characters");
+        assertThat(rejected(grantTo("X", null)).message()).contains("carry 532481 UTF-16 units");
         applied(grantTo(organization(129), "short"));
         applied(revokeFrom(organization(129)));
         assertThat(ExemptionLimits.keptText(policy)).isEqualTo(532_480 - 4_000 + 5);

@@ -263,9 +263,9 @@ class HostileRequestsTest {
                 null);
         hostile.send("request line of 100000", NO_SERVER_ERROR, "GET", "/moratoria/" + "p".repeat(100_000), Map.of(),
                 null);
-        // a long request a gateway may need: four names of 200 CJK characters, 9 bytes each
-        // percent-encoded; refused 414 while the request line was held to 4096 bytes
-        String name = java.net.URLEncoder.encode("\u8b66".repeat(200), StandardCharsets.UTF_8);
+        // the longest request a gateway may need: four names of 200 characters outside the BMP, 12 bytes
+        // each percent-encoded; refused 414 while the request line was held to 4096 bytes
+        String name = java.net.URLEncoder.encode("\uD83D\uDE00".repeat(200), StandardCharsets.UTF_8);
         String longest = "/access?vendor=" + name + "&product=" + name + "&segment=" + name + "&organization=" + name
                 + "&at=2020-06-10T00%3A00%3A00.000000%2B14%3A00&asOf=2020-06-10T00%3A00%3A00.000000%2B14%3A00"
                 + "&jurisdiction=US-CA&explain=true";
