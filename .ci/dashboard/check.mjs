@@ -86,7 +86,8 @@ try {
   produce(id(2), 'moratorium.announced', { policyId: id(2), vendor: 'Acme', product: 'Lens',
     segments: ['police', 'border control'], effectiveFrom: '2099-01-01', effectiveUntil: null,
     exemptions: [{ organization: 'Thorn', purpose: 'finding missing children' }] });
-  const hostile = '<img src=x onerror="window.__xss=1">';
+  // markup, and a right-to-left override (U+202E) left open at the end of the vendor's name
+  const hostile = '<img src=x onerror="window.__xss=1">\u202e';
   produce(id(3), 'moratorium.announced', { policyId: id(3), vendor: hostile, product: '<b>Scan</b>',
     segments: ['police'], effectiveFrom: '2026-01-01', effectiveUntil: '2030-01-01' });
   produce(id(4), 'moratorium.exemption-granted', { policyId: id(4), organization: 'Thorn' });
@@ -138,6 +139,20 @@ try {
     text(page, `#moratoria-active tr[data-policy-id="${id(3)}"] strong`).then((t) => t === `${hostile} <b>Scan</b>`));
   check(await page.evaluate(() => window.__xss === undefined && document.querySelectorAll('main img, main b').length === 0),
     'no element or script was injected from API text');
+  check(await page.evaluate((policyId) => {
+    const strong = document.querySelector(`#moratoria-active tr[data-policy-id="${policyId}"] strong`);
+    const walker = document.createTreeWalker(strong, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const i = node.data.indexOf('<b>Scan</b>');
+      if (i < 0) continue;
+      const left = (k) => { const r = document.createRange(); r.setStart(node, k); r.setEnd(node, k + 1); return r.getBoundingClientRect().left; };
+      return left(i) < left(i + 3) && left(i + 3) < left(i + 6); // "<" left of "S" left of "n"
+    }
+    return false;
+  }, id(3)), 'a right-to-left override in a vendor\'s name does not turn the product after it around');
+  const spoofed = await text(page, `#notifications li[data-policy-id="${id(3)}"] .message`);
+  check(spoofed?.startsWith('Police access to <img') && spoofed.includes(' <b>Scan</b> suspended') && !spoofed.includes('\u202e'),
+    'the notification\'s sentence shows the vendor without its override', spoofed);
 
   // Counted from the status read before producing: the service may hold moratoria of its own already.
   await eventually('the status tiles show the counts and lag from /ops/status', () => page.evaluate((status) =>

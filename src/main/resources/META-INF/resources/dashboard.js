@@ -163,7 +163,15 @@
     return items;
   }
 
-  const who = (segments) => (segments || []).map((s) => (s === '*' ? 'everyone' : s)).join(', ');
+  /**
+   * A producer's name in an element of its own that isolates its direction (<bdi>): a name may hold a
+   * right-to-left override (U+202E), which the service keeps as written, and without isolation it
+   * turned the names and figures after it in the same line around ("Acme" then "Vision" read as
+   * "noisiV").
+   */
+  const name = (text) => el('bdi', {}, text);
+
+  const who = (segments) => (segments || []).flatMap((s, i) => [i > 0 ? ', ' : null, s === '*' ? 'everyone' : name(s)]);
 
   function interval(p) {
     const from = formatInstant(p.effectiveFrom);
@@ -173,7 +181,7 @@
   function exemptions(list) {
     if (!list || list.length === 0) return el('span', { class: 'muted' }, 'none');
     return el('ul', { class: 'exemptions' }, list.map((x) =>
-      el('li', {}, el('strong', {}, x.organization), x.purpose ? ` — ${x.purpose}` : null)));
+      el('li', {}, el('strong', {}, name(x.organization)), x.purpose ? [' — ', name(x.purpose)] : null)));
   }
 
   function policyRow(p) {
@@ -181,7 +189,7 @@
       'data-from': p.effectiveFrom, 'data-until': p.effectiveUntil });
     renderCountdown(countdown);
     return el('tr', { 'data-policy-id': p.policyId, 'data-status': p.status },
-      el('td', {}, el('strong', {}, `${p.vendor} ${p.product}`), el('br'), el('code', {}, p.policyId)),
+      el('td', {}, el('strong', {}, name(p.vendor), ' ', name(p.product)), el('br'), el('code', {}, p.policyId)),
       el('td', {}, who(p.segments)),
       el('td', {}, interval(p)),
       el('td', {}, countdown),
@@ -294,7 +302,7 @@
       el('div', { class: 'meta' },
         el('span', { class: 'badge reason' }, r.reason),
         el('time', { datetime: r.receivedAt }, formatInstant(r.receivedAt)),
-        r.key !== null && r.key !== undefined ? el('code', {}, r.key) : el('span', { class: 'muted' }, 'no key'),
+        r.key !== null && r.key !== undefined ? el('code', {}, name(r.key)) : el('span', { class: 'muted' }, 'no key'),
         el('span', { class: 'muted' }, `${r.topic}-${r.partition}@${r.offset}`),
         r.retryCount > 0 ? el('span', { class: 'muted' }, `retried ${r.retryCount}×`) : null),
       el('p', { class: 'message' }, r.message),

@@ -76,18 +76,18 @@ public final class AccessExplainer {
         Exemption held = p.exemptionHeldAtKey(organizationKey, at);
         if (held != null) {
             return new ExemptionCheck(true, held.organization(), held.purpose(), held.grantedAt(), held.revokedAt(),
-                    held.organization() + " holds an exemption at this instant"
+                    Names.inSentence(held.organization()) + " holds an exemption at this instant"
                             + (inForce ? "" : ", though the policy does not restrict then"));
         }
         for (Exemption e : p.exemptions()) {
             if (organizationKey.equals(Names.key(e.organization()))) {
                 String why = e.grantedAt() != null && at.isBefore(e.grantedAt())
-                        ? "the exemption for " + e.organization() + " holds only from " + TimeText.of(e.grantedAt())
-                        : "the exemption for " + e.organization() + " was revoked on " + TimeText.of(e.revokedAt());
+                        ? "the exemption for " + Names.inSentence(e.organization()) + " holds only from " + TimeText.of(e.grantedAt())
+                        : "the exemption for " + Names.inSentence(e.organization()) + " was revoked on " + TimeText.of(e.revokedAt());
                 return new ExemptionCheck(false, e.organization(), e.purpose(), e.grantedAt(), e.revokedAt(), why);
             }
         }
         return new ExemptionCheck(false, organization, null, null, null,
-                organization + " holds no exemption from " + p.policyId());
+                Names.inSentence(organization) + " holds no exemption from " + p.policyId());
     }
 }

@@ -76,9 +76,9 @@ public final class AccessRules {
         }
         if (exempting != null) {
             String purpose = exemption.purpose() == null || exemption.purpose().isBlank() ? ""
-                    : " (" + exemption.purpose() + ")";
+                    : " (" + Names.inSentence(exemption.purpose()) + ")";
             Instant until = earliest(exemption.revokedAt(), exempting.effectiveUntil());
-            return new AccessDecision(true, exempting.policyId(), exemption.organization() + " is exempt from "
+            return new AccessDecision(true, exempting.policyId(), Names.inSentence(exemption.organization()) + " is exempt from "
                     + describe(exempting) + purpose + everywhere(exempting, jurisdiction), until);
         }
         if (next != null) {
@@ -104,13 +104,17 @@ public final class AccessRules {
      */
     private static String deniedBecause(Policy p, String segmentKey) {
         if (p.isWithdrawal()) {
-            return p.vendor() + " " + p.product() + " was withdrawn from " + TimeText.of(p.effectiveFrom())
+            return vendorProduct(p) + " was withdrawn from " + TimeText.of(p.effectiveFrom())
                     + " (" + p.policyId() + ")";
         }
         String spelled = p.segmentSpelled(segmentKey);
-        return (spelled == null ? "All" : capitalize(spelled)) + " access to " + p.vendor() + " " + p.product() + " is suspended from "
+        return (spelled == null ? "All" : capitalize(Names.inSentence(spelled))) + " access to " + vendorProduct(p) + " is suspended from "
                 + TimeText.of(p.effectiveFrom()) + (p.effectiveUntil() == null ? " until further notice"
                         : " until " + TimeText.of(p.effectiveUntil())) + " (" + p.policyId() + ")";
+    }
+
+    private static String vendorProduct(Policy p) {
+        return Names.inSentence(p.vendor()) + " " + Names.inSentence(p.product());
     }
 
     private static String describe(Policy p) {

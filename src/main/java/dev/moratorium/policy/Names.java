@@ -40,6 +40,28 @@ public final class Names {
         return collapseWhiteSpace(Normalizer.normalize(folded, Normalizer.Form.NFKC));
     }
 
+    /**
+     * A name as a sentence shows it: as written, less the explicit bidirectional controls (embeddings,
+     * overrides, isolates: U+202A to U+202E, U+2066 to U+2069). They have no meaning in a name (its key
+     * drops them too), but in a notification's sentence an unclosed right-to-left override turns the
+     * rest of the line around for every dashboard and chat channel that shows it: "suspended from
+     * 2020-06-10" read backwards, and a line a producer can make say something else.
+     */
+    public static String inSentence(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (isBidiControl(name.charAt(i))) {
+                StringBuilder kept = new StringBuilder(name.length());
+                name.chars().filter(c -> !isBidiControl((char) c)).forEach(c -> kept.append((char) c));
+                return kept.toString();
+            }
+        }
+        return name;
+    }
+
+    private static boolean isBidiControl(char c) {
+        return c >= '\u202a' && c <= '\u202e' || c >= '\u2066' && c <= '\u2069';
+    }
+
     public static boolean same(String a, String b) {
         return a != null && b != null && key(a).equals(key(b));
     }

@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 
 /**
  * The plain English sentences of CONTRACT.md §2, for a dashboard or a chat channel.
- * Names are shown as the announcing event spelled them.
+ * Names are shown as the announcing event spelled them, less bidirectional controls ({@link Names#inSentence}).
  */
 public final class NotificationMessages {
 
@@ -17,7 +17,7 @@ public final class NotificationMessages {
     /** "Police access to Amazon Rekognition suspended from 2020-06-10 until 2021-06-10 (exempt: Thorn, Marinus Analytics)." */
     public static String suspended(Policy p) {
         String exempt = p.activeExemptions().isEmpty() ? ""
-                : " (exempt: " + p.activeExemptions().stream().map(Exemption::organization)
+                : " (exempt: " + p.activeExemptions().stream().map(e -> Names.inSentence(e.organization()))
                         .collect(Collectors.joining(", ")) + ")";
         return accessTo(p) + " suspended from " + TimeText.of(p.effectiveFrom()) + " " + until(p.effectiveUntil())
                 + exempt + ".";
@@ -52,13 +52,13 @@ public final class NotificationMessages {
 
     /** "Thorn exempt from the police moratorium on Amazon Rekognition (finding missing children)." */
     public static String exemptionGranted(Policy p, Exemption e) {
-        String purpose = e.purpose() == null || e.purpose().isBlank() ? "" : " (" + e.purpose() + ")";
-        return e.organization() + " exempt from " + theMoratorium(p) + purpose + ".";
+        String purpose = e.purpose() == null || e.purpose().isBlank() ? "" : " (" + Names.inSentence(e.purpose()) + ")";
+        return Names.inSentence(e.organization()) + " exempt from " + theMoratorium(p) + purpose + ".";
     }
 
     /** "Thorn no longer exempt from the police moratorium on Amazon Rekognition." */
     public static String exemptionRevoked(Policy p, Exemption e) {
-        return e.organization() + " no longer exempt from " + theMoratorium(p) + ".";
+        return Names.inSentence(e.organization()) + " no longer exempt from " + theMoratorium(p) + ".";
     }
 
     private static String accessTo(Policy p) {
@@ -76,14 +76,15 @@ public final class NotificationMessages {
     }
 
     private static String vendorProduct(Policy p) {
-        return p.vendor() + " " + p.product();
+        return Names.inSentence(p.vendor()) + " " + Names.inSentence(p.product());
     }
 
     /** "police", "police and military", "police, military and border"; empty for everyone. */
-    static String segmentPhrase(List<String> segments) {
-        if (segments.contains(Names.EVERYONE)) {
+    static String segmentPhrase(List<String> named) {
+        if (named.contains(Names.EVERYONE)) {
             return "";
         }
+        List<String> segments = named.stream().map(Names::inSentence).toList();
         if (segments.size() == 1) {
             return segments.get(0);
         }

@@ -215,4 +215,17 @@ class AccessRulesTest {
         return new Policy(id, PolicyKind.MORATORIUM, "Acme", "Vision", List.of("police"),
                 PolicyStatus.SCHEDULED, from, until, null, exemptions, null, null, null, FROM);
     }
+
+    /** The reason a gateway logs or shows, as the notification's sentence, without a name's bidirectional controls. */
+    @org.junit.jupiter.api.Test
+    void reasonsLeaveOutBidirectionalControls() {
+        Policy spoofed = new Policy("spoofed", PolicyKind.MORATORIUM, "\u202eAmazon", "Rekognition\u202e",
+                List.of("police\u2067"), PolicyStatus.ACTIVE, FROM, UNTIL, null,
+                List.of(Exemption.fromStart("Thorn\u202e", "finding \u202emissing children")), null, null, null, FROM);
+        Instant at = Instant.parse("2020-08-01T00:00:00Z");
+        assertThat(AccessRules.decide(List.of(spoofed), "police", null, at).reason()).isEqualTo(
+                "Police access to Amazon Rekognition is suspended from 2020-06-10 until 2021-06-10 (spoofed)");
+        assertThat(AccessRules.decide(List.of(spoofed), "police", "thorn", at).reason())
+                .isEqualTo("Thorn is exempt from moratorium spoofed (finding missing children)");
+    }
 }

@@ -136,4 +136,26 @@ class NotificationMessagesTest {
         assertThat(NotificationMessages.segmentPhrase(List.of("*"))).isEmpty();
         assertThat(NotificationMessages.segmentPhrase(List.of("police", "*"))).as("* covers everyone").isEmpty();
     }
+
+    /**
+     * A name's bidirectional controls are kept in its fields but not in a sentence: an unclosed
+     * right-to-left override in the vendor turned the rest of the line around wherever it was shown.
+     */
+    @Test
+    void bidirectionalControlsInNamesDoNotReachTheSentence() {
+        String rlo = "\u202e";
+        Policy spoofed = policy(PolicyKind.MORATORIUM, "Amazon" + rlo, "Rek\u2066ognition\u2069", List.of("police" + rlo),
+                day("2020-06-10"), day("2021-06-10"), List.of(Exemption.fromStart("\u202dThorn", "missing \u202echildren")));
+        assertThat(spoofed.vendor()).isEqualTo("Amazon" + rlo);
+        assertThat(NotificationMessages.suspended(spoofed)).isEqualTo(
+                "Police access to Amazon Rekognition suspended from 2020-06-10 until 2021-06-10 (exempt: Thorn).");
+        assertThat(NotificationMessages.exemptionGranted(spoofed, spoofed.exemptions().get(0))).isEqualTo(
+                "Thorn exempt from the police moratorium on Amazon Rekognition (missing children).");
+        assertThat(NotificationMessages.withdrawn(spoofed)).isEqualTo(
+                "Amazon Rekognition withdrawn for police from 2020-06-10.");
+        String plain = "Amazon Rekognition";
+        assertThat(Names.inSentence(plain)).isSameAs(plain);
+        assertThat(Names.inSentence("\u200fa\u200eb\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069c"))
+                .as("marks kept (they have no scope), every embedding, override and isolate dropped").isEqualTo("\u200fa\u200ebc");
+    }
 }
