@@ -17,12 +17,17 @@ import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -60,6 +65,8 @@ public final class MoratoriumGatewayClient implements AutoCloseable {
     private volatile long unreadable;
     private volatile boolean running;
     private KafkaConsumer<byte[], byte[]> consumer;
+    private Admin admin;
+    private Uuid topicId;
     private Thread thread;
 
     private MoratoriumGatewayClient(Builder builder) {
@@ -175,6 +182,7 @@ public final class MoratoriumGatewayClient implements AutoCloseable {
     /** Starts following the topic on a daemon thread; decisions answer from the view meanwhile. */
     public MoratoriumGatewayClient start() {
         consumer = new KafkaConsumer<>(kafka, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        admin = Admin.create(adminSettings(kafka));
         running = true;
         thread = new Thread(this::follow, "moratorium-gateway-client");
         thread.setDaemon(true);
@@ -186,9 +194,12 @@ public final class MoratoriumGatewayClient implements AutoCloseable {
         List<TopicPartition> partitions = null;
         Map<TopicPartition, Long> endAtStart = null;
         Instant nextSyncCheck = Instant.MIN;
+        Instant nextIdentityCheck = Instant.MIN;
+        Duration identityCheck = metadataMaxAge(kafka);
         while (running) {
             try {
                 if (partitions == null) {
+                    topicId = topicIdNow(); // before the partitions: a topic made anew in between is seen next time
                     List<PartitionInfo> infos = consumer.partitionsFor(topic, BROKER_TIMEOUT);
                     if (infos == null || infos.isEmpty()) {
                         pause();
@@ -206,6 +217,10 @@ public final class MoratoriumGatewayClient implements AutoCloseable {
                 if (!now.isBefore(nextSyncCheck)) {
                     nextSyncCheck = now.plus(SYNC_CHECK);
                     partitions = withPartitionsNow(partitions);
+                    if (!now.isBefore(nextIdentityCheck)) {
+                        nextIdentityCheck = now.plus(identityCheck);
+                        fromTheBeginningIfMadeAnew(partitions);
+                    }
                     checkSync(partitions, endAtStart, now);
                 }
             } catch (WakeupException e) {
@@ -242,6 +257,69 @@ public final class MoratoriumGatewayClient implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "{0} has {1} partitions, {2} before: reading {3} from the beginning",
                 topic, now.size(), assigned.size(), added);
         return now;
+    }
+
+    /**
+     * Reads every partition again from its beginning when the topic is not the one the client was
+     * reading (its id changed: deleted and made again, as the service's runbook does to change its
+     * partitions, and the service then publishes every policy's state to it). A position past the
+     * new topic's end is reset to its beginning by the consumer, but one within it is not: a client
+     * that fetched again only once the new topic held as many records as it had read before went on
+     * from there, and never saw the states written before it (a moratorium made indefinite, in the
+     * test). Reading the whole topic again costs what the first load did, once per topic made anew.
+     */
+    private void fromTheBeginningIfMadeAnew(List<TopicPartition> partitions) {
+        Uuid now = topicIdNow();
+        if (now == null) {
+            return; // gone, not made again yet, or not to be described: positions as they are
+        }
+        if (topicId != null && !now.equals(topicId)) {
+            LOG.log(System.Logger.Level.INFO, "{0} was made anew (id {1}, {2} before): reading all of it again",
+                    topic, now, topicId);
+            consumer.seekToBeginning(partitions);
+        }
+        topicId = now;
+    }
+
+    /**
+     * How often the consumer refreshes its metadata, read as Kafka reads the setting (a number, or
+     * text with spaces around it): parsed more strictly, a setting Kafka took would have ended the
+     * client's thread, and a client that never loads answers "allowed" to everything.
+     */
+    static Duration metadataMaxAge(Properties settings) {
+        Object value = settings.get(ConsumerConfig.METADATA_MAX_AGE_CONFIG);
+        try {
+            return Duration.ofMillis(value instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(value).strip()));
+        } catch (NumberFormatException e) {
+            return Duration.ofMinutes(5); // not reached: the consumer, made first, refuses what Kafka cannot read
+        }
+    }
+
+    /** The topic's id as the broker has it now; null when it cannot be told. */
+    private Uuid topicIdNow() {
+        try {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(BROKER_TIMEOUT.toMillis(),
+                    TimeUnit.MILLISECONDS).get(topic).topicId();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.DEBUG, "{0} not described: {1}", topic, e.getMessage());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+            return null;
+        }
+    }
+
+    /** The consumer's settings an admin client takes (servers, security), under a client id of its own. */
+    private static Properties adminSettings(Properties consumerSettings) {
+        Properties settings = new Properties();
+        for (String name : AdminClientConfig.configNames()) {
+            if (consumerSettings.containsKey(name)) {
+                settings.put(name, consumerSettings.get(name));
+            }
+        }
+        settings.put(AdminClientConfig.CLIENT_ID_CONFIG, consumerSettings.get(ConsumerConfig.CLIENT_ID_CONFIG) + "-topic-id");
+        return settings;
     }
 
     /** Asks the broker where the topic ends: lag, and whether the view is (still) complete. */
@@ -285,6 +363,7 @@ public final class MoratoriumGatewayClient implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(BROKER_TIMEOUT));
+            admin.close(BROKER_TIMEOUT);
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -112,20 +113,7 @@ class GatewayClientBrokerTest {
                 await(() -> client.policy("ibm-face-recognition-withdrawal").isPresent());
 
                 // made anew with 7 partitions, and the current state written to one the client never read
-                admin.deleteTopics(List.of(TOPIC)).all().get(30, TimeUnit.SECONDS);
-                NewTopic seven = new NewTopic(TOPIC, 7, (short) 1).configs(Map.of("cleanup.policy", "compact"));
-                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (true) {
-                    try {
-                        admin.createTopics(List.of(seven)).all().get(30, TimeUnit.SECONDS);
-                        break;
-                    } catch (ExecutionException e) {
-                        // still being deleted
-                        assertThat(e.getCause()).isInstanceOf(TopicExistsException.class);
-                        assertThat(System.nanoTime()).isLessThan(deadline);
-                        Thread.sleep(200);
-                    }
-                }
+                makeAnew(admin, 7);
                 Instant july2021 = Instant.parse("2021-07-01T00:00:00Z");
                 assertThat(client.decide("Amazon", "Rekognition", "police", null, "US", july2021).allowed())
                         .as("ended on 2021-06-10, as the client knew it").isTrue();
@@ -135,6 +123,82 @@ class GatewayClientBrokerTest {
             }
         } finally {
             broker.close();
+        }
+    }
+
+    /**
+     * A topic made anew whose records reach the client's old position before the client fetches
+     * again (a republish of the service's states does that): positions past the new end were reset
+     * to its beginning, but one within it read on from there, and the records before it (here a
+     * moratorium made indefinite) were never seen. The client now reads every partition again from
+     * the beginning when the topic's id changes.
+     */
+    @Test
+    void aTopicMadeAnewIsReadFromItsBeginningThoughItHoldsMoreThanTheOldPosition(@TempDir Path data) throws Exception {
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, data);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+                KafkaProducer<byte[], byte[]> producer = producer(broker.bootstrapServers())) {
+            broker.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(Map.of("cleanup.policy", "compact"))));
+            send(producer, "amazon-rekognition-police-2020", AMAZON);
+            send(producer, "filler-1", IBM.replace("ibm-face-recognition-withdrawal", "filler-1"));
+            send(producer, "filler-2", IBM.replace("ibm-face-recognition-withdrawal", "filler-2"));
+            Instant july2021 = Instant.parse("2021-07-01T00:00:00Z");
+            try (MoratoriumGatewayClient client = MoratoriumGatewayClient.builder()
+                    .bootstrapServers(broker.bootstrapServers())
+                    // the test's patience, not the default 30 s; as text with spaces, which Kafka takes
+                    // and a stricter reading of it had ended the client's thread
+                    .kafkaProperty("metadata.max.age.ms", " 500 ")
+                    .start()) {
+                assertThat(client.awaitLoaded(Duration.ofSeconds(60))).isTrue();
+                assertThat(client.decide("Amazon", "Rekognition", "police", null, "US", july2021).allowed()).isTrue();
+
+                // the client's thread held in a listener while the topic is made anew and filled up to
+                // its position (4): it fetches next where it was, as a client slow to notice would
+                CountDownLatch holding = new CountDownLatch(1);
+                CountDownLatch release = new CountDownLatch(1);
+                client.addListener((id, before, after) -> {
+                    if (id.equals("hold")) {
+                        holding.countDown();
+                        try {
+                            release.await(60, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                });
+                send(producer, "hold", IBM.replace("ibm-face-recognition-withdrawal", "hold"));
+                assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+                makeAnew(admin, 1);
+                send(producer, "amazon-rekognition-police-2020", AMAZON.replace("\"2021-06-10T00:00:00Z\"", "null"));
+                send(producer, "filler-1", IBM.replace("ibm-face-recognition-withdrawal", "filler-1"));
+                send(producer, "filler-2", IBM.replace("ibm-face-recognition-withdrawal", "filler-2"));
+                send(producer, "hold-2", IBM.replace("ibm-face-recognition-withdrawal", "hold-2"));
+                release.countDown();
+                send(producer, "ibm-face-recognition-withdrawal", IBM);
+                await(() -> client.policy("ibm-face-recognition-withdrawal").isPresent());
+                await(() -> !client.decide("Amazon", "Rekognition", "police", null, "US", july2021).allowed());
+                assertThat(client.staleness().policies()).isEqualTo(6);
+            }
+        } finally {
+            broker.close();
+        }
+    }
+
+    /** Deletes the topic and makes it again with this many partitions, once the broker has let the old one go. */
+    private static void makeAnew(Admin admin, int partitions) throws Exception {
+        admin.deleteTopics(List.of(TOPIC)).all().get(30, TimeUnit.SECONDS);
+        NewTopic topic = new NewTopic(TOPIC, partitions, (short) 1).configs(Map.of("cleanup.policy", "compact"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                // still being deleted
+                assertThat(e.getCause()).isInstanceOf(TopicExistsException.class);
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(200);
+            }
         }
     }
 
