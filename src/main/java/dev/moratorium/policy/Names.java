@@ -12,6 +12,11 @@ import java.util.Locale;
  */
 public final class Names {
 
+    private static final char CAPITAL_SHARP_S = '\u1e9e';
+    private static final char SHARP_S = '\u00df';
+    private static final char FINAL_SIGMA = '\u03c2';
+    private static final char SIGMA = '\u03c3';
+
     /** The segment that stands for every customer. */
     public static final String EVERYONE = "*";
 
@@ -29,14 +34,21 @@ public final class Names {
         }
         String normalized = Normalizer.normalize(name, Normalizer.Form.NFKC);
         StringBuilder kept = new StringBuilder(normalized.length());
-        for (int i = 0; i < normalized.length(); i++) {
-            char c = normalized.charAt(i);
-            if (Character.getType(c) != Character.FORMAT) {
-                kept.append(c);
+        for (int i = 0; i < normalized.length(); ) {
+            int c = normalized.codePointAt(i);
+            i += Character.charCount(c);
+            if (!isIgnorable(c)) {
+                // the capital sharp s lowers to ß, which the JDK would not upper again here: as ß,
+                // it folds to "ss" with the others (CaseFolding.txt), so STRAẞE is Straße and STRASSE
+                kept.appendCodePoint(c == CAPITAL_SHARP_S ? SHARP_S : c);
             }
         }
-        // Full case folding, as near as the JDK gets: upper then lower folds ß and ς with their kin.
-        String folded = kept.toString().toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
+        // Full case folding, as near as the JDK gets: upper then lower folds ß with SS. Lowering
+        // writes a final sigma where the letters around it say a word ends, and trimming and
+        // dropped characters change what is around it, so ς is then folded to σ as CaseFolding.txt
+        // does: "ΟΔΟΣ ", "οδος" and "οδοσ" are one name, and a key's key is the key.
+        String folded = kept.toString().toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT)
+                .replace(FINAL_SIGMA, SIGMA);
         return collapseWhiteSpace(Normalizer.normalize(folded, Normalizer.Form.NFKC));
     }
 
@@ -60,6 +72,27 @@ public final class Names {
 
     private static boolean isBidiControl(char c) {
         return c >= '\u202a' && c <= '\u202e' || c >= '\u2066' && c <= '\u2069';
+    }
+
+    /**
+     * A character a name's key leaves out: every format character (zero-width space and joiner,
+     * soft hyphen, bidirectional controls, tags; counted by code point, so those outside the BMP
+     * too) and the rest of Unicode's Default_Ignorable_Code_Point, which it says to ignore when
+     * matching identifiers (UAX #31): variation selectors, the combining grapheme joiner, the Hangul
+     * fillers, the Mongolian free variation selectors, Khmer's inherent vowels. All are invisible or
+     * blank, so "Amazon" followed by a variation selector was another vendor than "Amazon", and a
+     * gateway asking for Amazon was allowed past its policy.
+     */
+    static boolean isIgnorable(int c) {
+        return Character.getType(c) == Character.FORMAT
+                || c == 0x034F                                  // combining grapheme joiner
+                || c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0 // Hangul fillers
+                || c == 0x17B4 || c == 0x17B5                   // Khmer inherent vowels
+                || c >= 0x180B && c <= 0x180F                   // Mongolian variation selectors, vowel separator
+                || c >= 0xFE00 && c <= 0xFE0F                   // variation selectors
+                || c >= 0x2060 && c <= 0x206F                   // invisible operators and their unassigned kin
+                || c >= 0xFFF0 && c <= 0xFFF8                   // unassigned, ignorable by default
+                || c >= 0xE0000 && c <= 0xE0FFF;                // tags, variation selectors supplement
     }
 
     public static boolean same(String a, String b) {

@@ -184,6 +184,18 @@ class PoisonRecordsTest {
         given().get("/access?vendor=AMAZON&product=Rekognition&segment=police&organization=thorn&at=2021-01-01")
                 .then().body("allowed", equalTo(true));
         given().get("/moratoria?vendor=amazon").then().statusCode(200).body("items.policyId", equalTo(List.of("fold-1")));
+
+        // the capital sharp s and a final sigma fold as Unicode folds them, and a variation selector
+        // and a Hangul filler are no part of a name, in the index and in the keys the list filter
+        // reads from the database
+        String folding = "{\"policyId\":\"fold-2\",\"vendor\":\"STRA\u1e9eE\ufe0f\",\"product\":\"\u039f\u0394\u039f\u03a3\u3164\","
+                + "\"segments\":[\"Police\"],\"effectiveFrom\":\"2020-06-10\"}";
+        TestKafka.send("policy-changes", "fold-2", bytes(Events.event("fold-2", "moratorium.announced", folding)), STRUCTURED);
+        await().atMost(CANARY).untilAsserted(() -> given().queryParam("vendor", "Stra\u00dfe")
+                .queryParam("product", "\u03bf\u03b4\u03bf\u03c3").queryParam("segment", "police").get("/access").then()
+                .body("allowed", equalTo(false)).body("policyId", equalTo("fold-2")));
+        given().queryParam("vendor", "strasse").queryParam("product", "\u03bf\u03b4\u03bf\u03c2").get("/moratoria").then()
+                .statusCode(200).body("items.policyId", equalTo(List.of("fold-2")));
     }
 
     /**
