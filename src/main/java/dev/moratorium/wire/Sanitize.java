@@ -46,7 +46,18 @@ public final class Sanitize {
         return false;
     }
 
-    /** Control characters escaped, long text cut, so it can be quoted in one line. */
+    private static boolean isLoneSurrogateAt(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+        }
+        return Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
+    }
+
+    /**
+     * Control characters and halves of surrogate pairs escaped, long text cut (never through a
+     * pair), so it can be quoted in one line of UTF-8.
+     */
     public static String forMessage(String s) {
         return oneLine(s, MAX_ECHO);
     }
@@ -61,12 +72,25 @@ public final class Sanitize {
     }
 
     /**
-     * For a text column that keeps outside data for people (a rejected record's id): control
-     * characters, which PostgreSQL's text may refuse (NUL), escaped; cut to the column's length.
+     * For a text column that keeps outside data for people (a rejected record's id): as it is if the
+     * column holds it; otherwise control characters, which PostgreSQL's text may refuse (NUL), and
+     * halves of surrogate pairs, which it would keep as "?", escaped, and cut to the column's length.
      */
     public static String forColumn(String s, int maxLength) {
+        if (s != null && characters(s) <= maxLength && !hasControlCharacters(s) && !hasLoneSurrogate(s)) {
+            return s; // whole: the column counts characters, and an id of 300 emoji (600 units) fits
+        }
         String line = oneLine(s, maxLength - 1); // room for the ellipsis
-        return line.length() <= maxLength ? line : line.substring(0, maxLength);
+        return line.length() <= maxLength ? line : whole(line, maxLength);
+    }
+
+    /**
+     * The first {@code n} UTF-16 units of {@code s}, one fewer rather than half an emoji: UTF-8
+     * cannot hold half of a surrogate pair, so PostgreSQL kept "?" for it and JSON an escape of a
+     * character that does not exist.
+     */
+    private static String whole(String s, int n) {
+        return n > 0 && Character.isHighSurrogate(s.charAt(n - 1)) ? s.substring(0, n - 1) : s.substring(0, n);
     }
 
     private static String oneLine(String s, int max) {
@@ -77,13 +101,16 @@ public final class Sanitize {
         int i = 0;
         for (; i < s.length() && out.length() < max; i++) {
             char c = s.charAt(i);
-            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || isLoneSurrogateAt(s, i)) {
                 out.append(String.format("\\u%04x", (int) c));
             } else {
                 out.append(c);
             }
         }
         if (i < s.length()) {
+            if (out.length() > 0 && Character.isHighSurrogate(out.charAt(out.length() - 1))) {
+                out.setLength(out.length() - 1); // cut before the pair, not through it
+            }
             out.append('…');
         }
         return out.toString();

@@ -55,6 +55,7 @@ class PoisonRecordsTest {
 
     private static final Map<String, String> STRUCTURED = Map.of("content-type", "application/cloudevents+json");
     private static final Duration CANARY = Duration.ofSeconds(10);
+    private static final String EMOJI_ID = "a" + "\uD83D\uDE00".repeat(300);
 
     @Inject
     DataSource dataSource;
@@ -82,6 +83,10 @@ class PoisonRecordsTest {
         List<Poison> list = new ArrayList<>();
         list.add(structured("id of 600 characters", "p-long-id", Events.event("x".repeat(600), "moratorium.announced",
                 announcement("p-long-id", "Acme")), "id is 600 characters long; the limit is 512"));
+        // an id the column holds, kept whole: before, cut at 511 UTF-16 units, through a surrogate pair
+        list.add(structured("a grant to no policy, its id 301 characters", "p-emoji-id", Events.event(EMOJI_ID,
+                "moratorium.exemption-granted", "{\"policyId\":\"p-emoji-id\",\"organization\":\"Thorn\"}"),
+                "no policy \"p-emoji-id\" has been announced"));
         list.add(new Poison("NUL in ce_id", "p-nul-id", announcement("p-nul-id", "Acme").getBytes(StandardCharsets.UTF_8),
                 Map.of("ce_specversion", "1.0", "ce_id", "nul\u0000id", "ce_type", "moratorium.announced",
                         "ce_source", "urn:test", "content-type", "application/json"), "id \"nul\\u0000id\" contains control"));
@@ -134,6 +139,7 @@ class PoisonRecordsTest {
             given().get("/moratoria/" + p.key()).then().statusCode(404);
         }
         assertThat(rejections.getList("reason", String.class)).hasSize(poisons.size());
+        assertThat(rejections.getList("eventId", String.class)).contains(EMOJI_ID);
         List<String> reasons = TestKafka.readUntil("policy-changes-dlq", Duration.ofSeconds(20),
                 r -> r.size() >= poisons.size()).stream().map(r -> TestKafka.header(r, "dead-letter-reason")).toList();
         assertThat(reasons).hasSize(poisons.size());

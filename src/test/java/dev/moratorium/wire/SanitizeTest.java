@@ -26,4 +26,27 @@ class SanitizeTest {
         // escaping may fill the limit before the text ends: that is cut too, and says so
         assertThat(Sanitize.forMessage("\n".repeat(30))).endsWith("…");
     }
+
+    /** Text outside the BMP is cut before a surrogate pair, never through it. */
+    @Test
+    void cutsKeepEveryCharacterWhole() {
+        String odd = "a" + "\uD83D\uDE00".repeat(600);
+        for (String cut : new String[] {Sanitize.forMessage(odd), Sanitize.forLog(odd), Sanitize.forColumn(odd, 512),
+                Sanitize.forColumn("\n" + "\uD83D\uDE00".repeat(600), 512)}) {
+            assertThat(Sanitize.hasLoneSurrogate(cut)).as(cut).isFalse();
+            assertThat(cut).endsWith("\uDE00…");
+        }
+        assertThat(Sanitize.forMessage(odd)).hasSize(80);
+        assertThat(Sanitize.forColumn(odd, 512)).hasSizeLessThanOrEqualTo(512);
+    }
+
+    @Test
+    void aColumnKeepsWhatItHoldsAndHalvesOfPairsAreEscaped() {
+        String emoji = "\uD83D\uDE00".repeat(300);
+        assertThat(Sanitize.forColumn(emoji, 512)).as("300 characters in 600 units fit 512").isSameAs(emoji);
+        assertThat(Sanitize.forColumn("id-\uD800", 512)).isEqualTo("id-\\ud800");
+        assertThat(Sanitize.forMessage("\uDE00a\uD83D")).isEqualTo("\\ude00a\\ud83d");
+        assertThat(Sanitize.forLog("ok \uD83D\uDE00")).isEqualTo("ok \uD83D\uDE00");
+        assertThat(Sanitize.forColumn("\uD83D\uDE00\uD83D\uDE00", 1)).isEqualTo("…");
+    }
 }
