@@ -5,8 +5,9 @@ import java.util.Locale;
 
 /**
  * Vendor, product, segment and organization names compare by one key, on write and on every query
- * (CONTRACT.md §5): Unicode NFKC, case folding, format characters (zero-width and the like) removed,
- * runs of white space collapsed to one space, trimmed. So {@code Ａｍａｚｏｎ}, {@code amazon} and
+ * (CONTRACT.md §5): Unicode NFKC, case folding, format characters (zero-width and the like) and
+ * the other characters Unicode ignores by default removed ({@link #isIgnorable}), runs of white
+ * space collapsed to one space, trimmed. So {@code Ａｍａｚｏｎ}, {@code amazon} and
  * {@code Amazon\u200b} are one vendor — a gateway asking for {@code amazon} must not be allowed
  * because a producer typed a full-width or zero-width character.
  */
