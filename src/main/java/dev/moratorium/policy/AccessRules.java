@@ -104,17 +104,14 @@ public final class AccessRules {
      */
     private static String deniedBecause(Policy p, String segmentKey) {
         if (p.isWithdrawal()) {
-            return vendorProduct(p) + " was withdrawn from " + TimeText.of(p.effectiveFrom())
+            return NotificationMessages.vendorProduct(p) + " was withdrawn from " + TimeText.of(p.effectiveFrom())
                     + " (" + p.policyId() + ")";
         }
         String spelled = p.segmentSpelled(segmentKey);
-        return (spelled == null ? "All" : capitalize(Names.inSentence(spelled))) + " access to " + vendorProduct(p) + " is suspended from "
+        return (spelled == null ? "All" : capitalize(Names.inSentence(spelled))) + " access to "
+                + NotificationMessages.vendorProduct(p) + " is suspended from "
                 + TimeText.of(p.effectiveFrom()) + (p.effectiveUntil() == null ? " until further notice"
                         : " until " + TimeText.of(p.effectiveUntil())) + " (" + p.policyId() + ")";
-    }
-
-    private static String vendorProduct(Policy p) {
-        return Names.inSentence(p.vendor()) + " " + Names.inSentence(p.product());
     }
 
     private static String describe(Policy p) {

@@ -75,7 +75,8 @@ public final class NotificationMessages {
         return until == null ? "until further notice" : "until " + TimeText.of(until);
     }
 
-    private static String vendorProduct(Policy p) {
+    /** "Amazon Rekognition", as every sentence of the service names a policy's product (AccessRules too). */
+    static String vendorProduct(Policy p) {
         return Names.inSentence(p.vendor()) + " " + Names.inSentence(p.product());
     }
 
