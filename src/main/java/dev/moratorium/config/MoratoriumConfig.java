@@ -122,6 +122,13 @@ public interface MoratoriumConfig {
         /** Readiness fails when the oldest unpublished outbox row is older than this. */
         @WithDefault("120s")
         Duration outboxMaxAge();
+
+        /**
+         * How often each replica asks the broker whether its policy-changes consumer may read the
+         * topic and its group (ops.ConsumerGrantsWatch); readiness follows within this much.
+         */
+        @WithDefault("15s")
+        Duration grantsCheckEvery();
     }
 
     interface ClockSettings {

@@ -25,7 +25,8 @@ public final class MoratoriumSettingsBounds {
         b.positive("moratorium.index.max-lag", c.index().maxLag())
                 .atLeast("moratorium.index.chunk-size", c.index().chunkSize(), 1)
                 .atLeast("moratorium.index.exemptions-held", c.index().exemptionsHeld().asLongValue(), 0);
-        b.positive("moratorium.health.outbox-max-age", c.health().outboxMaxAge());
+        b.positive("moratorium.health.outbox-max-age", c.health().outboxMaxAge())
+                .positive("moratorium.health.grants-check-every", c.health().grantsCheckEvery());
         b.positive("moratorium.state-topic.check-every", c.stateTopic().checkEvery())
                 // renewed every quarter of it while the run waits: 500 ms apart at the least
                 .atLeast("moratorium.state-topic.republish-lease", c.stateTopic().republishLease(), Duration.ofSeconds(2));

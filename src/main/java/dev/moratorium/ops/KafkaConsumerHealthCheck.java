@@ -16,9 +16,13 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Readiness of the {@code policy-changes} consumer beyond "a connection is open": DOWN while the
- * broker refuses its credentials (see {@link KafkaAuthentication}) and while a polled batch cannot
- * be stored. A replica that cannot take in policy changes must not answer access decisions as if
- * its state were current; the operator reads the reason in the check's data.
+ * broker refuses its credentials (see {@link KafkaAuthentication}), while it refuses the consumer
+ * Read on the topic (see {@link ConsumerGrantsWatch}) and while a polled batch cannot be stored. A
+ * replica that cannot take in policy changes must not answer access decisions as if its state were
+ * current; the operator reads the reason in the check's data.
+ *
+ * <p>Read refused on the consumer's group is said in the data but keeps the replica ready: what it
+ * fetches is still applied, its answers are current; only the commits are refused.
  */
 @Readiness
 @ApplicationScoped
@@ -29,6 +33,9 @@ public class KafkaConsumerHealthCheck implements HealthCheck {
 
     @Inject
     PolicyChangeConsumer consumer;
+
+    @Inject
+    ConsumerGrantsWatch grants;
 
     @Override
     public HealthCheckResponse call() {
@@ -41,13 +48,23 @@ public class KafkaConsumerHealthCheck implements HealthCheck {
         Map<MetricName, ? extends Metric> metrics = client.unwrap().metrics();
         KafkaAuthentication auth = KafkaAuthentication.of(metrics);
         boolean stalled = consumer.isStalled();
-        response.status(!auth.failing() && !stalled)
+        ConsumerGrantsWatch.Grants granted = grants.latest();
+        boolean readRefused = granted.topicRead() == ReadGrant.REFUSED;
+        response.status(!auth.failing() && !readRefused && !stalled)
                 .withData("failedAuthentications", Math.round(auth.failedTotal()))
+                .withData("topicRead", granted.topicRead().label())
+                .withData("groupRead", granted.groupRead().label())
                 .withData("storeStalled", stalled);
         if (auth.failing()) {
             response.withData("problem", "the broker refuses the consumer's credentials (see the log)");
+        } else if (readRefused) {
+            response.withData("problem", "the broker refuses the consumer Read on " + Topics.POLICY_CHANGES
+                    + " (its ACLs): nothing is fetched");
         } else if (stalled) {
             response.withData("problem", "a polled batch cannot be stored; retrying (see the log)");
+        } else if (granted.groupRead() == ReadGrant.REFUSED) {
+            response.withData("problem", "the broker refuses the consumer Read on its group (its ACLs): what is"
+                    + " applied is not committed (see the log)");
         }
         return response.build();
     }

@@ -48,6 +48,7 @@ class SettingsBoundsTest {
         "moratorium.retention.notifications|-P1D|must not be negative",
         "moratorium.retention.interval|0s|longer than zero",
         "moratorium.health.outbox-max-age|0s|longer than zero",
+        "moratorium.health.grants-check-every|0s|longer than zero",
         "moratorium.state-topic.check-every|0s|longer than zero",
         "moratorium.state-topic.check-every|-1m|longer than zero",
         "moratorium.state-topic.republish-lease|1999ms|must be at least PT2S",

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.not;
 
 import dev.moratorium.testing.EmbeddedInfrastructureResource;
 import dev.moratorium.testing.Events;
@@ -14,6 +17,7 @@ import dev.moratorium.testing.SeedStory;
 import dev.moratorium.testing.TestKafka;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.ValidatableResponse;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -150,6 +154,11 @@ class KafkaSaslTest {
             // commit tick happened to fall after the ACL was back; and a record on one partition left
             // the refused offsets of another, acme-y's (runbook: MoratoriumTopicGrowsNothingConsumed)
             Collection<AclBinding> group = revoke(operator, ResourceType.GROUP, "moratorium-service", AclOperation.READ);
+            // said, but the replica stays ready: what it fetches is applied, only the commits are refused
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> consumerCheck().statusCode(200)
+                    .body(CONSUMER_CHECK + ".status", equalTo("UP"))
+                    .body(CONSUMER_CHECK + ".data.groupRead", equalTo("refused"))
+                    .body(CONSUMER_CHECK + ".data.problem", containsString("Read on its group")));
             announceAndAwait("acme-z");
             Thread.sleep(7_000); // longer than the commit tick (auto.commit.interval.ms, 5 s): one was refused
             assertThat(uncommitted(operator)).as("records applied but not committed").isPositive();
@@ -157,6 +166,8 @@ class KafkaSaslTest {
             Thread.sleep(2_000); // the broker's authorizer follows its metadata log: milliseconds, not a commit tick
             announceAgainOnEveryPartition(operator, "acme-z");
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(uncommitted(operator)).isZero());
+            consumerCheck().body(CONSUMER_CHECK + ".data.groupRead", equalTo("granted"))
+                    .body(CONSUMER_CHECK + ".data", not(hasKey("problem")));
         }
     }
 
@@ -186,6 +197,42 @@ class KafkaSaslTest {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     given().get("/ops/status").then().body("outboxBacklog", equalTo(0)));
         }
+    }
+
+    /**
+     * Read on policy-changes taken away: every fetch is refused and the connector retries the poll
+     * for ever, with the connection open and no failed authentication, so nothing else turns the
+     * replica unready while its state stops following the topic. It turns unready and says why; once
+     * Read is back it takes in what was sent meanwhile and is ready again, without a restart.
+     */
+    @Test
+    @Order(5)
+    void aConsumerRefusedReadOnTheTopicIsNotReadyUntilReadIsBack() throws Exception {
+        try (Admin operator = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
+            Collection<AclBinding> removed = revoke(operator, ResourceType.TOPIC, "policy-changes", AclOperation.READ);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> consumerCheck().statusCode(503)
+                    .body(CONSUMER_CHECK + ".status", equalTo("DOWN"))
+                    .body(CONSUMER_CHECK + ".data.topicRead", equalTo("refused"))
+                    .body(CONSUMER_CHECK + ".data.problem", containsString("Read on policy-changes")));
+            // the broker's authorizer has it (the service's own user was just refused): nothing is applied
+            TestKafka.sendStructured("acme-r", Events.announce("announce-acme-r", "acme-r", "2020-06-10T00:00:00Z",
+                    "2021-06-10T00:00:00Z"));
+            Thread.sleep(3_000); // a dozen refused polls
+            given().get("/moratoria/acme-r").then().statusCode(404);
+
+            operator.createAcls(removed).all().get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                given().get("/moratoria/acme-r").then().statusCode(200);
+                consumerCheck().body(CONSUMER_CHECK + ".status", equalTo("UP"))
+                        .body(CONSUMER_CHECK + ".data.topicRead", equalTo("granted"));
+            });
+        }
+    }
+
+    private static final String CONSUMER_CHECK = "checks.find { it.name == 'Kafka consumer policy-changes' }";
+
+    private static ValidatableResponse consumerCheck() {
+        return given().get("/q/health/ready").then();
     }
 
     /** Takes away the KafkaUser's one ACL that allows {@code operation} on this resource; returns it, to give back. */

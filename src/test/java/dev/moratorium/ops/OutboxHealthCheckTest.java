@@ -42,7 +42,17 @@ class OutboxHealthCheckTest {
                 return snapshot;
             }
         };
-        MoratoriumConfig.HealthSettings health = () -> Duration.ofSeconds(120);
+        MoratoriumConfig.HealthSettings health = new MoratoriumConfig.HealthSettings() {
+            @Override
+            public Duration outboxMaxAge() {
+                return Duration.ofSeconds(120);
+            }
+
+            @Override
+            public Duration grantsCheckEvery() {
+                return Duration.ofSeconds(15);
+            }
+        };
         check.config = (MoratoriumConfig) Proxy.newProxyInstance(MoratoriumConfig.class.getClassLoader(),
                 new Class<?>[] {MoratoriumConfig.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "health" -> health;
