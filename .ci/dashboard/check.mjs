@@ -45,6 +45,24 @@ function produce(key, type, data) {
   console.log(`   produced ${type} ${key}`);
 }
 
+/**
+ * Whether what `inked` draws stays inside the box of `box`: the 80 px above and below that box look
+ * the same with `inked` shown and hidden (by a style rule, which outlives the page re-rendering a
+ * list). Only the box's own columns are compared: the countdowns beside it tick.
+ */
+async function inkStaysInside(page, box, inked) {
+  await page.locator(box).first().evaluate((e) => e.scrollIntoView({ block: 'center' }));
+  const b = await page.locator(box).first().boundingBox();
+  const regions = [{ x: b.x, y: Math.max(0, b.y - 80), width: b.width, height: Math.min(80, b.y) },
+    { x: b.x, y: b.y + b.height, width: b.width, height: 80 }];
+  const shots = () => Promise.all(regions.map((clip) => page.screenshot({ clip })));
+  const shown = await shots();
+  const rule = await page.addStyleTag({ content: `${inked} { visibility: hidden !important; }` });
+  const hidden = await shots();
+  await rule.evaluate((e) => e.remove());
+  return shown.every((s, i) => s.equals(hidden[i]));
+}
+
 const text = (page, selector) => page.locator(selector).first().textContent({ timeout: 2000 }).catch(() => null);
 
 const browser = await chromium.launch({
@@ -91,6 +109,12 @@ try {
   produce(id(3), 'moratorium.announced', { policyId: id(3), vendor: hostile, product: '<b>Scan</b>',
     segments: ['police'], effectiveFrom: '2026-01-01', effectiveUntil: '2030-01-01' });
   produce(id(4), 'moratorium.exemption-granted', { policyId: id(4), organization: 'Thorn' });
+  // "Zalgo" text: 150 combining marks on one letter. Those the page's font has (U+0300...) are drawn
+  // stacked, far above the line; those it lacks (U+1AB0...) as boxes side by side, in a cluster no
+  // line may break
+  const marksOn = (base, first, count) => base + Array.from({ length: 150 }, (_, i) => String.fromCodePoint(first + i % count)).join('');
+  produce(id(5), 'moratorium.announced', { policyId: id(5), vendor: marksOn('Zalgo', 0x300, 13),
+    product: marksOn('Stack', 0x1ab0, 14), segments: ['police'], effectiveFrom: '2026-01-01', effectiveUntil: '2030-01-01' });
 
   const expected = 'Police access to Acme Vision suspended from 2026-01-01 until 2030-01-01.';
   await eventually(`the live list shows "${expected}"`, () =>
@@ -154,9 +178,23 @@ try {
   check(spoofed?.startsWith('Police access to <img') && spoofed.includes(' <b>Scan</b> suspended') && !spoofed.includes('\u202e'),
     'the notification\'s sentence shows the vendor without its override', spoofed);
 
+  const stackedRow = `#moratoria-active tr[data-policy-id="${id(5)}"]`;
+  const stackedItem = `#notifications li[data-policy-id="${id(5)}"]`;
+  await eventually('the policy named with stacked marks is listed and announced', async () =>
+    (await page.locator(stackedRow).count()) > 0 && (await page.locator(stackedItem).count()) > 0);
+  const marks = (t) => (t?.match(/\p{M}/gu) ?? []).length;
+  check(marks(await text(page, `${stackedRow} strong`)) === 16 && marks(await text(page, `${stackedItem} .message`)) === 16,
+    'each run of 150 combining marks is shown as its first eight');
+  check(await page.locator('#moratoria-active').evaluate((t) => t.closest('table').offsetWidth <= t.closest('table').parentElement.clientWidth),
+    'and does not widen the table past its panel');
+  check(await inkStaysInside(page, `${stackedRow} td:first-child`, `${stackedRow} strong`),
+    'stacked combining marks in a vendor\'s name do not draw over the rows around its cell');
+  check(await inkStaysInside(page, `${stackedItem} .message`, `${stackedItem} .message`),
+    'nor over the notifications around its sentence, or its own line of type and time');
+
   // Counted from the status read before producing: the service may hold moratoria of its own already.
   await eventually('the status tiles show the counts and lag from /ops/status', () => page.evaluate((status) =>
-    document.getElementById('ops-active').textContent === String(status.activeMoratoria + 2)
+    document.getElementById('ops-active').textContent === String(status.activeMoratoria + 3)
     && document.getElementById('ops-scheduled').textContent === String(status.scheduledMoratoria + 1)
     && /^\d+$/.test(document.getElementById('ops-consumer-lag').textContent)
     && /^\d+$/.test(document.getElementById('ops-outbox-backlog').textContent)

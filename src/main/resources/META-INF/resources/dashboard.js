@@ -18,10 +18,19 @@
     }
     for (const child of children.flat()) {
       if (child === null || child === undefined || child === false) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+      // a record as received is shown as it is, in a box of its own that scrolls (dashboard.css)
+      node.append(child instanceof Node ? child : document.createTextNode(tag === 'pre' ? String(child) : legible(String(child))));
     }
     return node;
   }
+
+  /**
+   * Text with at most eight combining marks in a row. A producer's name may stack a hundred on
+   * one letter ("Zalgo" text): drawn, they cover the rows above and below; where the font lacks
+   * them, each is a box as wide as a letter, and the cluster (which no line may break) widens its
+   * column past the page. No writing system stacks more than a few.
+   */
+  const legible = (text) => text.replace(/(\p{M}{8})\p{M}+/gu, '$1');
 
   async function getJson(url) {
     const response = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' });
