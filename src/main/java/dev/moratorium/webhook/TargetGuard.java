@@ -3,6 +3,7 @@ package dev.moratorium.webhook;
 import dev.moratorium.wire.Sanitize;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
+import java.net.IDN;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -109,6 +110,13 @@ public final class TargetGuard {
         if (!scheme.equals("http") && !scheme.equals("https")) {
             return Target.refused("url must be an http or https URL");
         }
+        if (uri.getHost() == null && uri.getRawAuthority() != null && !isAscii(uri.getRawAuthority())) {
+            Target converted = withAsciiHost(uri);
+            if (converted.isRefused()) {
+                return converted;
+            }
+            uri = converted.uri();
+        }
         if (uri.getHost() == null || uri.getHost().isBlank()) {
             return Target.refused("url must name a host");
         }
@@ -147,6 +155,43 @@ public final class TargetGuard {
         }
         // the first, as InetAddress.getByName (what the JDK's client connected to) answers
         return new Target(null, uri, bare, addresses[0]);
+    }
+
+    /**
+     * The URL with its internationalized host name in the ASCII form DNS, the {@code Host} header and
+     * TLS's server name take ("bücher.example" as "xn--bcher-kva.example"). java.net.URI keeps such a
+     * host only as an authority without a host, and the URL was refused as naming none. The JDK
+     * converts by IDNA2003, which maps ß, ς and the joiners where IDNA2008 (and browsers) keep them:
+     * "straße.example" would be sent to "strasse.example", another domain, so such a host is refused
+     * and must be written in its ASCII form.
+     */
+    private static Target withAsciiHost(URI uri) {
+        String authority = uri.getRawAuthority();
+        if (authority.contains("@")) {
+            return Target.refused("url must not carry a user name or password");
+        }
+        int colon = authority.lastIndexOf(':');
+        String host = colon < 0 ? authority : authority.substring(0, colon);
+        String port = colon < 0 ? "" : authority.substring(colon);
+        if (!port.matches("(:[0-9]{1,5})?")) {
+            return Target.refused("url is not a valid URL");
+        }
+        if (host.codePoints().anyMatch(c -> c == 0xdf || c == 0x1e9e || c == 0x3c2 || c == 0x200c || c == 0x200d)) {
+            return Target.refused("url's host holds ß, ς or a joiner, which the two standards for international"
+                    + " domain names convert differently: write the host in its ASCII form (xn--…)");
+        }
+        try {
+            String ascii = IDN.toASCII(host, IDN.USE_STD3_ASCII_RULES);
+            return new Target(null, new URI(uri.getScheme() + "://" + ascii + port + uri.getRawPath()
+                    + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())
+                    + (uri.getRawFragment() == null ? "" : "#" + uri.getRawFragment())), null, null);
+        } catch (IllegalArgumentException | URISyntaxException e) {
+            return Target.refused("url's host is not a valid international domain name");
+        }
+    }
+
+    private static boolean isAscii(String text) {
+        return text.chars().allMatch(c -> c < 0x80);
     }
 
     static boolean isInternal(InetAddress a) {

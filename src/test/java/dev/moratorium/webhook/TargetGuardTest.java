@@ -16,7 +16,10 @@ class TargetGuardTest {
             "hooks.example.com", "93.184.216.34",
             "rebound.example.com", "127.0.0.1",
             "metadata.example.com", "169.254.169.254",
-            "v6.example.com", "2606:2800:220:1:248:1893:25c8:1946");
+            "v6.example.com", "2606:2800:220:1:248:1893:25c8:1946",
+            "xn--bcher-kva.example", "93.184.216.36",
+            "xn--r8jz45g.xn--zckzah", "93.184.216.37",
+            "xn--bcher-kva.internal.example", "10.0.0.7");
 
     private static InetAddress[] resolve(String host) throws UnknownHostException {
         String address = DNS.get(host);
@@ -105,7 +108,11 @@ class TargetGuardTest {
             "https://hooks.example.com/h\u00f8k?q=\u00e9\u20ac|93.184.216.34|443|hooks.example.com|/h%C3%B8k?q=%C3%A9%E2%82%AC",
             "https://hooks.example.com/\ud83d\udd14|93.184.216.34|443|hooks.example.com|/%F0%9F%94%94",
             "https://v6.example.com:8443/|2606:2800:220:1:248:1893:25c8:1946|8443|v6.example.com:8443|/",
-            "https://[2606:2800:220:1:248:1893:25c8:1946]/|2606:2800:220:1:248:1893:25c8:1946|443|[2606:2800:220:1:248:1893:25c8:1946]|/"})
+            "https://[2606:2800:220:1:248:1893:25c8:1946]/|2606:2800:220:1:248:1893:25c8:1946|443|[2606:2800:220:1:248:1893:25c8:1946]|/",
+            "https://bücher.example/hook|93.184.216.36|443|xn--bcher-kva.example|/hook",
+            "https://BÜCHER.example:8443/høk?q=1|93.184.216.36|8443|xn--bcher-kva.example:8443|/h%C3%B8k?q=1",
+            "https://ｂücher。example|93.184.216.36|443|xn--bcher-kva.example|/",
+            "https://例え.テスト/|93.184.216.37|443|xn--r8jz45g.xn--zckzah|/"})
     void aTargetCarriesTheAddressCheckedAndTheNameToSend(String url, String address, int port, String authority,
             String target) throws Exception {
         TargetGuard.Target checked = strict.check(url);
@@ -126,6 +133,28 @@ class TargetGuardTest {
             "https://hooks.example.com/\udd14\ud83d"})
     void halfASurrogatePairIsRefused(String url) {
         assertThat(strict.problem(url)).contains("url must not hold half of a surrogate pair");
+    }
+
+    /**
+     * An international host name is checked as the ASCII name it is sent to: the rules of the others
+     * hold, and what the two IDNA standards convert differently is refused rather than sent to
+     * another domain.
+     */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "https://straße.example/|write the host in its ASCII form",
+            "https://STRAẞE.example/|write the host in its ASCII form",
+            "https://σοφος.example/|write the host in its ASCII form",
+            "https://a‍b.example/|write the host in its ASCII form",
+            "https://bücher.internal.example/|private",
+            "https://bücher.example:x/|not a valid URL",
+            "https://bücher.example:99999/|port must be from 1 to 65535",
+            "https://ü@hooks.example.com/|user name or password",
+            "https://bücher_x.example/|not a valid international domain name",
+            "https://bücher.example/#top|fragment",
+            "https://bücher.nowhere.invalid/|does not resolve"})
+    void internationalHostsAreCheckedAsTheirAsciiName(String url, String saying) {
+        assertThat(strict.problem(url)).hasValueSatisfying(p -> assertThat(p).contains(saying));
     }
 
     @org.junit.jupiter.api.Test
