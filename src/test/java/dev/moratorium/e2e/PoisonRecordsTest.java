@@ -32,6 +32,7 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -242,6 +243,29 @@ class PoisonRecordsTest {
         await().atMost(CANARY).untilAsserted(() -> given().get("/moratoria/edges").then().statusCode(200)
                 .body("effectiveFrom", equalTo("0001-01-01T00:00:00Z"))
                 .body("effectiveUntil", equalTo("9999-12-31T23:59:59Z")));
+    }
+
+    /**
+     * Producers compress their batches as they choose: each of Kafka's codecs is read (zstd and
+     * snappy through native libraries the client unpacks at run time, which the pod's read-only root
+     * leaves /tmp for). A codec the consumer could not read would fail every poll of its partition.
+     */
+    @Test
+    @Order(4)
+    void batchesCompressedByEveryCodecApply() {
+        for (String codec : List.of("gzip", "snappy", "lz4", "zstd")) {
+            String id = "codec-" + codec;
+            try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer(TestKafka.bootstrapServers(),
+                    Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec))) {
+                TestKafka.send(producer, "policy-changes", id, bytes(Events.announce(id + "-announced", id,
+                        "2020-06-10", null)), STRUCTURED);
+            }
+        }
+        await().atMost(CANARY).untilAsserted(() -> {
+            for (String codec : List.of("gzip", "snappy", "lz4", "zstd")) {
+                given().get("/moratoria/codec-" + codec).then().statusCode(200);
+            }
+        });
     }
 
     /**
