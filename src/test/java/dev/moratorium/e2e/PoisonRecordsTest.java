@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -266,6 +267,51 @@ class PoisonRecordsTest {
                 given().get("/moratoria/codec-" + codec).then().statusCode(200);
             }
         });
+    }
+
+    /**
+     * A producer that writes policy changes in Kafka transactions: what it aborts is never applied,
+     * what it commits is (the consumer's default, read_uncommitted, applied an aborted announcement
+     * for good). A transaction still open holds back the records after it on its partition until
+     * it ends. All on one partition, so the canary read after the abort proves it was passed over.
+     */
+    @Test
+    @Order(4)
+    void onlyWhatATransactionalProducerCommitsApplies() throws Exception {
+        try (KafkaProducer<byte[], byte[]> transactional = TestKafka.producer(TestKafka.bootstrapServers(),
+                Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "poison-records-tx"));
+                KafkaProducer<byte[], byte[]> plain = TestKafka.producer()) {
+            transactional.initTransactions();
+            transactional.beginTransaction();
+            transactional.send(onPartitionZero("tx-aborted")).get(30, TimeUnit.SECONDS);
+            transactional.abortTransaction();
+            transactional.beginTransaction();
+            transactional.send(onPartitionZero("tx-committed")).get(30, TimeUnit.SECONDS);
+            transactional.commitTransaction();
+            plain.send(onPartitionZero("tx-canary")).get(30, TimeUnit.SECONDS);
+            await().atMost(CANARY).untilAsserted(() -> given().get("/moratoria/tx-canary").then().statusCode(200));
+            given().get("/moratoria/tx-committed").then().statusCode(200);
+            given().get("/moratoria/tx-aborted").then().statusCode(404);
+
+            transactional.beginTransaction();
+            transactional.send(onPartitionZero("tx-open")).get(30, TimeUnit.SECONDS);
+            plain.send(onPartitionZero("tx-behind")).get(30, TimeUnit.SECONDS);
+            Thread.sleep(3_000); // a dozen polls
+            given().get("/moratoria/tx-open").then().statusCode(404);
+            given().get("/moratoria/tx-behind").then().statusCode(404);
+            transactional.commitTransaction();
+            await().atMost(CANARY).untilAsserted(() -> {
+                given().get("/moratoria/tx-open").then().statusCode(200);
+                given().get("/moratoria/tx-behind").then().statusCode(200);
+            });
+        }
+    }
+
+    private static ProducerRecord<byte[], byte[]> onPartitionZero(String id) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("policy-changes", 0,
+                id.getBytes(StandardCharsets.UTF_8), bytes(Events.announce(id + "-announced", id, "2020-06-10", null)));
+        record.headers().add("content-type", "application/cloudevents+json".getBytes(StandardCharsets.UTF_8));
+        return record;
     }
 
     /**
