@@ -1,0 +1,80 @@
+package dev.moratorium.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.moratorium.testing.Events;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Records deleted before the service read them (the topic's retention while the service was
+ * stopped; here kafka-delete-records, which moves the partition's start the same way): the
+ * restarted service goes on from the first record left, as before, and now says what was lost —
+ * a WARN naming the partition and the offsets, and the counter of them. Before, nothing did.
+ */
+class RetentionGapIT {
+
+    private static final TopicPartition PARTITION = new TopicPartition("policy-changes", 0);
+
+    @Test
+    void recordsDeletedBeforeTheServiceReadThemAreReportedAndTheRestApplies() throws Exception {
+        try (Harness h = new Harness(1); Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                h.kafka.bootstrapServers()))) {
+            ServiceProcess service = h.service("retention-gap");
+            service.start();
+            service.awaitReady(RunSettings.READY);
+            h.send(announce("before"));
+            h.flush();
+            awaitCommitted(admin, 1);
+            service.terminate(Duration.ofSeconds(20));
+
+            for (int i = 1; i <= 5; i++) {
+                h.send(announce("lost-" + i)); // offsets 1 to 5, never read
+            }
+            h.flush();
+            admin.deleteRecords(Map.of(PARTITION, RecordsToDelete.beforeOffset(6))).all().get(30, TimeUnit.SECONDS);
+            h.send(announce("after")); // offset 6
+            h.flush();
+
+            service.start();
+            service.awaitReady(RunSettings.READY);
+            awaitCommitted(admin, 7);
+            assertThat(h.count("SELECT count(*) FROM policy WHERE policy_id = 'after'")).isOne();
+            assertThat(h.count("SELECT count(*) FROM policy WHERE policy_id LIKE 'lost-%'")).isZero();
+            assertThat(service.logLines("WARN")).as(service.diagnose()).anySatisfy(line -> assertThat(line)
+                    .contains("Records of policy-changes-0 were deleted before the service read them: offsets 1 to 5 (5)"));
+            assertThat(service.metric("moratorium_policy_changes_deleted_unread_total")).isEqualTo(5.0);
+            // the Kafka client's own line, the one said when records go while a consumer keeps its partitions
+            assertThat(service.logLines("INFO")).anySatisfy(line -> assertThat(line)
+                    .contains("is out of range for partition policy-changes-0, resetting offset"));
+            service.terminate(Duration.ofSeconds(20));
+        }
+    }
+
+    private static Workload.Rec announce(String id) {
+        return new Workload.Rec(id, Events.announce(id + "-announced", id, "2020-06-10", null)
+                .getBytes(StandardCharsets.UTF_8), "applied");
+    }
+
+    /** Until the service's group has committed {@code offset} on the partition (every 5 s at most). */
+    private static void awaitCommitted(Admin admin, long offset) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            OffsetAndMetadata at = admin.listConsumerGroupOffsets(Harness.SERVICE_GROUP).partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS).get(PARTITION);
+            if (at != null && at.offset() >= offset) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("committed offset %d, now %s", offset, at).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+}
