@@ -206,7 +206,7 @@ public class NotificationsResource {
 
     private static OutboundSseEvent event(Sse sse, NotificationFeed.Item item) {
         return sse.newEventBuilder().id(String.valueOf(item.sequence())).name(item.type())
-                .mediaType(MediaType.APPLICATION_JSON_TYPE).data(item.json()).build();
+                .data(item.json()).build();
     }
 
     private static final int RETRY_AFTER_SECONDS = 5;

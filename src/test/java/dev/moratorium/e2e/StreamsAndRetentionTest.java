@@ -76,8 +76,12 @@ class StreamsAndRetentionTest {
 
         TestKafka.sendStructured("stream-1", Events.announce("stream-1-announced", "stream-1", "2030-01-01", null));
         for (HttpResponse<InputStream> r : open) {
-            assertThat(readUntil(r.body(), "stream-1-announced")).contains("\"policyId\":\"stream-1\"")
-                    .contains("\"sequence\":");
+            String sent = readUntil(r.body(), "stream-1-announced");
+            assertThat(sent).contains("\"policyId\":\"stream-1\"").contains("\"sequence\":");
+            // only fields EventSource reads, and comments (heartbeats): each event also carried a
+            // "content-type:" field, which the event-stream format does not have
+            assertThat(sent.lines().filter(line -> !line.isEmpty()))
+                    .allSatisfy(line -> assertThat(line).matches("(id|event|data):.*|:.*"));
         }
         given().get("/notifications?after=0").then().statusCode(200)
                 .body("policyId", org.hamcrest.Matchers.hasItem("stream-1"));
