@@ -23,11 +23,12 @@ import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jboss.logging.Logger;
 
 /**
- * Whether the broker lets the {@code policy-changes} consumer read: {@code Read} on the topic
- * (without it every fetch is refused) and on its group (without it every commit is refused, and a
+ * Whether the broker lets the {@code policy-changes} consumer read: the topic exists (the consumer
+ * does not create it), {@code Read} on it (without it every fetch is refused) and on its group (without it every commit is refused, and a
  * consumer that joins anew cannot). A missing ACL is not a failed authentication: the connection is
  * open, the client's metrics show nothing wrong, the connector retries the refused poll for ever,
  * and a replica whose state no longer follows the topic would go on answering access decisions as
@@ -96,6 +97,9 @@ public class ConsumerGrantsWatch {
             if (e.getCause() instanceof TopicAuthorizationException) {
                 return ReadGrant.REFUSED;
             }
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return ReadGrant.MISSING;
+            }
             throw e;
         }
     }
@@ -121,8 +125,13 @@ public class ConsumerGrantsWatch {
                 LOG.warnf("The broker refuses the service's Kafka user Read on %s (its ACLs): nothing is fetched, and"
                         + " this replica is not ready until it is granted again (runbook:"
                         + " MoratoriumTopicGrowsNothingConsumed)", Topics.POLICY_CHANGES);
+            } else if (now.topicRead() == ReadGrant.MISSING) {
+                LOG.warnf("%s does not exist: nothing is fetched, and this replica is not ready until it is made"
+                        + " (the service never creates it: k8s/base/kafka-topics.yaml)", Topics.POLICY_CHANGES);
             } else if (before.topicRead() == ReadGrant.REFUSED) {
                 LOG.infof("Read on %s is granted again", Topics.POLICY_CHANGES);
+            } else if (before.topicRead() == ReadGrant.MISSING) {
+                LOG.infof("%s exists now", Topics.POLICY_CHANGES);
             }
         }
         if (now.groupRead() != before.groupRead()) {

@@ -16,8 +16,8 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Readiness of the {@code policy-changes} consumer beyond "a connection is open": DOWN while the
- * broker refuses its credentials (see {@link KafkaAuthentication}), while it refuses the consumer
- * Read on the topic (see {@link ConsumerGrantsWatch}) and while a polled batch cannot be stored. A
+ * broker refuses its credentials (see {@link KafkaAuthentication}), while the topic does not exist
+ * or it refuses the consumer Read on it (see {@link ConsumerGrantsWatch}) and while a polled batch cannot be stored. A
  * replica that cannot take in policy changes must not answer access decisions as if its state were
  * current; the operator reads the reason in the check's data.
  *
@@ -49,15 +49,18 @@ public class KafkaConsumerHealthCheck implements HealthCheck {
         KafkaAuthentication auth = KafkaAuthentication.of(metrics);
         boolean stalled = consumer.isStalled();
         ConsumerGrantsWatch.Grants granted = grants.latest();
-        boolean readRefused = granted.topicRead() == ReadGrant.REFUSED;
-        response.status(!auth.failing() && !readRefused && !stalled)
+        boolean cannotRead = granted.topicRead() == ReadGrant.REFUSED || granted.topicRead() == ReadGrant.MISSING;
+        response.status(!auth.failing() && !cannotRead && !stalled)
                 .withData("failedAuthentications", Math.round(auth.failedTotal()))
                 .withData("topicRead", granted.topicRead().label())
                 .withData("groupRead", granted.groupRead().label())
                 .withData("storeStalled", stalled);
         if (auth.failing()) {
             response.withData("problem", "the broker refuses the consumer's credentials (see the log)");
-        } else if (readRefused) {
+        } else if (granted.topicRead() == ReadGrant.MISSING) {
+            response.withData("problem", Topics.POLICY_CHANGES + " does not exist (the service never creates it):"
+                    + " nothing is fetched");
+        } else if (cannotRead) {
             response.withData("problem", "the broker refuses the consumer Read on " + Topics.POLICY_CHANGES
                     + " (its ACLs): nothing is fetched");
         } else if (stalled) {

@@ -8,6 +8,8 @@ import org.apache.kafka.common.acl.AclOperation;
 public enum ReadGrant {
     GRANTED,
     REFUSED,
+    /** The topic does not exist (the service never creates it). */
+    MISSING,
     /** Not asked yet, the broker could not be asked, or it did not say. */
     UNKNOWN;
 

@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.not;
 
+import dev.moratorium.embedded.TopicLayout;
 import dev.moratorium.testing.EmbeddedInfrastructureResource;
 import dev.moratorium.testing.Events;
 import dev.moratorium.testing.SeedStory;
@@ -19,6 +20,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.ValidatableResponse;
 import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -30,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -68,6 +71,9 @@ class KafkaSaslTest {
             super(Map.of(EmbeddedInfrastructureResource.KAFKA_SECURITY, "SASL_SSL"));
         }
     }
+
+    @Inject
+    KafkaClientService kafkaClients;
 
     /** What Quarkus hands every Kafka channel, in and out, before the channel's own settings. */
     @Inject
@@ -226,6 +232,33 @@ class KafkaSaslTest {
                 consumerCheck().body(CONSUMER_CHECK + ".status", equalTo("UP"))
                         .body(CONSUMER_CHECK + ".data.topicRead", equalTo("granted"));
             });
+        }
+    }
+
+    /**
+     * policy-changes deleted (or not made yet when the service starts): the consumer does not make it
+     * (on a broker that creates topics, Kafka's default, it was made with the broker's defaults: one
+     * partition, 1 MiB records); the replica is not ready and says why until the topic is made.
+     */
+    @Test
+    @Order(6)
+    void aMissingPolicyChangesTopicIsNotMadeAndTheReplicaIsNotReadyUntilItIs() throws Exception {
+        assertThat(String.valueOf(kafkaClients.getConsumer("policy-changes").configuration()
+                .get("allow.auto.create.topics"))).isEqualTo("false");
+        try (Admin operator = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
+            NewTopic layout = TopicLayout.topics(operator.describeTopics(List.of("policy-changes")).allTopicNames()
+                    .get(30, TimeUnit.SECONDS).get("policy-changes").partitions().size()).stream()
+                    .filter(t -> t.name().equals("policy-changes")).findFirst().orElseThrow();
+            operator.deleteTopics(List.of("policy-changes")).all().get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> consumerCheck().statusCode(503)
+                    .body(CONSUMER_CHECK + ".status", equalTo("DOWN"))
+                    .body(CONSUMER_CHECK + ".data.topicRead", equalTo("missing"))
+                    .body(CONSUMER_CHECK + ".data.problem", containsString("policy-changes does not exist")));
+
+            operator.createTopics(List.of(layout)).all().get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> consumerCheck()
+                    .body(CONSUMER_CHECK + ".status", equalTo("UP"))
+                    .body(CONSUMER_CHECK + ".data.topicRead", equalTo("granted")));
         }
     }
 
