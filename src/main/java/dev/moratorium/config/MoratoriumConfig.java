@@ -124,8 +124,8 @@ public interface MoratoriumConfig {
         Duration outboxMaxAge();
 
         /**
-         * How often each replica asks the broker whether its policy-changes consumer may read the
-         * topic and its group (ops.ConsumerGrantsWatch); readiness follows within this much.
+         * How often each replica asks the broker whether policy-changes exists and its consumer may
+         * read it and its group (ops.ConsumerGrantsWatch); readiness follows within this much.
          */
         @WithDefault("15s")
         Duration grantsCheckEvery();
