@@ -66,6 +66,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      *              credentials are created when the storage is formatted, so use a fresh data directory
      */
     public static EmbeddedKafkaBroker start(int port, Path dataDir, Optional<ScramListener> scram) throws Exception {
+        return start(port, dataDir, scram, Map.of());
+    }
+
+    /**
+     * @param overrides broker settings over the ones here: for a test that needs a broker as some
+     *                  clusters run it (one that creates topics a client names, Kafka's default)
+     */
+    public static EmbeddedKafkaBroker start(int port, Path dataDir, Optional<ScramListener> scram,
+            Map<String, String> overrides) throws Exception {
         Files.createDirectories(dataDir);
         int clientPort = port == 0 ? Ports.free() : Ports.requireFree(port, "Kafka broker",
                 "moratorium.embedded.kafka-port (environment MORATORIUM_EMBEDDED_KAFKA_PORT)");
@@ -116,6 +125,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         // Records up to 1 MiB must reach the service so that it can reject them as too-large.
         props.put("message.max.bytes", String.valueOf(2 * 1024 * 1024));
         props.put("log.cleaner.backoff.ms", "1000");
+        props.putAll(overrides);
         KafkaConfig config = new KafkaConfig(props, false);
         formatOnce(dataDir, scram);
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);

@@ -79,6 +79,10 @@ public final class MoratoriumGatewayClient implements AutoCloseable {
         kafka.put(ConsumerConfig.CLIENT_ID_CONFIG, "moratorium-gateway-client");
         // how soon partitions added to the topic are seen (and read): Kafka's default is 5 minutes
         kafka.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "30000");
+        // a gateway started before the platform made the topic waits for it: on a broker that creates
+        // the topics clients name (Kafka's default), asking for its partitions made it with the broker's
+        // defaults (one partition, records deleted after a week), which the service cannot mend
+        kafka.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         kafka.putAll(builder.kafkaProperties);
     }
 

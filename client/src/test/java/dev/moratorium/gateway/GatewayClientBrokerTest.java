@@ -202,6 +202,33 @@ class GatewayClientBrokerTest {
         }
     }
 
+    /**
+     * Started before the platform made its topic, on a broker that creates the topics clients name
+     * (Kafka's default): the client waits for the topic instead of making it with the broker's
+     * defaults (one partition, records deleted after a week), and loads it once it is made.
+     */
+    @Test
+    void aClientStartedBeforeItsTopicWaitsForItAndDoesNotMakeIt(@TempDir Path data) throws Exception {
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, data, java.util.Optional.empty(),
+                Map.of("auto.create.topics.enable", "true"));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+                MoratoriumGatewayClient client = MoratoriumGatewayClient.builder()
+                        .bootstrapServers(broker.bootstrapServers()).start()) {
+            Thread.sleep(3_000); // the client asks for the topic's partitions every second meanwhile
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain(TOPIC);
+            assertThat(client.awaitLoaded(Duration.ofMillis(100))).isFalse();
+
+            broker.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 1).configs(Map.of("cleanup.policy", "compact"))));
+            try (KafkaProducer<byte[], byte[]> producer = producer(broker.bootstrapServers())) {
+                send(producer, "amazon-rekognition-police-2020", AMAZON);
+            }
+            await(() -> client.staleness().policies() == 1);
+            assertThat(client.decide("Amazon", "Rekognition", "police", null, "US", JUNE_2020).allowed()).isFalse();
+        } finally {
+            broker.close();
+        }
+    }
+
     private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!condition.getAsBoolean()) {
