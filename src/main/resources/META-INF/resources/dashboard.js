@@ -28,9 +28,11 @@
    * Text with at most eight combining marks in a row. A producer's name may stack a hundred on
    * one letter ("Zalgo" text): drawn, they cover the rows above and below; where the font lacks
    * them, each is a box as wide as a letter, and the cluster (which no line may break) widens its
-   * column past the page. No writing system stacks more than a few.
+   * column past the page. No writing system stacks more than a few. Invisible format characters
+   * between them (a zero-width joiner after each) keep the marks on their letter, so they do not
+   * end a run, and those after the eighth mark go with the marks.
    */
-  const legible = (text) => text.replace(/(\p{M}{8})\p{M}+/gu, '$1');
+  const legible = (text) => text.replace(/((?:\p{M}\p{Cf}*){8})[\p{M}\p{Cf}]+/gu, '$1');
 
   async function getJson(url) {
     const response = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' });
