@@ -11,6 +11,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -27,6 +28,11 @@ import org.jboss.logging.Logger;
  * WARN names the partition and the offsets, and {@code moratorium_policy_changes_deleted_unread_total}
  * counts them (offsets: transaction markers take some, so at most that many records). Checked when
  * partitions are assigned, which is at every start and rebalance, before anything is fetched.
+ *
+ * <p>A gap found is then committed past (the group's offset set to the first record left, where the
+ * consumer starts anyway): the commit strategy commits only offsets of records it processed, so on a
+ * partition that got no new record the old offset stayed, and every later start or rebalance, on
+ * any replica, counted the same loss again and fired the alert anew.
  */
 @ApplicationScoped
 @Identifier(RetentionGapCheck.NAME)
@@ -54,6 +60,7 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
         try {
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions), BROKER_WAIT);
             Map<TopicPartition, Long> first = consumer.beginningOffsets(partitions, BROKER_WAIT);
+            Map<TopicPartition, OffsetAndMetadata> pastGaps = new HashMap<>();
             for (TopicPartition partition : partitions) {
                 OffsetAndMetadata at = committed.get(partition);
                 Long start = first.get(partition);
@@ -65,12 +72,27 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
                             + " behind. The policy changes in them are lost to the service; it goes on from offset"
                             + " %d (runbook: MoratoriumPolicyChangesDeletedUnread)", partition, at.offset(), start - 1,
                             lost, start);
+                    pastGaps.put(partition, new OffsetAndMetadata(start));
                 }
             }
+            commitPast(consumer, pastGaps);
         } catch (RuntimeException e) {
             // a check, not the consumer's work: the assignment goes on
             LOG.warnf("Could not check %s for records deleted unread: %s", partitions,
                     Sanitize.forLog(String.valueOf(e.getMessage())));
+        }
+    }
+
+    private static void commitPast(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> pastGaps) {
+        if (pastGaps.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(pastGaps, BROKER_WAIT);
+        } catch (RuntimeException e) {
+            // the group's Read refused, or the broker gone: the same loss is counted at the next assignment
+            LOG.warnf("Could not commit %s past the records deleted unread (they will be reported again at the next"
+                    + " assignment): %s", pastGaps.keySet(), Sanitize.forLog(String.valueOf(e.getMessage())));
         }
     }
 

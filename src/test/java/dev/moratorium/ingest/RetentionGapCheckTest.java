@@ -38,6 +38,27 @@ class RetentionGapCheckTest {
         assertThat(registry.counter("moratorium.policy.changes.deleted.unread").count()).isEqualTo(5.0);
     }
 
+    /**
+     * No record came after the gap, so the commit strategy had nothing to commit: the group's offset
+     * is moved to the first record left, and the next assignment (a restart, a rebalance, another
+     * replica) does not count the same loss again.
+     */
+    @Test
+    void aGapIsCountedOnceThoughNoRecordFollowsIt() {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+        consumer.assign(List.of(BEHIND, CURRENT));
+        consumer.updateBeginningOffsets(Map.of(BEHIND, 6L, CURRENT, 6L));
+        consumer.commitSync(Map.of(BEHIND, new OffsetAndMetadata(1), CURRENT, new OffsetAndMetadata(9)));
+
+        check.onPartitionsAssigned(consumer, Set.of(BEHIND, CURRENT));
+        check.onPartitionsAssigned(consumer, Set.of(BEHIND, CURRENT));
+
+        assertThat(registry.counter("moratorium.policy.changes.deleted.unread").count()).isEqualTo(5.0);
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(Set.of(BEHIND, CURRENT));
+        assertThat(committed.get(BEHIND).offset()).isEqualTo(6);
+        assertThat(committed.get(CURRENT).offset()).as("a partition without a gap is left as it was").isEqualTo(9);
+    }
+
     @Test
     void aBrokerThatCannotBeAskedLeavesTheAssignmentAlone() {
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
