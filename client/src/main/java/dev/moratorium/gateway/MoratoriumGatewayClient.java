@@ -83,6 +83,10 @@ public final class MoratoriumGatewayClient implements AutoCloseable {
         // the topics clients name (Kafka's default), asking for its partitions made it with the broker's
         // defaults (one partition, records deleted after a week), which the service cannot mend
         kafka.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        // the service publishes without transactions, but the topic a gateway reads may be a copy
+        // written in them (MirrorMaker 2 or a connector with exactly-once): the client's default,
+        // read_uncommitted, decided on states the copier aborted and wrote again
+        kafka.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         kafka.putAll(builder.kafkaProperties);
     }
 

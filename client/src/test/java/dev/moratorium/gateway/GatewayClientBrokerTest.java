@@ -229,6 +229,43 @@ class GatewayClientBrokerTest {
         }
     }
 
+    /**
+     * A copy of the topic written in Kafka transactions (MirrorMaker 2, a connector with exactly-once):
+     * what the copier aborted is never decided on, and the view is complete (lag 0) past the
+     * transactions' markers. With Kafka's default, read_uncommitted, the aborted state was decided on.
+     */
+    @Test
+    void aStateACopierAbortedIsNeverDecidedOn(@TempDir Path data) throws Exception {
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0, data);
+        try {
+            broker.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(Map.of("cleanup.policy", "compact"))));
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "mirror-maker-like-copier");
+            try (MoratoriumGatewayClient client = MoratoriumGatewayClient.builder()
+                    .bootstrapServers(broker.bootstrapServers()).start();
+                    KafkaProducer<byte[], byte[]> copier = new KafkaProducer<>(p, new ByteArraySerializer(),
+                            new ByteArraySerializer())) {
+                copier.initTransactions();
+                copier.beginTransaction();
+                copier.send(new ProducerRecord<>(TOPIC, bytes("amazon-rekognition-police-2020"), bytes(AMAZON)));
+                copier.flush();
+                copier.abortTransaction();
+                copier.beginTransaction();
+                copier.send(new ProducerRecord<>(TOPIC, bytes("ibm-face-recognition-withdrawal"), bytes(IBM)));
+                copier.commitTransaction();
+
+                assertThat(client.awaitLoaded(Duration.ofSeconds(60))).isTrue();
+                await(() -> client.staleness().policies() == 1 && client.staleness().lag() == 0);
+                assertThat(client.policy("ibm-face-recognition-withdrawal")).isPresent();
+                assertThat(client.policy("amazon-rekognition-police-2020")).isEmpty();
+                assertThat(client.decide("Amazon", "Rekognition", "police", null, "US", JUNE_2020).allowed()).isTrue();
+            }
+        } finally {
+            broker.close();
+        }
+    }
+
     private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!condition.getAsBoolean()) {
