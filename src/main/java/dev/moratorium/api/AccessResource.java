@@ -9,6 +9,7 @@ import dev.moratorium.readmodel.PoliciesAsKnown;
 import dev.moratorium.readmodel.PolicyIndex;
 import dev.moratorium.policy.Policy;
 import dev.moratorium.wire.ApiError;
+import io.quarkus.vertx.http.Uncompressed;
 import io.smallrye.common.annotation.NonBlocking;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
@@ -70,9 +71,14 @@ public class AccessResource {
      * context (CDI, JTA, Vert.x) per request (a fifth of what this endpoint's own frames allocated;
      * BENCHMARKS.md, eighteenth pass); an answer from memory is a completed future, and nothing on
      * the database path needs the request's contexts (its transaction is its own).
+     *
+     * <p>Never compressed, though gateways ask for it (Go's client does by default): the answer is
+     * about 100 bytes, and gzip's header, trailer and a deflater for each would cost more than they
+     * save on the one path every gateway call waits on.
      */
     @GET
     @NonBlocking
+    @Uncompressed
     @Operation(operationId = "decideAccess", summary = "May this caller use this product at this instant?", description = """
             Two time axes. `at` is when the access happens: the decision honours restriction and \
             exemption intervals at that instant (default: now, on the service clock). `asOf` is what \

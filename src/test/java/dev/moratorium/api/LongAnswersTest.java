@@ -10,9 +10,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moratorium.policy.Names;
 import dev.moratorium.testing.Sql;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -21,6 +28,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,6 +55,9 @@ class LongAnswersTest {
 
     @Inject
     DataSource dataSource;
+
+    @TestHTTPResource("/")
+    URI base;
 
     private final ObjectMapper json = new ObjectMapper();
 
@@ -154,6 +165,54 @@ class LongAnswersTest {
         given().get("/moratoria/" + LONG_HISTORY + "/history").then().statusCode(200).body("$", hasSize(40))
                 .body("[39].data.note", equalTo("h".repeat(20_000)));
         assertThat(ChunkedList.PLACES.free()).isEqualTo(8);
+    }
+
+    /**
+     * A client that asks for gzip gets a long page compressed as it is written, chunk by chunk, and
+     * inflated it is the page a client that does not ask gets; the answer says it varies by
+     * Accept-Encoding. Access decisions (100 bytes, on every gateway call) and the live stream (a
+     * compressor would hold its events back) are never compressed, whoever asks.
+     */
+    @Test
+    void aLongAnswerIsCompressedForAClientThatAsksAndIsTheSameAnswer() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        for (String path : List.of("moratoria?vendor=" + VENDOR.replace(' ', '+') + "&size=6",
+                "moratoria/" + LONG_HISTORY + "/history")) {
+            URI uri = base.resolve(path);
+            HttpResponse<byte[]> plain = http.send(HttpRequest.newBuilder(uri).build(), BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> gzip = http.send(HttpRequest.newBuilder(uri).header("Accept-Encoding", "gzip").build(),
+                    BodyHandlers.ofByteArray());
+            assertThat(plain.statusCode()).isEqualTo(200);
+            assertThat(plain.body().length).as(path).isGreaterThan((int) ChunkedList.LIGHT_BYTES);
+            assertThat(plain.headers().firstValue("Content-Encoding")).as(path).isEmpty();
+            assertThat(gzip.headers().firstValue("Content-Encoding")).as(path).hasValue("gzip");
+            assertThat(gzip.headers().firstValue("Vary")).as(path).hasValueSatisfying(v ->
+                    assertThat(v).containsIgnoringCase("accept-encoding"));
+            try (GZIPInputStream inflated = new GZIPInputStream(new ByteArrayInputStream(gzip.body()))) {
+                assertThat(inflated.readAllBytes()).as(path).isEqualTo(plain.body());
+            }
+            assertThat(gzip.body().length).as(path).isLessThan(plain.body().length / 10);
+        }
+
+        HttpRequest decision = HttpRequest.newBuilder(base.resolve("access?vendor=Amazon&product=Rekognition&segment=police"))
+                .header("Accept-Encoding", "gzip").build();
+        HttpResponse<String> access = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                .send(decision, BodyHandlers.ofString());
+        assertThat(access.statusCode()).isEqualTo(200);
+        assertThat(access.headers().firstValue("Content-Encoding")).isEmpty();
+        assertThat(json.readTree(access.body()).has("allowed")).isTrue();
+        // over HTTP/2 (this client's default, by h2c upgrade) the answer keeps Quarkus's mark, which means none
+        HttpResponse<String> accessOverHttp2 = http.send(decision, BodyHandlers.ofString());
+        assertThat(accessOverHttp2.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(accessOverHttp2.headers().firstValue("Content-Encoding").orElse("identity")).isEqualTo("identity");
+        assertThat(json.readTree(accessOverHttp2.body()).has("allowed")).isTrue();
+
+        HttpResponse<java.io.InputStream> stream = http.send(HttpRequest.newBuilder(base.resolve("notifications/stream"))
+                .header("Accept-Encoding", "gzip").build(), BodyHandlers.ofInputStream());
+        stream.body().close();
+        assertThat(stream.headers().firstValue("Content-Type")).hasValueSatisfying(t ->
+                assertThat(t).startsWith("text/event-stream"));
+        assertThat(stream.headers().firstValue("Content-Encoding").orElse("identity")).isEqualTo("identity");
     }
 
     /**
