@@ -6,6 +6,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.Locale;
 
 /**
  * Every answer the server may compress says {@code Vary: Accept-Encoding}: the same URL is then
@@ -35,7 +36,7 @@ public class VaryOnAcceptEncoding {
         String vary = headers.get(HttpHeaders.VARY);
         if (vary == null) {
             headers.set(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING);
-        } else if (!vary.toLowerCase(java.util.Locale.ROOT).contains("accept-encoding") && !vary.strip().equals("*")) {
+        } else if (!vary.toLowerCase(Locale.ROOT).contains("accept-encoding") && !vary.strip().equals("*")) {
             headers.set(HttpHeaders.VARY, vary + ", " + HttpHeaders.ACCEPT_ENCODING);
         }
     }
