@@ -170,8 +170,8 @@ class LongAnswersTest {
     /**
      * A client that asks for gzip gets a long page compressed as it is written, chunk by chunk, and
      * inflated it is the page a client that does not ask gets; the answer says it varies by
-     * Accept-Encoding. Access decisions (100 bytes, on every gateway call) and the live stream (a
-     * compressor would hold its events back) are never compressed, whoever asks.
+     * Accept-Encoding. Access decisions (100 bytes, on every gateway call), the live stream (a
+     * compressor would hold its events back) and the metrics are never compressed, whoever asks.
      */
     @Test
     void aLongAnswerIsCompressedForAClientThatAsksAndIsTheSameAnswer() throws Exception {
@@ -206,6 +206,14 @@ class LongAnswersTest {
         assertThat(accessOverHttp2.version()).isEqualTo(HttpClient.Version.HTTP_2);
         assertThat(accessOverHttp2.headers().firstValue("Content-Encoding").orElse("identity")).isEqualTo("identity");
         assertThat(json.readTree(accessOverHttp2.body()).has("allowed")).isTrue();
+
+        // the Prometheus endpoint compressed left some requests on its connections unanswered (docs/api.md)
+        HttpResponse<String> metrics = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(base.resolve("q/metrics")).header("Accept-Encoding", "gzip").build(),
+                BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.headers().firstValue("Content-Encoding")).isEmpty();
+        assertThat(metrics.body()).contains("moratorium_");
 
         HttpResponse<java.io.InputStream> stream = http.send(HttpRequest.newBuilder(base.resolve("notifications/stream"))
                 .header("Accept-Encoding", "gzip").build(), BodyHandlers.ofInputStream());
