@@ -28,11 +28,11 @@ import org.jboss.logging.Logger;
 
 /**
  * Whether the broker lets the {@code policy-changes} consumer read: the topic exists (the consumer
- * does not create it), {@code Read} on it (without it every fetch is refused) and on its group (without it every commit is refused, and a
- * consumer that joins anew cannot). A missing ACL is not a failed authentication: the connection is
- * open, the client's metrics show nothing wrong, the connector retries the refused poll for ever,
- * and a replica whose state no longer follows the topic would go on answering access decisions as
- * if it did. So the broker is asked what the consumer's user may do (its authorized operations,
+ * does not create it), {@code Read} on it (without it every fetch is refused) and on its group
+ * (without it every commit is refused, and a consumer that joins anew cannot). A missing ACL is not
+ * a failed authentication: the connection is open, the client's metrics show nothing wrong, the
+ * connector retries the refused poll for ever, and a replica whose state no longer follows the topic
+ * would go on answering access decisions as if it did. So the broker is asked what the consumer's user may do (its authorized operations,
  * KIP-430), with the consumer's own settings and so as its user, every
  * {@code moratorium.health.grants-check-every}; {@link KafkaConsumerHealthCheck} reads the answer
  * (a probe must not wait on the broker).

@@ -17,9 +17,9 @@ import org.eclipse.microprofile.health.Readiness;
 /**
  * Readiness of the {@code policy-changes} consumer beyond "a connection is open": DOWN while the
  * broker refuses its credentials (see {@link KafkaAuthentication}), while the topic does not exist
- * or it refuses the consumer Read on it (see {@link ConsumerGrantsWatch}) and while a polled batch cannot be stored. A
- * replica that cannot take in policy changes must not answer access decisions as if its state were
- * current; the operator reads the reason in the check's data.
+ * or it refuses the consumer Read on it (see {@link ConsumerGrantsWatch}) and while a polled batch
+ * cannot be stored. A replica that cannot take in policy changes must not answer access decisions as
+ * if its state were current; the operator reads the reason in the check's data.
  *
  * <p>Read refused on the consumer's group is said in the data but keeps the replica ready: what it
  * fetches is still applied, its answers are current; only the commits are refused.
