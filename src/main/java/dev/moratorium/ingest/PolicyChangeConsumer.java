@@ -8,6 +8,7 @@ import dev.moratorium.wire.RepeatedFailureLog;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.write.Isolation;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -62,6 +63,10 @@ public class PolicyChangeConsumer {
     @Inject
     TableStatistics statistics;
 
+    @Inject
+    @Identifier(RetentionGapCheck.NAME)
+    RetentionGapCheck retentionGaps;
+
     private final AtomicBoolean stalled = new AtomicBoolean();
     private final ReentrantLock inFlight = new ReentrantLock();
     private volatile boolean closing;
@@ -106,6 +111,7 @@ public class PolicyChangeConsumer {
 
     /** False if the batch was not stored because the service began to stop while the database was out. */
     private boolean apply(ConsumerRecords<byte[], byte[]> batch) throws InterruptedException {
+        retentionGaps.read(batch);
         Instant readAt = clock.instant();
         List<RawRecord> records = new ArrayList<>(batch.count());
         for (ConsumerRecord<byte[], byte[]> r : batch) {

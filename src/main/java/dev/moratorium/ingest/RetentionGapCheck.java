@@ -1,38 +1,53 @@
 package dev.moratorium.ingest;
 
 import dev.moratorium.wire.Sanitize;
+import dev.moratorium.wire.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
- * Says when records of {@code policy-changes} were deleted before the service read them: a
- * partition's committed offset is below its first offset, because the topic's retention (7 days by
- * the broker's default) or an operator's {@code kafka-delete-records} removed them while the service
- * was stopped or far behind. The consumer then starts at the first record left
- * ({@code auto.offset.reset=earliest}), and nothing said that policy changes had been lost: now a
- * WARN names the partition and the offsets, and {@code moratorium_policy_changes_deleted_unread_total}
- * counts them (offsets: transaction markers take some, so at most that many records). Checked when
- * partitions are assigned, which is at every start and rebalance, before anything is fetched.
- *
- * <p>A gap found is then committed past (the group's offset set to the first record left, where the
- * consumer starts anyway): the commit strategy commits only offsets of records it processed, so on a
- * partition that got no new record the old offset stayed, and every later start or rebalance, on
- * any replica, counted the same loss again and fired the alert anew.
+ * Says when records of {@code policy-changes} were deleted before the service read them, by the
+ * topic's retention (7 days by the broker's default) or an operator's {@code kafka-delete-records}.
+ * The consumer then goes on from the first record left ({@code auto.offset.reset=earliest}), and
+ * nothing said that policy changes had been lost: now a WARN names the partition and the offsets, and
+ * {@code moratorium_policy_changes_deleted_unread_total} counts them (offsets: transaction markers
+ * take some, so at most that many records). Two ways to fall behind the partition's start:
+ * <ul>
+ * <li>while the service was stopped: when partitions are assigned (every start and rebalance,
+ * before anything is fetched) the group's committed offsets are compared with the partitions' first
+ * offsets. A gap found is then committed past (the group's offset set to the first record left,
+ * where the consumer starts anyway): the commit strategy commits only offsets of records it
+ * processed, so on a partition that got no new record the old offset stayed, and every later start or
+ * rebalance, on any replica, counted the same loss again and fired the alert anew;</li>
+ * <li>while it kept its partitions, paused behind a database outage longer than the retention, or
+ * frozen: the Kafka client finds its position gone and resets it, saying so only in an INFO line of
+ * its own. Each batch's offsets are followed ({@link ReadPositions}); when a batch skipped some, the
+ * broker is asked for the partitions' first offsets, and the skipped offsets below them are the ones
+ * deleted (those above are transaction markers or aborted records). The question goes to the
+ * consumer's polling thread, one at a time, and the batch does not wait for the answer.</li>
+ * </ul>
  */
 @ApplicationScoped
 @Identifier(RetentionGapCheck.NAME)
@@ -42,10 +57,19 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
     static final String NAME = "policy-changes-retention-gap";
     private static final Logger LOG = Logger.getLogger(RetentionGapCheck.class);
     private static final Duration BROKER_WAIT = Duration.ofSeconds(10);
+    /** Skips waiting for the broker's answer; more are left unchecked (a broker that long unanswering fetches nothing either). */
+    private static final int MAX_WAITING = 1000;
 
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    KafkaClientService kafkaClients;
+
+    private final ReadPositions positions = new ReadPositions();
+    private final Object asking = new Object();
+    private List<ReadPositions.Skipped> waiting = new ArrayList<>();
+    private boolean askingBroker;
     private volatile Counter deletedUnread;
 
     void registerCounter(@Observes StartupEvent event) {
@@ -54,6 +78,7 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        positions.forget(partitions);
         if (partitions.isEmpty()) {
             return;
         }
@@ -64,16 +89,14 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
             for (TopicPartition partition : partitions) {
                 OffsetAndMetadata at = committed.get(partition);
                 Long start = first.get(partition);
-                if (at != null && start != null && at.offset() < start) {
-                    long lost = start - at.offset();
-                    counter().increment(lost);
-                    LOG.warnf("Records of %s were deleted before the service read them: offsets %d to %d (%d),"
-                            + " by the topic's retention or kafka-delete-records, while the service was stopped or"
-                            + " behind. The policy changes in them are lost to the service; it goes on from offset"
-                            + " %d (runbook: MoratoriumPolicyChangesDeletedUnread)", partition, at.offset(), start - 1,
-                            lost, start);
+                if (at == null || start == null) {
+                    continue;
+                }
+                if (at.offset() < start) {
+                    report(partition, at.offset(), start, start, "while the service was stopped or behind");
                     pastGaps.put(partition, new OffsetAndMetadata(start));
                 }
+                positions.expect(partition, Math.max(at.offset(), start));
             }
             commitPast(consumer, pastGaps);
         } catch (RuntimeException e) {
@@ -81,6 +104,89 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
             LOG.warnf("Could not check %s for records deleted unread: %s", partitions,
                     Sanitize.forLog(String.valueOf(e.getMessage())));
         }
+    }
+
+    @Override
+    public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        positions.forget(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        positions.forget(partitions);
+    }
+
+    /** Each batch the consumer is handed, before it is stored: offsets it skipped are checked with the broker. */
+    public void read(ConsumerRecords<?, ?> batch) {
+        List<ReadPositions.Skipped> skipped = positions.read(batch);
+        if (skipped.isEmpty()) {
+            return;
+        }
+        synchronized (asking) {
+            if (waiting.size() + skipped.size() > MAX_WAITING) {
+                LOG.debugf("%d skipped offset ranges left unchecked: %d wait for the broker", skipped.size(),
+                        waiting.size());
+                return;
+            }
+            waiting.addAll(skipped);
+            if (askingBroker) {
+                return; // asked with the next question
+            }
+            askingBroker = true;
+        }
+        askBroker();
+    }
+
+    private void askBroker() {
+        List<ReadPositions.Skipped> these;
+        synchronized (asking) {
+            if (waiting.isEmpty()) {
+                askingBroker = false;
+                return;
+            }
+            these = waiting;
+            waiting = new ArrayList<>();
+        }
+        Set<TopicPartition> partitions = these.stream().map(ReadPositions.Skipped::partition).collect(Collectors.toSet());
+        Function<Consumer<byte[], byte[]>, Map<TopicPartition, Long>> firstOffsets =
+                consumer -> consumer.beginningOffsets(partitions, BROKER_WAIT);
+        try {
+            kafkaClients.<byte[], byte[]>getConsumer(Topics.POLICY_CHANGES).runOnPollingThread(firstOffsets)
+                    .subscribe().with(first -> {
+                        reportDeleted(these, first);
+                        askBroker();
+                    }, failure -> {
+                        LOG.warnf("Could not ask the broker whether offsets %s skipped were deleted unread: %s", these,
+                                Sanitize.forLog(String.valueOf(failure.getMessage())));
+                        askBroker();
+                    });
+        } catch (RuntimeException e) {
+            // the consumer closing: the service is stopping
+            synchronized (asking) {
+                askingBroker = false;
+            }
+            LOG.debugf("Skipped offsets %s not checked: %s", these, e.getMessage());
+        }
+    }
+
+    /** The skipped offsets below the partition's first one were deleted; those above it were never records the service could read. */
+    void reportDeleted(List<ReadPositions.Skipped> skipped, Map<TopicPartition, Long> first) {
+        for (ReadPositions.Skipped s : skipped) {
+            Long start = first.get(s.partition());
+            if (start != null && start > s.from()) {
+                report(s.partition(), s.from(), Math.min(start, s.to()), s.to(),
+                        "while the service was paused behind an outage or frozen (the consumer found its position gone)");
+            }
+        }
+    }
+
+    private void report(TopicPartition partition, long from, long to, long resumedAt, String when) {
+        long lost = to - from;
+        counter().increment(lost);
+        LOG.warnf("Records of %s were deleted before the service read them: offsets %d to %d (%d), by the topic's"
+                + " retention or kafka-delete-records, %s. The policy changes in them are lost to the service; it goes"
+                + " on from offset %d (runbook: MoratoriumPolicyChangesDeletedUnread)", partition, from, to - 1, lost,
+                when, resumedAt);
     }
 
     private static void commitPast(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> pastGaps) {
@@ -101,7 +207,8 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
         if (c == null) {
             c = Counter.builder("moratorium.policy.changes.deleted.unread")
                     .description("Offsets of policy-changes deleted (retention, kafka-delete-records) before the"
-                            + " service read them, found when partitions are assigned: policy changes lost to it")
+                            + " service read them, found when partitions are assigned or when the consumer skipped"
+                            + " them: policy changes lost to it")
                     .register(registry);
             deletedUnread = c;
         }

@@ -3,9 +3,15 @@ package dev.moratorium.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
+import io.smallrye.reactive.messaging.kafka.KafkaProducer;
+import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -59,6 +65,45 @@ class RetentionGapCheckTest {
         assertThat(committed.get(CURRENT).offset()).as("a partition without a gap is left as it was").isEqualTo(9);
     }
 
+    /**
+     * Paused behind a database outage longer than the retention (or frozen), the service kept its
+     * partition, and the Kafka client reset its position to the first record left: the skipped offsets
+     * below the partition's start are the ones deleted; skipped offsets the broker still holds
+     * (transaction markers, aborted records) are not.
+     */
+    @Test
+    void offsetsTheConsumerSkippedAreCountedOnlyWhereTheBrokerDeletedThem() {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+        consumer.assign(List.of(BEHIND));
+        consumer.updateBeginningOffsets(Map.of(BEHIND, 0L));
+        consumer.commitSync(Map.of(BEHIND, new OffsetAndMetadata(7)));
+        check.kafkaClients = pollingOn(consumer);
+
+        check.onPartitionsAssigned(consumer, Set.of(BEHIND));
+        check.read(ReadPositionsTest.batch(BEHIND, 7, 8));
+        consumer.updateBeginningOffsets(Map.of(BEHIND, 12L)); // 9 to 11 deleted while paused
+        check.read(ReadPositionsTest.batch(BEHIND, 12, 13));
+        check.read(ReadPositionsTest.batch(BEHIND, 15)); // a marker at 14: held, not deleted
+        consumer.updateBeginningOffsets(Map.of(BEHIND, 18L)); // 16 and 17 deleted, 18 and 19 aborted
+        check.read(ReadPositionsTest.batch(BEHIND, 20));
+
+        assertThat(registry.counter("moratorium.policy.changes.deleted.unread").count()).isEqualTo(5.0);
+    }
+
+    @Test
+    void aGapFoundAtAssignmentIsNotCountedAgainWhenTheFirstRecordsComeFromTheStart() {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+        consumer.assign(List.of(BEHIND));
+        consumer.updateBeginningOffsets(Map.of(BEHIND, 6L));
+        consumer.commitSync(Map.of(BEHIND, new OffsetAndMetadata(1)));
+        check.kafkaClients = pollingOn(consumer);
+
+        check.onPartitionsAssigned(consumer, Set.of(BEHIND));
+        check.read(ReadPositionsTest.batch(BEHIND, 6, 7));
+
+        assertThat(registry.counter("moratorium.policy.changes.deleted.unread").count()).isEqualTo(5.0);
+    }
+
     @Test
     void aBrokerThatCannotBeAskedLeavesTheAssignmentAlone() {
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
@@ -68,5 +113,38 @@ class RetentionGapCheckTest {
         check.onPartitionsAssigned(consumer, Set.of(BEHIND));
 
         assertThat(registry.counter("moratorium.policy.changes.deleted.unread").count()).isZero();
+    }
+
+    /** The connector's consumer as the check uses it: work handed to its polling thread, here run at once on the mock. */
+    @SuppressWarnings("unchecked")
+    private static KafkaClientService pollingOn(MockConsumer<byte[], byte[]> consumer) {
+        KafkaConsumer<byte[], byte[]> connectorConsumer = (KafkaConsumer<byte[], byte[]>) Proxy.newProxyInstance(
+                KafkaConsumer.class.getClassLoader(), new Class<?>[] {KafkaConsumer.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("runOnPollingThread") && args[0] instanceof Function<?, ?> work) {
+                        return Uni.createFrom().item(() -> ((Function<Object, Object>) work).apply(consumer));
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        return new KafkaClientService() {
+            @Override
+            public <K, V> List<KafkaConsumer<K, V>> getConsumers(String channel) {
+                return List.of((KafkaConsumer<K, V>) (Object) connectorConsumer);
+            }
+
+            @Override
+            public <K, V> KafkaProducer<K, V> getProducer(String channel) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Set<String> getConsumerChannels() {
+                return Set.of("policy-changes");
+            }
+
+            @Override
+            public Set<String> getProducerChannels() {
+                return Set.of();
+            }
+        };
     }
 }

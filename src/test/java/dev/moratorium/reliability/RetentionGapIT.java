@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * Records deleted before the service read them (the topic's retention while the service was
  * stopped; here kafka-delete-records, which moves the partition's start the same way): the
  * restarted service goes on from the first record left, as before, and now says what was lost —
- * a WARN naming the partition and the offsets, and the counter of them. Before, nothing did.
+ * a WARN naming the partition and the offsets, and the counter of them. Before, nothing did. Then
+ * the same while the service runs and keeps its partition, frozen as behind a long outage.
  */
 class RetentionGapIT {
 
@@ -63,7 +64,40 @@ class RetentionGapIT {
             assertThat(h.count("SELECT count(*) FROM policy WHERE policy_id = 'after'")).isOne();
             assertThat(service.metric("moratorium_policy_changes_deleted_unread_total")).isZero();
             assertThat(service.logLines("WARN")).noneSatisfy(line -> assertThat(line).contains("were deleted before"));
+
+            // Running, it keeps its partition while frozen (as when paused behind a long database outage);
+            // records are deleted before it fetched them. The Kafka client resets its position to the
+            // first record left, saying so only at INFO; before, nothing else said that policy changes
+            // had been lost.
+            service.freeze();
+            try {
+                Thread.sleep(1500); // the fetch it had waiting at the broker is answered, empty
+                for (int i = 1; i <= 3; i++) {
+                    h.send(announce("paused-lost-" + i)); // offsets 7 to 9, never fetched
+                }
+                h.flush();
+                admin.deleteRecords(Map.of(PARTITION, RecordsToDelete.beforeOffset(10))).all().get(30, TimeUnit.SECONDS);
+                h.send(announce("after-reset")); // offset 10
+                h.flush();
+            } finally {
+                service.thaw();
+            }
+            awaitCommitted(admin, 11);
+            assertThat(h.count("SELECT count(*) FROM policy WHERE policy_id = 'after-reset'")).isOne();
+            assertThat(h.count("SELECT count(*) FROM policy WHERE policy_id LIKE 'paused-lost-%'")).isZero();
+            awaitMetric(service, "moratorium_policy_changes_deleted_unread_total", 3.0);
+            assertThat(service.logLines("WARN")).as(service.diagnose()).anySatisfy(line -> assertThat(line)
+                    .contains("Records of policy-changes-0 were deleted before the service read them: offsets 7 to 9 (3)")
+                    .contains("it goes on from offset 10"));
             service.terminate(Duration.ofSeconds(20));
+        }
+    }
+
+    private static void awaitMetric(ServiceProcess service, String name, double value) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (service.metric(name) != value) {
+            assertThat(System.nanoTime()).as("%s = %s, now %s", name, value, service.metric(name)).isLessThan(deadline);
+            Thread.sleep(200);
         }
     }
 
