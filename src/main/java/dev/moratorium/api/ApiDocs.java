@@ -47,11 +47,11 @@ public class ApiDocs implements OASFilter {
             if (operations == null) {
                 continue;
             }
-            operations.forEach((method, operation) -> document(method, operation));
+            operations.forEach((method, operation) -> document(path.getKey(), method, operation));
         }
     }
 
-    private static void document(PathItem.HttpMethod method, Operation operation) {
+    private static void document(String path, PathItem.HttpMethod method, Operation operation) {
         APIResponses responses = operation.getResponses();
         if (responses == null) {
             responses = OASFactory.createAPIResponses();
@@ -76,6 +76,9 @@ public class ApiDocs implements OASFilter {
             responses.addAPIResponse("400", error(Character.toUpperCase(repeated.charAt(0)) + repeated.substring(1)));
         } else {
             badRequest.setDescription(badRequest.getDescription() + "; or " + repeated);
+        }
+        if (AnswersInFlight.counts(method.name(), path) && responses.getAPIResponse("503") == null) {
+            responses.addAPIResponse("503", error(AnswersInFlight.BUSY + " (busy, with Retry-After)"));
         }
         if (method != PathItem.HttpMethod.GET && method != PathItem.HttpMethod.HEAD) {
             if (responses.getAPIResponse("413") == null) {

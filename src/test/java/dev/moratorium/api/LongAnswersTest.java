@@ -56,6 +56,9 @@ class LongAnswersTest {
     @Inject
     DataSource dataSource;
 
+    @Inject
+    AnswersInFlight answersInFlight;
+
     @TestHTTPResource("/")
     URI base;
 
@@ -221,6 +224,9 @@ class LongAnswersTest {
         assertThat(stream.headers().firstValue("Content-Type")).hasValueSatisfying(t ->
                 assertThat(t).startsWith("text/event-stream"));
         assertThat(stream.headers().firstValue("Content-Encoding").orElse("identity")).isEqualTo("identity");
+
+        // each answer's place among those in flight given back once written (HTTP/1.1) or ended (HTTP/2)
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(answersInFlight.free()).isEqualTo(128));
     }
 
     /**
