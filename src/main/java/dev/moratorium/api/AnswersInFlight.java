@@ -94,7 +94,8 @@ public class AnswersInFlight {
                         connection.channel().pipeline().firstContext().close();
                     }
                 });
-                // queued behind the answer's bytes, it is written once they are
+                // queued behind the answer's bytes, it is written once they are; Vert.x offers no public way to
+                // learn when an ended response has been written, hence its connection's own write queue
                 connection.writeToChannel(Unpooled.EMPTY_BUFFER, written -> {
                     context.vertx().cancelTimer(stalled);
                     giveBack.run();

@@ -18,7 +18,8 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponses;
  * written on every method: 401 and 403 (writes need {@code moratorium-admin}; reads need a role when
  * {@code moratorium.security.restrict-reads} is on), 413 for a body past the limit, 400 for a
  * single-valued header given twice ({@code security.RepeatedHeaders}) and, where there is a query, for
- * a query parameter given twice ({@link RepeatedParameters}), and 500 — all with
+ * a query parameter given twice ({@link RepeatedParameters}), 503 {@code busy} on the reads
+ * {@link AnswersInFlight} counts, and 500 — all with
  * the JSON error body, and writes marked with the bearer scheme. It also adds
  * the request the service makes to webhook subscribers ({@link WebhookDocs}).
  */

@@ -46,7 +46,9 @@ import org.jboss.logging.Logger;
  * its own. Each batch's offsets are followed ({@link ReadPositions}); when a batch skipped some, the
  * broker is asked for the partitions' first offsets, and the skipped offsets below them are the ones
  * deleted (those above are transaction markers or aborted records). The question goes to the
- * consumer's polling thread, one at a time, and the batch does not wait for the answer.</li>
+ * consumer's polling thread, one at a time, and the batch does not wait for the answer. A consumer
+ * right at the retention's edge may see markers it skipped deleted between its fetch and the answer,
+ * and count them: at most that many records, as above.</li>
  * </ul>
  */
 @ApplicationScoped
