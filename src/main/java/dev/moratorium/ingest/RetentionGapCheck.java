@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -46,9 +47,12 @@ import org.jboss.logging.Logger;
  * its own. Each batch's offsets are followed ({@link ReadPositions}); when a batch skipped some, the
  * broker is asked for the partitions' first offsets, and the skipped offsets below them are the ones
  * deleted (those above are transaction markers or aborted records). The question goes to the
- * consumer's polling thread, one at a time, and the batch does not wait for the answer. A consumer
- * right at the retention's edge may see markers it skipped deleted between its fetch and the answer,
- * and count them: at most that many records, as above.</li>
+ * consumer's polling thread, one at a time and at most one a second, with every range skipped since
+ * the last one, and the batch does not wait for the answer: a producer that commits a transaction
+ * per record leaves a marker after each, so nearly every batch skips an offset, and a question per
+ * batch was a broker round trip per event. A consumer right at the retention's edge may see markers
+ * it skipped deleted between its fetch and the answer, and count them: at most that many records,
+ * as above.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -59,8 +63,13 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
     static final String NAME = "policy-changes-retention-gap";
     private static final Logger LOG = Logger.getLogger(RetentionGapCheck.class);
     private static final Duration BROKER_WAIT = Duration.ofSeconds(10);
-    /** Skips waiting for the broker's answer; more are left unchecked (a broker that long unanswering fetches nothing either). */
-    private static final int MAX_WAITING = 1000;
+    /**
+     * Skipped ranges waiting for the broker's answer; more are left unchecked. A second of the fastest
+     * ingest, a transaction per record (a broker that long unanswering fetches nothing either).
+     */
+    private static final int MAX_WAITING = 10_000;
+    /** At most one question a second: a marker a record, and every batch would ask. */
+    static final Duration ASK_AT_MOST_EVERY = Duration.ofSeconds(1);
 
     @Inject
     MeterRegistry registry;
@@ -72,6 +81,9 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
     private final Object asking = new Object();
     private List<ReadPositions.Skipped> waiting = new ArrayList<>();
     private boolean askingBroker;
+    private long nextQuestionAt = System.nanoTime();
+    /** {@link #ASK_AT_MOST_EVERY}, shorter in tests. */
+    Duration askAtMostEvery = ASK_AT_MOST_EVERY;
     private volatile Counter deletedUnread;
 
     void registerCounter(@Observes StartupEvent event) {
@@ -139,7 +151,21 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
         askBroker();
     }
 
+    /** Asks now, or once a second has passed since the last question, with what is waiting then. */
     private void askBroker() {
+        long wait;
+        synchronized (asking) {
+            wait = nextQuestionAt - System.nanoTime();
+        }
+        if (wait <= 0) {
+            askNow();
+            return;
+        }
+        Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofNanos(wait))
+                .subscribe().with(nothing -> askNow(), failure -> askNow());
+    }
+
+    private void askNow() {
         List<ReadPositions.Skipped> these;
         synchronized (asking) {
             if (waiting.isEmpty()) {
@@ -148,6 +174,7 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
             }
             these = waiting;
             waiting = new ArrayList<>();
+            nextQuestionAt = System.nanoTime() + askAtMostEvery.toNanos();
         }
         Set<TopicPartition> partitions = these.stream().map(ReadPositions.Skipped::partition).collect(Collectors.toSet());
         Function<Consumer<byte[], byte[]>, Map<TopicPartition, Long>> firstOffsets =
@@ -158,7 +185,8 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
                         reportDeleted(these, first);
                         askBroker();
                     }, failure -> {
-                        LOG.warnf("Could not ask the broker whether offsets %s skipped were deleted unread: %s", these,
+                        LOG.warnf("Could not ask the broker whether %d ranges of offsets of %s skipped were deleted"
+                                + " unread: %s", these.size(), partitions,
                                 Sanitize.forLog(String.valueOf(failure.getMessage())));
                         askBroker();
                     });
@@ -167,7 +195,7 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
             synchronized (asking) {
                 askingBroker = false;
             }
-            LOG.debugf("Skipped offsets %s not checked: %s", these, e.getMessage());
+            LOG.debugf("%d ranges of skipped offsets of %s not checked: %s", these.size(), partitions, e.getMessage());
         }
     }
 

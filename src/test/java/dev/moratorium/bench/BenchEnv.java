@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -180,6 +181,32 @@ final class BenchEnv implements AutoCloseable {
     /** An upstream producer that sends each event at once (no linger), acks=all: for latency, not throughput. */
     KafkaProducer<byte[], byte[]> eagerProducer() {
         return TestKafka.producer(kafka.bootstrapServers(), Map.of(ProducerConfig.LINGER_MS_CONFIG, 0));
+    }
+
+    /**
+     * The same, for a producer that commits a transaction per event (as a Kafka Streams or outbox
+     * producer with exactly-once does): each commit leaves a marker at the next offset.
+     */
+    KafkaProducer<byte[], byte[]> transactionalProducer() {
+        KafkaProducer<byte[], byte[]> producer = TestKafka.producer(kafka.bootstrapServers(), Map.of(
+                ProducerConfig.LINGER_MS_CONFIG, 0, ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-" + UUID.randomUUID()));
+        producer.initTransactions();
+        return producer;
+    }
+
+    /** Requests of this kind the broker (in this JVM) has answered so far, every version. */
+    static long brokerRequests(String request) {
+        try {
+            javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+            long count = 0;
+            for (javax.management.ObjectName name : server.queryNames(new javax.management.ObjectName(
+                    "kafka.network:type=RequestMetrics,name=RequestsPerSec,request=" + request + ",*"), null)) {
+                count += ((Number) server.getAttribute(name, "Count")).longValue();
+            }
+            return count;
+        } catch (javax.management.JMException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     Connection jdbc() throws SQLException {

@@ -24,6 +24,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * takes about half the service's CPU during its first minute of load (async-profiler), and a
  * 10 s warm-up measures that contention (p99 about 75 ms against about 15-20 ms after 60 s).
  * {@code -Dwarmup=10} (WARMUP=10 in bench/latency) measures the young service.
+ *
+ * <p>{@code -Dtransactional=true} (TRANSACTIONAL=1): the producer commits a transaction per event,
+ * so a marker follows each record and nearly every batch the service reads skips an offset; the
+ * broker's ListOffsets requests in the window are reported per event (the service's check of
+ * skipped offsets asks them).
  */
 public final class LatencyBenchmark {
 
@@ -34,11 +39,12 @@ public final class LatencyBenchmark {
         int rate = Integer.getInteger("rate", 200);
         int seconds = Integer.getInteger("seconds", 30);
         int warmup = Integer.getInteger("warmup", 60);
+        boolean transactional = Boolean.getBoolean("transactional");
         Json machine = BenchEnv.machine();
         System.out.println("== latency: " + rate + " events/s for " + seconds + " s after " + warmup
                 + " s warm-up at that rate; machine " + machine);
         Json out = new Json().put("benchmark", "latency").put("rate", rate).put("seconds", seconds)
-                .put("service_java_opts", BenchService.javaOpts());
+                .put("service_java_opts", BenchService.javaOpts()).put("transactional", transactional);
         int preload = Integer.getInteger("preload", 20_000);
         // then under load: a replay of `replay` events by a second service on the same cores
         int replay = Integer.getInteger("replay", 200_000);
@@ -144,7 +150,9 @@ public final class LatencyBenchmark {
             int loadFrom = -1;
             long replayAppliedAtLoadStart = 0;
             int sent = 0;
-            try (KafkaProducer<byte[], byte[]> producer = env.eagerProducer()) {
+            long listOffsetsStart = 0;
+            long listOffsetsSteady = -1;
+            try (KafkaProducer<byte[], byte[]> producer = transactional ? env.transactionalProducer() : env.eagerProducer()) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < records.size(); i++) {
                     if (i >= steadyEnd) {
@@ -171,6 +179,7 @@ public final class LatencyBenchmark {
                         serviceWaits.start();
                         postgresWaits.start();
                         xactStart = transactions(env, stats);
+                        listOffsetsStart = BenchEnv.brokerRequests("ListOffsets");
                     }
                     if (i == steadyEnd) {
                         cpuSteady = cpu.stop();
@@ -178,6 +187,7 @@ public final class LatencyBenchmark {
                         profileStopped = java.util.concurrent.CompletableFuture.runAsync(profile::stop);
                         waitsSteady = waits(serviceWaits, postgresWaits);
                         xactSteady = transactions(env, stats);
+                        listOffsetsSteady = BenchEnv.brokerRequests("ListOffsets");
                         if (replayService != null) {
                             // off this thread, so the schedule of sends is kept
                             replayStarted = java.util.concurrent.CompletableFuture.runAsync(() -> {
@@ -204,7 +214,13 @@ public final class LatencyBenchmark {
                     BenchWorkload.Rec r = records.get(i);
                     sentAt.put(r.eventId(), System.nanoTime());
                     stages.sent(r.eventId());
-                    producer.send(BenchEnv.record(r));
+                    if (transactional) {
+                        producer.beginTransaction();
+                        producer.send(BenchEnv.record(r));
+                        producer.commitTransaction();
+                    } else {
+                        producer.send(BenchEnv.record(r));
+                    }
                     if (i >= rate * warmup && i < steadyEnd) {
                         measured.add(r.eventId());
                     } else if (loadFrom >= 0) {
@@ -234,6 +250,7 @@ public final class LatencyBenchmark {
                 profile.stop();
                 waitsSteady = waits(serviceWaits, postgresWaits);
                 xactSteady = transactions(env, stats);
+                listOffsetsSteady = BenchEnv.brokerRequests("ListOffsets");
             }
             stats.close();
             stop.set(true);
@@ -276,6 +293,10 @@ public final class LatencyBenchmark {
                 double xactPerEvent = (xactSteady - xactStart) / (double) ms.length;
                 BenchEnv.figure("database transactions per event", String.format("%.2f", xactPerEvent));
                 out.put("db_transactions_per_event", Json.round(xactPerEvent, 2));
+                // the broker's, every client's: the service's consumer, relay and watches (the bench's own ask none)
+                double listOffsetsPerEvent = (listOffsetsSteady - listOffsetsStart) / (double) ms.length;
+                BenchEnv.figure("broker ListOffsets requests per event", String.format("%.3f", listOffsetsPerEvent));
+                out.put("broker_list_offsets_per_event", Json.round(listOffsetsPerEvent, 3));
             }
             if (replayEnv != null) {
                 replayStarted.join();

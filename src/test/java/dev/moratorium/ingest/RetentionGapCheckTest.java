@@ -1,6 +1,7 @@
 package dev.moratorium.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -8,9 +9,11 @@ import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.KafkaProducer;
 import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -28,6 +31,7 @@ class RetentionGapCheckTest {
 
     RetentionGapCheckTest() {
         check.registry = registry;
+        check.askAtMostEvery = Duration.ZERO; // each batch's question at once, but in the test of the pace
     }
 
     @Test
@@ -90,6 +94,33 @@ class RetentionGapCheckTest {
         assertThat(registry.counter("moratorium.policy.changes.deleted.unread").count()).isEqualTo(5.0);
     }
 
+    /**
+     * A producer that commits a transaction per record leaves a marker after each: nearly every batch
+     * skips an offset. The broker is asked at once about the first skip, and then at most once in the
+     * interval, about every range skipped since; the markers are not counted, the deletion before them is.
+     */
+    @Test
+    void skipsAreCheckedAtMostOnceAnIntervalAllTogether() {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+        consumer.assign(List.of(BEHIND));
+        consumer.updateBeginningOffsets(Map.of(BEHIND, 0L));
+        consumer.commitSync(Map.of(BEHIND, new OffsetAndMetadata(0)));
+        AtomicInteger questions = new AtomicInteger();
+        check.kafkaClients = pollingOn(consumer, questions);
+        check.askAtMostEvery = Duration.ofSeconds(2);
+
+        check.onPartitionsAssigned(consumer, Set.of(BEHIND));
+        consumer.updateBeginningOffsets(Map.of(BEHIND, 10L)); // 0 to 9 deleted while frozen
+        check.read(ReadPositionsTest.batch(BEHIND, 10));
+        for (long offset = 12; offset <= 40; offset += 2) {
+            check.read(ReadPositionsTest.batch(BEHIND, offset)); // a marker before each: 11, 13, ..., 39
+        }
+
+        assertThat(questions).as("the first skip asked about at once, the next 15 wait for the interval").hasValue(1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(questions).hasValue(2));
+        assertThat(registry.counter("moratorium.policy.changes.deleted.unread").count()).isEqualTo(10.0);
+    }
+
     @Test
     void aGapFoundAtAssignmentIsNotCountedAgainWhenTheFirstRecordsComeFromTheStart() {
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
@@ -118,9 +149,15 @@ class RetentionGapCheckTest {
     /** The connector's consumer as the check uses it: work handed to its polling thread, here run at once on the mock. */
     @SuppressWarnings("unchecked")
     private static KafkaClientService pollingOn(MockConsumer<byte[], byte[]> consumer) {
+        return pollingOn(consumer, new AtomicInteger());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static KafkaClientService pollingOn(MockConsumer<byte[], byte[]> consumer, AtomicInteger questions) {
         KafkaConsumer<byte[], byte[]> connectorConsumer = (KafkaConsumer<byte[], byte[]>) Proxy.newProxyInstance(
                 KafkaConsumer.class.getClassLoader(), new Class<?>[] {KafkaConsumer.class}, (proxy, method, args) -> {
                     if (method.getName().equals("runOnPollingThread") && args[0] instanceof Function<?, ?> work) {
+                        questions.incrementAndGet();
                         return Uni.createFrom().item(() -> ((Function<Object, Object>) work).apply(consumer));
                     }
                     throw new UnsupportedOperationException(method.getName());
