@@ -253,6 +253,13 @@ public interface MoratoriumConfig {
         @WithDefault("128")
         int answersInFlight();
         /**
+         * Of those places, the most one connection holds at once. An HTTP/1.1 connection asks one
+         * thing at a time; an HTTP/2 connection multiplexes up to 100 streams, and one client that
+         * read nothing held all 128 places with two connections (AnswersInFlight).
+         */
+        @WithDefault("16")
+        int answersInFlightPerConnection();
+        /**
          * {@code GET /moratoria} counts matching policies only up to this many (a bounded read: at
          * 10,000 a filter that one policy in seven matches cost a 33 ms p99 at a million policies,
          * at 1,000 it costs 8 ms; bench/scale);

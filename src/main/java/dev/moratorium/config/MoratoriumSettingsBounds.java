@@ -48,6 +48,7 @@ public final class MoratoriumSettingsBounds {
                 .positive("moratorium.api.stream-heartbeat", api.streamHeartbeat())
                 .positive("moratorium.api.client-stall", api.clientStall())
                 .atLeast("moratorium.api.answers-in-flight", api.answersInFlight(), 1)
+                .atLeast("moratorium.api.answers-in-flight-per-connection", api.answersInFlightPerConnection(), 1)
                 .atLeast("moratorium.api.count-cap", api.countCap(), 1)
                 .atLeast("moratorium.api.max-offset", api.maxOffset(), 0)
                 .atLeast("moratorium.api.as-of-kept-histories", api.asOfKeptHistories().asLongValue(), 0);

@@ -15,6 +15,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.io.IOException;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -74,6 +75,14 @@ public class HttpErrors {
             return;
         }
         Throwable failure = context.failure();
+        if (response.closed() || failure instanceof IOException) {
+            // the client went, or was cut for taking nothing (AnswersInFlight): the answer's writer failed, not
+            // the service (the close may not have reached the response yet; no handler reads files or sockets
+            // of its own); one ERROR per answer was a hundred for one HTTP/2 connection
+            LOG.debugf("No answer to %s %s: it could not be written to its client (%s)", context.request().method().name(),
+                    Sanitize.forLog(context.normalizedPath()), Sanitize.forLog(String.valueOf(failure)));
+            return;
+        }
         if (failure instanceof ForbiddenException) {
             send(response, 403, "forbidden", CallerPermissions.isRead(context.request().method().name())
                     ? "reading needs role " + CallerPermissions.VIEWER + " or " + CallerPermissions.ADMIN

@@ -15,6 +15,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +28,12 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.zip.GZIPInputStream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -225,8 +231,53 @@ class LongAnswersTest {
                 assertThat(t).startsWith("text/event-stream"));
         assertThat(stream.headers().firstValue("Content-Encoding").orElse("identity")).isEqualTo("identity");
 
-        // each answer's place among those in flight given back once written (HTTP/1.1) or ended (HTTP/2)
+        // each answer's place among those in flight given back once written (HTTP/1.1) or its stream closed (HTTP/2)
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(answersInFlight.free()).isEqualTo(128));
+        assertThat(answersInFlight.heldByConnections()).isZero();
+    }
+
+    /**
+     * An HTTP/2 client that opens no window and reads nothing (a few frames): its connection holds no
+     * more than its share of the places, the writers of its answers (40 kB each, written by Jackson)
+     * wait, others are answered; after the stall time (5 s here) it is cut, every place comes back,
+     * and its failed writers are no ERRORs in the log (one each before: a hundred for one connection).
+     */
+    @Test
+    void aFrozenHttp2ClientHoldsItsShareUntilCutAndLogsNoErrors() throws Exception {
+        try (Connection c = dataSource.getConnection()) {
+            insertPolicy(c, "long-answers-h2", 10);
+        }
+        List<LogRecord> errors = new CopyOnWriteArrayList<>();
+        Handler errorsOnly = new Handler() {
+            @Override
+            public void publish(LogRecord log) {
+                if (log.getLevel().intValue() >= Level.SEVERE.intValue()) {
+                    errors.add(log);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger.getLogger("").addHandler(errorsOnly);
+        try (Socket frozen = Http2Frames.connect(base.getPort(), 0)) {
+            for (int stream = 1; stream < 40; stream += 2) {
+                frozen.getOutputStream().write(Http2Frames.get(stream, "/moratoria/long-answers-h2"));
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(answersInFlight.heldByConnections()).isEqualTo(16));
+            given().get("/moratoria/" + SHORT).then().statusCode(200);
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(answersInFlight.free()).isEqualTo(128));
+            assertThat(answersInFlight.heldByConnections()).isZero();
+        } finally {
+            Logger.getLogger("").removeHandler(errorsOnly);
+        }
+        assertThat(errors).extracting(LogRecord::getMessage).as("errors logged").isEmpty();
     }
 
     /**

@@ -60,6 +60,7 @@ class SettingsBoundsTest {
         "moratorium.api.stream-heartbeat|0s|longer than zero",
         "moratorium.api.client-stall|0s|longer than zero",
         "moratorium.api.answers-in-flight|0|must be at least 1",
+        "moratorium.api.answers-in-flight-per-connection|0|must be at least 1",
         "moratorium.api.count-cap|0|must be at least 1",
         "moratorium.api.max-offset|-1|must be at least 0",
         "moratorium.webhooks.max-subscriptions|-1|must be at least 0",
