@@ -81,6 +81,11 @@ public class HttpErrors {
             // of its own); one ERROR per answer was a hundred for one HTTP/2 connection
             LOG.debugf("No answer to %s %s: it could not be written to its client (%s)", context.request().method().name(),
                     Sanitize.forLog(context.normalizedPath()), Sanitize.forLog(String.valueOf(failure)));
+            if (!response.closed()) {
+                // no client left waiting for an answer that can no longer come: the stream reset, or the HTTP/1.1
+                // connection closed
+                response.reset();
+            }
             return;
         }
         if (failure instanceof ForbiddenException) {
