@@ -77,10 +77,7 @@ class RetentionGapCheckTest {
      */
     @Test
     void offsetsTheConsumerSkippedAreCountedOnlyWhereTheBrokerDeletedThem() {
-        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
-        consumer.assign(List.of(BEHIND));
-        consumer.updateBeginningOffsets(Map.of(BEHIND, 0L));
-        consumer.commitSync(Map.of(BEHIND, new OffsetAndMetadata(7)));
+        MockConsumer<byte[], byte[]> consumer = committedAt(7);
         check.kafkaClients = pollingOn(consumer);
 
         check.onPartitionsAssigned(consumer, Set.of(BEHIND));
@@ -101,10 +98,7 @@ class RetentionGapCheckTest {
      */
     @Test
     void skipsAreCheckedAtMostOnceAnIntervalAllTogether() {
-        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
-        consumer.assign(List.of(BEHIND));
-        consumer.updateBeginningOffsets(Map.of(BEHIND, 0L));
-        consumer.commitSync(Map.of(BEHIND, new OffsetAndMetadata(0)));
+        MockConsumer<byte[], byte[]> consumer = committedAt(0);
         AtomicInteger questions = new AtomicInteger();
         check.kafkaClients = pollingOn(consumer, questions);
         check.askAtMostEvery = Duration.ofSeconds(2);
@@ -144,6 +138,15 @@ class RetentionGapCheckTest {
         check.onPartitionsAssigned(consumer, Set.of(BEHIND));
 
         assertThat(registry.counter("moratorium.policy.changes.deleted.unread").count()).isZero();
+    }
+
+    /** A consumer of partition 0, whose records start at offset 0 and whose group committed {@code offset}. */
+    private static MockConsumer<byte[], byte[]> committedAt(long offset) {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+        consumer.assign(List.of(BEHIND));
+        consumer.updateBeginningOffsets(Map.of(BEHIND, 0L));
+        consumer.commitSync(Map.of(BEHIND, new OffsetAndMetadata(offset)));
+        return consumer;
     }
 
     /** The connector's consumer as the check uses it: work handed to its polling thread, here run at once on the mock. */
