@@ -1,7 +1,5 @@
 package dev.moratorium.gateway;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.moratorium.policy.AccessDecision;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -9,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
 
 /**
  * How long one in-process decision takes with 20,000 policies in the view (goal: at most 1 µs).
@@ -22,10 +20,11 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Not JMH, but its method: the requests are built before timing (a gateway has them as
  * strings), a warm-up long enough for C2, then rounds of a million decisions, each result consumed,
- * and the median round reported. It asserts only a loose bound so the build stays reliable on a
- * shared machine; the figure is printed.
+ * and the median round reported. A benchmark, not a test (run by {@code bench/client-decide}): a
+ * time asserted in the build would fail on a busy machine or pass on a slow one, so it prints its
+ * figures and, last, one JSON line, like the service's benchmarks.
  */
-class DecideSpeedTest {
+public final class DecideBenchmark {
 
     private static final int POLICIES = 20_000;
     private static final int ROUND = 1_000_000;
@@ -34,8 +33,11 @@ class DecideSpeedTest {
             Instant at) {
     }
 
-    @Test
-    void decidesWithin1MicrosecondAt20000Policies() {
+    private DecideBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         Instant now = Instant.parse("2026-12-01T00:00:00Z");
         MoratoriumGatewayClient client = MoratoriumGatewayClient.offline(Clock.systemUTC());
         for (int n = 0; n < POLICIES; n++) {
@@ -45,7 +47,10 @@ class DecideSpeedTest {
                         "\"2021-06-10T00:00:00Z\""));
             }
         }
-        assertThat(client.staleness().policies()).isEqualTo(POLICIES + POLICIES / 4);
+        if (client.staleness().policies() != POLICIES + POLICIES / 4) {
+            throw new IllegalStateException("the view holds " + client.staleness().policies() + " policies, not "
+                    + (POLICIES + POLICIES / 4));
+        }
 
         Request[] requests = requests(now, 1 << 14);
         long sink = 0;
@@ -67,16 +72,22 @@ class DecideSpeedTest {
         }
         Arrays.sort(nsPerDecision);
         Arrays.sort(cpuNsPerDecision);
-        double median = nsPerDecision[nsPerDecision.length / 2];
+        double wall = nsPerDecision[nsPerDecision.length / 2];
+        double cpu = cpuNsPerDecision[cpuNsPerDecision.length / 2];
+        double loadAtEnd = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        int cores = Runtime.getRuntime().availableProcessors();
         // On a shared machine wall time includes waiting for a core; the thread's CPU time does not.
         System.out.printf("decide at %,d policies: %.0f ns per decision on the thread's CPU time, %.0f ns wall"
-                + " (medians of %d rounds of %,d; CPU best %.0f, worst %.0f; %d cores, load %.1f)%n", POLICIES,
-                cpuNsPerDecision[cpuNsPerDecision.length / 2], median, nsPerDecision.length, ROUND,
-                cpuNsPerDecision[0], cpuNsPerDecision[cpuNsPerDecision.length - 1],
-                Runtime.getRuntime().availableProcessors(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        assertThat(sink).isNotZero();
-        assertThat(cpuNsPerDecision[cpuNsPerDecision.length / 2]).as("CPU ns per decision, loose bound for a shared"
-                + " machine").isLessThan(20_000);
+                + " (medians of %d rounds of %,d; CPU best %.0f, worst %.0f; %d cores, load %.1f to %.1f)%n",
+                POLICIES, cpu, wall, nsPerDecision.length, ROUND, cpuNsPerDecision[0],
+                cpuNsPerDecision[cpuNsPerDecision.length - 1], cores, load, loadAtEnd);
+        // The sum of all results, printed so that no decision is dead code to the JIT.
+        System.out.printf(Locale.ROOT, "{\"benchmark\":\"client-decide\",\"policies\":%d,\"policies_2020\":%d,\"cpu_ns_per_decision\":%.0f,"
+                + "\"cpu_ns_best\":%.0f,\"cpu_ns_worst\":%.0f,\"wall_ns_per_decision\":%.0f,\"rounds\":%d,"
+                + "\"decisions_per_round\":%d,\"target_cpu_1us_met\":%b,\"checksum\":%d,\"machine\":{\"nproc\":%d,"
+                + "\"load_at_start\":%.2f,\"load_at_end\":%.2f}}%n", POLICIES, POLICIES / 4, cpu, cpuNsPerDecision[0],
+                cpuNsPerDecision[cpuNsPerDecision.length - 1], wall, nsPerDecision.length, ROUND, cpu <= 1000, sink,
+                cores, load, loadAtEnd);
     }
 
     private static AccessDecision decide(MoratoriumGatewayClient client, Request r) {
