@@ -95,11 +95,11 @@ public final class RawHttp {
         while (statusLine.find()) {
             statuses.add(Integer.parseInt(statusLine.group(1)));
         }
-        int end = text.indexOf("\r\n\r\n");
+        int end = headEnd(raw);
         if (!text.startsWith("HTTP/") || end < 0) {
             return new Answer(0, Map.of(), text, text, statuses);
         }
-        String[] lines = text.substring(0, end).split("\r\n");
+        String[] lines = new String(raw, 0, end, StandardCharsets.UTF_8).split("\r\n");
         int status = Integer.parseInt(lines[0].split(" ")[1]);
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
@@ -109,19 +109,22 @@ public final class RawHttp {
             }
         }
         String body = "chunked".equalsIgnoreCase(headers.get("transfer-encoding"))
-                ? dechunk(raw, headEnd(raw) + 4)
-                : text.substring(end + 4);
+                ? dechunk(raw, end + 4)
+                : new String(raw, end + 4, raw.length - end - 4, StandardCharsets.UTF_8);
         return new Answer(status, headers, body, text, statuses);
     }
 
-    /** Where the head ends ({@code \r\n\r\n}), in bytes: a head is ASCII, its body need not be. */
+    /**
+     * Where the head ends ({@code \r\n\r\n}) in bytes, or -1: found once, in bytes, because a body
+     * need not be ASCII and the chunk sizes count bytes.
+     */
     private static int headEnd(byte[] raw) {
         for (int i = 0; i + 3 < raw.length; i++) {
             if (raw[i] == '\r' && raw[i + 1] == '\n' && raw[i + 2] == '\r' && raw[i + 3] == '\n') {
                 return i;
             }
         }
-        return raw.length - 4;
+        return -1;
     }
 
     /**
@@ -143,8 +146,8 @@ public final class RawHttp {
             } catch (NumberFormatException e) {
                 break;
             }
-            if (size == 0) {
-                break;
+            if (size <= 0) {
+                break; // the last chunk, or a negative size no server sends: either way the body ends here
             }
             int start = lineEnd + 2;
             int take = Math.min(size, raw.length - start);
