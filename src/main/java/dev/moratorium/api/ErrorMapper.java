@@ -1,6 +1,5 @@
 package dev.moratorium.api;
 
-import com.fasterxml.jackson.core.JacksonException;
 import dev.moratorium.security.CallerPermissions;
 import dev.moratorium.security.HttpErrors;
 import dev.moratorium.store.SqlStates;
@@ -9,12 +8,10 @@ import dev.moratorium.wire.ApiError;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
-import io.vertx.core.http.HttpClosedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.io.IOException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -74,7 +71,7 @@ public class ErrorMapper {
             LOG.warnf("A write over HTTP waited for a lock past its timeout; answered 503: %s", e.getMessage());
             return busy("another transaction holds what this write changes; try again in a few seconds");
         }
-        if (clientGone(e)) {
+        if (HttpErrors.clientGone(e)) {
             // The client left before its answer was written (a reset, a closed laptop): its doing, not
             // the service's, and there is nobody to answer. Logged at ERROR with a stack trace, a burst
             // of such clients read like a failing service (StreamsAndRetentionTest).
@@ -84,21 +81,6 @@ public class ErrorMapper {
         }
         ApiError error = ApiError.forStatus(500);
         return json(500, error.error(), error.message());
-    }
-
-    /**
-     * Whether the request failed because its connection did: an I/O error of the answer's write (the
-     * service's own I/O is the database's, which throws no IOException), but not a JSON error,
-     * which Jackson also reports as one.
-     */
-    static boolean clientGone(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof HttpClosedException
-                    || t instanceof IOException && !(t instanceof JacksonException)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     static Response json(int status, String code, String message) {

@@ -1,5 +1,6 @@
 package dev.moratorium.security;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.moratorium.wire.ApiError;
 import dev.moratorium.wire.Sanitize;
@@ -9,6 +10,7 @@ import io.quarkus.security.AuthenticationException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.quarkus.vertx.http.runtime.RouteConstants;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -75,10 +77,10 @@ public class HttpErrors {
             return;
         }
         Throwable failure = context.failure();
-        if (response.closed() || failure instanceof IOException) {
+        if (response.closed() || clientGone(failure)) {
             // the client went, or was cut for taking nothing (AnswersInFlight): the answer's writer failed, not
-            // the service (the close may not have reached the response yet; no handler reads files or sockets
-            // of its own); one ERROR per answer was a hundred for one HTTP/2 connection
+            // the service (the close may not have reached the response yet); one ERROR per answer was a hundred
+            // for one HTTP/2 connection
             LOG.debugf("No answer to %s %s: it could not be written to its client (%s)", context.request().method().name(),
                     Sanitize.forLog(context.normalizedPath()), Sanitize.forLog(String.valueOf(failure)));
             if (!response.closed()) {
@@ -104,6 +106,22 @@ public class HttpErrors {
             ApiError error = ApiError.forStatus(status);
             send(response, status, error.error(), error.message());
         }
+    }
+
+    /**
+     * Whether the request failed because its connection did: an I/O error of the answer's write (the
+     * service's own I/O is the database's, which throws no IOException), but not a JSON error,
+     * which Jackson also reports as one. The one rule for the REST layer ({@code api.ErrorMapper})
+     * and for the failures outside it.
+     */
+    public static boolean clientGone(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpClosedException
+                    || t instanceof IOException && !(t instanceof JacksonException)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** 401, saying whether a token was missing or refused — never why it was refused (that would help forge one). */
