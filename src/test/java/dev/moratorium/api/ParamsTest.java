@@ -3,9 +3,10 @@ package dev.moratorium.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** Numbers in a query or a path: one spelling each, ASCII digits. */
+/** Numbers in a query or a path: one spelling each, ASCII digits; instants within the years the service keeps. */
 class ParamsTest {
 
     @Test
@@ -42,5 +43,27 @@ class ParamsTest {
         assertThatThrownBy(() -> Params.integer("limit", "99999999999", 100, 1, 500)).isInstanceOf(ApiException.class);
         assertThatThrownBy(() -> Params.cursor("after", "9223372036854775808")).isInstanceOf(ApiException.class);
         assertThatThrownBy(() -> Params.cursor("after", "-1")).isInstanceOf(ApiException.class);
+    }
+
+    @Test
+    void instantsAreReadWithinTheYearsTheServiceKeeps() {
+        Instant now = Instant.parse("2026-12-07T00:00:00Z");
+        assertThat(Params.instant("at", null, now)).isEqualTo(now);
+        assertThat(Params.instant("at", " ", now)).isEqualTo(now);
+        assertThat(Params.instant("at", "0001-01-01", now)).isEqualTo(Instant.parse("0001-01-01T00:00:00Z"));
+        assertThat(Params.instant("at", "9999-12-31T23:59:59.9999999Z", now))
+                .isEqualTo(Instant.parse("9999-12-31T23:59:59.999999Z"));
+        assertThat(Params.instant("at", "9999-12-31T23:59:59+00:00", now)).isEqualTo(Instant.parse("9999-12-31T23:59:59Z"));
+        // in range as written, out of it once the offset is applied; and the years java.time reads beyond RFC 3339
+        for (String outside : new String[] {"0000-12-31", "0000-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00",
+                "9999-12-31T23:00:00-05:00", "+10000-01-01T00:00:00Z", "+999999999-12-31T23:59:59Z",
+                "-999999999-01-01T00:00:00+18:00"}) {
+            assertThatThrownBy(() -> Params.instant("asOf", outside, now)).as(outside)
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(400);
+                        assertThat(e.getMessage()).isEqualTo("asOf \"" + outside
+                                + "\" is outside the range the service keeps, 0001-01-01 to 9999-12-31");
+                    });
+        }
     }
 }
