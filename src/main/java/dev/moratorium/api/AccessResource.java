@@ -99,13 +99,13 @@ public class AccessResource {
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public CompletionStage<String> access(@QueryParam("vendor") String vendor, @QueryParam("product") String product,
             @QueryParam("segment") String segment, @QueryParam("organization") String organization,
-            @Parameter(description = "When the access happens: RFC 3339 or YYYY-MM-DD (midnight UTC), years 0001 to 9999; default now")
+            @Parameter(description = "When the access happens: RFC 3339 or YYYY-MM-DD (midnight UTC), years 0000 to 9999; default now")
             @QueryParam("at") String at,
             @Parameter(description = "Where the caller is: ISO 3166-1 alpha-2, optionally - and an ISO 3166-2"
                     + " subdivision (US, US-CA, GB); absent = every policy applies")
             @QueryParam("jurisdiction") String jurisdiction,
             @Parameter(description = "What was known: only events whose CloudEvent time is at or before this"
-                    + " instant count (RFC 3339 or YYYY-MM-DD, years 0001 to 9999); absent = every applied event")
+                    + " instant count (RFC 3339 or YYYY-MM-DD, years 0000 to 9999); absent = every applied event")
             @QueryParam("asOf") String asOf,
             @Parameter(description = "true adds an explanation object: the policies considered, each check, the rule")
             @QueryParam("explain") String explain) {

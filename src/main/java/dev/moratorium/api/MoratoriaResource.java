@@ -164,7 +164,7 @@ public class MoratoriaResource {
     @APIResponse(responseCode = "404", description = "No such policy has been announced (by asOf)", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "503", description = LONG_ANSWERS_BUSY, content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response get(@PathParam("policyId") String policyId,
-            @Parameter(description = "What was known: the policy as announced by this instant (RFC 3339 or YYYY-MM-DD, years 0001 to 9999)")
+            @Parameter(description = "What was known: the policy as announced by this instant (RFC 3339 or YYYY-MM-DD, years 0000 to 9999)")
             @QueryParam("asOf") String asOf) {
         Instant known = Params.instant("asOf", asOf, null);
         if (!PolicyIds.isValid(policyId)) {

@@ -32,10 +32,10 @@ final class Params {
     }
 
     /**
-     * An instant a query asks about, within the years the service keeps (0001 to 9999, as events'
-     * times): java.time reads years to ±999,999,999, and an instant outside RFC 3339's four-digit
-     * years would come back in an answer (the explanation's {@code at}) in a form no RFC 3339 reader
-     * takes, {@code -1000000000-12-31T06:00:00Z} for {@code -999999999-01-01T00:00:00+18:00}.
+     * An instant a query asks about, in the years RFC 3339 writes (0000 to 9999): java.time reads
+     * years to ±999,999,999, and an instant outside them would come back in an answer (the
+     * explanation's {@code at}) in a form no RFC 3339 reader takes, {@code -1000000000-12-31T06:00:00Z}
+     * for {@code -999999999-01-01T00:00:00+18:00}.
      */
     static Instant instant(String name, String value, Instant fallback) {
         if (value == null || value.isBlank()) {
@@ -43,8 +43,8 @@ final class Params {
         }
         Instant read = EventTimes.parse(value.strip()).orElseThrow(() -> ApiException.badRequest("invalid-parameter",
                 name + " \"" + Sanitize.forMessage(value) + "\" is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"));
-        if (!EventTimes.isStorable(read)) {
-            throw ApiException.badRequest("invalid-parameter", EventTimes.outOfRange(name, value.strip()));
+        if (!EventTimes.isWritable(read)) {
+            throw ApiException.badRequest("invalid-parameter", EventTimes.notWritable(name, value.strip()));
         }
         return read;
     }

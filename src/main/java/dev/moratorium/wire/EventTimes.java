@@ -48,6 +48,22 @@ public final class EventTimes {
     private EventTimes() {
     }
 
+    /** The first instant RFC 3339 can write: year 0000. */
+    public static final Instant FIRST_WRITABLE = Instant.parse("0000-01-01T00:00:00Z");
+
+    /**
+     * Whether RFC 3339 can write this instant (years 0000 to 9999, to the microsecond) — what a query
+     * may ask about, since its answer may name it again; java.time reads years to ±999,999,999.
+     */
+    public static boolean isWritable(Instant instant) {
+        return !instant.isBefore(FIRST_WRITABLE) && !instant.isAfter(MAX_STORED);
+    }
+
+    /** The sentence for an instant outside {@link #isWritable}: names the field and the years. */
+    public static String notWritable(String field, String text) {
+        return field + " \"" + Sanitize.forMessage(text) + "\" is outside the years RFC 3339 writes, 0000 to 9999";
+    }
+
     /** Whether the store can keep this instant (RFC 3339 allows years 0000–9999; java.time accepts ±999999999). */
     public static boolean isStorable(Instant instant) {
         return !instant.isBefore(MIN_STORED) && !instant.isAfter(MAX_STORED);
