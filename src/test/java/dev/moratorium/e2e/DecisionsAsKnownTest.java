@@ -200,6 +200,30 @@ class DecisionsAsKnownTest {
         assertThat(((ObjectNode) gb).has("asOf")).isTrue();
     }
 
+    /** Both instants at the calendar's edges: RFC 3339's years answered and echoed; java.time's further years refused. */
+    @Test
+    void bothInstantsLieInTheYearsRfc3339Writes() {
+        JsonNode first = WireJson.parse(given().get(AMAZON_ACCESS + "&at=0000-01-01&asOf=9999-12-31T23:59:59.9999999Z"
+                + "&explain=true").then().statusCode(200).extract().asString());
+        assertThat(first.get("allowed").asBoolean()).isTrue();
+        assertThat(first.get("explanation").get("at").asText()).isEqualTo("0000-01-01T00:00:00Z");
+        assertThat(first.get("explanation").get("asOf").asText()).isEqualTo("9999-12-31T23:59:59.999999Z");
+        String lastInstant = AMAZON_ACCESS + "&at=9999-12-31T23:59:59.999999Z&explain=true";
+        assertThat(given().get(lastInstant).then().statusCode(200).extract().path("explanation.at").toString())
+                .isEqualTo("9999-12-31T23:59:59.999999Z");
+        // in range as written, outside it once the offset is applied; and years java.time reads beyond RFC 3339
+        for (String outside : new String[] {"9999-12-31T23:00:00-05:00", "0000-01-01T00:00:00+01:00",
+                "+10000-01-01T00:00:00Z", "-999999999-01-01T00:00:00+18:00"}) {
+            for (String name : new String[] {"at", "asOf"}) {
+                given().queryParam(name, outside).get(AMAZON_ACCESS + "&explain=true").then().statusCode(400)
+                        .body("error", equalTo("invalid-parameter"))
+                        .body("message", equalTo(name + " \"" + outside + "\" is outside the years RFC 3339 writes, 0000 to 9999"));
+            }
+            given().queryParam("asOf", outside).get("/moratoria/" + AMAZON).then().statusCode(400)
+                    .body("error", equalTo("invalid-parameter"));
+        }
+    }
+
     @Test
     void theOpenApiDocumentNamesBothTimeAxes() {
         String openapi = given().get("/q/openapi?format=json").then().statusCode(200).extract().asString();
