@@ -1,6 +1,7 @@
 package dev.moratorium.clock;
 
 import dev.moratorium.config.MoratoriumConfig;
+import dev.moratorium.wire.EventTimes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -45,12 +46,25 @@ public class ServiceClock {
         if (config.clock().start().isEmpty() || config.clock().start().get().isBlank()) {
             return system;
         }
-        String text = config.clock().start().get().strip();
-        Instant start = dev.moratorium.wire.EventTimes.parse(text).orElseThrow(() -> new IllegalArgumentException(
-                "moratorium.clock.start (MORATORIUM_CLOCK_START) \"" + text
-                        + "\" is not an RFC 3339 instant such as 2020-06-09T00:00:00Z"));
+        Instant start = start(config.clock().start().get().strip());
         Duration offset = Duration.between(system.instant(), start);
         LOG.infof("Service clock starts at %s and runs at normal speed (moratorium.clock.start)", start);
         return Clock.offset(system, offset).withZone(ZoneOffset.UTC);
+    }
+
+    /**
+     * The instant {@code moratorium.clock.start} names, within the years the store keeps: every
+     * instant the clock gives is stored (when a record was read, a time-driven change), and a clock
+     * started at java.time's year 999,999,999 made every write one the database refuses.
+     */
+    static Instant start(String text) {
+        Instant start = EventTimes.parse(text).orElseThrow(() -> new IllegalArgumentException(
+                "moratorium.clock.start (MORATORIUM_CLOCK_START) \"" + text
+                        + "\" is not an RFC 3339 instant such as 2020-06-09T00:00:00Z"));
+        if (!EventTimes.isStorable(start)) {
+            throw new IllegalArgumentException("moratorium.clock.start (MORATORIUM_CLOCK_START) \"" + text
+                    + "\" is outside the years the service keeps, 0001 to 9999");
+        }
+        return start;
     }
 }
