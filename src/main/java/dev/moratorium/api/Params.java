@@ -4,11 +4,14 @@ import dev.moratorium.wire.EventTimes;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.policy.Jurisdictions;
 import java.time.Instant;
+import java.util.regex.Pattern;
 
 /** Query parameter checks that answer 400 with a sentence naming the parameter. */
 final class Params {
 
     private static final int MAX_LENGTH = 200;
+    private static final Pattern OFFSET_AFTER_A_SPACE =
+            Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)? [0-9]{2}:[0-9]{2}");
 
     private Params() {
     }
@@ -42,11 +45,25 @@ final class Params {
             return fallback;
         }
         Instant read = EventTimes.parse(value.strip()).orElseThrow(() -> ApiException.badRequest("invalid-parameter",
-                name + " \"" + Sanitize.forMessage(value) + "\" is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"));
+                name + " \"" + Sanitize.forMessage(value) + "\" is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"
+                        + plusReadAsSpace(value.strip())));
         if (!EventTimes.isWritable(read)) {
             throw ApiException.badRequest("invalid-parameter", EventTimes.notWritable(name, value.strip()));
         }
         return read;
+    }
+
+    /**
+     * A timestamp whose offset's {@code +} was written into the URL as it is, which a query reads as
+     * a space ({@code at=2020-06-11T00:00:00+02:00} arrives as {@code 2020-06-11T00:00:00 02:00}): the
+     * commonest way a gateway building URLs by hand gets a 400, so the answer says how to write it.
+     */
+    private static String plusReadAsSpace(String value) {
+        if (!OFFSET_AFTER_A_SPACE.matcher(value).matches()) {
+            return "";
+        }
+        String offset = value.substring(value.lastIndexOf(' ') + 1);
+        return ": a + in a URL's query is read as a space, so write the offset +" + offset + " as %2B" + offset;
     }
 
     /** An optional jurisdiction code (ISO 3166-1 alpha-2, optionally with an ISO 3166-2 subdivision). */

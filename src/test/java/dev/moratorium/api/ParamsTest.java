@@ -66,4 +66,22 @@ class ParamsTest {
                     });
         }
     }
+
+    @Test
+    void anOffsetsPlusLeftUnencodedIsNamed() {
+        Instant now = Instant.parse("2026-12-07T00:00:00Z");
+        // what at=2020-06-11T00:00:00+02:00, written into a URL as it is, arrives as
+        assertThatThrownBy(() -> Params.instant("at", "2020-06-11T00:00:00 02:00", now))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                        "at \"2020-06-11T00:00:00 02:00\" is not a date (YYYY-MM-DD) or an RFC 3339 timestamp: a + in a"
+                                + " URL's query is read as a space, so write the offset +02:00 as %2B02:00"));
+        assertThatThrownBy(() -> Params.instant("asOf", "2020-06-11T00:00:00.5 05:30", now))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getMessage()).endsWith(
+                        "write the offset +05:30 as %2B05:30"));
+        // other malformed instants get no such hint
+        assertThatThrownBy(() -> Params.instant("at", "2020-06-11 02:00", now))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                        "at \"2020-06-11 02:00\" is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"));
+        assertThat(Params.instant("at", "2020-06-11T00:00:00+02:00", now)).isEqualTo(Instant.parse("2020-06-10T22:00:00Z"));
+    }
 }
