@@ -117,13 +117,22 @@ public final class MoratoriumFeatureProvider implements FeatureProvider {
         if (value == null || value.isNull()) {
             return clock.instant();
         }
+        // read as GET /access reads its "at": all of RFC 3339, to the microsecond, in the years it
+        // writes (0000 to 9999), so that the provider and the service refuse the same questions
+        Instant at;
+        String text;
         if (value.isInstant()) {
-            return value.asInstant();
+            at = value.asInstant();
+            text = at.toString();
+        } else {
+            text = value.asString();
+            at = EventTimes.parse(text).orElseThrow(() -> new InvalidContext("at \"" + text
+                    + "\" is not an instant, a date (YYYY-MM-DD) or an RFC 3339 timestamp"));
         }
-        String text = value.asString();
-        // read as GET /access reads its "at": all of RFC 3339, to the microsecond
-        return EventTimes.parse(text).orElseThrow(() -> new InvalidContext("at \"" + text
-                + "\" is not an instant, a date (YYYY-MM-DD) or an RFC 3339 timestamp"));
+        if (!EventTimes.isWritable(at)) {
+            throw new InvalidContext(EventTimes.notWritable("at", text));
+        }
+        return at;
     }
 
     private static String required(EvaluationContext ctx, String attribute) {

@@ -76,6 +76,21 @@ class MoratoriumFeatureProviderTest {
                 .getErrorCode()).isEqualTo(ErrorCode.INVALID_CONTEXT);
         assertThat(flags.getBooleanDetails("moratorium.access", true, caller("police").add("at", "soon"))
                 .getErrorCode()).isEqualTo(ErrorCode.INVALID_CONTEXT);
+        // outside the years RFC 3339 writes, as GET /access answers 400 for them: as text, and as an instant
+        for (Object outside : new Object[] {"+10000-01-01T00:00:00Z", "0000-01-01T00:00:00+01:00",
+                Instant.parse("-0001-12-31T23:59:59Z"), Instant.parse("+10000-01-01T00:00:00Z")}) {
+            MutableContext ctx = outside instanceof Instant instant ? caller("police").add("at", instant)
+                    : caller("police").add("at", (String) outside);
+            FlagEvaluationDetails<Boolean> details = flags.getBooleanDetails("moratorium.access", true, ctx);
+            assertThat(details.getErrorCode()).as(outside + ": " + details.getErrorMessage()).isEqualTo(ErrorCode.INVALID_CONTEXT);
+            assertThat(details.getErrorMessage()).endsWith("is outside the years RFC 3339 writes, 0000 to 9999");
+            assertThat(details.getValue()).isTrue();
+        }
+        // the calendar's edges themselves are questions GET /access answers
+        assertThat(flags.getBooleanDetails("moratorium.access", true, caller("police").add("at", "0000-01-01"))
+                .getErrorCode()).isNull();
+        assertThat(flags.getBooleanDetails("moratorium.access", true, caller("police").add("at",
+                Instant.parse("9999-12-31T23:59:59.999999Z"))).getErrorCode()).isNull();
         assertThat(flags.getBooleanDetails("other.flag", true, caller("police")).getErrorCode())
                 .isEqualTo(ErrorCode.FLAG_NOT_FOUND);
         assertThat(flags.getStringDetails("moratorium.access", "x", caller("police")).getErrorCode())
