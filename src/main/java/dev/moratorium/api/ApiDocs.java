@@ -17,8 +17,9 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponses;
  * The error answers every operation can give, added to each one in the served document rather than
  * written on every method: 401 and 403 (writes need {@code moratorium-admin}; reads need a role when
  * {@code moratorium.security.restrict-reads} is on), 413 for a body past the limit, 400 for a
- * single-valued header given twice ({@code security.RepeatedHeaders}) and, where there is a query, for
- * a query parameter given twice ({@link RepeatedParameters}), 503 {@code busy} on the reads
+ * single-valued header given twice ({@code security.RepeatedHeaders}), for a query parameter the
+ * operation does not take ({@link UnknownParameters}) and, where there is a query, for one given
+ * twice ({@link RepeatedParameters}), 503 {@code busy} on the reads
  * {@link AnswersInFlight} counts, and 500 — all with
  * the JSON error body, and writes marked with the bearer scheme. It also adds
  * the request the service makes to webhook subscribers ({@link WebhookDocs}).
@@ -33,6 +34,7 @@ public class ApiDocs implements OASFilter {
     private static final String REPEATED_HEADER =
             "a header HTTP allows once (Authorization, Content-Type, Host, Last-Event-ID) given twice (bad-request)";
     private static final String REPEATED_PARAMETER = "a query parameter given more than once (invalid-parameter)";
+    private static final String UNKNOWN_PARAMETER = "a query parameter this operation does not take (invalid-parameter)";
 
     @Override
     public void filterOpenAPI(OpenAPI openAPI) {
@@ -66,11 +68,12 @@ public class ApiDocs implements OASFilter {
                 existing.setContent(error(common.getValue()).getContent());
             }
         }
-        // security.RepeatedHeaders on every operation; RepeatedParameters where there is a query
-        String repeated = REPEATED_HEADER;
+        // security.RepeatedHeaders and UnknownParameters on every operation; RepeatedParameters where
+        // there is a query parameter to repeat
+        String repeated = UNKNOWN_PARAMETER + ", or " + REPEATED_HEADER;
         if (operation.getParameters() != null
                 && operation.getParameters().stream().anyMatch(p -> p.getIn() == Parameter.In.QUERY)) {
-            repeated = REPEATED_PARAMETER + ", or " + REPEATED_HEADER;
+            repeated = UNKNOWN_PARAMETER + ", " + REPEATED_PARAMETER + ", or " + REPEATED_HEADER;
         }
         APIResponse badRequest = responses.getAPIResponse("400");
         if (badRequest == null) {

@@ -1,5 +1,6 @@
 package dev.moratorium.ops;
 
+import dev.moratorium.api.AcceptsAnyQuery;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.ws.rs.GET;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -10,13 +11,15 @@ import jakarta.ws.rs.core.MediaType;
 /**
  * The cheapest answer this server gives, served the same way as {@code /access} (a JAX-RS method
  * on the same HTTP stack, on the event loop like it): the baseline that bench/decisions compares
- * access decisions with.
+ * access decisions with. It is sent the same requests as {@code /access}, query strings and all,
+ * and answers them all.
  */
 @Path("/ops/ping")
 public class PingResource {
 
     @GET
     @NonBlocking
+    @AcceptsAnyQuery
     @Produces(MediaType.TEXT_PLAIN)
     @Operation(operationId = "ping", summary = "The cheapest answer: the baseline of the decisions benchmark")
     public String ping() {
