@@ -134,8 +134,11 @@ class ParkedOutboxTest {
                 .body("topic", equalTo(Topics.NOTIFICATIONS));
         given().auth().oauth2(TestTokens.admin()).queryParam("reason", "again").delete("/outbox/parked/" + id).then()
                 .statusCode(404).body("error", equalTo("unknown-parked-row"));
+        given().auth().oauth2(TestTokens.admin()).post("/outbox/parked/" + id + "/redrive").then().statusCode(404);
+        // a redrive takes no reason: one given is refused, not ignored
         given().auth().oauth2(TestTokens.admin()).queryParam("reason", "again").post("/outbox/parked/" + id
-                + "/redrive").then().statusCode(404);
+                + "/redrive").then().statusCode(400)
+                .body("message", equalTo("unknown parameter \"reason\"; this endpoint takes none"));
         assertThat(given().get("/outbox/parked?after=" + (id - 1)).then().extract().jsonPath().getList("id"))
                 .isEmpty();
         assertThat(metric("moratorium_outbox_parked_dropped_total")).isEqualTo(dropped + 1);
