@@ -1,9 +1,10 @@
 package dev.moratorium.ops;
 
-import dev.moratorium.api.AcceptsAnyQuery;
+import dev.moratorium.api.UnknownParameters;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.ws.rs.GET;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
@@ -19,7 +20,7 @@ public class PingResource {
 
     @GET
     @NonBlocking
-    @AcceptsAnyQuery
+    @Extension(name = UnknownParameters.ANY_QUERY, value = "true")
     @Produces(MediaType.TEXT_PLAIN)
     @Operation(operationId = "ping", summary = "The cheapest answer: the baseline of the decisions benchmark")
     public String ping() {

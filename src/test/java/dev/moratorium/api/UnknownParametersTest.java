@@ -6,6 +6,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import java.lang.reflect.Method;
 import java.util.Set;
+import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.junit.jupiter.api.Test;
 
 class UnknownParametersTest {
@@ -21,7 +22,7 @@ class UnknownParametersTest {
             return "";
         }
 
-        @AcceptsAnyQuery
+        @Extension(name = UnknownParameters.ANY_QUERY, value = "true")
         public String ping() {
             return "";
         }
