@@ -20,8 +20,7 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponses;
  * written on every method: 401 and 403 (writes need {@code moratorium-admin}; reads need a role when
  * {@code moratorium.security.restrict-reads} is on), 413 for a body past the limit, 400 for a
  * single-valued header given twice ({@code security.RepeatedHeaders}), for a query parameter the
- * operation does not take ({@link UnknownParameters}) and, where there is a query, for one given
- * twice ({@link RepeatedParameters}), 503 {@code busy} on the reads
+ * operation does not take and, where there is a query, for one given twice ({@link QueryParameters}), 503 {@code busy} on the reads
  * {@link AnswersInFlight} counts, and 500 — all with
  * the JSON error body, and writes marked with the bearer scheme. It also adds
  * the request the service makes to webhook subscribers ({@link WebhookDocs}).
@@ -70,11 +69,11 @@ public class ApiDocs implements OASFilter {
                 existing.setContent(error(common.getValue()).getContent());
             }
         }
-        // security.RepeatedHeaders and UnknownParameters on every operation; RepeatedParameters where
-        // there is a query parameter to repeat
-        // (the ping, the decisions benchmark's baseline, carries UnknownParameters.ANY_QUERY: it refuses none)
+        // security.RepeatedHeaders on every operation; QueryParameters' unknown names on every one, its
+        // repeated names where there is a query parameter to repeat
+        // (the ping, the decisions benchmark's baseline, carries QueryParameters.ANY_QUERY: it refuses none)
         List<String> causes = new ArrayList<>();
-        if (operation.getExtensions() == null || !operation.getExtensions().containsKey(UnknownParameters.ANY_QUERY)) {
+        if (operation.getExtensions() == null || !operation.getExtensions().containsKey(QueryParameters.ANY_QUERY)) {
             causes.add(UNKNOWN_PARAMETER);
         }
         if (operation.getParameters() != null

@@ -1,6 +1,6 @@
 package dev.moratorium.ops;
 
-import dev.moratorium.api.UnknownParameters;
+import dev.moratorium.api.QueryParameters;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.ws.rs.GET;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -20,7 +20,7 @@ public class PingResource {
 
     @GET
     @NonBlocking
-    @Extension(name = UnknownParameters.ANY_QUERY, value = "true")
+    @Extension(name = QueryParameters.ANY_QUERY, value = "true")
     @Produces(MediaType.TEXT_PLAIN)
     @Operation(operationId = "ping", summary = "The cheapest answer: the baseline of the decisions benchmark")
     public String ping() {

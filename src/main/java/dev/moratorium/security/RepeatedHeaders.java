@@ -13,7 +13,7 @@ import java.util.List;
  * such a header twice (RFC 9110, section 5.3), and the readers disagree on which one counts: the
  * bearer-token check and JAX-RS read the first {@code Authorization} or {@code Content-Type}, while
  * a proxy, a log or an audit rule in front of the service may read the last. One request would then
- * be two callers, or two bodies, depending on who looked. (Query parameters: {@code api.RepeatedParameters}.)
+ * be two callers, or two bodies, depending on who looked. (Query parameters: {@code api.QueryParameters}.)
  */
 @ApplicationScoped
 public class RepeatedHeaders {

@@ -9,7 +9,7 @@ import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.junit.jupiter.api.Test;
 
-class UnknownParametersTest {
+class QueryParametersTest {
 
     @SuppressWarnings("unused")
     static final class Endpoints {
@@ -22,7 +22,7 @@ class UnknownParametersTest {
             return "";
         }
 
-        @Extension(name = UnknownParameters.ANY_QUERY, value = "true")
+        @Extension(name = QueryParameters.ANY_QUERY, value = "true")
         public String ping() {
             return "";
         }
@@ -39,22 +39,22 @@ class UnknownParametersTest {
 
     @Test
     void theNamesTakenAreTheQueryParametersInTheirOrder() throws Exception {
-        assertThat(UnknownParameters.queryParameters(method("decide"))).containsExactly("vendor", "asOf");
-        assertThat(UnknownParameters.queryParameters(method("none"))).isEmpty();
+        assertThat(QueryParameters.queryParameters(method("decide"))).containsExactly("vendor", "asOf");
+        assertThat(QueryParameters.queryParameters(method("none"))).isEmpty();
         // the exemption is told apart from a method that takes none
-        assertThat(UnknownParameters.queryParameters(method("ping")))
-                .isNotSameAs(UnknownParameters.queryParameters(method("none")));
+        assertThat(QueryParameters.queryParameters(method("ping")))
+                .isNotSameAs(QueryParameters.queryParameters(method("none")));
     }
 
     @Test
     void theSentenceNamesWhatIsTakenAndACaseSlip() throws Exception {
-        Set<String> taken = UnknownParameters.queryParameters(method("decide"));
-        assertThat(UnknownParameters.unknown("asof", taken))
+        Set<String> taken = QueryParameters.queryParameters(method("decide"));
+        assertThat(QueryParameters.unknown("asof", taken))
                 .isEqualTo("unknown parameter \"asof\"; did you mean \"asOf\"? this endpoint takes vendor, asOf");
-        assertThat(UnknownParameters.unknown("organisation", taken))
+        assertThat(QueryParameters.unknown("organisation", taken))
                 .isEqualTo("unknown parameter \"organisation\"; this endpoint takes vendor, asOf");
-        assertThat(UnknownParameters.unknown("x", Set.of())).isEqualTo("unknown parameter \"x\"; this endpoint takes none");
+        assertThat(QueryParameters.unknown("x", Set.of())).isEqualTo("unknown parameter \"x\"; this endpoint takes none");
         // a name is quoted as any other text in a message: control characters escaped
-        assertThat(UnknownParameters.unknown("a\u0000b", Set.of())).doesNotContain("\u0000");
+        assertThat(QueryParameters.unknown("a\u0000b", Set.of())).doesNotContain("\u0000");
     }
 }

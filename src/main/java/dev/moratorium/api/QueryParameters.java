@@ -1,12 +1,14 @@
 package dev.moratorium.api;
 
 import dev.moratorium.wire.Sanitize;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ResourceInfo;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -15,13 +17,21 @@ import org.eclipse.microprofile.openapi.annotations.extensions.Extension;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * A query parameter the endpoint does not take is refused (400 {@code invalid-parameter}, naming
- * the ones it takes), on every endpoint. Ignored, a misspelt parameter changes the question without
- * a word: {@code /access?...&asof=2020-06-11} (the name is {@code asOf}) answered with everything
- * known now, and {@code organisation=Thorn} answered for a caller with no organization — a compliance
- * check of what was in force on a day, or an exempt caller refused, with nothing to show why.
+ * The two rules every query meets, in one pass over its parameters, on every endpoint; each breach is
+ * 400 {@code invalid-parameter}.
+ * <ul>
+ * <li>A parameter the endpoint does not take is refused, naming the ones it takes. Ignored, a
+ * misspelt parameter changes the question without a word: {@code /access?...&asof=2020-06-11} (the
+ * name is {@code asOf}) answered with everything known now, and {@code organisation=Thorn} answered
+ * for a caller with no organization — a compliance check of what was in force on a day, or an
+ * exempt caller refused, with nothing to show why.
+ * <li>A parameter given more than once is refused. No endpoint takes a list in its query, and
+ * JAX-RS reads the first of the values while a proxy, a log or a rule in front of the service may
+ * read the last: {@code /access?organization=Thorn&organization=Acme} would be one caller asking as
+ * two, and the answer would depend on who read which.
+ * </ul>
  */
-public class UnknownParameters {
+public class QueryParameters {
 
     /**
      * The OpenAPI extension that exempts an operation: only {@code GET /ops/ping}, the decisions
@@ -31,7 +41,7 @@ public class UnknownParameters {
      */
     public static final String ANY_QUERY = "x-accepts-any-query";
 
-    /** What an operation with {@link #ANY_QUERY} takes. */
+    /** Any name: what an operation with {@link #ANY_QUERY} takes, and a request matched to no method. */
     private static final Set<String> ANY = Collections.unmodifiableSet(new LinkedHashSet<>());
 
     /**
@@ -42,18 +52,24 @@ public class UnknownParameters {
     private final Map<Method, Set<String>> taken = new ConcurrentHashMap<>();
 
     @ServerRequestFilter
-    public void refuseUnknown(HttpServerRequest request, ResourceInfo resource) {
+    public void check(HttpServerRequest request, ResourceInfo resource) {
         String query = request.query();
-        if (query == null || query.isEmpty() || resource == null || resource.getResourceMethod() == null) {
+        if (query == null || query.isEmpty()) {
             return;
         }
-        Set<String> names = taken.computeIfAbsent(resource.getResourceMethod(), UnknownParameters::queryParameters);
-        if (names == ANY) {
-            return;
-        }
-        for (String name : request.params().names()) {
-            if (!names.contains(name)) {
+        Set<String> names = resource == null || resource.getResourceMethod() == null ? ANY
+                : taken.computeIfAbsent(resource.getResourceMethod(), QueryParameters::queryParameters);
+        // one parameter cannot repeat: the common single-parameter request keeps no set of names
+        Set<String> seen = query.indexOf('&') < 0 && query.indexOf(';') < 0 ? null : new HashSet<>();
+        MultiMap params = request.params();
+        for (Map.Entry<String, String> p : params) {
+            String name = p.getKey();
+            if (names != ANY && !names.contains(name)) {
                 throw ApiException.badRequest("invalid-parameter", unknown(name, names));
+            }
+            if (seen != null && !seen.add(name)) {
+                throw ApiException.badRequest("invalid-parameter", Sanitize.forMessage(name) + " is given "
+                        + params.getAll(name).size() + " times; give it once");
             }
         }
     }
