@@ -212,6 +212,34 @@ try {
   await page.setViewportSize({ width: 760, height: 900 });
   await page.screenshot({ path: screenshot.replace(/\.png$/, '-narrow.png'), fullPage: true });
   console.log(`   screenshots: ${screenshot} (1400 px wide) and ${screenshot.replace(/\.png$/, '-narrow.png')} (760 px)`);
+
+  // --- a page left open over a database made anew (rm -rf target/embedded, a restore) ---
+  // Its first read of the history is answered with one notification more, numbered far past the
+  // service's own, as a page that had read another database would hold. The real service refuses a
+  // stream after it (400); the page has to start over from the service's notifications and go on live.
+  const stale = await context.newPage();
+  const staleProblems = [];
+  stale.on('pageerror', (e) => staleProblems.push(`page error: ${e.message}`));
+  let historyFaked = false;
+  await stale.route((u) => u.pathname === '/notifications' && u.searchParams.get('after') === '0', async (route) => {
+    if (historyFaked) return route.continue();
+    historyFaked = true;
+    const real = await (await route.fetch()).json();
+    return route.fulfill({ json: [...real, { notificationId: 'from-another-database', type: 'access.suspended',
+      policyId: 'gone', occurredAt: '2020-01-01T00:00:00Z', message: 'From a database since made anew.', sequence: 99999999 }] });
+  });
+  await stale.goto(url);
+  await eventually('a page holding a notification from another database shows it first', () =>
+    stale.locator('#notifications li[data-policy-id="gone"]').count(), 15000);
+  await eventually('then, refused its stream, starts over from the service\'s notifications and goes live', () =>
+    stale.evaluate(() => document.getElementById('stream-status').dataset.state === 'live'
+      && document.querySelectorAll('#notifications li[data-policy-id="gone"]').length === 0
+      && document.querySelectorAll('#notifications li').length > 0), 30000);
+  produce(id(6), 'moratorium.announced', { policyId: id(6), vendor: 'Acme', product: 'Anew', segments: ['police'],
+    effectiveFrom: '2026-01-01', effectiveUntil: '2030-01-01' });
+  await eventually('and shows what comes next, live', () =>
+    stale.locator(`#notifications li[data-policy-id="${id(6)}"]`).count());
+  check(staleProblems.length === 0, 'no script errors in that page', staleProblems.join('; '));
 } catch (e) {
   console.error(e.message);
   process.exitCode = 1;

@@ -286,8 +286,8 @@
     refreshMoratoriaSoon();
   }
 
-  // On an error we reopen ourselves with ?after=<last shown>: the server prefers ?after over the
-  // Last-Event-ID header that EventSource's own reconnect would send, which would replay old events.
+  // On an error we reopen the stream ourselves, with ?after=<last shown>: EventSource's own reconnect
+  // gives up for good on an answer that is not a stream (a 503 while the replica serves its cap).
   // Without a known position (the history could not be read) the stream starts with what comes next.
   let historyRead = false;
   function openStream() {
@@ -300,8 +300,27 @@
     source.onerror = () => {
       source.close();
       setStreamState('reconnecting');
-      setTimeout(openStream, 3000);
+      setTimeout(reopenStream, 3000);
     };
+  }
+
+  // The service refuses (400) a cursor past its newest notification: one from a database since made
+  // anew or restored (`rm -rf target/embedded` under an open dashboard). Waiting on it, the stream
+  // would show nothing until as many notifications again had passed; so start over from the service's
+  // own. Any other answer (the service down, busy) leaves the position as it is.
+  async function reopenStream() {
+    if (lastSequence > 0) {
+      const check = await fetch(`/notifications?after=${lastSequence}&limit=1`,
+        { headers: { Accept: 'application/json' }, cache: 'no-store' }).catch(() => null);
+      if (check && check.status === 400) {
+        lastSequence = 0;
+        historyRead = false;
+        $('notifications').replaceChildren();
+        $('notifications-empty').hidden = false;
+        await loadRecentNotifications().then(() => { historyRead = true; }, () => {});
+      }
+    }
+    openStream();
   }
 
   // --- rejections ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.readmodel.NotificationFeed;
 import dev.moratorium.wire.ApiError;
 import dev.moratorium.wire.Sanitize;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.ext.web.RoutingContext;
@@ -68,11 +69,11 @@ public class NotificationsResource {
     @APIResponse(responseCode = "200", description = "The notifications after the cursor",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(type = SchemaType.ARRAY, implementation = NotificationView.class)))
-    @APIResponse(responseCode = "400", description = "A parameter is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "400", description = "A parameter is not valid, or after is past the newest notification", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "503", description = "As many long lists as the replica writes at once are being"
             + " written, or every place to read notifications from the database is taken; see Retry-After", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public StreamingOutput list(@QueryParam("after") String after, @QueryParam("limit") String limit) {
-        long cursor = Params.cursor("after", after);
+        long cursor = issued("after", Params.cursor("after", after));
         int max = Params.integer("limit", limit, 100, 1, 500);
         // Written a notification at a time, among the replica's long lists (ChunkedList.PLACES): the
         // items are the feed's, shared, but a page joined into one string was a copy of up to 4 M
@@ -100,27 +101,30 @@ public class NotificationsResource {
 
     /**
      * Starts after {@code Last-Event-ID} (a reconnecting EventSource sends it, with the original
-     * URL), else after {@code after}, else with what comes next. Past the cap on open streams it
+     * URL), else after {@code after}, else with what comes next; a cursor this store never gave is
+     * refused (400). Past the cap on open streams it
      * answers 503 with {@code Retry-After}: one replica's threads and memory stay bounded.
      */
     @GET
     @Path("/stream")
+    // on a worker thread: a cursor past what this replica holds is checked in the database (issued)
+    @Blocking
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(operationId = "streamNotifications",
             summary = "Notifications as server-sent events, live; event id = sequence, event name = type")
     @APIResponse(responseCode = "200", description = "A stream of events whose data is a Notification",
             content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
                     schema = @Schema(implementation = NotificationView.class)))
-    @APIResponse(responseCode = "400", description = "A cursor is not valid", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "400", description = "A cursor is not valid, or past the newest notification", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "503", description = "This replica serves its cap of live streams; see Retry-After",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Multi<OutboundSseEvent> stream(@QueryParam("after") String after,
             @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse, @Context RoutingContext http) {
         long start;
         if (lastEventId != null && !lastEventId.isBlank()) {
-            start = Params.cursor("Last-Event-ID", lastEventId);
+            start = issued("Last-Event-ID", Params.cursor("Last-Event-ID", lastEventId));
         } else if (after != null && !after.isBlank()) {
-            start = Params.cursor("after", after);
+            start = issued("after", Params.cursor("after", after));
         } else {
             start = feed.latest();
         }
@@ -195,6 +199,20 @@ public class NotificationsResource {
                 })
                 .onFailure().recoverWithCompletion()
                 .onTermination().invoke(release);
+    }
+
+    /**
+     * The cursor, if this store may have given it (see {@link NotificationFeed#numbered}); a 400 for
+     * one past the last sequence it numbered, rather than an empty answer until the sequence reaches it.
+     */
+    private long issued(String name, long cursor) {
+        if (!feed.numbered(cursor)) {
+            long latest = feed.latest();
+            throw ApiException.badRequest("invalid-parameter", name + " " + cursor + " is past the newest notification,"
+                    + " " + latest + ": it comes from another database, or from this one before it was restored or"
+                    + " made anew; read from 0 for every notification kept, or from " + latest + " for what comes next");
+        }
+        return cursor;
     }
 
     /** A live stream's client took nothing for the stall time while there was more to send. */

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
@@ -93,6 +94,8 @@ public class NotificationFeed {
     private long keptChars;
     /** The highest sequence read (or present at start); {@code -1} until started. */
     private long latest = -1;
+    /** The highest sequence the database was seen to have given (see {@link #numbered}); only grows. */
+    private final AtomicLong numbered = new AtomicLong();
     private volatile boolean running;
     private final RepeatedFailureLog failureLog = RepeatedFailureLog.to(LOG, "Notification feed not refreshed");
     private ReaderThread thread;
@@ -127,6 +130,23 @@ public class NotificationFeed {
         synchronized (recent) {
             return latest;
         }
+    }
+
+    /**
+     * Whether {@code cursor} may be a sequence this store gave: at most the newest notification this
+     * replica knows of, or, past it, at most the highest sequence the database has given (another
+     * replica may have committed what this one has yet to read). A cursor past both came from another
+     * database, or from this one before it was restored or made anew (a dashboard left open over
+     * {@code rm -rf target/embedded}): waiting for the sequence to reach it, its client would be sent
+     * nothing until as many notifications again had passed, and skip every one of them. Reads the
+     * database only for a cursor past what this replica holds.
+     */
+    public boolean numbered(long cursor) {
+        if (cursor <= latest() || cursor <= numbered.get()) {
+            return true;
+        }
+        long last = QuarkusTransaction.requiringNew().call(reads::lastNumbered);
+        return cursor <= numbered.accumulateAndGet(last, Math::max);
     }
 
     /**

@@ -56,6 +56,22 @@ public class NotificationReads {
     }
 
     /**
+     * The highest sequence this database has given a notification, committed or not (0 before the
+     * first): no cursor it issued can lie past it. The sequence's own last value, not the highest row:
+     * retention may have deleted every row, and a transaction still open has not added its own yet.
+     */
+    public long lastNumbered() {
+        return em.unwrap(Session.class).doReturningWork(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM notification_seq");
+                    ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    /**
      * The first notifications with a sequence above {@code cursor}, oldest first (by the primary
      * key): up to {@code limit} of them, and no more after their payloads reach {@code maxBytes}
      * (at least one). A notification carries its policy's exemptions in force, up to 768 KiB: 500

@@ -97,6 +97,42 @@ class StreamsAndRetentionTest {
     }
 
     /**
+     * A cursor past the last sequence the database has numbered is refused, in the list and the stream
+     * alike: it comes from another database, or from this one before it was made anew, and its client,
+     * answered with nothing until the sequence reached it, would have skipped every notification up to
+     * there (a dashboard left open over {@code rm -rf target/embedded}). A cursor numbered but not yet
+     * read, as another replica's newest may be, is taken.
+     */
+    @Test
+    void aCursorPastTheLastNumberedNotificationIsRefusedNotWaitedOn() throws Exception {
+        long last = count("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM notification_seq");
+        given().get("/notifications?after=" + last).then().statusCode(200);
+        given().get("/notifications?after=" + (last + 1)).then().statusCode(400)
+                .body("error", org.hamcrest.Matchers.equalTo("invalid-parameter"))
+                .body("message", org.hamcrest.Matchers.startsWith("after " + (last + 1) + " is past the newest notification"));
+        for (HttpRequest.Builder ahead : List.of(
+                HttpRequest.newBuilder(stream).header("Last-Event-ID", String.valueOf(last + 1)),
+                HttpRequest.newBuilder(URI.create(stream + "?after=" + (last + 1))),
+                // the header wins over the query, in this check as in where the stream starts
+                HttpRequest.newBuilder(URI.create(stream + "?after=0")).header("Last-Event-ID", String.valueOf(last + 1)))) {
+            HttpResponse<String> refused = http.send(ahead.header("Accept", "text/event-stream").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(refused.body()).contains("\"error\":\"invalid-parameter\"", "is past the newest notification");
+        }
+
+        // numbered by a transaction that has not committed (or never will): no row, no feed item, taken
+        execute("SELECT nextval('notification_seq')");
+        given().get("/notifications?after=" + (last + 1)).then().statusCode(200).body("$", org.hamcrest.Matchers.empty());
+        HttpResponse<InputStream> taken = await().atMost(Duration.ofSeconds(10)).until(() -> http.send(
+                HttpRequest.newBuilder(stream).header("Accept", "text/event-stream")
+                        .header("Last-Event-ID", String.valueOf(last + 1)).build(), HttpResponse.BodyHandlers.ofInputStream()),
+                r -> r.statusCode() == 200 || closed(r));
+        taken.body().close();
+        assertThat(taken.statusCode()).isEqualTo(200);
+    }
+
+    /**
      * A quiet stream sends a comment line every heartbeat (1 s here, 15 s by default): nginx's 60 s
      * read timeout and the HTTP server's idle timeout would otherwise cut a dashboard's stream on a
      * quiet day, and a client gone without closing its connection would keep its place until the
