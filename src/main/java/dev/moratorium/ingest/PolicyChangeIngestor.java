@@ -4,6 +4,7 @@ import dev.moratorium.outbox.OutboxWriter;
 import dev.moratorium.policy.Rejection;
 import dev.moratorium.policy.RejectionReason;
 import dev.moratorium.store.HeaderPreviews;
+import dev.moratorium.store.ReadPositionRows;
 import dev.moratorium.store.RedeliveryChecks;
 import dev.moratorium.store.RejectionEntity;
 import dev.moratorium.wire.HeaderCodec;
@@ -50,6 +51,9 @@ public class PolicyChangeIngestor {
     @Inject
     RedeliveryChecks redelivery;
 
+    @Inject
+    ReadPositionRows readPositions;
+
     /**
      * The records' results in their order, for as many as one transaction holds: all of them, or a
      * first part when their rows filled the unit of work ({@link UnitOfWork#isFull()}). The caller
@@ -74,6 +78,7 @@ public class PolicyChangeIngestor {
                 }
                 results.add(result != null ? result : new RecordResult.AlreadyRejected(r));
             }
+            keepReadPositions(results.stream().map(RecordResult::record).toList());
             return results;
         });
     }
@@ -122,6 +127,7 @@ public class PolicyChangeIngestor {
     }
 
     private RecordResult keepUnlessKept(UnitOfWork unit, RecordResult.Rejected rejected, boolean withHeaders) {
+        keepReadPositions(List.of(rejected.record()));
         if (keptRejections(List.of(rejected.record())).isEmpty()) {
             keep(rejected, unit.outbox(), withHeaders);
             return rejected;
@@ -163,6 +169,18 @@ public class PolicyChangeIngestor {
         // The reason may quote the record (a type, a key, a time): one line, so it cannot forge log entries.
         LOG.infof("Rejected %s-%d@%d: %s", record.topic(), record.partition(), record.offset(),
                 Sanitize.forLog(rejected.rejection().deadLetterReason()));
+    }
+
+    /**
+     * Where these records, decided in this transaction, leave their partitions: the offset after each
+     * one's last, kept with the state they made (see {@link ReadPositionRows}).
+     */
+    private void keepReadPositions(List<RawRecord> decided) {
+        Map<String, Map<Integer, Long>> next = new HashMap<>();
+        for (RawRecord r : decided) {
+            next.computeIfAbsent(r.topic(), t -> new HashMap<>()).merge(r.partition(), r.offset() + 1, Math::max);
+        }
+        next.forEach(readPositions::record);
     }
 
     /**

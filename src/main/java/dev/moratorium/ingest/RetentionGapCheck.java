@@ -1,5 +1,6 @@
 package dev.moratorium.ingest;
 
+import dev.moratorium.store.ReadPositionRows;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.wire.Topics;
 import io.micrometer.core.instrument.Counter;
@@ -54,6 +55,9 @@ import org.jboss.logging.Logger;
  * it skipped deleted between its fetch and the answer, and count them: at most that many records,
  * as above.</li>
  * </ul>
+ * It also decides where each partition resumes when assigned, before anything is fetched: where the
+ * database's records of it end ({@link ReadPositionRows}), which agrees with the state, rather than at
+ * the group's committed offset, which Kafka keeps apart from it (see {@code resumeAt}).
  */
 @ApplicationScoped
 @Identifier(RetentionGapCheck.NAME)
@@ -77,6 +81,9 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
     @Inject
     KafkaClientService kafkaClients;
 
+    @Inject
+    ReadPositionRows readPositions;
+
     private final ReadPositions positions = new ReadPositions();
     private final Object asking = new Object();
     private List<ReadPositions.Skipped> waiting = new ArrayList<>();
@@ -99,18 +106,21 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
         try {
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions), BROKER_WAIT);
             Map<TopicPartition, Long> first = consumer.beginningOffsets(partitions, BROKER_WAIT);
+            Map<TopicPartition, Long> kept = keptPositions(partitions, committed, first);
+            Map<TopicPartition, Long> end = kept.isEmpty() ? Map.of() : consumer.endOffsets(kept.keySet(), BROKER_WAIT);
             Map<TopicPartition, OffsetAndMetadata> pastGaps = new HashMap<>();
             for (TopicPartition partition : partitions) {
                 OffsetAndMetadata at = committed.get(partition);
                 Long start = first.get(partition);
-                if (at == null || start == null) {
+                Long from = resumeAt(consumer, partition, at, kept.get(partition), start, end.get(partition));
+                if (from == null || start == null) {
                     continue;
                 }
-                if (at.offset() < start) {
-                    report(partition, at.offset(), start, start, "while the service was stopped or behind");
+                if (from < start) {
+                    report(partition, from, start, start, "while the service was stopped or behind");
                     pastGaps.put(partition, new OffsetAndMetadata(start));
                 }
-                positions.expect(partition, Math.max(at.offset(), start));
+                positions.expect(partition, Math.max(from, start));
             }
             commitPast(consumer, pastGaps);
         } catch (RuntimeException e) {
@@ -118,6 +128,66 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
             LOG.warnf("Could not check %s for records deleted unread: %s", partitions,
                     Sanitize.forLog(String.valueOf(e.getMessage())));
         }
+    }
+
+    /**
+     * Where the partition's reading resumes: where the database's records of it end (see
+     * {@link ReadPositionRows}), the consumer moved there when the group's committed offset differs;
+     * else that offset. The database is ahead after a crash between its commit and the group's (those
+     * records need not be read again), and behind after it was restored from a backup: the group's
+     * offset would then have skipped, for good, every record between the backup and the restore. A
+     * position past the partition's end is not this topic's (made anew since) and is left alone.
+     */
+    private Long resumeAt(Consumer<?, ?> consumer, TopicPartition partition, OffsetAndMetadata committed, Long kept,
+            Long start, Long end) {
+        Long at = committed == null ? null : committed.offset();
+        Long groupFrom = at != null ? at : start; // without a committed offset the group starts at the first (earliest)
+        if (kept == null || kept.equals(groupFrom) || end != null && kept > end) {
+            return at;
+        }
+        long from = start == null ? kept : Math.max(kept, start);
+        consumer.seek(partition, from);
+        if (groupFrom == null || kept < groupFrom) {
+            LOG.infof("%s resumes at offset %d, where the database's records of it end, before the group's %s: the"
+                    + " records in between are read again (found applied, or applied now where the database lacks them:"
+                    + " restored from a backup, or made anew)", partition, from, groupFrom);
+        } else {
+            LOG.debugf("%s resumes at offset %d, where the database's records of it end, past the group's %d", partition,
+                    from, groupFrom);
+        }
+        return kept;
+    }
+
+    /**
+     * Where the database says these partitions resume ({@link ReadPositionRows#resumeAt}); none, and
+     * the group's offsets used, when it cannot be read.
+     */
+    private Map<TopicPartition, Long> keptPositions(Collection<TopicPartition> partitions,
+            Map<TopicPartition, OffsetAndMetadata> committed, Map<TopicPartition, Long> first) {
+        Map<TopicPartition, Long> kept = new HashMap<>();
+        try {
+            for (Map.Entry<String, List<TopicPartition>> topic : partitions.stream()
+                    .collect(Collectors.groupingBy(TopicPartition::topic)).entrySet()) {
+                Map<Integer, Long> groupAt = new HashMap<>();
+                Map<Integer, Long> firstAt = new HashMap<>();
+                for (TopicPartition p : topic.getValue()) {
+                    if (committed.get(p) != null) {
+                        groupAt.put(p.partition(), committed.get(p).offset());
+                    }
+                    if (first.get(p) != null) {
+                        firstAt.put(p.partition(), first.get(p));
+                    }
+                }
+                readPositions.resumeAt(topic.getKey(), topic.getValue().stream().map(TopicPartition::partition).toList(),
+                        groupAt, firstAt).forEach((partition, offset) -> kept.put(new TopicPartition(topic.getKey(),
+                                partition), offset));
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not read where the database's records of %s end; resuming at the group's committed offsets:"
+                    + " %s", partitions, Sanitize.forLog(String.valueOf(e.getMessage())));
+            kept.clear();
+        }
+        return kept;
     }
 
     @Override

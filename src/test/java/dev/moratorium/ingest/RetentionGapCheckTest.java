@@ -3,6 +3,7 @@ package dev.moratorium.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.moratorium.store.ReadPositionRows;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
@@ -10,6 +11,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.KafkaProducer;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -141,6 +143,50 @@ class RetentionGapCheckTest {
     }
 
     /** A consumer of partition 0, whose records start at offset 0 and whose group committed {@code offset}. */
+    /**
+     * Each partition resumes where the database's records of it end, not at the group's committed
+     * offset: before it after the database was restored from a backup (the records between are read
+     * again), past it after a crash between the database's commit and the group's; at the partition's
+     * first offset when the database's position lies before it (deleted unread: counted), and at the
+     * group's when the position lies past the partition's end (a topic made anew since).
+     */
+    @Test
+    void eachPartitionResumesWhereTheDatabasesRecordsOfItEnd() {
+        TopicPartition restored = new TopicPartition("policy-changes", 3);
+        TopicPartition crashed = new TopicPartition("policy-changes", 4);
+        TopicPartition madeAnew = new TopicPartition("policy-changes", 5);
+        List<TopicPartition> all = List.of(BEHIND, CURRENT, restored, crashed, madeAnew);
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+        consumer.assign(all);
+        consumer.updateBeginningOffsets(Map.of(BEHIND, 6L, CURRENT, 0L, restored, 0L, crashed, 0L, madeAnew, 0L));
+        consumer.updateEndOffsets(Map.of(BEHIND, 50L, CURRENT, 50L, restored, 50L, crashed, 50L, madeAnew, 3L));
+        consumer.commitSync(Map.of(BEHIND, new OffsetAndMetadata(30), CURRENT, new OffsetAndMetadata(20),
+                restored, new OffsetAndMetadata(40), crashed, new OffsetAndMetadata(10), madeAnew, new OffsetAndMetadata(2)));
+        check.readPositions = keeping(Map.of(BEHIND.partition(), 2L, CURRENT.partition(), 20L, restored.partition(), 25L,
+                crashed.partition(), 12L, madeAnew.partition(), 9L));
+
+        check.onPartitionsAssigned(consumer, Set.copyOf(all));
+
+        assertThat(consumer.position(restored)).as("before the group's: read again").isEqualTo(25);
+        assertThat(consumer.position(crashed)).as("past the group's: not read again").isEqualTo(12);
+        assertThat(consumer.position(CURRENT)).as("where the group is").isEqualTo(20);
+        assertThat(consumer.position(madeAnew)).as("a position past the end is not this topic's").isEqualTo(2);
+        assertThat(consumer.position(BEHIND)).as("before the partition's first offset").isEqualTo(6);
+        assertThat(registry.counter("moratorium.policy.changes.deleted.unread").count()).as("2 to 5 deleted unread")
+                .isEqualTo(4.0);
+    }
+
+    /** The database's positions, as ReadPositionRows answers them, without a database. */
+    private static ReadPositionRows keeping(Map<Integer, Long> kept) {
+        return new ReadPositionRows() {
+            @Override
+            public Map<Integer, Long> resumeAt(String topic, Collection<Integer> partitions, Map<Integer, Long> committed,
+                    Map<Integer, Long> first) {
+                return kept;
+            }
+        };
+    }
+
     private static MockConsumer<byte[], byte[]> committedAt(long offset) {
         MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
         consumer.assign(List.of(BEHIND));

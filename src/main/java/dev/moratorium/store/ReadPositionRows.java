@@ -1,0 +1,127 @@
+package dev.moratorium.store;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+import java.sql.Array;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import org.hibernate.Session;
+
+/**
+ * The offset of each partition's next record, kept in the database by the transactions that decide
+ * the records before it (V25). Kafka's committed offset is written after the database commits and
+ * lives apart from it: after a crash it is behind (the records in between are read again and found
+ * applied), and after the database is restored from a backup it is ahead, and the records between the
+ * backup and it would never be read again. Plain JDBC on the transaction's connection, one fixed
+ * statement each, as the other reads and writes of every ingest transaction ({@link RedeliveryChecks}).
+ */
+@ApplicationScoped
+public class ReadPositionRows {
+
+    @Inject
+    EntityManager em;
+
+    /**
+     * Sets each partition's next offset, as this transaction leaves it. Set, not raised: transactions
+     * decide a partition's records in their order, and a topic made anew starts again at 0.
+     */
+    public void record(String topic, Map<Integer, Long> nextOffsets) {
+        write(topic, nextOffsets, "DO UPDATE SET next_offset = excluded.next_offset");
+    }
+
+    /**
+     * Sets the positions of partitions the database has none for yet, where they resume now (the
+     * group's offset, or the partition's first; see {@link #heldDataBeforePositions}), so that a backup
+     * taken from then on has one for every partition read: without it, a partition that got no record
+     * since would resume at the group's offset after a restore. A position already kept stays.
+     */
+    public void adopt(String topic, Map<Integer, Long> nextOffsets) {
+        write(topic, nextOffsets, "DO NOTHING");
+    }
+
+    private void write(String topic, Map<Integer, Long> nextOffsets, String onConflict) {
+        if (nextOffsets.isEmpty()) {
+            return;
+        }
+        em.unwrap(Session.class).doWork(c -> {
+            Array partitions = c.createArrayOf("int4", nextOffsets.keySet().toArray());
+            Array offsets = c.createArrayOf("int8", nextOffsets.values().toArray());
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO read_position (topic, kafka_partition, next_offset)"
+                    + " SELECT ?, p, o FROM unnest(?::int4[], ?::int8[]) AS t (p, o)"
+                    + " ON CONFLICT (topic, kafka_partition) " + onConflict)) {
+                s.setString(1, topic);
+                s.setArray(2, partitions);
+                s.setArray(3, offsets);
+                s.executeUpdate();
+            } finally {
+                partitions.free();
+                offsets.free();
+            }
+        });
+    }
+
+    /**
+     * Where each of these partitions resumes, in one transaction of its own: its kept position; for a
+     * partition without one, its first offset, as nothing of it was decided here, unless the database
+     * held data before it kept positions (the first start after V25), which decided it up to the group's
+     * committed offset. A position given so is kept at once ({@link #adopt}).
+     *
+     * @param committed the group's committed offsets (a partition it never committed is absent)
+     * @param first     the partitions' first offsets
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public Map<Integer, Long> resumeAt(String topic, Collection<Integer> partitions, Map<Integer, Long> committed,
+            Map<Integer, Long> first) {
+        Map<Integer, Long> resume = new HashMap<>(of(topic, partitions));
+        boolean decidedBefore = resume.size() < partitions.size() && heldDataBeforePositions();
+        Map<Integer, Long> adopted = new HashMap<>();
+        for (int partition : partitions) {
+            Long from = decidedBefore && committed.containsKey(partition) ? committed.get(partition) : first.get(partition);
+            if (!resume.containsKey(partition) && from != null) {
+                adopted.put(partition, from);
+            }
+        }
+        adopt(topic, adopted);
+        resume.putAll(adopted);
+        return resume;
+    }
+
+    /**
+     * Whether the database held records' effects before it kept positions (V25): then a partition
+     * without one was decided before, up to the group's committed offset; otherwise nothing of it was.
+     */
+    boolean heldDataBeforePositions() {
+        return em.unwrap(Session.class).doReturningWork(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT held_data FROM read_position_origin");
+                    ResultSet rs = s.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        });
+    }
+
+    /** The next offsets kept for these partitions of the topic; a partition never decided here has none. */
+    public Map<Integer, Long> of(String topic, Collection<Integer> partitions) {
+        return em.unwrap(Session.class).doReturningWork(c -> {
+            Map<Integer, Long> kept = new HashMap<>();
+            Array wanted = c.createArrayOf("int4", partitions.toArray());
+            try (PreparedStatement s = c.prepareStatement("SELECT kafka_partition, next_offset FROM read_position"
+                    + " WHERE topic = ? AND kafka_partition = any(?)")) {
+                s.setString(1, topic);
+                s.setArray(2, wanted);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        kept.put(rs.getInt(1), rs.getLong(2));
+                    }
+                }
+            } finally {
+                wanted.free();
+            }
+            return kept;
+        });
+    }
+}
