@@ -108,21 +108,27 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
             Map<TopicPartition, Long> first = consumer.beginningOffsets(partitions, BROKER_WAIT);
             Map<TopicPartition, Long> kept = keptPositions(partitions, committed, first);
             Map<TopicPartition, Long> end = kept.isEmpty() ? Map.of() : consumer.endOffsets(kept.keySet(), BROKER_WAIT);
-            Map<TopicPartition, OffsetAndMetadata> pastGaps = new HashMap<>();
+            Map<TopicPartition, OffsetAndMetadata> commitNow = new HashMap<>();
             for (TopicPartition partition : partitions) {
                 OffsetAndMetadata at = committed.get(partition);
                 Long start = first.get(partition);
                 Long from = resumeAt(consumer, partition, at, kept.get(partition), start, end.get(partition));
+                if (from != null && (at == null || from.longValue() != at.offset())) {
+                    // The group's offset follows where reading resumes: past it, nothing read would commit it
+                    // and its lag (what MoratoriumConsumerLagHigh watches) would count records applied
+                    // already, for good; before it, the lag counts what is read again.
+                    commitNow.put(partition, new OffsetAndMetadata(start == null ? from : Math.max(from, start)));
+                }
                 if (from == null || start == null) {
                     continue;
                 }
                 if (from < start) {
                     report(partition, from, start, start, "while the service was stopped or behind");
-                    pastGaps.put(partition, new OffsetAndMetadata(start));
+                    commitNow.put(partition, new OffsetAndMetadata(start));
                 }
                 positions.expect(partition, Math.max(from, start));
             }
-            commitPast(consumer, pastGaps);
+            commitPast(consumer, commitNow);
         } catch (RuntimeException e) {
             // a check, not the consumer's work: the assignment goes on
             LOG.warnf("Could not check %s for records deleted unread: %s", partitions,
@@ -289,16 +295,16 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
                 when, resumedAt);
     }
 
-    private static void commitPast(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> pastGaps) {
-        if (pastGaps.isEmpty()) {
+    private static void commitPast(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> commitNow) {
+        if (commitNow.isEmpty()) {
             return;
         }
         try {
-            consumer.commitSync(pastGaps, BROKER_WAIT);
+            consumer.commitSync(commitNow, BROKER_WAIT);
         } catch (RuntimeException e) {
             // the group's Read refused, or the broker gone: the same loss is counted at the next assignment
-            LOG.warnf("Could not commit %s past the records deleted unread (they will be reported again at the next"
-                    + " assignment): %s", pastGaps.keySet(), Sanitize.forLog(String.valueOf(e.getMessage())));
+            LOG.warnf("Could not commit %s past records deleted unread or applied already (a loss is reported again"
+                    + " at the next assignment): %s", commitNow.keySet(), Sanitize.forLog(String.valueOf(e.getMessage())));
         }
     }
 

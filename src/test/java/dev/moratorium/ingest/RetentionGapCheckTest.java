@@ -174,6 +174,12 @@ class RetentionGapCheckTest {
         assertThat(consumer.position(BEHIND)).as("before the partition's first offset").isEqualTo(6);
         assertThat(registry.counter("moratorium.policy.changes.deleted.unread").count()).as("2 to 5 deleted unread")
                 .isEqualTo(4.0);
+        Map<TopicPartition, OffsetAndMetadata> group = consumer.committed(Set.copyOf(all));
+        assertThat(group.get(crashed).offset()).as("the group's lag counts no record applied already").isEqualTo(12);
+        assertThat(group.get(restored).offset()).as("the group's lag counts what is read again").isEqualTo(25);
+        assertThat(group.get(BEHIND).offset()).as("past the records deleted unread").isEqualTo(6);
+        assertThat(group.get(CURRENT).offset()).isEqualTo(20);
+        assertThat(group.get(madeAnew).offset()).isEqualTo(2);
     }
 
     /** The database's positions, as ReadPositionRows answers them, without a database. */
