@@ -109,6 +109,7 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
             Map<TopicPartition, Long> kept = keptPositions(partitions, committed, first);
             Map<TopicPartition, Long> end = kept.isEmpty() ? Map.of() : consumer.endOffsets(kept.keySet(), BROKER_WAIT);
             Map<TopicPartition, OffsetAndMetadata> commitNow = new HashMap<>();
+            Map<String, Map<Integer, Long>> keptPast = new HashMap<>();
             for (TopicPartition partition : partitions) {
                 OffsetAndMetadata at = committed.get(partition);
                 Long start = first.get(partition);
@@ -125,10 +126,14 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
                 if (from < start) {
                     report(partition, from, start, start, "while the service was stopped or behind");
                     commitNow.put(partition, new OffsetAndMetadata(start));
+                    if (kept.containsKey(partition)) {
+                        keptPast.computeIfAbsent(partition.topic(), t -> new HashMap<>()).put(partition.partition(), start);
+                    }
                 }
                 positions.expect(partition, Math.max(from, start));
             }
             commitPast(consumer, commitNow);
+            keepPast(keptPast);
         } catch (RuntimeException e) {
             // a check, not the consumer's work: the assignment goes on
             LOG.warnf("Could not check %s for records deleted unread: %s", partitions,
@@ -293,6 +298,19 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
                 + " retention or kafka-delete-records, %s. The policy changes in them are lost to the service; it goes"
                 + " on from offset %d (runbook: MoratoriumPolicyChangesDeletedUnread)", partition, from, to - 1, lost,
                 when, resumedAt);
+    }
+
+    /**
+     * The database's positions moved past records deleted unread, as the group's offset is: nothing
+     * will be decided below them, and the next assignment would report the same loss again.
+     */
+    private void keepPast(Map<String, Map<Integer, Long>> firstOffsets) {
+        try {
+            firstOffsets.forEach(readPositions::moveTo);
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not keep %s past the records deleted unread (they will be reported again at the next"
+                    + " assignment): %s", firstOffsets, Sanitize.forLog(String.valueOf(e.getMessage())));
+        }
     }
 
     private static void commitPast(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> commitNow) {

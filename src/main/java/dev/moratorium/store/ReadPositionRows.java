@@ -35,6 +35,15 @@ public class ReadPositionRows {
     }
 
     /**
+     * Moves partitions' positions, in a transaction of its own, where no record decides them: past
+     * records deleted before the service read them.
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void moveTo(String topic, Map<Integer, Long> nextOffsets) {
+        record(topic, nextOffsets);
+    }
+
+    /**
      * Sets the positions of partitions the database has none for yet, where they resume now (the
      * group's offset, or the partition's first; see {@link #heldDataBeforePositions}), so that a backup
      * taken from then on has one for every partition read: without it, a partition that got no record

@@ -162,8 +162,8 @@ class RetentionGapCheckTest {
         consumer.updateEndOffsets(Map.of(BEHIND, 50L, CURRENT, 50L, restored, 50L, crashed, 50L, madeAnew, 3L));
         consumer.commitSync(Map.of(BEHIND, new OffsetAndMetadata(30), CURRENT, new OffsetAndMetadata(20),
                 restored, new OffsetAndMetadata(40), crashed, new OffsetAndMetadata(10), madeAnew, new OffsetAndMetadata(2)));
-        check.readPositions = keeping(Map.of(BEHIND.partition(), 2L, CURRENT.partition(), 20L, restored.partition(), 25L,
-                crashed.partition(), 12L, madeAnew.partition(), 9L));
+        check.readPositions = keeping(new java.util.HashMap<>(Map.of(BEHIND.partition(), 2L, CURRENT.partition(), 20L, restored.partition(), 25L,
+                crashed.partition(), 12L, madeAnew.partition(), 9L)));
 
         check.onPartitionsAssigned(consumer, Set.copyOf(all));
 
@@ -182,13 +182,40 @@ class RetentionGapCheckTest {
         assertThat(group.get(madeAnew).offset()).isEqualTo(2);
     }
 
-    /** The database's positions, as ReadPositionRows answers them, without a database. */
+    /**
+     * A loss found through the database's position is said once: the position moves past it as the
+     * group's offset does, and the next assignment finds nothing to report.
+     */
+    @Test
+    void aGapFoundThroughTheDatabasesPositionIsCountedOnce() {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+        consumer.assign(List.of(BEHIND));
+        consumer.updateBeginningOffsets(Map.of(BEHIND, 6L));
+        consumer.updateEndOffsets(Map.of(BEHIND, 6L));
+        consumer.commitSync(Map.of(BEHIND, new OffsetAndMetadata(1)));
+        Map<Integer, Long> kept = new java.util.HashMap<>(Map.of(BEHIND.partition(), 1L));
+        check.readPositions = keeping(kept);
+
+        check.onPartitionsAssigned(consumer, Set.of(BEHIND));
+        check.onPartitionsAssigned(consumer, Set.of(BEHIND));
+
+        assertThat(kept).isEqualTo(Map.of(BEHIND.partition(), 6L));
+        assertThat(consumer.committed(Set.of(BEHIND)).get(BEHIND).offset()).isEqualTo(6);
+        assertThat(registry.counter("moratorium.policy.changes.deleted.unread").count()).isEqualTo(5.0);
+    }
+
+    /** The database's positions, as ReadPositionRows keeps them, in a map instead of a database. */
     private static ReadPositionRows keeping(Map<Integer, Long> kept) {
         return new ReadPositionRows() {
             @Override
             public Map<Integer, Long> resumeAt(String topic, Collection<Integer> partitions, Map<Integer, Long> committed,
                     Map<Integer, Long> first) {
-                return kept;
+                return Map.copyOf(kept);
+            }
+
+            @Override
+            public void moveTo(String topic, Map<Integer, Long> nextOffsets) {
+                kept.putAll(nextOffsets);
             }
         };
     }
