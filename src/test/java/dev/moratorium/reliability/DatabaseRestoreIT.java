@@ -24,12 +24,14 @@ import org.junit.jupiter.api.Test;
  * this test: the second half of the stream missing from the state). It now resumes where the
  * database's own records of each partition end ({@code store.ReadPositionRows}), reads that half
  * again and applies it, and the state, the history and the notifications are what the whole stream
- * makes, each notification under the id it was first published with.
+ * makes, each notification under the id it was first published with. Then a database made anew
+ * under the same group rebuilds the whole stream from the topic.
  */
 class DatabaseRestoreIT {
 
     @Test
-    void aDatabaseRestoredFromABackupAppliesAgainWhatCameAfterTheBackup() throws Exception {
+    void aDatabaseRestoredFromABackupAppliesAgainWhatCameAfterTheBackupAndOneMadeAnewRebuildsFromTheTopic()
+            throws Exception {
         Workload w = Workload.generate(Math.min(EVENTS, 2_000), Math.min(POLICIES, 100), SEED + 7, "restore");
         List<Workload.Rec> beforeBackup = w.records.subList(0, w.records.size() / 2);
         try (Harness h = new Harness(3)) {
@@ -71,32 +73,18 @@ class DatabaseRestoreIT {
             assertThat(resumed).as("partitions that resumed before the group's offsets").isNotEmpty();
             assertThat(service.logLines("ERROR")).as("ERROR lines").isEmpty();
             service.terminate(Duration.ofSeconds(20));
-        }
-    }
 
-    /**
-     * A database made anew (empty) under a group that had read the whole topic rebuilds from the
-     * topic: it has no position for any partition and held nothing before positions were kept, so each
-     * partition is read from its first record. Before, it resumed at the group's offsets and stayed empty.
-     */
-    @Test
-    void aDatabaseMadeAnewRebuildsFromTheTopic() throws Exception {
-        Workload w = Workload.generate(Math.min(EVENTS, 1_000), Math.min(POLICIES, 50), SEED + 8, "anew");
-        try (Harness h = new Harness(3)) {
-            ServiceProcess service = h.service("anew");
-            service.start();
-            service.awaitReady(READY);
-            h.produce(w.records);
-            h.awaitCaughtUp(w, CATCH_UP, service);
-            service.terminate(Duration.ofSeconds(20));
-
+            // A database made anew (empty) under the same group, which has read the whole topic: it has no
+            // position for any partition and held nothing before positions were kept, so each partition
+            // is read from its first record. Before, it resumed at the group's offsets and stayed empty.
+            // (In the same harness as the restore: a broker, a database and a service start fewer.)
             h.postgres.close();
-            delete(h.dir.resolve("postgres"));
+            delete(data);
             h.startPostgres();
             service.start();
             service.awaitReady(READY);
             h.awaitCaughtUp(w, CATCH_UP, service);
-            String figures = h.verify(w, List.of(service));
+            figures = h.verify(w, List.of(service));
             System.out.printf("reliability database made anew (seed %d): rebuilt from the topic; %s%n", SEED, figures);
             assertThat(service.logLines("ERROR")).as("ERROR lines").isEmpty();
             service.terminate(Duration.ofSeconds(20));
