@@ -57,9 +57,17 @@ public class ReadPositionRows {
         if (nextOffsets.isEmpty()) {
             return;
         }
+        // the two arrays from one pass over the entries, so that each offset stands beside its partition
+        Object[] numbers = new Object[nextOffsets.size()];
+        Object[] next = new Object[nextOffsets.size()];
+        int i = 0;
+        for (Map.Entry<Integer, Long> e : nextOffsets.entrySet()) {
+            numbers[i] = e.getKey();
+            next[i++] = e.getValue();
+        }
         em.unwrap(Session.class).doWork(c -> {
-            Array partitions = c.createArrayOf("int4", nextOffsets.keySet().toArray());
-            Array offsets = c.createArrayOf("int8", nextOffsets.values().toArray());
+            Array partitions = c.createArrayOf("int4", numbers);
+            Array offsets = c.createArrayOf("int8", next);
             try (PreparedStatement s = c.prepareStatement("INSERT INTO read_position (topic, kafka_partition, next_offset)"
                     + " SELECT ?, p, o FROM unnest(?::int4[], ?::int8[]) AS t (p, o)"
                     + " ON CONFLICT (topic, kafka_partition) " + onConflict)) {
