@@ -21,6 +21,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -57,7 +59,8 @@ import org.jboss.logging.Logger;
  * </ul>
  * It also decides where each partition resumes when assigned, before anything is fetched: where the
  * database's records of it end ({@link ReadPositionRows}), which agrees with the state, rather than at
- * the group's committed offset, which Kafka keeps apart from it (see {@code resumeAt}).
+ * the group's committed offset, which Kafka keeps apart from it (see {@code resumeAt}), unless those
+ * positions are of another topic of the name: deleted and created again since, it has a new id.
  */
 @ApplicationScoped
 @Identifier(RetentionGapCheck.NAME)
@@ -83,6 +86,9 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
 
     @Inject
     ReadPositionRows readPositions;
+
+    @Inject
+    ConsumerAdmin consumerAdmin;
 
     private final ReadPositions positions = new ReadPositions();
     private final Object asking = new Object();
@@ -147,7 +153,9 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
      * else that offset. The database is ahead after a crash between its commit and the group's (those
      * records need not be read again), and behind after it was restored from a backup: the group's
      * offset would then have skipped, for good, every record between the backup and the restore. A
-     * position past the partition's end is not this topic's (made anew since) and is left alone.
+     * position past the partition's end is another topic's (made anew since) and is left alone: the
+     * database drops the positions of a topic made anew when it is given the topic's id, and this is
+     * what is left when the broker could not be asked for it.
      */
     private Long resumeAt(Consumer<?, ?> consumer, TopicPartition partition, OffsetAndMetadata committed, Long kept,
             Long start, Long end) {
@@ -189,9 +197,17 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
                         firstAt.put(p.partition(), first.get(p));
                     }
                 }
-                readPositions.resumeAt(topic.getKey(), topic.getValue().stream().map(TopicPartition::partition).toList(),
-                        groupAt, firstAt).forEach((partition, offset) -> kept.put(new TopicPartition(topic.getKey(),
-                                partition), offset));
+                String topicId = topicId(topic.getKey());
+                ReadPositionRows.Resumption resumption = readPositions.resumeAt(topic.getKey(), topicId,
+                        topic.getValue().stream().map(TopicPartition::partition).toList(), groupAt, firstAt);
+                if (resumption.droppedTopicId() != null) {
+                    LOG.infof("%s was made anew (deleted and created again, or another cluster's copy): its id is %s,"
+                            + " the database's positions were of %s. They are dropped, and each partition resumes"
+                            + " at the group's committed offset, else at its first record", topic.getKey(), topicId,
+                            resumption.droppedTopicId());
+                }
+                resumption.offsets().forEach((partition, offset) -> kept.put(new TopicPartition(topic.getKey(),
+                        partition), offset));
             }
         } catch (RuntimeException e) {
             LOG.warnf("Could not read where the database's records of %s end; resuming at the group's committed offsets:"
@@ -199,6 +215,25 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
             kept.clear();
         }
         return kept;
+    }
+
+    /**
+     * The topic's id, which tells the positions of a topic made anew from this one's; null, and the
+     * positions taken as they are, when the broker cannot be asked.
+     */
+    private String topicId(String topic) {
+        try {
+            return consumerAdmin.topicId(topic);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            LOG.warnf("Could not ask the broker for %s's id; the database's positions are taken as this topic's"
+                    + " (a topic made anew since would have its first records skipped): %s", topic,
+                    Sanitize.forLog(String.valueOf(cause.getMessage())));
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     @Override

@@ -1,23 +1,20 @@
 package dev.moratorium.ops;
 
+import dev.moratorium.ingest.ConsumerAdmin;
 import dev.moratorium.wire.RepeatedFailureLog;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.wire.Topics;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.reactive.messaging.kafka.KafkaClientService;
-import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -41,7 +38,7 @@ import org.jboss.logging.Logger;
 public class ConsumerGrantsWatch {
 
     private static final Logger LOG = Logger.getLogger(ConsumerGrantsWatch.class);
-    private static final Duration BROKER_WAIT = Duration.ofSeconds(10);
+    private static final Duration BROKER_WAIT = ConsumerAdmin.BROKER_WAIT;
     private final RepeatedFailureLog failureLog = RepeatedFailureLog.to(LOG,
             "The policy-changes consumer's ACLs not checked");
 
@@ -51,9 +48,8 @@ public class ConsumerGrantsWatch {
     }
 
     @Inject
-    KafkaClientService kafkaClients;
+    ConsumerAdmin consumerAdmin;
 
-    private volatile Admin admin;
     private volatile Grants latest = Grants.UNKNOWN;
 
     public Grants latest() {
@@ -64,14 +60,13 @@ public class ConsumerGrantsWatch {
             skipExecutionIf = Scheduled.ApplicationNotRunning.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void check() {
-        KafkaConsumer<Object, Object> consumer = kafkaClients.getConsumer(Topics.POLICY_CHANGES);
-        if (consumer == null) {
+        Optional<Map<String, ?>> settings = consumerAdmin.consumerSettings();
+        if (settings.isEmpty()) {
             return; // the channel has not started: the readiness check says so
         }
-        Map<String, ?> settings = consumer.configuration();
-        String group = String.valueOf(settings.get(ConsumerConfig.GROUP_ID_CONFIG));
+        String group = String.valueOf(settings.get().get(ConsumerConfig.GROUP_ID_CONFIG));
         try {
-            Admin a = admin(settings);
+            Admin a = consumerAdmin.admin().orElseThrow();
             Grants now = new Grants(topicRead(a), groupRead(a, group), group);
             failureLog.succeeded();
             report(latest, now);
@@ -143,32 +138,6 @@ public class ConsumerGrantsWatch {
             } else if (before.groupRead() == ReadGrant.REFUSED) {
                 LOG.infof("Read on the group %s is granted again", Sanitize.forLog(now.group()));
             }
-        }
-    }
-
-    private Admin admin(Map<String, ?> consumerSettings) {
-        Admin a = admin;
-        if (a == null) {
-            synchronized (this) {
-                if (admin == null) {
-                    Map<String, Object> c = new HashMap<>(consumerSettings);
-                    c.keySet().retainAll(AdminClientConfig.configNames());
-                    c.put(AdminClientConfig.CLIENT_ID_CONFIG, "moratorium-consumer-grants");
-                    c.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) BROKER_WAIT.toMillis());
-                    c.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) BROKER_WAIT.toMillis());
-                    admin = Admin.create(c);
-                }
-                a = admin;
-            }
-        }
-        return a;
-    }
-
-    @PreDestroy
-    void close() {
-        Admin a = admin;
-        if (a != null) {
-            a.close(Duration.ofSeconds(2));
         }
     }
 }

@@ -83,29 +83,82 @@ public class ReadPositionRows {
     }
 
     /**
+     * Where these partitions resume, and the id of the topic whose positions were dropped when the
+     * topic is another than the one they were kept for (null when they were not).
+     */
+    public record Resumption(Map<Integer, Long> offsets, String droppedTopicId) {
+    }
+
+    /**
      * Where each of these partitions resumes, in one transaction of its own: its kept position; for a
      * partition without one, its first offset, as nothing of it was decided here, unless the database
      * held data before it kept positions (the first start after V25), which decided it up to the group's
      * committed offset. A position given so is kept at once ({@link #adopt}).
      *
+     * <p>Positions are of one topic, named by its id (V26): kept for another topic of this name (deleted
+     * and created again, or another cluster's copy), they are dropped, and each partition resumes where
+     * the group committed on this topic, else at its first offset; the old positions would have skipped
+     * the new topic's first records. A {@code topicId} of null (the broker not asked) leaves them as
+     * they are.
+     *
+     * @param topicId   the topic's id as the broker gives it now, or null
      * @param committed the group's committed offsets (a partition it never committed is absent)
      * @param first     the partitions' first offsets
      */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
-    public Map<Integer, Long> resumeAt(String topic, Collection<Integer> partitions, Map<Integer, Long> committed,
-            Map<Integer, Long> first) {
+    public Resumption resumeAt(String topic, String topicId, Collection<Integer> partitions,
+            Map<Integer, Long> committed, Map<Integer, Long> first) {
+        String dropped = topicId == null ? null : takeFor(topic, topicId);
         Map<Integer, Long> resume = new HashMap<>(of(topic, partitions));
-        boolean decidedBefore = resume.size() < partitions.size() && heldDataBeforePositions();
+        boolean groupDecided = dropped != null || resume.size() < partitions.size() && heldDataBeforePositions();
         Map<Integer, Long> adopted = new HashMap<>();
         for (int partition : partitions) {
-            Long from = decidedBefore && committed.containsKey(partition) ? committed.get(partition) : first.get(partition);
+            Long from = groupDecided && committed.containsKey(partition) ? committed.get(partition) : first.get(partition);
             if (!resume.containsKey(partition) && from != null) {
                 adopted.put(partition, from);
             }
         }
         adopt(topic, adopted);
         resume.putAll(adopted);
-        return resume;
+        return new Resumption(resume, dropped);
+    }
+
+    /**
+     * Makes the kept positions the topic {@code topicId}'s: those of another topic of the name are
+     * deleted, and that topic's id returned; null when they were of this one. The first time a topic is
+     * named, the positions kept (V25's) are taken as its own. The row is locked: replicas assigned
+     * partitions at once agree on which positions are dropped.
+     */
+    private String takeFor(String topic, String topicId) {
+        return em.unwrap(Session.class).doReturningWork(c -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO read_position_topic (topic, topic_id) VALUES (?, ?)"
+                    + " ON CONFLICT (topic) DO NOTHING")) {
+                s.setString(1, topic);
+                s.setString(2, topicId);
+                s.executeUpdate();
+            }
+            String kept;
+            try (PreparedStatement s = c.prepareStatement("SELECT topic_id FROM read_position_topic WHERE topic = ?"
+                    + " FOR UPDATE")) {
+                s.setString(1, topic);
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    kept = rs.getString(1);
+                }
+            }
+            if (kept.equals(topicId)) {
+                return null;
+            }
+            try (PreparedStatement drop = c.prepareStatement("DELETE FROM read_position WHERE topic = ?");
+                    PreparedStatement name = c.prepareStatement("UPDATE read_position_topic SET topic_id = ? WHERE topic = ?")) {
+                drop.setString(1, topic);
+                drop.executeUpdate();
+                name.setString(1, topicId);
+                name.setString(2, topic);
+                name.executeUpdate();
+            }
+            return kept;
+        });
     }
 
     /**

@@ -11,10 +11,13 @@ import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.KafkaProducer;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -33,6 +36,7 @@ class RetentionGapCheckTest {
 
     RetentionGapCheckTest() {
         check.registry = registry;
+        check.consumerAdmin = brokerAnswering(() -> "the-topic");
         check.askAtMostEvery = Duration.ZERO; // each batch's question at once, but in the test of the pace
     }
 
@@ -204,13 +208,62 @@ class RetentionGapCheckTest {
         assertThat(registry.counter("moratorium.policy.changes.deleted.unread").count()).isEqualTo(5.0);
     }
 
+    /**
+     * The topic's id goes with the question to the database, whose positions of a topic made anew are
+     * dropped (ReadPositionRowsTest); not known, the broker not answering, the positions are taken as
+     * they are.
+     */
+    @Test
+    void theTopicsIdGoesToTheDatabaseWhichDropsTheOldTopicsPositions() {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+        consumer.assign(List.of(CURRENT));
+        consumer.updateBeginningOffsets(Map.of(CURRENT, 0L));
+        consumer.updateEndOffsets(Map.of(CURRENT, 40L));
+        List<String> asked = new ArrayList<>();
+        check.readPositions = new ReadPositionRows() {
+            @Override
+            public Resumption resumeAt(String topic, String topicId, Collection<Integer> partitions,
+                    Map<Integer, Long> committed, Map<Integer, Long> first) {
+                asked.add(topicId);
+                return topicId == null ? new Resumption(Map.of(CURRENT.partition(), 30L), null)
+                        : new Resumption(Map.of(CURRENT.partition(), 0L), "the-old-topic");
+            }
+        };
+        check.consumerAdmin = brokerAnswering(() -> "the-new-topic");
+        check.onPartitionsAssigned(consumer, Set.of(CURRENT));
+        assertThat(consumer.position(CURRENT)).as("made anew: from its first record").isZero();
+
+        check.consumerAdmin = brokerAnswering(() -> {
+            throw new TimeoutException("no answer");
+        });
+        check.onPartitionsAssigned(consumer, Set.of(CURRENT));
+        assertThat(consumer.position(CURRENT)).as("where the database's records end").isEqualTo(30);
+        assertThat(asked).containsExactly("the-new-topic", null);
+    }
+
+    /** What the broker answers when asked for the topic's id. */
+    private static ConsumerAdmin brokerAnswering(Callable<String> topicId) {
+        return new ConsumerAdmin() {
+            @Override
+            public String topicId(String topic) throws TimeoutException {
+                try {
+                    return topicId.call();
+                } catch (TimeoutException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+    }
+
     /** The database's positions, as ReadPositionRows keeps them, in a map instead of a database. */
     private static ReadPositionRows keeping(Map<Integer, Long> kept) {
         return new ReadPositionRows() {
             @Override
-            public Map<Integer, Long> resumeAt(String topic, Collection<Integer> partitions, Map<Integer, Long> committed,
-                    Map<Integer, Long> first) {
-                return Map.copyOf(kept);
+            public Resumption resumeAt(String topic, String topicId, Collection<Integer> partitions,
+                    Map<Integer, Long> committed, Map<Integer, Long> first) {
+                return new Resumption(Map.copyOf(kept), null);
             }
 
             @Override

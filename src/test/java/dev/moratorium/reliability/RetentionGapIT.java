@@ -2,16 +2,21 @@ package dev.moratorium.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.moratorium.embedded.TopicLayout;
 import dev.moratorium.testing.Events;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * stopped; here kafka-delete-records, which moves the partition's start the same way): the
  * restarted service goes on from the first record left, as before, and now says what was lost —
  * a WARN naming the partition and the offsets, and the counter of them. Before, nothing did. Then
- * the same while the service runs and keeps its partition, frozen as behind a long outage.
+ * the same while the service runs and keeps its partition, frozen as behind a long outage. Then the
+ * topic made anew, past where the old one was read: read from its first record.
  */
 class RetentionGapIT {
 
@@ -90,6 +96,48 @@ class RetentionGapIT {
                     .contains("Records of policy-changes-0 were deleted before the service read them: offsets 7 to 9 (3)")
                     .contains("it goes on from offset 10"));
             service.terminate(Duration.ofSeconds(20));
+
+            // The topic made anew while the service is stopped (deleted and created again: to change its
+            // partitions, as the runbook says, or by mistake) and filled past where the old one was read:
+            // the database's position (11) is the old topic's. Before, the service resumed there and
+            // skipped the new topic's first 11 records for good.
+            madeAnew(admin);
+            System.out.printf("reliability topic made anew: the group's offset on it %s%n", admin.listConsumerGroupOffsets(
+                    Harness.SERVICE_GROUP).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(PARTITION));
+            for (int i = 1; i <= 15; i++) {
+                h.send(announce("anew-" + i)); // offsets 0 to 14 of the new topic
+            }
+            h.flush();
+            service.start();
+            service.awaitReady(RunSettings.READY);
+            awaitCommitted(admin, 15);
+            assertThat(h.count("SELECT count(*) FROM policy WHERE policy_id LIKE 'anew-%'"))
+                    .as("announcements on the topic made anew applied").isEqualTo(15);
+            List<String> anew = service.logLines("INFO").stream().filter(l -> l.contains("policy-changes was made anew"))
+                    .toList();
+            assertThat(anew).as(service.diagnose()).hasSize(1);
+            System.out.println("reliability topic made anew: " + anew.get(0));
+            assertThat(service.metric("moratorium_policy_changes_deleted_unread_total")).isZero();
+            service.terminate(Duration.ofSeconds(20));
+        }
+    }
+
+    /** Deletes policy-changes and creates it again as the broker first had it, once the deletion is done. */
+    private static void madeAnew(Admin admin) throws Exception {
+        admin.deleteTopics(List.of(PARTITION.topic())).all().get(30, TimeUnit.SECONDS);
+        NewTopic layout = TopicLayout.topics(1).stream().filter(t -> t.name().equals(PARTITION.topic())).findFirst()
+                .orElseThrow();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                admin.createTopics(List.of(layout)).all().get(30, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200); // the deletion not finished yet
+            }
         }
     }
 

@@ -2,6 +2,8 @@ package dev.moratorium.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.moratorium.store.ReadPositionRows.Resumption;
+
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -14,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A partition's position as the database keeps it: set by the transaction that decides its records
  * (lower too: a topic made anew starts again at 0), adopted from the group only where none is kept,
- * read for the partitions asked about alone, and rolled back with the transaction that wrote it.
+ * read for the partitions asked about alone, rolled back with the transaction that wrote it, and
+ * dropped when the topic of its name is another.
  */
 @QuarkusTest
 class ReadPositionRowsTest {
@@ -60,7 +63,8 @@ class ReadPositionRowsTest {
     @Test
     void aPartitionWithoutAPositionResumesAtItsFirstOffsetOrTheGroupsInADatabaseThatHeldDataBefore() {
         QuarkusTransaction.requiringNew().run(() -> positions.record(topic, Map.of(0, 5L)));
-        assertThat(positions.resumeAt(topic, List.of(0, 1, 2), Map.of(0, 50L, 1, 60L), Map.of(0, 3L, 1, 4L, 2, 7L)))
+        assertThat(positions.resumeAt(topic, null, List.of(0, 1, 2), Map.of(0, 50L, 1, 60L), Map.of(0, 3L, 1, 4L, 2, 7L))
+                .offsets())
                 .isEqualTo(Map.of(0, 5L, 1, 4L, 2, 7L));
         assertThat(read(List.of(0, 1, 2))).as("kept at once").isEqualTo(Map.of(0, 5L, 1, 4L, 2, 7L));
 
@@ -70,12 +74,40 @@ class ReadPositionRowsTest {
         try {
             QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("UPDATE read_position_origin SET held_data = true")
                     .executeUpdate());
-            assertThat(positions.resumeAt(upgraded, List.of(0, 1), Map.of(0, 50L), Map.of(0, 3L, 1, 4L)))
+            assertThat(positions.resumeAt(upgraded, null, List.of(0, 1), Map.of(0, 50L), Map.of(0, 3L, 1, 4L)).offsets())
                     .as("the group's where it committed, else the first").isEqualTo(Map.of(0, 50L, 1, 4L));
         } finally {
             QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("UPDATE read_position_origin SET held_data = :held")
                     .setParameter("held", held).executeUpdate());
         }
+    }
+
+    /**
+     * Positions are of the topic they were kept for, named by its id: the first id given takes the
+     * positions kept (a database of V25); another id (the topic deleted and created again, or another
+     * cluster's copy) drops every position of the name, this assignment's partitions and the others',
+     * and each partition resumes at the group's committed offset on the new topic, else its first.
+     * Without an id (the broker not asked) they are taken as they are.
+     */
+    @Test
+    void positionsKeptForAnotherTopicOfTheNameAreDropped() {
+        QuarkusTransaction.requiringNew().run(() -> positions.record(topic, Map.of(0, 11L, 1, 7L, 2, 5L)));
+        assertThat(positions.resumeAt(topic, "id-a", List.of(0, 1), Map.of(), Map.of(0, 0L, 1, 0L)))
+                .as("the first id named takes the positions kept").isEqualTo(new Resumption(Map.of(0, 11L, 1, 7L), null));
+        assertThat(positions.resumeAt(topic, "id-a", List.of(0, 1), Map.of(), Map.of(0, 0L, 1, 0L)))
+                .isEqualTo(new Resumption(Map.of(0, 11L, 1, 7L), null));
+
+        assertThat(positions.resumeAt(topic, "id-b", List.of(0, 1), Map.of(1, 3L), Map.of(0, 0L, 1, 0L)))
+                .as("made anew: the group's offset on it, else the first")
+                .isEqualTo(new Resumption(Map.of(0, 0L, 1, 3L), "id-a"));
+        assertThat(read(List.of(0, 1, 2))).as("kept at once; partition 2's old position dropped too")
+                .isEqualTo(Map.of(0, 0L, 1, 3L));
+
+        QuarkusTransaction.requiringNew().run(() -> positions.record(topic, Map.of(0, 4L)));
+        assertThat(positions.resumeAt(topic, null, List.of(0, 1), Map.of(), Map.of(0, 0L, 1, 0L)))
+                .as("no id: as kept").isEqualTo(new Resumption(Map.of(0, 4L, 1, 3L), null));
+        assertThat(positions.resumeAt(topic, "id-b", List.of(0, 1, 2), Map.of(), Map.of(0, 0L, 1, 0L, 2, 0L)))
+                .isEqualTo(new Resumption(Map.of(0, 4L, 1, 3L, 2, 0L), null));
     }
 
     private Map<Integer, Long> read(List<Integer> partitions) {
