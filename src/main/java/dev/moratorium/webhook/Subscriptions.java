@@ -3,6 +3,7 @@ package dev.moratorium.webhook;
 import dev.moratorium.clock.Wall;
 import dev.moratorium.policy.Names;
 import dev.moratorium.policy.NotificationType;
+import dev.moratorium.store.NotificationReads;
 import dev.moratorium.store.WebhookDeliveryEntity;
 import dev.moratorium.store.WebhookSubscriptionEntity;
 import dev.moratorium.store.WriteBounds;
@@ -49,6 +50,9 @@ public class Subscriptions {
 
     @Inject
     EntityManager em;
+
+    @Inject
+    NotificationReads notifications;
 
     @Inject
     DeliveryWorkers workers;
@@ -178,9 +182,12 @@ public class Subscriptions {
         bounds.apply();
         Optional<WebhookSubscriptionEntity> found = WebhookSubscriptionEntity.findByIdOptional(id);
         found.ifPresent(s -> {
-            long head = head();
-            if (after > head) {
-                throw new InvalidSubscription("after must be at most " + head + ", the newest notification's sequence");
+            // the sequence's last value, not the highest row: retention may have deleted the newest rows,
+            // and a subscriber's cursor past them (its own deliveredUpTo among them) is still this database's
+            long last = notifications.lastNumbered();
+            if (after > last) {
+                throw new InvalidSubscription("after must be at most " + last + ", the last sequence given to a"
+                        + " notification");
             }
             Instant now = now();
             s.deliveredUpTo = after;

@@ -321,6 +321,28 @@ class WebhooksTest {
                 .containsExactlyElementsOf(firstIds);
     }
 
+    /**
+     * A replay's cursor is bounded by the last sequence the database has given a notification, not by
+     * the highest row: retention may have deleted the newest rows (as here a sequence given and its row
+     * gone), and a cursor past them, the subscriber's own among them, was refused as past the newest.
+     */
+    @Test
+    @Order(7)
+    void aReplayTakesACursorPastTheRowsRetentionDeleted() {
+        WebhookReceiver receiver = WebhookReceiver.answering(200);
+        receivers.put("past-rows", receiver);
+        String id = subscribe("{\"url\":\"" + receiver.url() + "\"}").get("id").asText();
+        long last = QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery(
+                "SELECT nextval('notification_seq')").getSingleResult()).longValue());
+        given().auth().oauth2(TestTokens.admin()).post("/subscriptions/" + id + "/replay?after=" + last)
+                .then().statusCode(200).body("deliveredUpTo", equalTo((int) last));
+        given().auth().oauth2(TestTokens.admin()).post("/subscriptions/" + id + "/replay?after=" + (last + 1))
+                .then().statusCode(400).body("message", equalTo("after must be at most " + last
+                        + ", the last sequence given to a notification"));
+        given().auth().oauth2(TestTokens.admin()).delete("/subscriptions/" + id).then().statusCode(204);
+        assertThat(receiver.received()).isEmpty();
+    }
+
     @Test
     @Order(8)
     void theApiValidatesAndGuardsWrites() {
