@@ -35,6 +35,26 @@ public interface MoratoriumConfig {
 
     StateTopicSettings stateTopic();
 
+    IngestSettings ingest();
+
+    /** Where the consumer of {@code policy-changes} resumes a partition it is given (ingest.RetentionGapCheck). */
+    interface IngestSettings {
+        /**
+         * {@code database}: where the database's records of the partition end, whatever the group's
+         * committed offset says (a database restored from a backup applies again what came after it).
+         * {@code group}: at the group's committed offset, as a Kafka consumer does, and the database's
+         * positions are set there: to follow an operator's {@code kafka-consumer-groups --reset-offsets},
+         * for one start.
+         */
+        @WithDefault("database")
+        ResumeFrom resumeFrom();
+
+        enum ResumeFrom {
+            DATABASE,
+            GROUP
+        }
+    }
+
     /**
      * How {@code moratorium-state} is watched for being made anew, given partitions in place or set to
      * delete records (ops.StateTopicWatch).

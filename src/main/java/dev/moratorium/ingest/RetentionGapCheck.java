@@ -1,5 +1,7 @@
 package dev.moratorium.ingest;
 
+import dev.moratorium.config.MoratoriumConfig;
+import dev.moratorium.config.MoratoriumConfig.IngestSettings.ResumeFrom;
 import dev.moratorium.store.ReadPositionRows;
 import dev.moratorium.wire.Sanitize;
 import dev.moratorium.wire.Topics;
@@ -21,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -89,6 +92,9 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
 
     @Inject
     ConsumerAdmin consumerAdmin;
+
+    @Inject
+    MoratoriumConfig config;
 
     private final ReadPositions positions = new ReadPositions();
     private final Object asking = new Object();
@@ -169,10 +175,13 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
         if (groupFrom == null || kept < groupFrom) {
             LOG.infof("%s resumes at offset %d, where the database's records of it end, before the group's %s: the"
                     + " records in between are read again (found applied, or applied now where the database lacks them:"
-                    + " restored from a backup, or made anew)", partition, from, groupFrom);
+                    + " restored from a backup, or made anew; a reset of the group's offsets is followed only with"
+                    + " moratorium.ingest.resume-from=group)", partition, from, groupFrom);
         } else {
-            LOG.debugf("%s resumes at offset %d, where the database's records of it end, past the group's %d", partition,
-                    from, groupFrom);
+            LOG.infof("%s resumes at offset %d, where the database's records of it end, past the group's %d: the records"
+                    + " in between were decided before a stop came between the two commits. A reset of the group's"
+                    + " offsets is followed only with moratorium.ingest.resume-from=group (runbook: Moving where the"
+                    + " service reads)", partition, from, groupFrom);
         }
         return kept;
     }
@@ -198,6 +207,10 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
                     }
                 }
                 String topicId = topicId(topic.getKey());
+                if (config.ingest().resumeFrom() == ResumeFrom.GROUP) {
+                    followGroup(topic.getKey(), topicId, topic.getValue(), committed, first);
+                    continue;
+                }
                 ReadPositionRows.Resumption resumption = readPositions.resumeAt(topic.getKey(), topicId,
                         topic.getValue().stream().map(TopicPartition::partition).toList(), groupAt, firstAt);
                 if (resumption.droppedTopicId() != null) {
@@ -215,6 +228,30 @@ public class RetentionGapCheck implements KafkaConsumerRebalanceListener {
             kept.clear();
         }
         return kept;
+    }
+
+    /**
+     * {@code moratorium.ingest.resume-from=group}: the partitions resume at the group's committed
+     * offsets (the consumer's own, no seek), as after an operator's {@code kafka-consumer-groups
+     * --reset-offsets}, and the database's positions are set there (past records deleted unread), so
+     * that the next start with {@code database} goes on from where this one was.
+     */
+    private void followGroup(String topic, String topicId, List<TopicPartition> partitions,
+            Map<TopicPartition, OffsetAndMetadata> committed, Map<TopicPartition, Long> first) {
+        Map<Integer, Long> at = new HashMap<>();
+        for (TopicPartition p : partitions) {
+            OffsetAndMetadata group = committed.get(p);
+            Long start = first.get(p);
+            Long from = group == null ? start : start == null ? Long.valueOf(group.offset()) : Math.max(group.offset(), start);
+            if (from != null) {
+                at.put(p.partition(), from);
+            }
+        }
+        readPositions.follow(topic, topicId, at);
+        LOG.infof("%s resumes at the group's committed offsets, else each partition's first (moratorium.ingest.resume-from"
+                + "=group), and the database's positions are set there: %s. Set it back to database once started: while"
+                + " it is group, a database restored from a backup resumes at the group's offsets and skips, for good,"
+                + " what came after the backup", topic, new TreeMap<>(at));
     }
 
     /**

@@ -124,6 +124,19 @@ public class ReadPositionRows {
     }
 
     /**
+     * Sets these partitions' positions where they resume by the group's committed offsets, in a
+     * transaction of its own ({@code moratorium.ingest.resume-from=group}), as the topic
+     * {@code topicId}'s when it is given.
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public void follow(String topic, String topicId, Map<Integer, Long> nextOffsets) {
+        if (topicId != null) {
+            takeFor(topic, topicId);
+        }
+        record(topic, nextOffsets);
+    }
+
+    /**
      * Makes the kept positions the topic {@code topicId}'s: those of another topic of the name are
      * deleted, and that topic's id returned; null when they were of this one. The first time a topic is
      * named, the positions kept (V25's) are taken as its own. The row is locked: replicas assigned

@@ -3,6 +3,8 @@ package dev.moratorium.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.moratorium.config.MoratoriumConfig;
+import dev.moratorium.config.MoratoriumConfig.IngestSettings.ResumeFrom;
 import dev.moratorium.store.ReadPositionRows;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -37,6 +39,7 @@ class RetentionGapCheckTest {
     RetentionGapCheckTest() {
         check.registry = registry;
         check.consumerAdmin = brokerAnswering(() -> "the-topic");
+        check.config = resumingFrom(ResumeFrom.DATABASE);
         check.askAtMostEvery = Duration.ZERO; // each batch's question at once, but in the test of the pace
     }
 
@@ -241,6 +244,44 @@ class RetentionGapCheckTest {
         assertThat(asked).containsExactly("the-new-topic", null);
     }
 
+    /**
+     * {@code moratorium.ingest.resume-from=group}, to follow an operator's reset of the group's offsets:
+     * each partition resumes at the group's committed offset (past records deleted unread, counted),
+     * else at its first, not where the database's records end; the database's positions are set there.
+     */
+    @Test
+    void resumingFromTheGroupFollowsItsOffsetsAndSetsTheDatabasesPositionsThere() {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+        consumer.assign(List.of(BEHIND, CURRENT, NEVER_COMMITTED));
+        consumer.updateBeginningOffsets(Map.of(BEHIND, 6L, CURRENT, 0L, NEVER_COMMITTED, 3L));
+        consumer.updateEndOffsets(Map.of(BEHIND, 50L, CURRENT, 50L, NEVER_COMMITTED, 50L));
+        consumer.commitSync(Map.of(BEHIND, new OffsetAndMetadata(1), CURRENT, new OffsetAndMetadata(40)));
+        Map<Integer, Long> kept = new java.util.HashMap<>(Map.of(BEHIND.partition(), 20L, CURRENT.partition(), 10L,
+                NEVER_COMMITTED.partition(), 30L));
+        check.readPositions = keeping(kept);
+        check.config = resumingFrom(ResumeFrom.GROUP);
+
+        check.onPartitionsAssigned(consumer, Set.of(BEHIND, CURRENT, NEVER_COMMITTED));
+
+        assertThat(consumer.position(CURRENT)).as("the group's, skipping forward").isEqualTo(40);
+        assertThat(consumer.position(BEHIND)).as("past the records deleted unread").isEqualTo(6);
+        assertThat(consumer.position(NEVER_COMMITTED)).as("the first").isEqualTo(3);
+        assertThat(kept).isEqualTo(Map.of(BEHIND.partition(), 6L, CURRENT.partition(), 40L, NEVER_COMMITTED.partition(), 3L));
+        assertThat(registry.counter("moratorium.policy.changes.deleted.unread").count()).isEqualTo(5.0);
+    }
+
+    /** The settings, of which the check reads {@code moratorium.ingest.resume-from} alone. */
+    private static MoratoriumConfig resumingFrom(ResumeFrom from) {
+        MoratoriumConfig.IngestSettings ingest = () -> from;
+        return (MoratoriumConfig) Proxy.newProxyInstance(MoratoriumConfig.class.getClassLoader(),
+                new Class<?>[] {MoratoriumConfig.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("ingest")) {
+                        return ingest;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
     /** What the broker answers when asked for the topic's id. */
     private static ConsumerAdmin brokerAnswering(Callable<String> topicId) {
         return new ConsumerAdmin() {
@@ -268,6 +309,11 @@ class RetentionGapCheckTest {
 
             @Override
             public void moveTo(String topic, Map<Integer, Long> nextOffsets) {
+                kept.putAll(nextOffsets);
+            }
+
+            @Override
+            public void follow(String topic, String topicId, Map<Integer, Long> nextOffsets) {
                 kept.putAll(nextOffsets);
             }
         };

@@ -119,6 +119,28 @@ class RetentionGapIT {
             System.out.println("reliability topic made anew: " + anew.get(0));
             assertThat(service.metric("moratorium_policy_changes_deleted_unread_total")).isZero();
             service.terminate(Duration.ofSeconds(20));
+
+            // An operator skips records: with the service stopped, the group's offset is set past them
+            // (kafka-consumer-groups --reset-offsets); the database's position (15) would read them, so the
+            // service is started once with moratorium.ingest.resume-from=group.
+            for (int i = 1; i <= 3; i++) {
+                h.send(announce("skipped-" + i)); // offsets 15 to 17
+            }
+            h.send(announce("after-skip")); // offset 18
+            h.flush();
+            admin.alterConsumerGroupOffsets(Harness.SERVICE_GROUP, Map.of(PARTITION, new OffsetAndMetadata(18))).all()
+                    .get(30, TimeUnit.SECONDS);
+            ServiceProcess followingGroup = h.service("retention-gap-group", h.postgres.jdbcUrl(),
+                    Map.of("MORATORIUM_INGEST_RESUME_FROM", "group"));
+            followingGroup.start();
+            followingGroup.awaitReady(RunSettings.READY);
+            awaitCommitted(admin, 19);
+            assertThat(h.count("SELECT count(*) FROM policy WHERE policy_id = 'after-skip'")).isOne();
+            assertThat(h.count("SELECT count(*) FROM policy WHERE policy_id LIKE 'skipped-%'")).as("skipped").isZero();
+            assertThat(h.count("SELECT next_offset FROM read_position WHERE topic = 'policy-changes'")).isEqualTo(19);
+            assertThat(followingGroup.logLines("INFO")).as(followingGroup.diagnose()).anySatisfy(line -> assertThat(line)
+                    .contains("policy-changes resumes at the group's committed offsets").contains("{0=18}"));
+            followingGroup.terminate(Duration.ofSeconds(20));
         }
     }
 

@@ -108,6 +108,12 @@ class ReadPositionRowsTest {
                 .as("no id: as kept").isEqualTo(new Resumption(Map.of(0, 4L, 1, 3L), null));
         assertThat(positions.resumeAt(topic, "id-b", List.of(0, 1, 2), Map.of(), Map.of(0, 0L, 1, 0L, 2, 0L)))
                 .isEqualTo(new Resumption(Map.of(0, 4L, 1, 3L, 2, 0L), null));
+
+        // resume-from=group: set where the group resumes them, as this topic's
+        QuarkusTransaction.requiringNew().run(() -> positions.follow(topic, "id-b", Map.of(0, 9L)));
+        assertThat(read(List.of(0, 1, 2))).isEqualTo(Map.of(0, 9L, 1, 3L, 2, 0L));
+        QuarkusTransaction.requiringNew().run(() -> positions.follow(topic, "id-c", Map.of(1, 2L)));
+        assertThat(read(List.of(0, 1, 2))).as("another topic's: the old positions dropped").isEqualTo(Map.of(1, 2L));
     }
 
     private Map<Integer, Long> read(List<Integer> partitions) {
