@@ -30,7 +30,7 @@ import org.jboss.logging.Logger;
  * outbox rows, and the rejected records (kept, and queued unchanged for {@code policy-changes-dlq}),
  * commit together. A redelivered record changes nothing: an applied event id is skipped, and a
  * record already kept as a rejection — recognised by the topic, partition and offset it was read
- * from — is not decided again.
+ * from, in the topic's present incarnation — is not decided again.
  */
 @ApplicationScoped
 public class PolicyChangeIngestor {
@@ -61,19 +61,19 @@ public class PolicyChangeIngestor {
      */
     public List<RecordResult> ingest(List<RawRecord> records) {
         return writes.write(unit -> {
-            Set<String> kept = keptRejections(records);
-            List<RawRecord> fresh = records.stream().filter(r -> !kept.contains(source(r))).toList();
+            KeptRejections kept = keptRejections(records);
+            List<RawRecord> fresh = records.stream().filter(r -> !kept.contains(r)).toList();
             Map<RawRecord, RecordResult> decided = new IdentityHashMap<>();
             for (RecordResult result : applier.apply(unit, fresh)) {
                 decided.put(result.record(), result);
-                if (result instanceof RecordResult.Rejected rejected && kept.add(source(result.record()))) {
-                    keep(rejected, unit.outbox(), true);
+                if (result instanceof RecordResult.Rejected rejected && kept.add(result.record())) {
+                    keep(rejected, kept.generation(result.record()), unit.outbox(), true);
                 }
             }
             List<RecordResult> results = new ArrayList<>(records.size());
             for (RawRecord r : records) {
                 RecordResult result = decided.get(r);
-                if (result == null && !kept.contains(source(r))) {
+                if (result == null && !kept.contains(r)) {
                     break; // not reached: the unit of work was full
                 }
                 results.add(result != null ? result : new RecordResult.AlreadyRejected(r));
@@ -128,8 +128,9 @@ public class PolicyChangeIngestor {
 
     private RecordResult keepUnlessKept(UnitOfWork unit, RecordResult.Rejected rejected, boolean withHeaders) {
         keepReadPositions(List.of(rejected.record()));
-        if (keptRejections(List.of(rejected.record())).isEmpty()) {
-            keep(rejected, unit.outbox(), withHeaders);
+        KeptRejections kept = keptRejections(List.of(rejected.record()));
+        if (!kept.contains(rejected.record())) {
+            keep(rejected, kept.generation(rejected.record()), unit.outbox(), withHeaders);
             return rejected;
         }
         return new RecordResult.AlreadyRejected(rejected.record());
@@ -144,10 +145,12 @@ public class PolicyChangeIngestor {
         }
     }
 
-    private static void keep(RecordResult.Rejected rejected, OutboxWriter.Batch deadLetters, boolean withHeaders) {
+    private static void keep(RecordResult.Rejected rejected, int topicGeneration, OutboxWriter.Batch deadLetters,
+            boolean withHeaders) {
         RawRecord record = rejected.record();
         RejectionEntity row = new RejectionEntity();
         row.topic = record.topic();
+        row.topicGeneration = topicGeneration;
         row.kafkaPartition = record.partition();
         row.kafkaOffset = record.offset();
         row.recordKey = record.key();
@@ -184,10 +187,11 @@ public class PolicyChangeIngestor {
     }
 
     /**
-     * Rejections already kept for these records, by where they were read: one indexed range per
-     * topic and partition (the rejection table's unique key), whatever the table holds.
+     * Rejections already kept for these records, by where they were read, among those of their topic's
+     * present incarnation: one indexed range per topic and partition (the rejection table's unique
+     * key), whatever the table holds.
      */
-    private Set<String> keptRejections(List<RawRecord> records) {
+    private KeptRejections keptRejections(List<RawRecord> records) {
         Map<String, long[]> ranges = new HashMap<>();
         Map<String, RawRecord> partitions = new HashMap<>();
         for (RawRecord r : records) {
@@ -197,14 +201,35 @@ public class PolicyChangeIngestor {
             range[0] = Math.min(range[0], r.offset());
             range[1] = Math.max(range[1], r.offset());
         }
-        Set<String> kept = new HashSet<>();
+        KeptRejections kept = new KeptRejections();
         for (Map.Entry<String, long[]> e : ranges.entrySet()) {
             RawRecord first = partitions.get(e.getKey());
-            for (long offset : redelivery.keptOffsets(first.topic(), first.partition(), e.getValue()[0], e.getValue()[1])) {
-                kept.add(e.getKey() + "@" + offset);
+            RedeliveryChecks.KeptRejections found = redelivery.keptOffsets(first.topic(), first.partition(),
+                    e.getValue()[0], e.getValue()[1]);
+            kept.generations.put(first.topic(), found.generation());
+            for (long offset : found.offsets()) {
+                kept.sources.add(e.getKey() + "@" + offset);
             }
         }
         return kept;
+    }
+
+    /** The rejections kept for a batch's records, and the incarnation of each topic a new one is kept under. */
+    private static final class KeptRejections {
+        final Set<String> sources = new HashSet<>();
+        final Map<String, Integer> generations = new HashMap<>();
+
+        boolean contains(RawRecord r) {
+            return sources.contains(source(r));
+        }
+
+        boolean add(RawRecord r) {
+            return sources.add(source(r));
+        }
+
+        int generation(RawRecord r) {
+            return generations.getOrDefault(r.topic(), 0);
+        }
     }
 
     private static String source(RawRecord record) {

@@ -138,9 +138,10 @@ public class ReadPositionRows {
 
     /**
      * Makes the kept positions the topic {@code topicId}'s: those of another topic of the name are
-     * deleted, and that topic's id returned; null when they were of this one. The first time a topic is
-     * named, the positions kept (V25's) are taken as its own. The row is locked: replicas assigned
-     * partitions at once agree on which positions are dropped.
+     * deleted, and that topic's id returned; null when they were of this one. A new topic is the
+     * name's next generation, whose rejections are told from the old topic's ({@link RedeliveryChecks}).
+     * The first time a topic is named, the positions kept (V25's) are taken as its own. The row is
+     * locked: replicas assigned partitions at once agree on which positions are dropped.
      */
     private String takeFor(String topic, String topicId) {
         return em.unwrap(Session.class).doReturningWork(c -> {
@@ -163,7 +164,8 @@ public class ReadPositionRows {
                 return null;
             }
             try (PreparedStatement drop = c.prepareStatement("DELETE FROM read_position WHERE topic = ?");
-                    PreparedStatement name = c.prepareStatement("UPDATE read_position_topic SET topic_id = ? WHERE topic = ?")) {
+                    PreparedStatement name = c.prepareStatement("UPDATE read_position_topic SET topic_id = ?,"
+                            + " generation = generation + 1 WHERE topic = ?")) {
                 drop.setString(1, topic);
                 drop.executeUpdate();
                 name.setString(1, topicId);

@@ -48,26 +48,41 @@ public class RedeliveryChecks {
         return applied;
     }
 
+    /** The offsets of one partition kept as rejections of the topic's present incarnation, and its number. */
+    public record KeptRejections(int generation, Set<Long> offsets) {
+    }
+
     /**
      * The offsets from {@code min} to {@code max} of one topic's partition that are kept as
-     * rejections: one range of the rejection table's unique index, whatever the table holds.
+     * rejections of the topic's present incarnation ({@code read_position_topic.generation}, raised
+     * when the topic is made anew: its offsets start again at 0, and the old topic's rejections are
+     * not its records read again), with that incarnation's number, which a rejection kept now takes:
+     * one range of the rejection table's unique index, whatever the table holds.
      */
-    public Set<Long> keptOffsets(String topic, int partition, long min, long max) {
+    public KeptRejections keptOffsets(String topic, int partition, long min, long max) {
         return em.unwrap(Session.class).doReturningWork(c -> {
             Set<Long> kept = new HashSet<>();
-            try (PreparedStatement s = c.prepareStatement("SELECT kafka_offset FROM rejection"
-                    + " WHERE topic = ? AND kafka_partition = ? AND kafka_offset BETWEEN ? AND ?")) {
+            int generation = 0;
+            try (PreparedStatement s = c.prepareStatement("SELECT g.generation, r.kafka_offset FROM (SELECT"
+                    + " coalesce(max(generation), 0) AS generation FROM read_position_topic WHERE topic = ?) g"
+                    + " LEFT JOIN rejection r ON r.topic = ? AND r.topic_generation = g.generation"
+                    + " AND r.kafka_partition = ? AND r.kafka_offset BETWEEN ? AND ?")) {
                 s.setString(1, topic);
-                s.setInt(2, partition);
-                s.setLong(3, min);
-                s.setLong(4, max);
+                s.setString(2, topic);
+                s.setInt(3, partition);
+                s.setLong(4, min);
+                s.setLong(5, max);
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
-                        kept.add(rs.getLong(1));
+                        generation = rs.getInt(1);
+                        long offset = rs.getLong(2);
+                        if (!rs.wasNull()) {
+                            kept.add(offset);
+                        }
                     }
                 }
             }
-            return kept;
+            return new KeptRejections(generation, kept);
         });
     }
 }

@@ -32,6 +32,10 @@ public class RejectionEntity extends PanacheEntityBase {
     @Column(name = "kafka_offset")
     public long kafkaOffset;
 
+    /** Which incarnation of the topic it was read from (V27): raised each time the topic is made anew. */
+    @Column(name = "topic_generation")
+    public int topicGeneration;
+
     @Column(name = "record_key")
     public byte[] recordKey;
 

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Test;
  * restarted service goes on from the first record left, as before, and now says what was lost —
  * a WARN naming the partition and the offsets, and the counter of them. Before, nothing did. Then
  * the same while the service runs and keeps its partition, frozen as behind a long outage. Then the
- * topic made anew, past where the old one was read: read from its first record.
+ * topic made anew, past where the old one was read: read from its first record, its records at offsets
+ * where the old topic's rejections were applied or rejected as their own. Then records skipped by an
+ * operator's reset of the group's offsets.
  */
 class RetentionGapIT {
 
@@ -95,24 +97,38 @@ class RetentionGapIT {
             assertThat(service.logLines("WARN")).as(service.diagnose()).anySatisfy(line -> assertThat(line)
                     .contains("Records of policy-changes-0 were deleted before the service read them: offsets 7 to 9 (3)")
                     .contains("it goes on from offset 10"));
+            h.send(malformed("old-bad-1")); // offset 11: rejected, kept by where it was read
+            h.send(malformed("old-bad-2")); // offset 12
+            h.flush();
+            awaitCommitted(admin, 13);
+            assertThat(h.count("SELECT count(*) FROM rejection WHERE kafka_offset IN (11, 12)")).isEqualTo(2);
             service.terminate(Duration.ofSeconds(20));
 
             // The topic made anew while the service is stopped (deleted and created again: to change its
-            // partitions, as the runbook says, or by mistake) and filled past where the old one was read:
-            // the database's position (11) is the old topic's. Before, the service resumed there and
-            // skipped the new topic's first 11 records for good.
+            // partitions, as the runbook says, or by mistake) and filled past where the old one was read.
+            // The database's position (13) is the old topic's: the service resumed there and skipped the
+            // new topic's first 13 records for good. And a record kept as a rejection is recognised by
+            // where it was read: the new topic's records at offsets 11 and 12, where the old topic's
+            // rejections were, were taken for them read again and skipped, the valid one too.
             madeAnew(admin);
             System.out.printf("reliability topic made anew: the group's offset on it %s%n", admin.listConsumerGroupOffsets(
                     Harness.SERVICE_GROUP).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(PARTITION));
-            for (int i = 1; i <= 15; i++) {
-                h.send(announce("anew-" + i)); // offsets 0 to 14 of the new topic
+            for (int i = 1; i <= 12; i++) {
+                h.send(announce("anew-" + i)); // offsets 0 to 11 of the new topic
+            }
+            h.send(malformed("anew-bad")); // offset 12
+            for (int i = 13; i <= 15; i++) {
+                h.send(announce("anew-" + i)); // offsets 13 to 15
             }
             h.flush();
             service.start();
             service.awaitReady(RunSettings.READY);
-            awaitCommitted(admin, 15);
+            awaitCommitted(admin, 16);
             assertThat(h.count("SELECT count(*) FROM policy WHERE policy_id LIKE 'anew-%'"))
                     .as("announcements on the topic made anew applied").isEqualTo(15);
+            assertThat(h.count("SELECT count(*) FROM rejection WHERE kafka_offset = 12"))
+                    .as("the new topic's rejection kept beside the old one's at the same offset").isEqualTo(2);
+            awaitDeadLetters(h, 3);
             List<String> anew = service.logLines("INFO").stream().filter(l -> l.contains("policy-changes was made anew"))
                     .toList();
             assertThat(anew).as(service.diagnose()).hasSize(1);
@@ -121,25 +137,25 @@ class RetentionGapIT {
             service.terminate(Duration.ofSeconds(20));
 
             // An operator skips records: with the service stopped, the group's offset is set past them
-            // (kafka-consumer-groups --reset-offsets); the database's position (15) would read them, so the
+            // (kafka-consumer-groups --reset-offsets); the database's position (16) would read them, so the
             // service is started once with moratorium.ingest.resume-from=group.
             for (int i = 1; i <= 3; i++) {
-                h.send(announce("skipped-" + i)); // offsets 15 to 17
+                h.send(announce("skipped-" + i)); // offsets 16 to 18
             }
-            h.send(announce("after-skip")); // offset 18
+            h.send(announce("after-skip")); // offset 19
             h.flush();
-            admin.alterConsumerGroupOffsets(Harness.SERVICE_GROUP, Map.of(PARTITION, new OffsetAndMetadata(18))).all()
+            admin.alterConsumerGroupOffsets(Harness.SERVICE_GROUP, Map.of(PARTITION, new OffsetAndMetadata(19))).all()
                     .get(30, TimeUnit.SECONDS);
             ServiceProcess followingGroup = h.service("retention-gap-group", h.postgres.jdbcUrl(),
                     Map.of("MORATORIUM_INGEST_RESUME_FROM", "group"));
             followingGroup.start();
             followingGroup.awaitReady(RunSettings.READY);
-            awaitCommitted(admin, 19);
+            awaitCommitted(admin, 20);
             assertThat(h.count("SELECT count(*) FROM policy WHERE policy_id = 'after-skip'")).isOne();
             assertThat(h.count("SELECT count(*) FROM policy WHERE policy_id LIKE 'skipped-%'")).as("skipped").isZero();
-            assertThat(h.count("SELECT next_offset FROM read_position WHERE topic = 'policy-changes'")).isEqualTo(19);
+            assertThat(h.count("SELECT next_offset FROM read_position WHERE topic = 'policy-changes'")).isEqualTo(20);
             assertThat(followingGroup.logLines("INFO")).as(followingGroup.diagnose()).anySatisfy(line -> assertThat(line)
-                    .contains("policy-changes resumes at the group's committed offsets").contains("{0=18}"));
+                    .contains("policy-changes resumes at the group's committed offsets").contains("{0=19}"));
             followingGroup.terminate(Duration.ofSeconds(20));
         }
     }
@@ -169,6 +185,21 @@ class RetentionGapIT {
             assertThat(System.nanoTime()).as("%s = %s, now %s", name, value, service.metric(name)).isLessThan(deadline);
             Thread.sleep(200);
         }
+    }
+
+    /** Until policy-changes-dlq holds {@code count} records (the outbox publishes them after the commit). */
+    private static void awaitDeadLetters(Harness h, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (h.readTopic("policy-changes-dlq").size() < count) {
+            assertThat(System.nanoTime()).as("%d dead letters", count).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+        assertThat(h.readTopic("policy-changes-dlq")).hasSize(count);
+    }
+
+    /** A record that is not JSON: rejected malformed-json. */
+    private static Workload.Rec malformed(String key) {
+        return new Workload.Rec(key, "{\"specversion\":".getBytes(StandardCharsets.UTF_8), "rejected:malformed-json");
     }
 
     private static Workload.Rec announce(String id) {

@@ -3,6 +3,7 @@ package dev.moratorium.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.moratorium.store.ReadPositionRows.Resumption;
+import dev.moratorium.store.RedeliveryChecks.KeptRejections;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
@@ -10,6 +11,7 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +29,9 @@ class ReadPositionRowsTest {
 
     @Inject
     EntityManager em;
+
+    @Inject
+    RedeliveryChecks redelivery;
 
     /** A topic of this test's own: the service's consumer keeps its positions under policy-changes. */
     private final String topic = "read-position-test-" + UUID.randomUUID();
@@ -114,6 +119,39 @@ class ReadPositionRowsTest {
         assertThat(read(List.of(0, 1, 2))).isEqualTo(Map.of(0, 9L, 1, 3L, 2, 0L));
         QuarkusTransaction.requiringNew().run(() -> positions.follow(topic, "id-c", Map.of(1, 2L)));
         assertThat(read(List.of(0, 1, 2))).as("another topic's: the old positions dropped").isEqualTo(Map.of(1, 2L));
+    }
+
+    /**
+     * A rejection is recognised by where it was read only among those of the topic's present
+     * incarnation: the name's generation is raised when another id drops the positions, and the old
+     * topic's rejection at an offset is not the new topic's record there read again; a rejection of
+     * the new topic at the same offset can be kept beside it.
+     */
+    @Test
+    void rejectionsOfATopicMadeAnewAreNotTheNewTopicsRecords() {
+        assertThat(QuarkusTransaction.requiringNew().call(() -> redelivery.keptOffsets(topic, 0, 0, 10)))
+                .as("a topic never named").isEqualTo(new KeptRejections(0, Set.of()));
+        positions.resumeAt(topic, "id-a", List.of(0), Map.of(), Map.of(0, 0L));
+        keepRejection(5, 0);
+        assertThat(QuarkusTransaction.requiringNew().call(() -> redelivery.keptOffsets(topic, 0, 0, 10)))
+                .isEqualTo(new KeptRejections(0, Set.of(5L)));
+
+        positions.resumeAt(topic, "id-b", List.of(0), Map.of(), Map.of(0, 0L));
+        assertThat(QuarkusTransaction.requiringNew().call(() -> redelivery.keptOffsets(topic, 0, 0, 10)))
+                .as("made anew").isEqualTo(new KeptRejections(1, Set.of()));
+        keepRejection(5, 1);
+        assertThat(QuarkusTransaction.requiringNew().call(() -> redelivery.keptOffsets(topic, 0, 0, 10)))
+                .isEqualTo(new KeptRejections(1, Set.of(5L)));
+        assertThat(QuarkusTransaction.requiringNew().call(() -> redelivery.keptOffsets(topic, 0, 6, 10)))
+                .isEqualTo(new KeptRejections(1, Set.of()));
+    }
+
+    private void keepRejection(long offset, int generation) {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("INSERT INTO rejection (id, topic, topic_generation,"
+                + " kafka_partition, kafka_offset, headers, reason_code, reason_message, received_at, status, retry_count)"
+                + " VALUES (nextval('rejection_seq'), :topic, :generation, 0, :offset, '[]', 'malformed-json', 'x', now(),"
+                + " 'OPEN', 0)").setParameter("topic", topic).setParameter("generation", generation)
+                .setParameter("offset", offset).executeUpdate());
     }
 
     private Map<Integer, Long> read(List<Integer> partitions) {
