@@ -33,6 +33,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -117,6 +118,12 @@ final class Harness implements AutoCloseable {
 
     Future<RecordMetadata> send(Workload.Rec r) {
         return producer.send(TestKafka.structured(r.key(), r.value()));
+    }
+
+    /** Sends one record to the partition given, whatever its key's hash says. */
+    Future<RecordMetadata> send(Workload.Rec r, int partition) {
+        ProducerRecord<byte[], byte[]> keyed = TestKafka.structured(r.key(), r.value());
+        return producer.send(new ProducerRecord<>(keyed.topic(), partition, keyed.key(), keyed.value(), keyed.headers()));
     }
 
     void flush() {
