@@ -1,5 +1,6 @@
 package dev.moratorium.clock;
 
+import dev.moratorium.store.ReadOnlyConnections;
 import dev.moratorium.wire.RepeatedFailureLog;
 import dev.moratorium.wire.Sanitize;
 import io.quarkus.scheduler.Scheduled;
@@ -21,6 +22,9 @@ public class BoundaryScheduler {
     @Inject
     DueBoundaries dueBoundaries;
 
+    @Inject
+    ReadOnlyConnections readOnlyConnections;
+
     @Scheduled(every = "${moratorium.clock.tick}", delayed = "1s",
             skipExecutionIf = Scheduled.ApplicationNotRunning.class,
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -31,6 +35,7 @@ public class BoundaryScheduler {
             }
             failureLog.succeeded();
         } catch (RuntimeException e) {
+            readOnlyConnections.renewIfReadOnly(e);
             failureLog.failed("trying again next tick: " + Sanitize.forLog(e.getMessage()));
         }
     }

@@ -1,6 +1,7 @@
 package dev.moratorium.ingest;
 
 import dev.moratorium.wire.Topics;
+import dev.moratorium.store.ReadOnlyConnections;
 import dev.moratorium.store.TableStatistics;
 import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.RawRecord;
@@ -50,6 +51,9 @@ public class PolicyChangeConsumer {
 
     @Inject
     PolicyChangeIngestor ingestor;
+
+    @Inject
+    ReadOnlyConnections readOnlyConnections;
 
     @Inject
     Clock clock;
@@ -153,6 +157,7 @@ public class PolicyChangeConsumer {
                     return Optional.empty();
                 }
                 stalled.set(true);
+                readOnlyConnections.renewIfReadOnly(e);
                 failureLog.failed(String.format("%d records from %s (attempt %d), retrying in %d ms: %s",
                         records.size(), records.get(0).topic(), attempt, backoff.toMillis(), rootMessage(e)));
                 Thread.sleep(backoff.toMillis());

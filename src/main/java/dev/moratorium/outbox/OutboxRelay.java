@@ -4,6 +4,7 @@ import dev.moratorium.config.MoratoriumConfig;
 import dev.moratorium.store.OutboxEntity;
 import dev.moratorium.store.ParkedOutbox;
 import dev.moratorium.store.PendingOutbox;
+import dev.moratorium.store.ReadOnlyConnections;
 import dev.moratorium.wire.HeaderCodec;
 import dev.moratorium.wire.RawHeader;
 import dev.moratorium.wire.RepeatedFailureLog;
@@ -87,6 +88,9 @@ public class OutboxRelay {
 
     @Inject
     OutboxLease lease;
+
+    @Inject
+    ReadOnlyConnections readOnlyConnections;
 
     @Inject
     PendingOutbox pending;
@@ -214,6 +218,7 @@ public class OutboxRelay {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
+                readOnlyConnections.renewIfReadOnly(e);
                 failureLog.failed("retrying in " + backoff.toMillis() + " ms: " + Sanitize.forLog(e.getMessage()));
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10)

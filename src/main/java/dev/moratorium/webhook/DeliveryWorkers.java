@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.moratorium.clock.Wall;
 import dev.moratorium.outbox.ChangeSignal;
 import dev.moratorium.store.NotificationEntity;
+import dev.moratorium.store.ReadOnlyConnections;
 import dev.moratorium.store.WebhookSubscriptionEntity;
 import dev.moratorium.wire.RepeatedFailureLog;
 import dev.moratorium.wire.WireJson;
@@ -49,6 +50,9 @@ public class DeliveryWorkers {
 
     @Inject
     WebhookMetrics metrics;
+
+    @Inject
+    ReadOnlyConnections readOnlyConnections;
 
     @Inject
     TargetGuard guard;
@@ -126,6 +130,7 @@ public class DeliveryWorkers {
                 if (!running) {
                     return; // interrupted by the stop
                 }
+                readOnlyConnections.renewIfReadOnly(e);
                 failureLog.failed("retrying after " + settings.poll().toMillis() + " ms: " + oneLine(e.getMessage()));
                 sleep(settings.poll());
             }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.moratorium.store.Retention;
 import dev.moratorium.testing.Events;
+import dev.moratorium.testing.LogCapture;
 import dev.moratorium.testing.Sql;
 import dev.moratorium.testing.TestKafka;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -26,11 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -219,43 +216,6 @@ class StreamsAndRetentionTest {
             assertThat(log.errors()).as("errors logged").isEmpty();
         } finally {
             execute("DELETE FROM notification WHERE policy_id = 'far'");
-        }
-    }
-
-    /** What the service logs while it is open: errors from any logger, warnings by logger. */
-    private static final class LogCapture extends Handler implements AutoCloseable {
-
-        private final List<LogRecord> records = new CopyOnWriteArrayList<>();
-        private final java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-
-        LogCapture() {
-            root.addHandler(this);
-        }
-
-        List<String> errors() {
-            return records.stream().filter(r -> r.getLevel().intValue() >= Level.SEVERE.intValue())
-                    .map(r -> r.getLoggerName() + ": " + r.getMessage()).toList();
-        }
-
-        /** The formatted messages of {@code logger}'s warnings. */
-        List<String> warnings(String logger) {
-            return records.stream().filter(r -> r.getLevel().intValue() == Level.WARNING.intValue()
-                    && logger.equals(r.getLoggerName())).map(r -> r instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage() : r.getMessage())
-                    .toList();
-        }
-
-        @Override
-        public void publish(LogRecord r) {
-            records.add(r);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-            root.removeHandler(this);
         }
     }
 

@@ -1,0 +1,88 @@
+package dev.moratorium.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.moratorium.testing.Events;
+import dev.moratorium.testing.LogCapture;
+import dev.moratorium.testing.TestKafka;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A failover that leaves the pooled connections on a server that no longer takes writes — a primary
+ * demoted to a standby, an Aurora writer turned reader — while a new connection reaches the new
+ * primary. Here one PostgreSQL plays both: every session open at the moment turns read-only (the
+ * server's {@code default_transaction_read_only}, reloaded), while a session opened afterwards is
+ * writable (the same setting for the service's role, which only new sessions read). Before, the
+ * service retried the batch on the same read-only connections for as long as they lived: the next
+ * announcement was never applied. Now the first refusal renews the pool, and it is applied.
+ */
+@QuarkusTest
+class DatabaseFailoverTest {
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Test
+    void connectionsLeftOnAServerThatNoLongerTakesWritesAreRenewedAndIngestGoesOn() throws Exception {
+        String before = "failover-before";
+        TestKafka.sendStructured(before, Events.announce(before + "-announced", before, "2020-06-10T00:00:00Z", null));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/moratoria/" + before).then().statusCode(200));
+        String role = scalar(dataSource.getConnection(), "SELECT current_user");
+        try (LogCapture log = new LogCapture()) {
+            try (Connection admin = direct(); Statement s = admin.createStatement()) {
+                s.execute("ALTER ROLE \"" + role + "\" SET default_transaction_read_only = off");
+                s.execute("ALTER SYSTEM SET default_transaction_read_only = on");
+                s.execute("SELECT pg_reload_conf()");
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(scalar(dataSource.getConnection(),
+                    "SHOW transaction_read_only")).as("a pooled connection, on the old server").isEqualTo("on"));
+            try (Connection fresh = direct()) {
+                assertThat(scalar(fresh, "SHOW transaction_read_only")).as("a new connection").isEqualTo("off");
+            }
+            String after = "failover-after";
+            long sent = System.nanoTime();
+            TestKafka.sendStructured(after, Events.announce(after + "-announced", after, "2020-06-10T00:00:00Z", null));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/moratoria/" + after).then()
+                    .statusCode(200));
+            System.out.printf("database failover: the announcement sent after it applied in %d ms%n",
+                    Duration.ofNanos(System.nanoTime() - sent).toMillis());
+            assertThat(scalar(dataSource.getConnection(), "SHOW transaction_read_only")).as("pooled, renewed")
+                    .isEqualTo("off");
+            assertThat(log.warnings("dev.moratorium.store.ReadOnlyConnections"))
+                    .anyMatch(m -> m.startsWith("The database refused a write as read-only (SQLState 25006)"));
+        } finally {
+            try (Connection admin = direct(); Statement s = admin.createStatement()) {
+                s.execute("ALTER SYSTEM RESET default_transaction_read_only");
+                s.execute("ALTER ROLE \"" + role + "\" RESET default_transaction_read_only");
+                s.execute("SELECT pg_reload_conf()");
+            }
+        }
+    }
+
+    /** A connection of its own, outside the service's pool, as the service's user. */
+    private static Connection direct() throws Exception {
+        var config = ConfigProvider.getConfig();
+        return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
+    }
+
+    /** The first column of the query's first row, the connection closed (given back to its pool) after. */
+    private static String scalar(Connection connection, String sql) throws Exception {
+        try (connection; Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
