@@ -24,8 +24,7 @@ import org.junit.jupiter.api.Test;
  * Kafka client refused the classic protocol's {@code session.timeout.ms} and
  * {@code heartbeat.interval.ms}, which the service sets. Two replicas share the partitions; one
  * stops (SIGTERM, leaving the group) in the middle of a stream and the other takes its partitions
- * over, resuming where the database's records end; then the first comes back. Nothing lost, nothing
- * applied or published twice.
+ * over, resuming where the database's records end. Nothing lost, nothing applied or published twice.
  */
 class ConsumerProtocolIT {
 
@@ -34,7 +33,7 @@ class ConsumerProtocolIT {
 
     @Test
     void twoReplicasOnTheConsumerProtocolShareTheWorkAndHandItOverWithoutLossOrDuplicates() throws Exception {
-        Workload w = Workload.generate(Math.min(EVENTS, 4_000), Math.min(POLICIES, 200), SEED + 9, "kip848");
+        Workload w = Workload.generate(Math.min(EVENTS, 2_000), Math.min(POLICIES, 100), SEED + 9, "kip848");
         try (Harness h = new Harness(PARTITIONS); Admin admin = Admin.create(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, h.kafka.bootstrapServers()))) {
             ServiceProcess a = h.service("consumer-protocol-a", h.postgres.jdbcUrl(), CONSUMER_PROTOCOL);
@@ -57,13 +56,8 @@ class ConsumerProtocolIT {
             }
             a.terminate(Duration.ofSeconds(20));
             assertThat(awaitMembers(admin, 1).members().iterator().next().assignment().topicPartitions()).hasSize(PARTITIONS);
-            a.start();
-            a.awaitReady(READY);
-            awaitMembers(admin, 2);
-            h.awaitCaughtUp(w, CATCH_UP, a, b);
-            System.out.println("reliability consumer protocol, one replica stopped and started again: "
-                    + h.verify(w, List.of(a, b)));
-            a.terminate(Duration.ofSeconds(20));
+            h.awaitCaughtUp(w, CATCH_UP, b);
+            System.out.println("reliability consumer protocol, one replica stopped: " + h.verify(w, List.of(b)));
             b.terminate(Duration.ofSeconds(20));
         }
     }
